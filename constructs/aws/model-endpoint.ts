@@ -1,0 +1,319 @@
+import { ArnFormat, Duration, type IResource, Resource, Stack, Validations } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import type { Construct } from 'constructs';
+import { registryLayout } from '../layout';
+import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import type { IModelRegistry } from './model-registry';
+import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
+
+/** A SageMaker endpoint that serves one model. */
+export interface IModelEndpoint extends IResource {
+  /** @attribute */
+  readonly endpointName: string;
+  /** @attribute */
+  readonly endpointArn: string;
+  /** Lets `grantee` call `sagemaker:InvokeEndpoint` on this endpoint only. */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant;
+  /** Any metric of the endpoint's variant in the `AWS/SageMaker` namespace. */
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric;
+}
+
+/** An instance-backed endpoint that scales on invocations per instance. */
+export interface RealtimeVariant {
+  readonly kind: 'realtime';
+  /** SageMaker instance type, such as `ml.m5.large`. */
+  readonly instanceType: string;
+  /**
+   * Fewest instances; also the initial count.
+   * @default 1
+   */
+  readonly minInstances?: number;
+  /**
+   * Most instances autoscaling may add.
+   * @default - minInstances (no scaling)
+   */
+  readonly maxInstances?: number;
+  /**
+   * Target of `SageMakerVariantInvocationsPerInstance` (invocations per instance per minute).
+   * @default 100
+   */
+  readonly targetInvocationsPerInstance?: number;
+}
+
+/** A serverless endpoint: scales to zero, no VPC, no data capture (SageMaker limitations). */
+export interface ServerlessVariant {
+  readonly kind: 'serverless';
+  /** Memory in MB: 1024, 2048, 3072, 4096, 5120 or 6144. */
+  readonly memorySizeMb: number;
+  /**
+   * Most concurrent invocations.
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+}
+
+export type ServingVariant = RealtimeVariant | ServerlessVariant;
+
+/** Subnets and security groups for a real-time model's containers. */
+export interface ModelVpcConfig {
+  readonly subnetIds: readonly string[];
+  readonly securityGroupIds: readonly string[];
+}
+
+export interface ModelEndpointProps {
+  /** The registry holding the model artifact; also receives captured data. */
+  readonly registry: IModelRegistry;
+  /** Model name in the registry (the artifact is `models/<model>/<version>/model.tar.gz`). */
+  readonly model: string;
+  /**
+   * Artifact version to serve.
+   * @default '1'
+   */
+  readonly modelVersion?: string;
+  /** Inference container image in ECR, `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`. */
+  readonly image: string;
+  /** Real-time (instances, autoscaling) or serverless. */
+  readonly variant: ServingVariant;
+  /** Physical endpoint name; lowercase letters, digits and single hyphens, at most 63 characters. */
+  readonly endpointName: string;
+  /**
+   * Percentage of requests and responses captured to `data-capture/<model>/` in the registry (real-time only).
+   * @default 0 - data capture off
+   */
+  readonly dataCaptureSamplingPercentage?: number;
+  /**
+   * VPC for the model containers (real-time only).
+   * @default - no VPC; the container runs with network isolation instead
+   */
+  readonly vpc?: ModelVpcConfig;
+  /**
+   * Environment variables for the inference container.
+   * @default - none
+   */
+  readonly environment?: Record<string, string>;
+}
+
+/** The one production variant every ModelStack endpoint has. */
+export const VARIANT_NAME = 'AllTraffic';
+
+abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
+  abstract readonly endpointName: string;
+  abstract readonly endpointArn: string;
+
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpoint'], resourceArns: [this.endpointArn] });
+  }
+
+  metric(metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'AWS/SageMaker',
+      metricName,
+      dimensionsMap: { EndpointName: this.endpointName, VariantName: VARIANT_NAME },
+      ...props,
+    });
+  }
+
+  /** Requests sent to the endpoint. @default sum over 5 minutes */
+  metricInvocations(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocations', { statistic: 'Sum', ...props });
+  }
+
+  /** Requests where the model returned a 5xx. @default sum over 5 minutes */
+  metricInvocation5XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation5XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  /** Requests where the model returned a 4xx. @default sum over 5 minutes */
+  metricInvocation4XXErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('Invocation4XXErrors', { statistic: 'Sum', ...props });
+  }
+
+  /** Time the model took to respond, in microseconds. @default p99 over 5 minutes */
+  metricModelLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('ModelLatency', { statistic: 'p99', ...props });
+  }
+
+  /** Time SageMaker added on top of the model, in microseconds. @default p99 over 5 minutes */
+  metricOverheadLatency(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.metric('OverheadLatency', { statistic: 'p99', ...props });
+  }
+}
+
+/**
+ * A SageMaker model, endpoint config and endpoint for one model version from a {@link ModelRegistry}.
+ *
+ * Secure defaults: an execution role that may read only its own model's artifacts and write only its own
+ * data-capture prefix; captured data encrypted with the registry key; network isolation for real-time
+ * containers; the ML storage volume encrypted with the registry key.
+ *
+ * @example
+ * const endpoint = new ModelEndpoint(stack, 'Churn', {
+ *   registry,
+ *   model: 'churn',
+ *   endpointName: 'modelstack-dev-churn',
+ *   image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+ *   variant: { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1, maxInstances: 4 },
+ *   dataCaptureSamplingPercentage: 20,
+ * });
+ * endpoint.grantInvoke(inferenceFunction);
+ * new cloudwatch.Alarm(stack, 'Errors', { metric: endpoint.metricInvocation5XXErrors(), threshold: 1, evaluationPeriods: 1 });
+ */
+export class ModelEndpoint extends ModelEndpointBase {
+  /** Refers to an endpoint defined elsewhere. */
+  static fromEndpointName(scope: Construct, id: string, endpointName: string): IModelEndpoint {
+    class Imported extends ModelEndpointBase {
+      readonly endpointName = endpointName;
+      readonly endpointArn = endpointArnFor(Stack.of(scope), endpointName);
+    }
+    return new Imported(scope, id);
+  }
+
+  readonly endpointName: string;
+  readonly endpointArn: string;
+  readonly role: iam.Role;
+  readonly cfnModel: CfnModel;
+  readonly cfnEndpointConfig: CfnEndpointConfig;
+  readonly cfnEndpoint: CfnEndpoint;
+  /** The autoscaling target of a real-time variant; undefined for serverless. */
+  readonly scalableTarget?: appscaling.ScalableTarget;
+
+  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+    super(scope, id, { physicalName: props.endpointName });
+    validateProps(props);
+    const { registry, variant } = props;
+    const realtime = variant.kind === 'realtime';
+    const capture = realtime ? (props.dataCaptureSamplingPercentage ?? 0) : 0;
+    const image = parseEcrImage(props.image);
+    const stack = Stack.of(this);
+    this.endpointName = props.endpointName;
+    this.endpointArn = endpointArnFor(stack, props.endpointName);
+
+    this.role = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com'),
+      description: `SageMaker execution role of ${props.endpointName}`,
+    });
+    registry.grantReadModel(this.role, props.model);
+    const policy = executionRolePolicy({
+      stack,
+      endpointName: props.endpointName,
+      image: image!, // validated above
+      dataCapture: capture > 0 ? { objectsArn: registry.bucket.arnForObjects(`${registryLayout.dataCapturePrefix(props.model)}*`), keyArn: registry.encryptionKey.keyArn } : undefined,
+      vpc: realtime && props.vpc !== undefined,
+    });
+    policy.forEach((statement) => this.role.addToPrincipalPolicy(statement));
+    acknowledgeExecutionRoleFindings(this.role, policy, registry.bucket.arnForObjects(`${registryLayout.modelPrefix(props.model)}*`));
+
+    this.cfnModel = new CfnModel(this, 'Model', {
+      executionRoleArn: this.role.roleArn,
+      primaryContainer: {
+        image: props.image,
+        modelDataUrl: registry.bucket.s3UrlForObject(registryLayout.modelArtifact(props.model, props.modelVersion ?? '1')),
+        environment: props.environment,
+      },
+      // Serverless endpoints support neither network isolation nor VPC config.
+      enableNetworkIsolation: realtime ? true : undefined,
+      vpcConfig: realtime && props.vpc ? { subnets: [...props.vpc.subnetIds], securityGroupIds: [...props.vpc.securityGroupIds] } : undefined,
+    });
+    // SageMaker checks the role's access to the artifact and image when the model is created.
+    this.cfnModel.node.addDependency(this.role);
+
+    this.cfnEndpointConfig = new CfnEndpointConfig(this, 'EndpointConfig', {
+      productionVariants: [
+        variant.kind === 'realtime'
+          ? {
+              variantName: VARIANT_NAME,
+              modelName: this.cfnModel.attrModelName,
+              initialVariantWeight: 1,
+              instanceType: variant.instanceType,
+              initialInstanceCount: variant.minInstances ?? 1,
+            }
+          : {
+              variantName: VARIANT_NAME,
+              modelName: this.cfnModel.attrModelName,
+              serverlessConfig: { memorySizeInMb: variant.memorySizeMb, maxConcurrency: variant.maxConcurrency ?? 5 },
+            },
+      ],
+      kmsKeyId: realtime && !hasLocalNvmeStorage(variant.instanceType) ? registry.encryptionKey.keyArn : undefined,
+      dataCaptureConfig:
+        capture > 0
+          ? {
+              enableCapture: true,
+              initialSamplingPercentage: capture,
+              destinationS3Uri: registry.bucket.s3UrlForObject(registryLayout.dataCapturePrefix(props.model).replace(/\/$/, '')),
+              kmsKeyId: registry.encryptionKey.keyArn,
+              captureOptions: [{ captureMode: 'Input' }, { captureMode: 'Output' }],
+              captureContentTypeHeader: { csvContentTypes: ['text/csv'], jsonContentTypes: ['application/json'] },
+            }
+          : undefined,
+    });
+    if (!realtime || hasLocalNvmeStorage(variant.instanceType)) {
+      Validations.of(this.cfnEndpointConfig).acknowledge({
+        id: 'AwsSolutions-SM2',
+        reason: realtime
+          ? `${variant.instanceType} has local NVMe storage that the instance encrypts in hardware; SageMaker rejects a KmsKeyId for it.`
+          : 'Serverless endpoints have no ML storage volume to encrypt; SageMaker does not accept a KmsKeyId for them.',
+      });
+    }
+
+    this.cfnEndpoint = new CfnEndpoint(this, 'Endpoint', {
+      endpointName: props.endpointName,
+      endpointConfigName: this.cfnEndpointConfig.attrEndpointConfigName,
+    });
+
+    if (variant.kind === 'realtime') {
+      this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
+        serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+        resourceId: `endpoint/${props.endpointName}/variant/${VARIANT_NAME}`,
+        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        minCapacity: variant.minInstances ?? 1,
+        maxCapacity: variant.maxInstances ?? variant.minInstances ?? 1,
+      });
+      this.scalableTarget.node.addDependency(this.cfnEndpoint);
+      this.scalableTarget.scaleToTrackMetric('InvocationsPerInstance', {
+        predefinedMetric: appscaling.PredefinedMetric.SAGEMAKER_VARIANT_INVOCATIONS_PER_INSTANCE,
+        targetValue: variant.targetInvocationsPerInstance ?? 100,
+        scaleOutCooldown: Duration.minutes(1),
+        scaleInCooldown: Duration.minutes(5),
+      });
+    }
+  }
+}
+
+function endpointArnFor(stack: Stack, endpointName: string): string {
+  return stack.formatArn({ service: 'sagemaker', resource: 'endpoint', resourceName: endpointName, arnFormat: ArnFormat.SLASH_RESOURCE_NAME });
+}
+
+/** Instance families whose ML storage is local NVMe (`d` suffix, and the G5/G6/P5 generations). */
+function hasLocalNvmeStorage(instanceType: string): boolean {
+  const family = instanceType.split('.')[1] ?? '';
+  return /^[a-z]+\d+[a-z]*d[a-z]*$/.test(family) || /^(g5|g6|g6e|p5|p5e)$/.test(family);
+}
+
+function validateProps(props: ModelEndpointProps): void {
+  const problems = new Problems('ModelEndpoint');
+  problems.check(
+    SAFE_RESOURCE_NAME.test(props.endpointName) && props.endpointName.length <= 63,
+    `endpointName "${props.endpointName}": expected at most 63 lowercase letters, digits and single hyphens`,
+  );
+  problems.check(parseEcrImage(props.image) !== undefined, `image "${props.image}": expected an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`);
+  const capture = props.dataCaptureSamplingPercentage ?? 0;
+  problems.check(Number.isInteger(capture) && capture >= 0 && capture <= 100, `dataCaptureSamplingPercentage ${capture}: expected an integer from 0 to 100`);
+  const v = props.variant;
+  if (v.kind === 'realtime') {
+    const min = v.minInstances ?? 1;
+    const max = v.maxInstances ?? min;
+    problems.check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(v.instanceType), `variant.instanceType "${v.instanceType}": expected a SageMaker instance type such as ml.m5.large`);
+    problems.check(Number.isInteger(min) && min >= 1, `variant.minInstances ${min}: expected an integer of at least 1`);
+    problems.check(max >= min, `variant.maxInstances ${max}: expected at least minInstances (${min})`);
+  } else {
+    problems.check([1024, 2048, 3072, 4096, 5120, 6144].includes(v.memorySizeMb), `variant.memorySizeMb ${v.memorySizeMb}: expected 1024, 2048, 3072, 4096, 5120 or 6144`);
+    const concurrency = v.maxConcurrency ?? 5;
+    problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 200, `variant.maxConcurrency ${concurrency}: expected an integer from 1 to 200`);
+    problems.check(capture === 0, 'dataCaptureSamplingPercentage: serverless endpoints do not support data capture; expected 0');
+    problems.check(props.vpc === undefined, 'vpc: serverless endpoints cannot run in a VPC');
+  }
+  problems.throwIfAny();
+}

@@ -1,0 +1,77 @@
+import type { PlatformConfigInput } from './schema';
+
+/**
+ * The embedded demo platform: a churn classifier on a real-time endpoint and a sales-forecast regressor
+ * on a serverless endpoint, deployed to dev, staging and prod. Used when no config file is given.
+ * The account ids and project ids are placeholders: synth works with them, deploy needs your own.
+ */
+export const demoConfig: PlatformConfigInput = {
+  platform: { name: 'modelstack' },
+  environments: {
+    dev: {
+      aws: { account: '111111111111', region: 'eu-west-1' },
+      gcp: { project: 'modelstack-demo-dev', region: 'europe-west1' },
+      removalPolicy: 'destroy',
+      noncurrentVersionRetentionDays: 7,
+    },
+    staging: {
+      aws: { account: '222222222222', region: 'eu-west-1' },
+      gcp: { project: 'modelstack-demo-staging', region: 'europe-west1' },
+      removalPolicy: 'destroy',
+      alarmEmail: 'ml-platform-staging@example.com',
+      noncurrentVersionRetentionDays: 30,
+    },
+    prod: {
+      aws: { account: '333333333333', region: 'eu-west-1' },
+      gcp: { project: 'modelstack-demo-prod', region: 'europe-west1' },
+      removalPolicy: 'retain',
+      alarmEmail: 'ml-platform-oncall@example.com',
+      approvalRequired: true,
+      noncurrentVersionRetentionDays: 365,
+    },
+  },
+  models: [
+    {
+      name: 'churn',
+      task: 'classification',
+      framework: 'xgboost-1.7',
+      image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+      version: '1',
+      serving: {
+        kind: 'realtime',
+        instanceType: 'ml.m5.large',
+        autoscaling: { minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 200 },
+      },
+      dataCapture: { samplingPercentage: 20 },
+      inputSchema: {
+        features: [
+          { name: 'tenure_months', type: 'numeric' },
+          { name: 'monthly_charges', type: 'numeric' },
+          { name: 'total_charges', type: 'numeric' },
+          { name: 'support_calls', type: 'numeric' },
+          { name: 'contract', type: 'categorical' },
+          { name: 'payment_method', type: 'categorical' },
+          { name: 'internet_service', type: 'categorical' },
+        ],
+      },
+    },
+    {
+      name: 'sales-forecast',
+      task: 'regression',
+      framework: 'sklearn-1.2',
+      image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+      version: '1',
+      serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
+      inputSchema: {
+        features: [
+          { name: 'store_id', type: 'categorical' },
+          { name: 'week_of_year', type: 'numeric' },
+          { name: 'promo', type: 'categorical' },
+          { name: 'price', type: 'numeric' },
+          { name: 'sales_lag_1w', type: 'numeric' },
+          { name: 'sales_lag_52w', type: 'numeric' },
+        ],
+      },
+    },
+  ],
+};

@@ -1,0 +1,78 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import { demoConfig } from './demo';
+import { platformConfigSchema, type PlatformConfig } from './schema';
+
+/** A config that cannot be used. `problems` lists every problem, each prefixed with its path. */
+export class ConfigError extends Error {
+  constructor(
+    readonly source: string,
+    readonly problems: string[],
+  ) {
+    super(`Invalid platform config (${source}): ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** `['models', 0, 'name']` → `models[0].name`. */
+export function formatPath(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => {
+    if (typeof key === 'number') return `${out}[${key}]`;
+    return out ? `${out}.${String(key)}` : String(key);
+  }, '');
+}
+
+/** Validates a config object, throwing one ConfigError that lists every problem. */
+export function parseConfig(raw: unknown, source = 'inline config'): PlatformConfig {
+  const result = platformConfigSchema.safeParse(raw);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const where = formatPath(issue.path);
+    // A bad record key (an environment name) carries the real reason in nested issues.
+    const message =
+      issue.code === 'invalid_key' ? `invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}` : issue.message;
+    return where ? `${where}: ${message}` : message;
+  });
+  throw new ConfigError(source, problems);
+}
+
+/** Reads a YAML or JSON config file (YAML is a superset of JSON, so one parser serves both). */
+export function loadConfigFile(path: string): PlatformConfig {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError(path, [`cannot read file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`]);
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(path, doc.errors.map((e) => `syntax: ${e.message.split('\n')[0]}`));
+  }
+  return parseConfig(doc.toJS(), path);
+}
+
+export interface ResolvedConfig {
+  readonly config: PlatformConfig;
+  /** Where the config came from: a file path or "embedded demo". */
+  readonly source: string;
+}
+
+/**
+ * Picks the config: the CDK context `config` first, then `MODELSTACK_CONFIG`, else the embedded demo.
+ */
+export function resolveConfig(options: { contextPath?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedConfig {
+  const path = options.contextPath || (options.env ?? process.env).MODELSTACK_CONFIG;
+  if (path) return { config: loadConfigFile(path), source: path };
+  return { config: parseConfig(demoConfig, 'embedded demo'), source: 'embedded demo' };
+}
+
+/** Runs an app entry point; a bad config prints its one error (every problem listed) and exits with 1. */
+export function exitOnConfigError(main: () => void): void {
+  try {
+    main();
+  } catch (err) {
+    if (!(err instanceof ConfigError)) throw err;
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = 1;
+  }
+}

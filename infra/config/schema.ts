@@ -1,0 +1,154 @@
+import { z } from 'zod';
+
+/**
+ * The platform config: one typed document that drives both clouds.
+ *
+ * Names end up inside S3/GCS bucket names, SageMaker and Vertex AI resource names, IAM role names and
+ * GCP service-account ids, so they are restricted to the intersection of what all of those accept:
+ * lowercase letters, digits and single hyphens, starting with a letter.
+ */
+const SAFE_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+const SAFE_NAME_HINT = 'lowercase letters, digits and single hyphens, starting with a letter';
+
+function safeName(maxLength: number) {
+  return z
+    .string()
+    .max(maxLength, `expected at most ${maxLength} characters`)
+    .regex(SAFE_NAME, `expected ${SAFE_NAME_HINT}`);
+}
+
+/** Longest names allowed, chosen so `<platform>-<env>-<model>` fits SageMaker's 63-character limit. */
+export const NAME_LIMITS = { platform: 16, environment: 10, model: 24 } as const;
+
+export const platformNameSchema = safeName(NAME_LIMITS.platform);
+export const environmentNameSchema = safeName(NAME_LIMITS.environment);
+export const modelNameSchema = safeName(NAME_LIMITS.model);
+
+const awsTargetSchema = z.strictObject({
+  account: z.string().regex(/^\d{12}$/, 'expected 12 digits'),
+  region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1'),
+});
+
+const gcpTargetSchema = z.strictObject({
+  project: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id (6-30 lowercase letters, digits, hyphens)'),
+  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'expected a GCP region such as europe-west1'),
+});
+
+const vpcSchema = z.strictObject({
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'expected a subnet id (subnet-...)')).min(1),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'expected a security group id (sg-...)')).min(1),
+});
+
+const environmentSchema = z.strictObject({
+  aws: awsTargetSchema,
+  gcp: gcpTargetSchema,
+  /** What happens to data (buckets, keys) when a stack is deleted. */
+  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  /** Where alarms are sent. */
+  alarmEmail: z.email('expected an email address').optional(),
+  /** A manual approval is required before deploying to this environment. */
+  approvalRequired: z.boolean().default(false),
+  /** Days before non-current object versions in the registry are deleted. */
+  noncurrentVersionRetentionDays: z.number().int().min(1).max(3650).default(90),
+  /** Optional VPC for real-time SageMaker models. */
+  vpc: vpcSchema.optional(),
+});
+
+const realtimeServingSchema = z.strictObject({
+  kind: z.literal('realtime'),
+  instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected a SageMaker instance type such as ml.m5.large'),
+  autoscaling: z
+    .strictObject({
+      minInstances: z.number().int().min(1).max(100).default(1),
+      maxInstances: z.number().int().min(1).max(100).default(2),
+      /** Target for SageMakerVariantInvocationsPerInstance (per minute). */
+      targetInvocationsPerInstance: z.number().int().min(1).default(100),
+    })
+    .refine((a) => a.minInstances <= a.maxInstances, { path: ['minInstances'], message: 'expected at most maxInstances' })
+    .default({ minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 }),
+});
+
+const serverlessServingSchema = z.strictObject({
+  kind: z.literal('serverless'),
+  memorySizeMb: z
+    .number()
+    .int()
+    .refine((mb) => [1024, 2048, 3072, 4096, 5120, 6144].includes(mb), 'expected 1024, 2048, 3072, 4096, 5120 or 6144'),
+  maxConcurrency: z.number().int().min(1).max(200).default(5),
+});
+
+const featureSchema = z.strictObject({
+  name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected an identifier (letters, digits, underscores)'),
+  type: z.enum(['numeric', 'categorical']),
+});
+
+const modelSchema = z.strictObject({
+  name: modelNameSchema,
+  /** What the model predicts; used for report wording and default metrics. */
+  task: z.enum(['classification', 'regression']),
+  framework: z.string().min(1),
+  /** Inference container image URI (ECR). */
+  image: z
+    .string()
+    .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
+  /** Artifact version; the model data is read from `models/<name>/<version>/model.tar.gz` in the registry. */
+  version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a version label such as 1 or 2024-06-01').default('1'),
+  serving: z.discriminatedUnion('kind', [realtimeServingSchema, serverlessServingSchema]),
+  dataCapture: z
+    .strictObject({ samplingPercentage: z.number().int().min(0).max(100) })
+    .default({ samplingPercentage: 0 }),
+  inputSchema: z.strictObject({
+    features: z
+      .array(featureSchema)
+      .min(1, 'expected at least one feature')
+      .superRefine((features, ctx) => addDuplicateIssues(features, ctx, 'feature name')),
+  }),
+}).superRefine((model, ctx) => {
+  // SageMaker serverless endpoints support neither data capture nor VPC/network isolation.
+  if (model.serving.kind === 'serverless' && model.dataCapture.samplingPercentage > 0) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['dataCapture', 'samplingPercentage'],
+      message: 'serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
+    });
+  }
+});
+
+export const platformConfigSchema = z.strictObject({
+  platform: z.strictObject({ name: platformNameSchema }),
+  environments: z
+    .record(environmentNameSchema, environmentSchema)
+    .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
+    .superRefine((envs, ctx) => {
+      for (const [name, env] of Object.entries(envs)) {
+        if (/^prod/.test(name) && env.removalPolicy === 'destroy') {
+          ctx.addIssue({ code: 'custom', path: [name, 'removalPolicy'], message: 'production data must be retained: expected "retain"' });
+        }
+      }
+    }),
+  models: z
+    .array(modelSchema)
+    .min(1, 'expected at least one model')
+    .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name')),
+});
+
+/** Cross-field rules sit on the smallest object that holds their fields, so they still run (and report) when
+ * an unrelated part of the config is invalid. */
+function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
+  const seen = new Set<string>();
+  items.forEach((item, i) => {
+    if (seen.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} "${item.name}"` });
+    seen.add(item.name);
+  });
+}
+
+/** The validated config, with defaults filled in. */
+export type PlatformConfig = z.output<typeof platformConfigSchema>;
+/** What a user writes: optional fields may be left out. */
+export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+export type EnvironmentConfig = PlatformConfig['environments'][string];
+export type ModelConfig = PlatformConfig['models'][number];
+export type ServingConfig = ModelConfig['serving'];
+export type FeatureConfig = ModelConfig['inputSchema']['features'][number];
