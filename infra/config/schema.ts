@@ -8,6 +8,12 @@ import { z } from 'zod';
  * lowercase letters, digits and single hyphens, starting with a letter.
  */
 const SAFE_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+/**
+ * Cross-field rules run even when other fields already failed, so one error lists every problem. Their
+ * input may therefore be partly invalid, and they read it defensively.
+ */
+const ALWAYS = { when: () => true } as const;
+
 const SAFE_NAME_HINT = 'lowercase letters, digits and single hyphens, starting with a letter';
 
 function safeName(maxLength: number) {
@@ -66,7 +72,7 @@ const realtimeServingSchema = z.strictObject({
       /** Target for SageMakerVariantInvocationsPerInstance (per minute). */
       targetInvocationsPerInstance: z.number().int().min(1).default(100),
     })
-    .refine((a) => a.minInstances <= a.maxInstances, { path: ['minInstances'], message: 'expected at most maxInstances' })
+    .refine((a) => !(a.minInstances > a.maxInstances), { path: ['minInstances'], message: 'expected at most maxInstances', ...ALWAYS })
     .default({ minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 }),
 });
 
@@ -103,18 +109,18 @@ const modelSchema = z.strictObject({
     features: z
       .array(featureSchema)
       .min(1, 'expected at least one feature')
-      .superRefine((features, ctx) => addDuplicateIssues(features, ctx, 'feature name')),
+      .superRefine((features, ctx) => addDuplicateIssues(features, ctx, 'feature name'), ALWAYS),
   }),
 }).superRefine((model, ctx) => {
   // SageMaker serverless endpoints support neither data capture nor VPC/network isolation.
-  if (model.serving.kind === 'serverless' && model.dataCapture.samplingPercentage > 0) {
+  if (model.serving?.kind === 'serverless' && model.dataCapture?.samplingPercentage > 0) {
     ctx.addIssue({
       code: 'custom',
       path: ['dataCapture', 'samplingPercentage'],
       message: 'serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
     });
   }
-});
+}, ALWAYS);
 
 export const platformConfigSchema = z.strictObject({
   platform: z.strictObject({ name: platformNameSchema }),
@@ -123,22 +129,21 @@ export const platformConfigSchema = z.strictObject({
     .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
     .superRefine((envs, ctx) => {
       for (const [name, env] of Object.entries(envs)) {
-        if (/^prod/.test(name) && env.removalPolicy === 'destroy') {
+        if (/^prod/.test(name) && env?.removalPolicy === 'destroy') {
           ctx.addIssue({ code: 'custom', path: [name, 'removalPolicy'], message: 'production data must be retained: expected "retain"' });
         }
       }
-    }),
+    }, ALWAYS),
   models: z
     .array(modelSchema)
     .min(1, 'expected at least one model')
-    .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name')),
+    .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name'), ALWAYS),
 });
 
-/** Cross-field rules sit on the smallest object that holds their fields, so they still run (and report) when
- * an unrelated part of the config is invalid. */
 function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
   const seen = new Set<string>();
   items.forEach((item, i) => {
+    if (typeof item?.name !== 'string') return;
     if (seen.has(item.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate ${what} "${item.name}"` });
     seen.add(item.name);
   });

@@ -1,0 +1,76 @@
+#!/usr/bin/env node
+// `npm run synth`: synthesizes the AWS (cdk.out/) and Google Cloud (cdktf.out/) platforms in one process,
+// offline, and prints what each environment got.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as cdk from 'aws-cdk-lib';
+import * as cdktf from 'cdktf';
+import { buildAwsPlatform } from './aws/app';
+import { cdkJsonContext } from './aws/context';
+import { exitOnConfigError, resolveConfig } from './config/load';
+import type { PlatformConfig } from './config/schema';
+import { buildGcpPlatform } from './gcp/app';
+
+export interface StackSummary {
+  readonly cloud: 'aws' | 'gcp';
+  readonly environment: string;
+  readonly stack: string;
+  readonly resources: number;
+}
+
+export interface SynthOptions {
+  readonly awsOutdir?: string;
+  readonly gcpOutdir?: string;
+  /** Extra CDK context, e.g. to skip asset bundling in tests. */
+  readonly awsContext?: Record<string, unknown>;
+}
+
+/** Synthesizes both clouds for `config` and returns one summary row per stack. */
+export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}): StackSummary[] {
+  const rows: StackSummary[] = [];
+
+  const awsApp = new cdk.App({ outdir: options.awsOutdir ?? 'cdk.out', context: { ...cdkJsonContext(), ...options.awsContext } });
+  const aws = buildAwsPlatform(awsApp, config);
+  const assembly = awsApp.synth();
+  for (const [environment, stacks] of Object.entries(aws.environments)) {
+    for (const stack of [stacks.registry, stacks.serving]) {
+      const template = assembly.getStackByName(stack.stackName).template as { Resources?: object };
+      rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources: Object.keys(template.Resources ?? {}).length });
+    }
+  }
+
+  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
+  const gcpApp = new cdktf.App({ outdir: gcpOutdir });
+  const gcp = buildGcpPlatform(gcpApp, config);
+  gcpApp.synth();
+  for (const [environment, stack] of Object.entries(gcp)) {
+    const name = stack.node.id;
+    const json = JSON.parse(readFileSync(join(gcpOutdir, 'stacks', name, 'cdk.tf.json'), 'utf8')) as { resource?: Record<string, object> };
+    const resources = Object.values(json.resource ?? {}).reduce((n, byName) => n + Object.keys(byName).length, 0);
+    rows.push({ cloud: 'gcp', environment, stack: name, resources });
+  }
+  return rows;
+}
+
+/** A short per-environment table. */
+export function formatSummary(rows: readonly StackSummary[]): string {
+  const lines: string[] = [];
+  for (const environment of [...new Set(rows.map((r) => r.environment))]) {
+    lines.push(`${environment}`);
+    for (const row of rows.filter((r) => r.environment === environment)) {
+      lines.push(`  ${row.cloud.padEnd(4)} ${row.stack.padEnd(40)} ${String(row.resources).padStart(4)} resources`);
+    }
+  }
+  return lines.join('\n');
+}
+
+if (require.main === module) {
+  exitOnConfigError(() => {
+    const started = process.hrtime.bigint();
+    const { config, source } = resolveConfig();
+    const rows = synthesizeAll(config);
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> cdk.out/, cdktf.out/`);
+    console.log(formatSummary(rows));
+  });
+}

@@ -1,0 +1,90 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { buildAwsPlatform } from '../../infra/aws/app';
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { testApp } from '../helpers/aws';
+
+const config = parseConfig(demoConfig);
+
+describe('AWS platform app', () => {
+  test('two stacks per environment, named after it, in its account and region', () => {
+    const { app, environments } = buildAwsPlatform(testApp(), config);
+    const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
+    expect(stacks.map((s) => s.stackName).sort()).toEqual([
+      'modelstack-dev-registry',
+      'modelstack-dev-serving',
+      'modelstack-prod-registry',
+      'modelstack-prod-serving',
+      'modelstack-staging-registry',
+      'modelstack-staging-serving',
+    ]);
+    expect(environments.prod.registry.account).toBe('333333333333');
+    expect(environments.prod.serving.region).toBe('eu-west-1');
+    const assembly = app.synth();
+    expect(assembly.getStackByName('modelstack-prod-serving').dependencies.map((d) => d.id)).toContain('modelstack-prod-registry');
+  });
+
+  test('prod retains data and is termination protected; dev is disposable', () => {
+    const { environments } = buildAwsPlatform(testApp(), config);
+    expect(environments.prod.registry.terminationProtection).toBe(true);
+    expect(environments.dev.registry.terminationProtection).toBe(false);
+    Template.fromStack(environments.prod.registry).allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
+    Template.fromStack(environments.dev.registry).allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
+    Template.fromStack(environments.prod.registry).hasResourceProperties('AWS::S3::Bucket', {
+      BucketName: 'modelstack-prod-models-333333333333-eu-west-1',
+      LifecycleConfiguration: { Rules: [Match.objectLike({ NoncurrentVersionExpiration: { NoncurrentDays: 365 } })] },
+    });
+  });
+
+  test('serving follows the config: real-time churn with capture, serverless sales-forecast', () => {
+    const { environments } = buildAwsPlatform(testApp(), config);
+    const serving = Template.fromStack(environments.dev.serving);
+    serving.resourceCountIs('AWS::SageMaker::Endpoint', 2);
+    serving.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      DataCaptureConfig: Match.objectLike({ InitialSamplingPercentage: 20 }),
+    });
+    serving.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 10 } })],
+    });
+  });
+
+  test('every resource is tagged with the platform and environment', () => {
+    const { environments } = buildAwsPlatform(testApp(), config);
+    const buckets = Template.fromStack(environments.staging.registry).findResources('AWS::S3::Bucket');
+    for (const bucket of Object.values(buckets)) {
+      expect(bucket.Properties.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'modelstack:environment', Value: 'staging' },
+          { Key: 'modelstack:platform', Value: 'modelstack' },
+        ]),
+      );
+    }
+  });
+
+  test('-c env=<name> selects environments; an unknown one is an error naming the known ones', () => {
+    const { environments } = buildAwsPlatform(testApp(), config, ['dev']);
+    expect(Object.keys(environments)).toEqual(['dev']);
+    expect(() => buildAwsPlatform(testApp(), config, ['qa'])).toThrow('Unknown environment "qa": expected one of dev, staging, prod');
+  });
+
+  test('cdk-nag AwsSolutions passes on the demo with every acknowledgement justified', () => {
+    const { app } = buildAwsPlatform(testApp(), config);
+    expect(() => app.synth()).not.toThrow();
+    const reasons: string[] = [];
+    for (const construct of app.node.findAll()) {
+      for (const entry of construct.node.metadata) {
+        if (entry.type === Validations.ACKNOWLEDGED_RULES_METADATA_KEY) reasons.push(...Object.values(entry.data as Record<string, string>));
+      }
+    }
+    expect(reasons.length).toBeGreaterThan(0);
+    for (const reason of reasons) expect(reason.length).toBeGreaterThan(30);
+  });
+
+  test('cdk-nag fails synth on an unacknowledged finding', () => {
+    const { app, environments } = buildAwsPlatform(testApp(), config, ['dev']);
+    new s3.Bucket(environments.dev.registry, 'Careless'); // no TLS enforcement, no access logs
+    expect(() => app.synth()).toThrow(/AwsSolutions-S1'[\s\S]*AwsSolutions-S10'/);
+  });
+});

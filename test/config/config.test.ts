@@ -1,0 +1,141 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { stringify } from 'yaml';
+import { demoConfig } from '../../infra/config/demo';
+import { ConfigError, formatPath, loadConfigFile, parseConfig, resolveConfig } from '../../infra/config/load';
+
+const dir = mkdtempSync(join(tmpdir(), 'modelstack-config-'));
+// Tests break the demo on purpose, so they work on an untyped copy.
+const demo = (): any => structuredClone(demoConfig);
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('platform config', () => {
+  test('the embedded demo is valid and gets its defaults', () => {
+    const config = parseConfig(demoConfig);
+    expect(Object.keys(config.environments)).toEqual(['dev', 'staging', 'prod']);
+    expect(config.models.map((m) => m.name)).toEqual(['churn', 'sales-forecast']);
+    expect(config.environments.dev.approvalRequired).toBe(false);
+    expect(config.environments.prod.removalPolicy).toBe('retain');
+    expect(config.models[1].dataCapture.samplingPercentage).toBe(0);
+  });
+
+  test('one error lists every problem with its path', () => {
+    const bad = demo();
+    bad.environments.dev.aws.account = '1234';
+    bad.environments.staging.gcp.region = 'Europe West';
+    bad.models[0].name = 'Churn_Model';
+    bad.models[0].serving.autoscaling.minInstances = 5;
+    bad.models[0].serving.autoscaling.maxInstances = 2;
+    bad.models[1].serving.memorySizeMb = 1000;
+    bad.models[1].inputSchema.features.push({ name: 'price', type: 'numeric' });
+    bad.models[1].inputSchema.features.push({ name: 'colour', type: 'text' });
+
+    expect(problemsOf(bad)).toEqual([
+      'environments.dev.aws.account: expected 12 digits',
+      'environments.staging.gcp.region: expected a GCP region such as europe-west1',
+      'models[0].name: expected lowercase letters, digits and single hyphens, starting with a letter',
+      'models[0].serving.autoscaling.minInstances: expected at most maxInstances',
+      'models[1].serving.memorySizeMb: expected 1024, 2048, 3072, 4096, 5120 or 6144',
+      'models[1].inputSchema.features[7].type: Invalid option: expected one of "numeric"|"categorical"',
+      'models[1].inputSchema.features[6].name: duplicate feature name "price"',
+    ]);
+  });
+
+  test('the error message itself names the source and every problem', () => {
+    const bad = demo();
+    bad.environments.dev.aws.account = 'x';
+    bad.models[0].serving.instanceType = 'm5.large';
+    expect(() => parseConfig(bad, 'platform.yaml')).toThrow(
+      'Invalid platform config (platform.yaml): 2 problems\n' +
+        '  - environments.dev.aws.account: expected 12 digits\n' +
+        '  - models[0].serving.instanceType: expected a SageMaker instance type such as ml.m5.large',
+    );
+  });
+
+  test('names must be safe on both clouds', () => {
+    const bad = demo();
+    bad.platform.name = 'model--stack';
+    bad.environments['QA'] = bad.environments.dev;
+    bad.models[1].name = 'a-very-long-model-name-for-sagemaker';
+    expect(problemsOf(bad)).toEqual([
+      'platform.name: expected lowercase letters, digits and single hyphens, starting with a letter',
+      'environments.QA: invalid name: expected lowercase letters, digits and single hyphens, starting with a letter',
+      'models[1].name: expected at most 24 characters',
+    ]);
+  });
+
+  test('cross-field rules: prod data retained, serverless without capture, unique models', () => {
+    const bad = demo();
+    bad.environments.prod.removalPolicy = 'destroy';
+    bad.models[1].dataCapture = { samplingPercentage: 10 };
+    bad.models.push(structuredClone(bad.models[0]));
+    expect(problemsOf(bad)).toEqual([
+      'environments.prod.removalPolicy: production data must be retained: expected "retain"',
+      'models[1].dataCapture.samplingPercentage: serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
+      'models[2].name: duplicate model name "churn"',
+    ]);
+  });
+
+  test('unknown keys and missing fields are reported', () => {
+    const bad = demo();
+    bad.models[0].instanceTyp = 'ml.m5.large';
+    delete bad.environments.dev.gcp;
+    expect(problemsOf(bad)).toEqual([
+      'environments.dev.gcp: Invalid input: expected object, received undefined',
+      'models[0]: Unrecognized key: "instanceTyp"',
+    ]);
+    expect(problemsOf({ platform: { name: 'x1' }, environments: {}, models: [] })).toEqual([
+      'environments: expected at least one environment',
+      'models: expected at least one model',
+    ]);
+  });
+
+  test('formatPath renders array indices and nested keys', () => {
+    expect(formatPath(['models', 0, 'inputSchema', 'features', 3, 'name'])).toBe('models[0].inputSchema.features[3].name');
+    expect(formatPath([])).toBe('');
+  });
+});
+
+describe('config files', () => {
+  test('loads YAML and JSON', () => {
+    const yamlPath = join(dir, 'platform.yaml');
+    writeFileSync(yamlPath, stringify(demoConfig));
+    const jsonPath = join(dir, 'platform.json');
+    writeFileSync(jsonPath, JSON.stringify(demoConfig));
+    expect(loadConfigFile(yamlPath)).toEqual(parseConfig(demoConfig));
+    expect(loadConfigFile(jsonPath)).toEqual(parseConfig(demoConfig));
+  });
+
+  test('a YAML syntax error and a missing file are config errors naming the file', () => {
+    const broken = join(dir, 'broken.yaml');
+    writeFileSync(broken, 'platform:\n  name: [unclosed\n');
+    expect(() => loadConfigFile(broken)).toThrow(/Invalid platform config \(.*broken\.yaml\): 1 problem\n {2}- syntax: /);
+    expect(() => loadConfigFile(join(dir, 'missing.yaml'))).toThrow(/missing\.yaml.*\n {2}- cannot read file: ENOENT/);
+  });
+
+  test('the CDK context wins over MODELSTACK_CONFIG, which wins over the demo', () => {
+    const other = demo();
+    other.platform.name = 'other';
+    const otherPath = join(dir, 'other.json');
+    writeFileSync(otherPath, JSON.stringify(other));
+    const third = demo();
+    third.platform.name = 'third';
+    const thirdPath = join(dir, 'third.json');
+    writeFileSync(thirdPath, JSON.stringify(third));
+
+    expect(resolveConfig({ env: {} }).source).toBe('embedded demo');
+    expect(resolveConfig({ env: { MODELSTACK_CONFIG: otherPath } }).config.platform.name).toBe('other');
+    const both = resolveConfig({ contextPath: thirdPath, env: { MODELSTACK_CONFIG: otherPath } });
+    expect(both).toMatchObject({ source: thirdPath, config: { platform: { name: 'third' } } });
+  });
+});
