@@ -43,8 +43,8 @@ const gcpTargetSchema = z.strictObject({
 });
 
 const vpcSchema = z.strictObject({
-  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]+$/, 'expected a subnet id (subnet-...)')).min(1),
-  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]+$/, 'expected a security group id (sg-...)')).min(1),
+  subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected a subnet id (subnet-...)')).min(1),
+  securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected a security group id (sg-...)')).min(1),
 });
 
 const environmentSchema = z.strictObject({

@@ -83,9 +83,9 @@ describe('ModelEndpoint', () => {
   });
 
   test('VPC config is passed to the model and the role may manage its network interfaces', () => {
-    const { stack } = build({ vpc: { subnetIds: ['subnet-0a1b2c'], securityGroupIds: ['sg-0a1b2c'] } });
+    const { stack } = build({ vpc: { subnetIds: ['subnet-0123456789abcdef0'], securityGroupIds: ['sg-0123456789abcdef0'] } });
     const template = Template.fromStack(stack);
-    template.hasResourceProperties('AWS::SageMaker::Model', { VpcConfig: { Subnets: ['subnet-0a1b2c'], SecurityGroupIds: ['sg-0a1b2c'] } });
+    template.hasResourceProperties('AWS::SageMaker::Model', { VpcConfig: { Subnets: ['subnet-0123456789abcdef0'], SecurityGroupIds: ['sg-0123456789abcdef0'] } });
     expect(policyStatements(template)).toContainEqual(expect.objectContaining({ Sid: 'VpcNetworkInterfaces', Action: expect.arrayContaining(['ec2:CreateNetworkInterface']) }));
   });
 
