@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { registryLayout } from '../layout';
-import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { Problems, SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
 import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
 
@@ -309,7 +309,7 @@ function validateProps(props: ModelEndpointProps): void {
     problems.check(Number.isInteger(min) && min >= 1, `variant.minInstances ${min}: expected an integer of at least 1`);
     problems.check(max >= min, `variant.maxInstances ${max}: expected at least minInstances (${min})`);
   } else {
-    problems.check([1024, 2048, 3072, 4096, 5120, 6144].includes(v.memorySizeMb), `variant.memorySizeMb ${v.memorySizeMb}: expected 1024, 2048, 3072, 4096, 5120 or 6144`);
+    problems.check(SERVERLESS_MEMORY_SIZES_MB.includes(v.memorySizeMb), `variant.memorySizeMb ${v.memorySizeMb}: expected ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`);
     const concurrency = v.maxConcurrency ?? 5;
     problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 200, `variant.maxConcurrency ${concurrency}: expected an integer from 1 to 200`);
     problems.check(capture === 0, 'dataCaptureSamplingPercentage: serverless endpoints do not support data capture; expected 0');

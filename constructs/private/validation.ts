@@ -28,3 +28,6 @@ export class Problems {
 
 /** Same rule as the platform config: safe inside bucket, endpoint, role and service-account names. */
 export const SAFE_RESOURCE_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
+
+/** Memory sizes a SageMaker serverless endpoint accepts, in MB. */
+export const SERVERLESS_MEMORY_SIZES_MB: readonly number[] = [1024, 2048, 3072, 4096, 5120, 6144];

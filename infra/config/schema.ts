@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
 
 /**
  * The platform config: one typed document that drives both clouds.
@@ -7,7 +8,6 @@ import { z } from 'zod';
  * GCP service-account ids, so they are restricted to the intersection of what all of those accept:
  * lowercase letters, digits and single hyphens, starting with a letter.
  */
-const SAFE_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 /**
  * Cross-field rules run even when other fields already failed, so one error lists every problem. Their
  * input may therefore be partly invalid, and they read it defensively.
@@ -20,7 +20,7 @@ function safeName(maxLength: number) {
   return z
     .string()
     .max(maxLength, `expected at most ${maxLength} characters`)
-    .regex(SAFE_NAME, `expected ${SAFE_NAME_HINT}`);
+    .regex(SAFE_RESOURCE_NAME, `expected ${SAFE_NAME_HINT}`);
 }
 
 /** Longest names allowed, chosen so `<platform>-<env>-<model>` fits SageMaker's 63-character limit. */
@@ -81,7 +81,7 @@ const serverlessServingSchema = z.strictObject({
   memorySizeMb: z
     .number()
     .int()
-    .refine((mb) => [1024, 2048, 3072, 4096, 5120, 6144].includes(mb), 'expected 1024, 2048, 3072, 4096, 5120 or 6144'),
+    .refine((mb) => SERVERLESS_MEMORY_SIZES_MB.includes(mb), `expected ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`),
   maxConcurrency: z.number().int().min(1).max(200).default(5),
 });
 

@@ -163,7 +163,7 @@ describe('ModelEndpoint', () => {
         '  - endpointName "Bad Name": expected at most 63 lowercase letters, digits and single hyphens\n' +
         '  - image "docker.io/library/python:3": expected an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>\n' +
         '  - dataCaptureSamplingPercentage 150: expected an integer from 0 to 100\n' +
-        '  - variant.memorySizeMb 1000: expected 1024, 2048, 3072, 4096, 5120 or 6144\n' +
+        '  - variant.memorySizeMb 1000: expected 1024, 2048, 3072, 4096, 5120, 6144\n' +
         '  - variant.maxConcurrency 0: expected an integer from 1 to 200\n' +
         '  - dataCaptureSamplingPercentage: serverless endpoints do not support data capture; expected 0\n' +
         '  - vpc: serverless endpoints cannot run in a VPC',

@@ -45,7 +45,7 @@ describe('platform config', () => {
       'environments.staging.gcp.region: expected a GCP region such as europe-west1',
       'models[0].name: expected lowercase letters, digits and single hyphens, starting with a letter',
       'models[0].serving.autoscaling.minInstances: expected at most maxInstances',
-      'models[1].serving.memorySizeMb: expected 1024, 2048, 3072, 4096, 5120 or 6144',
+      'models[1].serving.memorySizeMb: expected 1024, 2048, 3072, 4096, 5120, 6144',
       'models[1].inputSchema.features[7].type: Invalid option: expected one of "numeric"|"categorical"',
       'models[1].inputSchema.features[6].name: duplicate feature name "price"',
     ]);
