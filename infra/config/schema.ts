@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
+import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
  * The platform config: one typed document that drives both clouds.
@@ -35,13 +36,6 @@ const awsTargetSchema = z.strictObject({
   region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1'),
 });
 
-const gcpTargetSchema = z.strictObject({
-  project: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id (6-30 lowercase letters, digits, hyphens)'),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'expected a GCP region such as europe-west1'),
-});
-
 const vpcSchema = z.strictObject({
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected a subnet id (subnet-...)')).min(1),
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected a security group id (sg-...)')).min(1),
@@ -49,7 +43,7 @@ const vpcSchema = z.strictObject({
 
 const environmentSchema = z.strictObject({
   aws: awsTargetSchema,
-  gcp: gcpTargetSchema,
+  gcp: gcpEnvironmentSchema,
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   /** Where alarms are sent. */
@@ -105,6 +99,8 @@ const modelSchema = z.strictObject({
   dataCapture: z
     .strictObject({ samplingPercentage: z.number().int().min(0).max(100) })
     .default({ samplingPercentage: 0 }),
+  /** Google Cloud (Vertex AI) serving settings. */
+  gcp: gcpModelSchema,
   inputSchema: z.strictObject({
     features: z
       .array(featureSchema)
