@@ -1,0 +1,53 @@
+import type { InputFeature } from '../core/inference';
+
+/** What one inference function serves, read once at cold start from its environment. */
+export interface InferenceConfig {
+  /** The model this function serves; undefined for the catch-all that answers 404 for unknown models. */
+  readonly model?: string;
+  readonly endpointName?: string;
+  readonly features: readonly InputFeature[];
+  /** Every model the API serves, for the 404 message. */
+  readonly knownModels: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxInstances: number;
+  /** Per-attempt timeout of the SageMaker call. */
+  readonly upstreamTimeoutMs: number;
+  /** SDK attempts per request, first included (throttles and 5xx are retried). */
+  readonly upstreamMaxAttempts: number;
+}
+
+/** Environment variable names, shared with the construct that sets them. */
+export const INFERENCE_ENV = {
+  model: 'MODEL_NAME',
+  endpointName: 'ENDPOINT_NAME',
+  features: 'MODEL_FEATURES',
+  knownModels: 'KNOWN_MODELS',
+  maxBodyBytes: 'MAX_BODY_BYTES',
+  maxInstances: 'MAX_INSTANCES',
+  upstreamTimeoutMs: 'UPSTREAM_TIMEOUT_MS',
+  upstreamMaxAttempts: 'UPSTREAM_MAX_ATTEMPTS',
+} as const;
+
+export function readInferenceConfig(env: NodeJS.ProcessEnv): InferenceConfig {
+  const model = env[INFERENCE_ENV.model] || undefined;
+  const endpointName = env[INFERENCE_ENV.endpointName] || undefined;
+  if (model && !endpointName) throw new Error(`${INFERENCE_ENV.endpointName} must be set when ${INFERENCE_ENV.model} is`);
+  return {
+    model,
+    endpointName,
+    features: model ? (JSON.parse(env[INFERENCE_ENV.features] ?? '[]') as InputFeature[]) : [],
+    knownModels: (env[INFERENCE_ENV.knownModels] ?? '').split(',').filter(Boolean),
+    maxBodyBytes: positiveInt(env, INFERENCE_ENV.maxBodyBytes, 1024 * 1024),
+    maxInstances: positiveInt(env, INFERENCE_ENV.maxInstances, 100),
+    upstreamTimeoutMs: positiveInt(env, INFERENCE_ENV.upstreamTimeoutMs, 10_000),
+    upstreamMaxAttempts: positiveInt(env, INFERENCE_ENV.upstreamMaxAttempts, 2),
+  };
+}
+
+function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: expected a positive integer`);
+  return value;
+}

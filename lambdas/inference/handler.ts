@@ -1,0 +1,83 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ApiError, apiError, compileRequestParser, errorBody, parsePredictions, rowsToCsv } from '../core/inference';
+import type { InferenceConfig } from './config';
+import { type Invoke, upstreamError } from './sagemaker';
+
+export interface InferenceDeps {
+  readonly config: InferenceConfig;
+  readonly invoke?: Invoke;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+}
+
+type Result = APIGatewayProxyStructuredResultV2;
+
+/** What one request came to: an answer or an error, and how many instances it carried. */
+type Outcome = { readonly body: string; readonly error?: ApiError; readonly instances: number };
+
+/**
+ * `POST /models/{model}/predict`: validates `{ "instances": [...] }` against the model's input schema, calls the
+ * model's SageMaker endpoint and answers `{ "model", "predictions" }`, or `{ "error": { code, message, field? } }`.
+ */
+export function createInferenceHandler(deps: InferenceDeps): (event: APIGatewayProxyEventV2, context: Context) => Promise<Result> {
+  const { config, logger, metrics } = deps;
+  const parse = compileRequestParser(config.features, config);
+  const failed = (error: ApiError, instances = 0): Outcome => ({ body: errorBody(error), error, instances });
+
+  async function handle(event: APIGatewayProxyEventV2): Promise<Outcome> {
+    const requested = event.pathParameters?.model;
+    if (!config.model || requested !== config.model || !deps.invoke) {
+      return failed(apiError(404, 'UnknownModel', `unknown model "${requested ?? ''}": expected one of ${config.knownModels.join(', ')}`, 'model'));
+    }
+    const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+    const parsed = parse(body);
+    if (!parsed.ok) return failed(parsed.error);
+    const instances = parsed.rows.length;
+
+    let upstream;
+    try {
+      upstream = await deps.invoke(rowsToCsv(parsed.rows));
+    } catch (err) {
+      const error = upstreamError(err);
+      const log = error.status >= 500 ? logger.error : logger.warn;
+      log.call(logger, 'upstream call failed', { code: error.code, upstream: (err as Error)?.name });
+      return failed(error, instances);
+    }
+    const predictions = parsePredictions(upstream.body, upstream.contentType, instances);
+    if (!predictions || predictions.length !== instances) {
+      logger.error('unreadable model response', { contentType: upstream.contentType, length: upstream.body.length });
+      const got = predictions ? `${predictions.length} predictions` : 'an unreadable response';
+      return failed(apiError(502, 'ModelError', `the model returned ${got} for ${instances} instances`), instances);
+    }
+    return { body: JSON.stringify({ model: config.model, predictions }), instances };
+  }
+
+  return async (event, context) => {
+    const started = performance.now();
+    logger.addContext(context);
+    let outcome: Outcome;
+    try {
+      outcome = await handle(event);
+    } catch (err) {
+      // Nothing above should throw; if it does, the caller still gets JSON and no stack trace.
+      logger.error('unhandled error', err as Error);
+      outcome = failed(apiError(500, 'InternalError', 'internal error'));
+    }
+    recordMetrics(metrics, outcome, performance.now() - started);
+    return { statusCode: outcome.error?.status ?? 200, headers: { 'content-type': 'application/json' }, body: outcome.body };
+  };
+}
+
+function recordMetrics(metrics: Metrics, outcome: Outcome, latencyMs: number): void {
+  metrics.addMetric('Latency', MetricUnit.Milliseconds, latencyMs);
+  if (outcome.instances > 0) metrics.addMetric('InstancesPerRequest', MetricUnit.Count, outcome.instances);
+  if (outcome.error) {
+    const byCode = metrics.singleMetric();
+    byCode.addDimension('StatusCode', String(outcome.error.status));
+    byCode.addDimension('ErrorCode', outcome.error.code);
+    byCode.addMetric(outcome.error.status >= 500 ? 'Errors5xx' : 'Errors4xx', MetricUnit.Count, 1);
+  }
+  metrics.publishStoredMetrics();
+}
