@@ -44,6 +44,7 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
     const serving = new ServingStack(app, `${namePrefix}-serving`, {
       ...common,
       registryKeyArn: registry.registry.encryptionKey.keyArn,
+      inference: config.inference,
       description: `ModelStack ${envName}: SageMaker endpoints`,
     });
     Tags.of(registry).add('modelstack:environment', envName);

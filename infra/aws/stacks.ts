@@ -1,8 +1,10 @@
-import { RemovalPolicy, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
-import type { EnvironmentConfig, ModelConfig } from '../config/schema';
+import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly namePrefix: string;
@@ -33,13 +35,15 @@ export class RegistryStack extends Stack {
 }
 
 export interface ServingStackProps extends EnvironmentStackProps {
+  readonly inference: InferenceConfig;
   /** ARN of the registry key (a cross-stack reference, which also orders the deployments). */
   readonly registryKeyArn: string;
 }
 
-/** One SageMaker endpoint per model, served from the environment's registry. */
+/** One SageMaker endpoint per model, served from the environment's registry, behind the inference API. */
 export class ServingStack extends Stack {
   readonly endpoints: Readonly<Record<string, ModelEndpoint>>;
+  readonly inferenceApi: InferenceApi;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -72,5 +76,15 @@ export class ServingStack extends Stack {
       });
     }
     this.endpoints = endpoints;
+
+    this.inferenceApi = new InferenceApi(this, 'InferenceApi', {
+      models: props.models.map((m) => ({ name: m.name, endpoint: endpoints[m.name], features: m.inputSchema.features })),
+      maxBodyBytes: props.inference.maxBodyBytes,
+      maxInstancesPerRequest: props.inference.maxInstancesPerRequest,
+      throttleRateLimit: props.inference.throttleRateLimit,
+      throttleBurstLimit: props.inference.throttleBurstLimit,
+      upstreamTimeout: Duration.millis(props.inference.upstreamTimeoutMs),
+      logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+    });
   }
 }

@@ -118,8 +118,20 @@ const modelSchema = z.strictObject({
   }
 }, ALWAYS);
 
+/** The inference API in front of the endpoints (both clouds). */
+const inferenceSchema = z
+  .strictObject({
+    maxBodyBytes: z.number().int().min(1024).max(6 * 1024 * 1024).default(1024 * 1024),
+    maxInstancesPerRequest: z.number().int().min(1).max(10_000).default(100),
+    throttleRateLimit: z.number().int().min(1).default(100),
+    throttleBurstLimit: z.number().int().min(1).default(200),
+    upstreamTimeoutMs: z.number().int().min(100).max(25_000).default(10_000),
+  })
+  .default({ maxBodyBytes: 1024 * 1024, maxInstancesPerRequest: 100, throttleRateLimit: 100, throttleBurstLimit: 200, upstreamTimeoutMs: 10_000 });
+
 export const platformConfigSchema = z.strictObject({
   platform: z.strictObject({ name: platformNameSchema }),
+  inference: inferenceSchema,
   environments: z
     .record(environmentNameSchema, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
@@ -152,4 +164,5 @@ export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
 export type EnvironmentConfig = PlatformConfig['environments'][string];
 export type ModelConfig = PlatformConfig['models'][number];
 export type ServingConfig = ModelConfig['serving'];
+export type InferenceConfig = PlatformConfig['inference'];
 export type FeatureConfig = ModelConfig['inputSchema']['features'][number];

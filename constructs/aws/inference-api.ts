@@ -1,0 +1,211 @@
+import { Duration } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import type { InputFeature } from '../../lambdas/core/inference';
+import { INFERENCE_ENV } from '../../lambdas/inference/config';
+import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import type { IModelEndpoint } from './model-endpoint';
+import { BundledFunction } from './private/bundled-function';
+import { logsEncryptionKey } from './private/logs-key';
+
+/** One model the API serves. */
+export interface InferenceModel {
+  /** Model name; the route is `POST /models/<name>/predict`. */
+  readonly name: string;
+  /** The SageMaker endpoint that serves it. */
+  readonly endpoint: IModelEndpoint;
+  /** The model's input schema; requests are validated against it before the endpoint is called. */
+  readonly features: readonly InputFeature[];
+}
+
+export interface InferenceApiProps {
+  /** Models to serve, each behind its own function that may invoke only that model's endpoint. */
+  readonly models: readonly InferenceModel[];
+  /**
+   * Largest accepted request body, in bytes; larger bodies get a 413.
+   * @default 1048576 (1 MiB)
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Most instances in one request.
+   * @default 100
+   */
+  readonly maxInstancesPerRequest?: number;
+  /**
+   * Steady-state requests per second the stage accepts before it answers 429.
+   * @default 100
+   */
+  readonly throttleRateLimit?: number;
+  /**
+   * Burst of requests the stage accepts.
+   * @default 200
+   */
+  readonly throttleBurstLimit?: number;
+  /**
+   * How long one SageMaker call may take before the caller gets a 504.
+   * @default Duration.seconds(10)
+   */
+  readonly upstreamTimeout?: Duration;
+  /**
+   * Who may call the API.
+   * @default - IAM (SigV4-signed requests; grant callers with `grantInvoke`)
+   */
+  readonly authorizer?: apigw.IHttpRouteAuthorizer;
+  /**
+   * How long access logs and function logs are kept.
+   * @default logs.RetentionDays.THREE_MONTHS
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * Key that encrypts the access and function logs.
+   * @default - a new rotating key
+   */
+  readonly logEncryptionKey?: kms.IKey;
+}
+
+/**
+ * An HTTP API with `POST /models/{model}/predict`: a bundled TypeScript function per model validates the
+ * request against the model's input schema and calls its SageMaker endpoint; unknown models get a JSON 404.
+ * The stage has throttling and JSON access logs; the API requires IAM authorization by default.
+ *
+ * @example
+ * const api = new InferenceApi(stack, 'Api', {
+ *   models: [{ name: 'churn', endpoint, features: [{ name: 'tenure', type: 'numeric' }] }],
+ *   throttleRateLimit: 50,
+ * });
+ * api.grantInvoke(callerRole);
+ */
+export class InferenceApi extends Construct {
+  readonly api: apigw.HttpApi;
+  readonly stage: apigw.HttpStage;
+  readonly accessLogGroup: logs.LogGroup;
+  readonly logEncryptionKey: kms.IKey;
+  /** The function behind each model's route. */
+  readonly functions: Readonly<Record<string, NodejsFunction>>;
+
+  constructor(scope: Construct, id: string, props: InferenceApiProps) {
+    super(scope, id);
+    validateProps(props);
+    const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
+    this.logEncryptionKey = props.logEncryptionKey ?? logsEncryptionKey(this, 'LogKey', 'Inference API access and function logs');
+    const authorizer = props.authorizer ?? new HttpIamAuthorizer();
+
+    this.api = new apigw.HttpApi(this, 'Api', { description: 'Model inference', createDefaultStage: false });
+    this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention, encryptionKey: this.logEncryptionKey });
+    this.stage = new apigw.HttpStage(this, 'Stage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttleRateLimit ?? 100, burstLimit: props.throttleBurstLimit ?? 200 },
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogGroup) },
+    });
+
+    const shared = {
+      [INFERENCE_ENV.knownModels]: props.models.map((m) => m.name).join(','),
+      [INFERENCE_ENV.maxBodyBytes]: String(props.maxBodyBytes ?? 1024 * 1024),
+      [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest ?? 100),
+      [INFERENCE_ENV.upstreamTimeoutMs]: String((props.upstreamTimeout ?? Duration.seconds(10)).toMilliseconds()),
+      POWERTOOLS_SERVICE_NAME: 'inference',
+      POWERTOOLS_METRICS_NAMESPACE: 'ModelStack',
+    };
+    const functionProps = { entry: 'lambdas/inference/index.ts', logEncryptionKey: this.logEncryptionKey, logRetention: retention };
+
+    const functions: Record<string, NodejsFunction> = {};
+    for (const model of props.models) {
+      const fn = new BundledFunction(this, `Predict-${model.name}`, {
+        ...functionProps,
+        description: `Inference for ${model.name}`,
+        environment: {
+          ...shared,
+          [INFERENCE_ENV.model]: model.name,
+          [INFERENCE_ENV.endpointName]: model.endpoint.endpointName,
+          [INFERENCE_ENV.features]: JSON.stringify(model.features),
+        },
+      }).function;
+      model.endpoint.grantInvoke(fn);
+      this.api.addRoutes({
+        path: `/models/${model.name}/predict`,
+        methods: [apigw.HttpMethod.POST],
+        integration: new HttpLambdaIntegration(`Predict-${model.name}`, fn),
+        authorizer,
+      });
+      functions[model.name] = fn;
+    }
+    this.functions = functions;
+
+    // Literal routes win over this parameterised one, so it only sees models the API does not serve.
+    const unknownModel = new BundledFunction(this, 'UnknownModel', {
+      ...functionProps,
+      description: 'Answers 404 for models the inference API does not serve',
+      environment: shared,
+      memorySize: 256,
+    }).function;
+    this.api.addRoutes({
+      path: '/models/{model}/predict',
+      methods: [apigw.HttpMethod.POST],
+      integration: new HttpLambdaIntegration('UnknownModel', unknownModel),
+      authorizer,
+    });
+  }
+
+  /** The stage URL, such as `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
+  get url(): string {
+    return this.stage.url;
+  }
+
+  /** Lets `grantee` call `POST /models/*\/predict` (IAM authorization). */
+  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['execute-api:Invoke'],
+      resourceArns: [this.api.arnForExecuteApi('POST', '/models/*/predict', this.stage.stageName)],
+    });
+  }
+
+  /** Handler latency of one model, from the functions' embedded metrics. @default p99 over 5 minutes */
+  metricLatency(model: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({
+      namespace: 'ModelStack',
+      metricName: 'Latency',
+      dimensionsMap: { service: 'inference', Model: model },
+      statistic: 'p99',
+      ...props,
+    });
+  }
+
+  /** 5xx answers of the API. @default sum over 5 minutes */
+  metricServerErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.api.metricServerError({ statistic: 'Sum', ...props });
+  }
+
+  /** 4xx answers of the API. @default sum over 5 minutes */
+  metricClientErrors(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return this.api.metricClientError({ statistic: 'Sum', ...props });
+  }
+}
+
+function validateProps(props: InferenceApiProps): void {
+  const problems = new Problems('InferenceApi');
+  problems.check(props.models.length > 0, 'models: expected at least one model');
+  props.models.forEach((model, i) => {
+    problems.check(SAFE_RESOURCE_NAME.test(model.name), `models[${i}].name "${model.name}": expected lowercase letters, digits and single hyphens`);
+    problems.check(model.features.length > 0, `models[${i}].features: expected at least one feature`);
+  });
+  const positive = (value: number | undefined, name: string) =>
+    problems.check(value === undefined || (Number.isInteger(value) && value > 0), `${name} ${value}: expected a positive integer`);
+  positive(props.maxBodyBytes, 'maxBodyBytes');
+  positive(props.maxInstancesPerRequest, 'maxInstancesPerRequest');
+  positive(props.throttleRateLimit, 'throttleRateLimit');
+  positive(props.throttleBurstLimit, 'throttleBurstLimit');
+  // API Gateway cuts HTTP API integrations at 30 s.
+  const timeout = props.upstreamTimeout?.toMilliseconds() ?? 10_000;
+  problems.check(timeout >= 100 && timeout <= 25_000, `upstreamTimeout ${timeout} ms: expected 100 ms to 25 s`);
+  problems.throwIfAny();
+}

@@ -1,0 +1,139 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { cdkJsonContext } from '../../infra/aws/context';
+import { InferenceApi, type InferenceApiProps } from '../../constructs/aws/inference-api';
+import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
+import { testStack } from '../helpers/aws';
+
+const FEATURES = [
+  { name: 'tenure', type: 'numeric' },
+  { name: 'contract', type: 'categorical' },
+] as const;
+
+function build(overrides: Partial<InferenceApiProps> = {}, stack: Stack = testStack()) {
+  const churn = ModelEndpoint.fromEndpointName(stack, 'Churn', 'ms-dev-churn');
+  const sales = ModelEndpoint.fromEndpointName(stack, 'Sales', 'ms-dev-sales');
+  const api = new InferenceApi(stack, 'Api', {
+    models: [
+      { name: 'churn', endpoint: churn, features: FEATURES },
+      { name: 'sales', endpoint: sales, features: [{ name: 'price', type: 'numeric' }] },
+    ],
+    ...overrides,
+  });
+  return { stack, api };
+}
+
+const policiesOf = (template: Template, rolePattern: RegExp) =>
+  Object.values(template.findResources('AWS::IAM::Policy'))
+    .filter((p) => p.Properties.Roles.some((r: { Ref: string }) => rolePattern.test(r.Ref)))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement);
+
+describe('InferenceApi', () => {
+  test('a POST route per model plus a catch-all for unknown models, all IAM-authorized', () => {
+    const template = Template.fromStack(build().stack);
+    const routes = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((r) => r.Properties);
+    expect(routes.map((r) => r.RouteKey).sort()).toEqual(['POST /models/churn/predict', 'POST /models/sales/predict', 'POST /models/{model}/predict']);
+    for (const route of routes) expect(route.AuthorizationType).toBe('AWS_IAM');
+  });
+
+  test('the stage throttles and writes JSON access logs to a KMS-encrypted log group', () => {
+    const template = Template.fromStack(build({ throttleRateLimit: 20, throttleBurstLimit: 40 }).stack);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('ApiAccessLogs'), 'Arn'] }, Format: Match.stringLikeRegexp('requestId') },
+    });
+    for (const group of Object.values(template.findResources('AWS::Logs::LogGroup'))) {
+      expect(group.Properties.KmsKeyId).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/ApiLogKey/), 'Arn'] });
+      expect(group.Properties.RetentionInDays).toBe(90);
+    }
+    template.hasResourceProperties('AWS::KMS::Key', {
+      EnableKeyRotation: true,
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'CloudWatchLogs', Principal: { Service: 'logs.eu-west-1.amazonaws.com' } })]) },
+    });
+  });
+
+  test('each model function knows its model, endpoint, schema and limits, on the latest Node.js runtime', () => {
+    const template = Template.fromStack(build({ maxBodyBytes: 2048, maxInstancesPerRequest: 5, upstreamTimeout: Duration.seconds(3) }).stack);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Environment: {
+        Variables: Match.objectLike({
+          MODEL_NAME: 'churn',
+          ENDPOINT_NAME: 'ms-dev-churn',
+          MODEL_FEATURES: JSON.stringify(FEATURES),
+          KNOWN_MODELS: 'churn,sales',
+          MAX_BODY_BYTES: '2048',
+          MAX_INSTANCES: '5',
+          UPSTREAM_TIMEOUT_MS: '3000',
+          NODE_OPTIONS: '--enable-source-maps',
+        }),
+      },
+    });
+    const unknown = Object.values(template.findResources('AWS::Lambda::Function')).filter((f) => !f.Properties.Environment.Variables.MODEL_NAME);
+    expect(unknown).toHaveLength(1);
+  });
+
+  test('a model function may invoke only its own endpoint and write only its own logs; no managed policies', () => {
+    const template = Template.fromStack(build().stack);
+    const churn = policiesOf(template, /ApiPredictchurnRole/);
+    expect(churn).toEqual(
+      expect.arrayContaining([
+        { Action: 'sagemaker:InvokeEndpoint', Effect: 'Allow', Resource: 'arn:aws:sagemaker:eu-west-1:111111111111:endpoint/ms-dev-churn' },
+        expect.objectContaining({ Action: ['logs:CreateLogStream', 'logs:PutLogEvents'] }),
+      ]),
+    );
+    expect(churn).toHaveLength(2);
+    expect(policiesOf(template, /ApiUnknownModelRole/).map((s) => s.Action)).toEqual([['logs:CreateLogStream', 'logs:PutLogEvents']]);
+    for (const role of Object.values(template.findResources('AWS::IAM::Role'))) expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+  });
+
+  test('grantInvoke allows execute-api:Invoke on the predict routes; metric helpers', () => {
+    const { stack, api } = build();
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    api.grantInvoke(caller);
+    const statements = policiesOf(Template.fromStack(stack), /Caller/);
+    expect(statements).toEqual([{ Action: 'execute-api:Invoke', Effect: 'Allow', Resource: expect.anything() }]);
+    expect(JSON.stringify(statements[0].Resource)).toContain('/$default/POST/models/*/predict');
+    expect(api.metricLatency('churn').dimensions).toEqual({ service: 'inference', Model: 'churn' });
+    expect(api.metricServerErrors().metricName).toBe('5xx');
+    expect(api.metricClientErrors().metricName).toBe('4xx');
+    expect(stack.resolve(api.url)).toBeDefined();
+  });
+
+  test('invalid props fail with every problem listed', () => {
+    expect(() =>
+      build({
+        models: [{ name: 'Bad Name', endpoint: ModelEndpoint.fromEndpointName(testStack(), 'E', 'e'), features: [] }],
+        maxBodyBytes: 0,
+        upstreamTimeout: Duration.seconds(40),
+      }),
+    ).toThrow(
+      'InferenceApi: invalid props\n' +
+        '  - models[0].name "Bad Name": expected lowercase letters, digits and single hyphens\n' +
+        '  - models[0].features: expected at least one feature\n' +
+        '  - maxBodyBytes 0: expected a positive integer\n' +
+        '  - upstreamTimeout 40000 ms: expected 100 ms to 25 s',
+    );
+  });
+
+  test('the function is bundled by the local esbuild: minified, source-mapped, under 300 KB, SDK credential chain reduced', () => {
+    const app = new App({ context: cdkJsonContext() });
+    const stack = new Stack(app, 'Bundled', { env: { account: '111111111111', region: 'eu-west-1' } });
+    build({}, stack);
+    const assembly = app.synth();
+    const assetDirs = readdirSync(assembly.directory).filter((d) => d.startsWith('asset.') && statSync(join(assembly.directory, d)).isDirectory());
+    expect(assetDirs).toHaveLength(1); // one bundle shared by every function
+    const dir = join(assembly.directory, assetDirs[0]);
+    expect(readdirSync(dir).sort()).toEqual(['index.js', 'index.js.map']);
+    const code = readFileSync(join(dir, 'index.js'), 'utf8');
+    expect(code.length).toBeLessThan(300 * 1024);
+    expect(code.length / code.split('\n').length).toBeGreaterThan(2000); // minified: few, very long lines
+    expect(code).not.toMatch(/credential-provider-ini|fromSSO|fromInstanceMetadata/);
+  });
+});
