@@ -20,16 +20,16 @@ describe('npm run synth', () => {
       'aws:modelstack-staging-serving',
       'aws:modelstack-prod-registry',
       'aws:modelstack-prod-serving',
-      'gcp:modelstack-dev-registry',
-      'gcp:modelstack-staging-registry',
-      'gcp:modelstack-prod-registry',
+      'gcp:modelstack-dev-platform',
+      'gcp:modelstack-staging-platform',
+      'gcp:modelstack-prod-platform',
     ]);
     for (const row of rows) expect(row.resources).toBeGreaterThan(5);
     for (const env of ['dev', 'staging', 'prod']) {
       expect(existsSync(join(out, 'cdk.out', `modelstack-${env}-registry.template.json`))).toBe(true);
       expect(existsSync(join(out, 'cdk.out', `modelstack-${env}-serving.template.json`))).toBe(true);
     }
-    const prodTf = JSON.parse(readFileSync(join(out, 'cdktf.out', 'stacks', 'modelstack-prod-registry', 'cdk.tf.json'), 'utf8'));
+    const prodTf = JSON.parse(readFileSync(join(out, 'cdktf.out', 'stacks', 'modelstack-prod-platform', 'cdk.tf.json'), 'utf8'));
     expect(prodTf.provider.google[0]).toMatchObject({ project: 'modelstack-demo-prod', region: 'europe-west1' });
     const summary = formatSummary(rows);
     expect(summary).toMatch(/^dev\n {2}aws {2}modelstack-dev-registry +\d+ resources\n/);

@@ -1,3 +1,5 @@
+import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset';
+import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member';
 import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member';
@@ -8,6 +10,9 @@ import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucke
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { objectPrefixCondition } from './private/iam';
+import { underscored } from './private/ids';
+import { ServiceAgents } from './private/service-agents';
 
 export interface ModelRegistryProps {
   /** Prefix for resource names, such as `modelstack-dev`. Lowercase letters, digits and single hyphens. */
@@ -27,6 +32,12 @@ export interface ModelRegistryProps {
    */
   readonly noncurrentVersionRetentionDays?: number;
   /**
+   * Days drift reports are kept. The reports bucket has a retention policy (objects cannot be replaced or
+   * deleted before then) and deletes reports after it.
+   * @default 30
+   */
+  readonly reportRetentionDays?: number;
+  /**
    * How often the key rotates, in days.
    * @default 90
    */
@@ -38,10 +49,15 @@ export interface ModelRegistryProps {
   readonly labels?: Record<string, string>;
 }
 
+/** Which of the registry's buckets. */
+export type RegistryBucket = 'artifacts' | 'baselines' | 'reports';
+
 /**
- * The Google Cloud model registry: a CMEK-encrypted, versioned GCS bucket with uniform bucket-level access and
- * public access prevention enforced, its KMS key ring and rotating key, and a service account that may read
- * the registry (and nothing else).
+ * The Google Cloud model registry: three CMEK-encrypted GCS buckets with uniform bucket-level access and
+ * public access prevention enforced (model artifacts and drift baselines versioned, drift reports under a
+ * retention policy: GCS allows one or the other on a bucket, not both), a CMEK BigQuery dataset for Vertex AI
+ * request-response logs, the KMS key ring and rotating key every one of them uses, and a service account
+ * that may read the artifacts (and nothing else).
  *
  * @example
  * const registry = new ModelRegistry(stack, 'Registry', {
@@ -51,13 +67,25 @@ export interface ModelRegistryProps {
  *   retainOnDelete: false,
  * });
  * // registry.bucket.name, registry.cryptoKey.id, registry.readerServiceAccount.email
+ * registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', trainer.member, 'models/churn/');
  */
 export class ModelRegistry extends Construct {
   readonly keyRing: KmsKeyRing;
   readonly cryptoKey: KmsCryptoKey;
+  /** Model artifacts (`models/<model>/<version>/`), versioned. */
   readonly bucket: StorageBucket;
+  /** Drift baselines, versioned. */
+  readonly baselinesBucket: StorageBucket;
+  /** Drift reports, under a retention policy. */
+  readonly reportsBucket: StorageBucket;
+  /** Where Vertex AI writes request-response logs, one table per endpoint. */
+  readonly requestLogDataset: BigqueryDataset;
   /** Reads objects in the registry and decrypts them. */
   readonly readerServiceAccount: ServiceAccount;
+  /** The project's Cloud Storage service agent (it publishes the buckets' notifications). */
+  readonly storageAgentMember: string;
+  private readonly keyGrants = new Map<string, KmsCryptoKeyIamMember>();
+  private readonly objectGrants = new Map<string, StorageBucketIamMember>();
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
@@ -79,33 +107,57 @@ export class ModelRegistry extends Construct {
 
     // GCS encrypts with the key on the bucket's behalf, as the project's Cloud Storage service agent.
     const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'StorageAgent', { project });
+    this.storageAgentMember = storageAgent.member;
     const agentCanUseKey = new KmsCryptoKeyIamMember(this, 'StorageAgentKeyAccess', {
       cryptoKeyId: this.cryptoKey.id,
       role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
       member: storageAgent.member,
     });
 
-    this.bucket = new StorageBucket(this, 'Bucket', {
-      // Bucket names are global; the project id makes this one unique.
-      name: boundedName([props.namePrefix, 'models', project], 63),
-      project,
-      location: region.toUpperCase(),
-      storageClass: 'STANDARD',
-      uniformBucketLevelAccess: true,
-      publicAccessPrevention: 'enforced',
-      versioning: { enabled: true },
-      encryption: { defaultKmsKeyName: this.cryptoKey.id },
+    const versioned = (id: string, kind: string) =>
+      new StorageBucket(this, id, {
+        ...secureBucket(props.namePrefix, kind, project, region, this.cryptoKey.id),
+        versioning: { enabled: true },
+        lifecycleRule: [
+          {
+            action: { type: 'Delete' },
+            condition: { daysSinceNoncurrentTime: props.noncurrentVersionRetentionDays ?? 90, withState: 'ARCHIVED' },
+          },
+          { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
+        ],
+        labels: props.labels,
+        lifecycle,
+        dependsOn: [agentCanUseKey],
+      });
+    this.bucket = versioned('Bucket', 'models');
+    this.baselinesBucket = versioned('Baselines', 'baselines');
+
+    const reportDays = props.reportRetentionDays ?? 30;
+    this.reportsBucket = new StorageBucket(this, 'Reports', {
+      ...secureBucket(props.namePrefix, 'reports', project, region, this.cryptoKey.id),
+      // Not locked: a locked policy can never be shortened or removed, which is a decision for the operator.
+      retentionPolicy: { retentionPeriod: reportDays * 86400, isLocked: false },
       lifecycleRule: [
-        {
-          action: { type: 'Delete' },
-          condition: { daysSinceNoncurrentTime: props.noncurrentVersionRetentionDays ?? 90, withState: 'ARCHIVED' },
-        },
+        { action: { type: 'Delete' }, condition: { age: reportDays } },
         { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
       ],
-      forceDestroy: false,
       labels: props.labels,
       lifecycle,
       dependsOn: [agentCanUseKey],
+    });
+
+    // BigQuery encrypts the dataset's tables as its own service agent, which must be able to use the key first.
+    const bigqueryCanUseKey = this.grantKeyUse('BigQueryAgent', ServiceAgents.of(this, project).bigquery);
+    this.requestLogDataset = new BigqueryDataset(this, 'RequestLogs', {
+      datasetId: `${underscored(props.namePrefix)}_request_logs`,
+      project,
+      location: region,
+      description: `${props.namePrefix} Vertex AI request-response logs`,
+      defaultEncryptionConfiguration: { kmsKeyName: this.cryptoKey.id },
+      deleteContentsOnDestroy: false,
+      labels: props.labels,
+      lifecycle,
+      dependsOn: [bigqueryCanUseKey],
     });
 
     this.readerServiceAccount = new ServiceAccount(this, 'Reader', {
@@ -124,6 +176,67 @@ export class ModelRegistry extends Construct {
       member: this.readerServiceAccount.member,
     });
   }
+
+  /**
+   * Lets `member` (a Google service agent) encrypt and decrypt with the registry key. Idempotent per `id`, so
+   * every construct that needs the same agent can ask.
+   */
+  grantKeyUse(id: string, member: string): KmsCryptoKeyIamMember {
+    const existing = this.keyGrants.get(id);
+    if (existing) return existing;
+    const grant = new KmsCryptoKeyIamMember(this, `${id}KeyAccess`, {
+      cryptoKeyId: this.cryptoKey.id,
+      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+      member,
+    });
+    this.keyGrants.set(id, grant);
+    return grant;
+  }
+
+  /**
+   * Grants `role` on one of the registry's buckets to `member`, limited to objects under `prefix` when given.
+   * Idempotent per `id`.
+   */
+  grantObjects(id: string, bucket: RegistryBucket, role: string, member: string, prefix?: string): StorageBucketIamMember {
+    const existing = this.objectGrants.get(id);
+    if (existing) return existing;
+    const target = { artifacts: this.bucket, baselines: this.baselinesBucket, reports: this.reportsBucket }[bucket];
+    const grant = new StorageBucketIamMember(this, id, {
+      bucket: target.name,
+      role,
+      member,
+      condition: prefix === undefined ? undefined : objectPrefixCondition(target.name, prefix),
+    });
+    this.objectGrants.set(id, grant);
+    return grant;
+  }
+
+  /** Lets `member` write tables in the request-log dataset (Vertex AI creates one per endpoint). Idempotent per `id`. */
+  grantRequestLogWrite(id: string, member: string): BigqueryDatasetIamMember {
+    const existing = this.node.tryFindChild(id);
+    if (existing) return existing as BigqueryDatasetIamMember;
+    return new BigqueryDatasetIamMember(this, id, {
+      datasetId: this.requestLogDataset.datasetId,
+      project: this.requestLogDataset.project,
+      role: 'roles/bigquery.dataEditor',
+      member,
+    });
+  }
+}
+
+/** What every registry bucket shares: CMEK, uniform access, public access prevention, no force destroy. */
+function secureBucket(namePrefix: string, kind: string, project: string, region: string, kmsKeyName: string) {
+  return {
+    // Bucket names are global; the project id makes these unique.
+    name: boundedName([namePrefix, kind, project], 63),
+    project,
+    location: region.toUpperCase(),
+    storageClass: 'STANDARD',
+    uniformBucketLevelAccess: true,
+    publicAccessPrevention: 'enforced',
+    encryption: { defaultKmsKeyName: kmsKeyName },
+    forceDestroy: false,
+  };
 }
 
 function validateProps(props: ModelRegistryProps): void {
@@ -133,6 +246,8 @@ function validateProps(props: ModelRegistryProps): void {
   problems.check(/^[a-z]+-[a-z]+\d+$/.test(props.region), `region "${props.region}": expected a GCP region such as europe-west1`);
   const days = props.noncurrentVersionRetentionDays ?? 90;
   problems.check(Number.isInteger(days) && days >= 1, `noncurrentVersionRetentionDays ${days}: expected a whole number of days, at least 1`);
+  const reports = props.reportRetentionDays ?? 30;
+  problems.check(Number.isInteger(reports) && reports >= 1 && reports <= 3650, `reportRetentionDays ${reports}: expected 1 to 3650`);
   const rotation = props.keyRotationDays ?? 90;
   problems.check(Number.isInteger(rotation) && rotation >= 1 && rotation <= 36500, `keyRotationDays ${rotation}: expected 1 to 36500`);
   problems.throwIfAny();

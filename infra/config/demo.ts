@@ -10,20 +10,45 @@ export const demoConfig: PlatformConfigInput = {
   environments: {
     dev: {
       aws: { account: '111111111111', region: 'eu-west-1' },
-      gcp: { project: 'modelstack-demo-dev', region: 'europe-west1' },
+      gcp: {
+        project: 'modelstack-demo-dev',
+        region: 'europe-west1',
+        repository: { owner: 'example-org', name: 'modelstack', branch: 'main' },
+        reportRetentionDays: 7,
+      },
       removalPolicy: 'destroy',
       noncurrentVersionRetentionDays: 7,
     },
     staging: {
       aws: { account: '222222222222', region: 'eu-west-1' },
-      gcp: { project: 'modelstack-demo-staging', region: 'europe-west1' },
+      gcp: {
+        project: 'modelstack-demo-staging',
+        region: 'europe-west1',
+        repository: { owner: 'example-org', name: 'modelstack', branch: 'main' },
+        reportRetentionDays: 30,
+      },
       removalPolicy: 'destroy',
       alarmEmail: 'ml-platform-staging@example.com',
       noncurrentVersionRetentionDays: 30,
     },
     prod: {
       aws: { account: '333333333333', region: 'eu-west-1' },
-      gcp: { project: 'modelstack-demo-prod', region: 'europe-west1' },
+      gcp: {
+        project: 'modelstack-demo-prod',
+        region: 'europe-west1',
+        repository: { owner: 'example-org', name: 'modelstack', branch: 'release' },
+        network: { kind: 'psc', projectAllowlist: [] },
+        reportRetentionDays: 365,
+        alertThresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 },
+        featureStore: {
+          minNodeCount: 1,
+          maxNodeCount: 3,
+          entities: [
+            { name: 'customer', sourceTable: 'bq://modelstack-demo-prod.features.customer_features', entityIdColumns: ['customer_id'] },
+          ],
+        },
+        retraining: { buildConfig: 'cloudbuild/retrain.yaml' },
+      },
       removalPolicy: 'retain',
       alarmEmail: 'ml-platform-oncall@example.com',
       approvalRequired: true,
@@ -43,6 +68,7 @@ export const demoConfig: PlatformConfigInput = {
         autoscaling: { minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 200 },
       },
       dataCapture: { samplingPercentage: 20 },
+      gcp: { machineType: 'n1-standard-4', minReplicas: 1, maxReplicas: 4, trafficSplit: { latest: 10, previous: 90 } },
       inputSchema: {
         features: [
           { name: 'tenure_months', type: 'numeric' },
@@ -62,6 +88,7 @@ export const demoConfig: PlatformConfigInput = {
       image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
       version: '1',
       serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
+      gcp: { machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2 },
       inputSchema: {
         features: [
           { name: 'store_id', type: 'categorical' },

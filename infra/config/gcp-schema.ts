@@ -1,12 +1,130 @@
 import { z } from 'zod';
 
-/** Google Cloud settings of one environment. */
-export const gcpEnvironmentSchema = z.strictObject({
-  project: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id (6-30 lowercase letters, digits, hyphens)'),
-  region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'expected a GCP region such as europe-west1'),
+/** Cross-field rules run even when other fields already failed, so one error lists every problem. */
+const ALWAYS = { when: () => true } as const;
+
+const percent = z.number().int('expected a whole percentage').min(0, 'expected 0 to 100').max(100, 'expected 0 to 100');
+
+/** The GitHub repository Cloud Build checks out to run the deploy tool and the retraining build. */
+const repositorySchema = z.strictObject({
+  owner: z.string().regex(/^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})$/, 'expected a GitHub user or organization name'),
+  name: z.string().regex(/^[A-Za-z0-9._-]{1,100}$/, 'expected a GitHub repository name'),
+  /** The branch whose code runs the builds. */
+  branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, 'expected a branch name such as main').default('main'),
 });
 
+/** Private serving: Private Service Connect, or VPC peering through private services access. */
+const networkSchema = z.discriminatedUnion('kind', [
+  z.strictObject({
+    kind: z.literal('psc'),
+    /** Projects allowed to create PSC endpoints to the Vertex AI endpoints; the environment's own project is always allowed. */
+    projectAllowlist: z.array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id')).default([]),
+  }),
+  z.strictObject({
+    kind: z.literal('vpc'),
+    network: z
+      .string()
+      .regex(/^projects\/\d+\/global\/networks\/[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'expected projects/<project number>/global/networks/<name>'),
+  }),
+]);
+
+const featureEntitySchema = z.strictObject({
+  /** Feature view name: letters, digits and underscores. */
+  name: z.string().regex(/^[a-z][a-z0-9_]{0,59}$/, 'expected lowercase letters, digits and underscores, starting with a letter'),
+  /** BigQuery table or view the features are synced from. */
+  sourceTable: z.string().regex(/^bq:\/\/[a-z][a-z0-9-]{4,28}[a-z0-9]\.\w{1,1024}\.[\w$-]{1,1024}$/, 'expected bq://<project>.<dataset>.<table>'),
+  /** Columns that identify an entity (the online store's key). */
+  entityIdColumns: z.array(z.string().regex(/^[A-Za-z_]\w{0,299}$/, 'expected a column name')).min(1, 'expected at least one column'),
+  /** When the view syncs from BigQuery (cron, UTC). */
+  syncCron: z.string().min(9, 'expected a cron expression such as 0 * * * *').default('0 * * * *'),
+});
+
+const featureStoreSchema = z
+  .strictObject({
+    /** Bigtable nodes of the online store. */
+    minNodeCount: z.number().int().min(1).default(1),
+    maxNodeCount: z.number().int().min(1).default(3),
+    cpuUtilizationTarget: z.number().int().min(10).max(80).default(50),
+    /** One feature view per entity; the online store is only created when at least one is declared. */
+    entities: z
+      .array(featureEntitySchema)
+      .superRefine((entities, ctx) => {
+        const seen = new Set<string>();
+        entities.forEach((entity, i) => {
+          if (typeof entity?.name !== 'string') return;
+          if (seen.has(entity.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate entity name "${entity.name}"` });
+          seen.add(entity.name);
+        });
+      }, ALWAYS)
+      .default([]),
+  })
+  .refine((s) => !(s?.minNodeCount > s?.maxNodeCount), { path: ['minNodeCount'], message: 'expected at most maxNodeCount', ...ALWAYS });
+
+const alertThresholdsSchema = z.strictObject({
+  /** 99th-percentile online prediction latency, in milliseconds, above which an endpoint alerts. */
+  latencyP99Ms: z.number().positive('expected a positive number of milliseconds').default(1000),
+  /** Share of failed predictions (percent) above which an endpoint alerts. */
+  errorRatePercent: z.number().gt(0, 'expected more than 0').max(100, 'expected at most 100').default(1),
+  /** Share of drifted features (0-1) above which a model alerts. */
+  driftShare: z.number().gt(0, 'expected more than 0').max(1, 'expected at most 1').default(0.3),
+});
+
+/** Google Cloud settings of one environment. */
+export const gcpEnvironmentSchema = z
+  .strictObject({
+    project: z
+      .string()
+      .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id (6-30 lowercase letters, digits, hyphens)'),
+    region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'expected a GCP region such as europe-west1'),
+    /** Source of the Cloud Build deploy and retraining builds; without it no build triggers are created. */
+    repository: repositorySchema.optional(),
+    /** Private Vertex AI endpoints; public (IAM-authenticated) when absent. */
+    network: networkSchema.optional(),
+    /** Days drift reports are kept (a bucket retention policy: reports cannot be changed or deleted before). */
+    reportRetentionDays: z.number().int().min(1).max(3650).default(30),
+    alertThresholds: alertThresholdsSchema.default({ latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 }),
+    /** Vertex AI Feature Store (online serving); created when entities are declared. */
+    featureStore: featureStoreSchema.optional(),
+    /** A Cloud Build retraining run on every DriftDetected message; needs `repository`. */
+    retraining: z
+      .strictObject({
+        /** Build config in the repository. */
+        buildConfig: z.string().regex(/^[\w./-]+\.ya?ml$/, 'expected a path to a YAML build config').default('cloudbuild/retrain.yaml'),
+      })
+      .optional(),
+  })
+  .superRefine((gcp, ctx) => {
+    if (gcp?.retraining && !gcp.repository) {
+      ctx.addIssue({ code: 'custom', path: ['retraining'], message: 'expected gcp.repository to be set: the retraining build runs from it' });
+    }
+  }, ALWAYS);
+
 /** Google Cloud (Vertex AI) settings of one model; every field has a default. */
-export const gcpModelSchema = z.strictObject({}).default({});
+export const gcpModelSchema = z
+  .strictObject({
+    /** Compute Engine machine type of the deployed model's replicas. */
+    machineType: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, 'expected a Compute Engine machine type such as n1-standard-2').default('n1-standard-2'),
+    minReplicas: z.number().int().min(1).max(1000).default(1),
+    maxReplicas: z.number().int().min(1).max(1000).default(2),
+    /**
+     * Serving container image; by default Vertex AI's prebuilt container for the model's framework
+     * (xgboost-X.Y, sklearn-X.Y, tensorflow-X.Y) in the environment's region.
+     */
+    containerImage: z
+      .string()
+      .regex(/^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'expected a container image URI such as europe-docker.pkg.dev/my-project/serving/churn:1')
+      .optional(),
+    /**
+     * Traffic between the version being deployed (`latest`) and the one serving before it (`previous`), in
+     * percent; other deployed versions are undeployed. `{ latest: 10, previous: 90 }` is a canary.
+     */
+    trafficSplit: z
+      .strictObject({ latest: percent.min(1, 'expected the deployed version to get traffic: 1 to 100'), previous: percent.default(0) })
+      .refine((t) => typeof t?.latest !== 'number' || typeof t.previous !== 'number' || t.latest + t.previous === 100, { message: 'expected latest + previous to sum to 100', ...ALWAYS })
+      .default({ latest: 100, previous: 0 }),
+  })
+  .refine((m) => !(m?.minReplicas > m?.maxReplicas), { path: ['minReplicas'], message: 'expected at most maxReplicas', ...ALWAYS })
+  .default({ machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2, trafficSplit: { latest: 100, previous: 0 } });
+
+export type GcpEnvironmentConfig = z.output<typeof gcpEnvironmentSchema>;
+export type GcpModelConfig = z.output<typeof gcpModelSchema>;

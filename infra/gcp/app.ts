@@ -1,43 +1,147 @@
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { type App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { driftTopicName } from '../../constructs/gcp/drift-contract';
+import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
+import { FeatureStore } from '../../constructs/gcp/feature-store';
+import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
-import type { EnvironmentConfig, PlatformConfig } from '../config/schema';
+import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
+import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
+import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
+import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
+import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
+import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
+import { ConfigError } from '../config/load';
+import type { EnvironmentConfig, ModelConfig, PlatformConfig } from '../config/schema';
 
-export interface RegistryStackProps {
+export interface EnvironmentStackProps {
   readonly platform: string;
   readonly environmentName: string;
   readonly environment: EnvironmentConfig;
+  readonly models: readonly ModelConfig[];
 }
 
-/** The environment's Google Cloud model registry. */
-export class GcpRegistryStack extends TerraformStack {
+/**
+ * One environment's Google Cloud platform in one Terraform stack (cross-stack references in cdktf need remote
+ * state, which a single stack avoids): the registry, model-version events and the DriftDetected topic, a Vertex
+ * AI endpoint per model, the Cloud Build deploy trigger per model and the optional retraining trigger, the
+ * optional feature store, and monitoring.
+ */
+export class GcpEnvironmentStack extends TerraformStack {
   readonly registry: ModelRegistry;
+  readonly driftTopic: EncryptedTopic;
+  readonly modelVersionEvents: ModelVersionEvents;
+  readonly endpoints: Record<string, ModelEndpoint> = {};
+  readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
+  readonly retraining?: RetrainingTrigger;
+  readonly featureStore?: FeatureStore;
+  readonly monitoring: PlatformMonitoring;
 
-  constructor(scope: Construct, id: string, props: RegistryStackProps) {
+  constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
-    const { gcp } = props.environment;
+    const { environment, environmentName } = props;
+    const { gcp } = environment;
+    const { project, region } = gcp;
+    const namePrefix = `${props.platform}-${environmentName}`;
+    const retain = environment.removalPolicy === 'retain';
     // GCP label keys allow underscores, not the colon AWS tags use.
-    const labels = { modelstack_platform: props.platform, modelstack_environment: props.environmentName };
-    new GoogleProvider(this, 'google', { project: gcp.project, region: gcp.region, defaultLabels: labels });
+    const labels = { modelstack_platform: props.platform, modelstack_environment: environmentName };
+    new GoogleProvider(this, 'google', { project, region, defaultLabels: labels });
+
     this.registry = new ModelRegistry(this, 'Registry', {
-      namePrefix: `${props.platform}-${props.environmentName}`,
-      project: gcp.project,
-      region: gcp.region,
-      retainOnDelete: props.environment.removalPolicy === 'retain',
-      noncurrentVersionRetentionDays: props.environment.noncurrentVersionRetentionDays,
+      namePrefix,
+      project,
+      region,
+      retainOnDelete: retain,
+      noncurrentVersionRetentionDays: environment.noncurrentVersionRetentionDays,
+      reportRetentionDays: gcp.reportRetentionDays,
+    });
+    this.modelVersionEvents = new ModelVersionEvents(this, 'ModelVersions', { registry: this.registry, topicName: `${namePrefix}-model-versions`, project });
+    this.driftTopic = new EncryptedTopic(this, 'DriftDetected', { name: driftTopicName(namePrefix), project, registry: this.registry });
+
+    const images = servingImages(props.models, region);
+    const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    for (const model of props.models) {
+      const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
+        registry: this.registry,
+        namePrefix,
+        model: model.name,
+        project,
+        region,
+        samplingPercentage: model.dataCapture.samplingPercentage,
+        network: gcp.network,
+      });
+      this.endpoints[model.name] = endpoint;
+      if (gcp.repository && deployerRole) {
+        this.deployTriggers[model.name] = new VertexDeployTrigger(this, `Deploy-${model.name}`, {
+          endpoint,
+          events: this.modelVersionEvents,
+          deployerRole,
+          repository: gcp.repository,
+          namePrefix,
+          project,
+          region,
+          containerImage: images[model.name],
+          machineType: model.gcp.machineType,
+          minReplicas: model.gcp.minReplicas,
+          maxReplicas: model.gcp.maxReplicas,
+          trafficSplit: model.gcp.trafficSplit,
+          approvalRequired: environment.approvalRequired,
+          alias: environmentName,
+        });
+      }
+    }
+
+    if (gcp.retraining && gcp.repository) {
+      this.retraining = new RetrainingTrigger(this, 'Retraining', {
+        registry: this.registry,
+        driftTopic: this.driftTopic,
+        repository: gcp.repository,
+        namePrefix,
+        project,
+        buildConfig: gcp.retraining.buildConfig,
+        approvalRequired: environment.approvalRequired,
+      });
+    }
+
+    if (gcp.featureStore && gcp.featureStore.entities.length > 0) {
+      this.featureStore = new FeatureStore(this, 'FeatureStore', { namePrefix, project, region, retainOnDelete: retain, ...gcp.featureStore });
+    }
+
+    this.monitoring = new PlatformMonitoring(this, 'Monitoring', {
+      namePrefix,
+      environment: environmentName,
+      project,
+      endpoints: Object.values(this.endpoints),
+      alarmEmail: environment.alarmEmail,
+      thresholds: gcp.alertThresholds,
     });
   }
 }
 
-/** Adds one `<platform>-<env>-registry` stack per environment to `app`. */
-export function buildGcpPlatform(app: App, config: PlatformConfig): Record<string, GcpRegistryStack> {
-  const stacks: Record<string, GcpRegistryStack> = {};
+/** Each model's serving image: its own, or Vertex AI's prebuilt one for its framework. */
+function servingImages(models: readonly ModelConfig[], region: string): Record<string, string> {
+  const images: Record<string, string> = {};
+  const problems: string[] = [];
+  models.forEach((model, i) => {
+    const image = model.gcp.containerImage ?? prebuiltServingImage(model.framework, region);
+    if (image) images[model.name] = image;
+    else problems.push(`models[${i}].gcp.containerImage: expected a serving image: Vertex AI has no prebuilt container for framework "${model.framework}"`);
+  });
+  if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);
+  return images;
+}
+
+/** Adds one `<platform>-<env>-platform` stack per environment to `app`. */
+export function buildGcpPlatform(app: App, config: PlatformConfig): Record<string, GcpEnvironmentStack> {
+  const stacks: Record<string, GcpEnvironmentStack> = {};
   for (const [environmentName, environment] of Object.entries(config.environments)) {
-    stacks[environmentName] = new GcpRegistryStack(app, `${config.platform.name}-${environmentName}-registry`, {
+    stacks[environmentName] = new GcpEnvironmentStack(app, `${config.platform.name}-${environmentName}-platform`, {
       platform: config.platform.name,
       environmentName,
       environment,
+      models: config.models,
     });
   }
   return stacks;

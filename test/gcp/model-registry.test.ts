@@ -1,4 +1,6 @@
 import 'cdktf/lib/testing/adapters/jest';
+import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset';
+import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -6,55 +8,91 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Testing } from 'cdktf';
 import { ModelRegistry, type ModelRegistryProps } from '../../constructs/gcp/model-registry';
+import { all, synth as synthScope } from './helpers';
 
 Testing.setupJest();
 
 const base: ModelRegistryProps = { namePrefix: 'ms-dev', project: 'my-ml-project', region: 'europe-west1' };
+const KEY = expect.stringMatching(/^\$\{google_kms_crypto_key\.Registry_Key_\w+\.id\}$/);
 
-function synth(props: Partial<ModelRegistryProps> = {}) {
-  const json = Testing.synthScope((scope) => {
-    new ModelRegistry(scope, 'Registry', { ...base, ...props });
+function synth(props: Partial<ModelRegistryProps> = {}, use?: (registry: ModelRegistry) => void) {
+  return synthScope((scope) => {
+    const registry = new ModelRegistry(scope, 'Registry', { ...base, ...props });
+    use?.(registry);
   });
-  return { json, parsed: JSON.parse(json) as { resource: Record<string, Record<string, any>> } };
 }
 
-const only = (parsed: ReturnType<typeof synth>['parsed'], type: string) => Object.values(parsed.resource[type]);
+const bucketNamed = (s: ReturnType<typeof synth>, kind: string) => all(s, 'google_storage_bucket').find((b) => b.name.includes(`-${kind}-`));
 
 describe('ModelRegistry (GCP)', () => {
-  test('bucket: uniform access, public access prevention, CMEK, versioning, lifecycle', () => {
-    const { json } = synth();
-    expect(json).toHaveResourceWithProperties(StorageBucket, {
-      name: 'ms-dev-models-my-ml-project',
-      location: 'EUROPE-WEST1',
-      uniform_bucket_level_access: true,
-      public_access_prevention: 'enforced',
-      versioning: { enabled: true },
-      encryption: { default_kms_key_name: expect.stringMatching(/^\$\{google_kms_crypto_key\.Registry_Key_\w+\.id\}$/) },
-      force_destroy: false,
-      lifecycle_rule: [
-        { action: { type: 'Delete' }, condition: { days_since_noncurrent_time: 90, with_state: 'ARCHIVED' } },
-        { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
-      ],
-    });
+  test('artifact and baseline buckets: uniform access, public access prevention, CMEK, versioning, lifecycle', () => {
+    const s = synth();
+    for (const kind of ['models', 'baselines']) {
+      expect(s.json).toHaveResourceWithProperties(StorageBucket, {
+        name: `ms-dev-${kind}-my-ml-project`,
+        location: 'EUROPE-WEST1',
+        uniform_bucket_level_access: true,
+        public_access_prevention: 'enforced',
+        versioning: { enabled: true },
+        encryption: { default_kms_key_name: KEY },
+        force_destroy: false,
+        lifecycle_rule: [
+          { action: { type: 'Delete' }, condition: { days_since_noncurrent_time: 90, with_state: 'ARCHIVED' } },
+          { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
+        ],
+      });
+    }
   });
 
-  test('the key rotates, and the storage agent may use it before the bucket is created', () => {
-    const { json, parsed } = synth({ keyRotationDays: 30 });
-    expect(json).toHaveResourceWithProperties(KmsCryptoKey, { rotation_period: '2592000s', purpose: 'ENCRYPT_DECRYPT' });
-    expect(json).toHaveResourceWithProperties(KmsCryptoKeyIamMember, {
+  test('the reports bucket has a retention policy instead of versioning, and deletes after it', () => {
+    const s = synth({ reportRetentionDays: 14 });
+    const reports = bucketNamed(s, 'reports');
+    expect(reports).toMatchObject({
+      uniform_bucket_level_access: true,
+      public_access_prevention: 'enforced',
+      encryption: { default_kms_key_name: KEY },
+      retention_policy: { retention_period: 14 * 86400, is_locked: false },
+      lifecycle_rule: [{ action: { type: 'Delete' }, condition: { age: 14 } }, { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } }],
+    });
+    expect(reports.versioning).toBeUndefined();
+    expect(bucketNamed(synth(), 'reports').retention_policy.retention_period).toBe(30 * 86400);
+  });
+
+  test('a CMEK BigQuery dataset for request-response logs, after BigQuery may use the key', () => {
+    const s = synth();
+    expect(s.json).toHaveResourceWithProperties(BigqueryDataset, {
+      dataset_id: 'ms_dev_request_logs',
+      location: 'europe-west1',
+      default_encryption_configuration: { kms_key_name: KEY },
+      delete_contents_on_destroy: false,
+    });
+    expect(s.json).toHaveResourceWithProperties(KmsCryptoKeyIamMember, {
+      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
+      member: expect.stringMatching(/^\$\{data\.google_bigquery_default_service_account\.ServiceAgents-my-ml-project_BigQuery_\w+\.member\}$/),
+    });
+    expect(all(s, 'google_bigquery_dataset')[0].depends_on).toEqual([expect.stringMatching(/^google_kms_crypto_key_iam_member\.Registry_BigQueryAgentKeyAccess_\w+$/)]);
+  });
+
+  test('the key rotates, and the storage agent may use it before any bucket is created', () => {
+    const s = synth({ keyRotationDays: 30 });
+    expect(s.json).toHaveResourceWithProperties(KmsCryptoKey, { rotation_period: '2592000s', purpose: 'ENCRYPT_DECRYPT' });
+    expect(s.json).toHaveResourceWithProperties(KmsCryptoKeyIamMember, {
       role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
       member: expect.stringMatching(/^\$\{data\.google_storage_project_service_account\.Registry_StorageAgent_\w+\.member\}$/),
     });
-    const [bucket] = only(parsed, 'google_storage_bucket');
-    expect(bucket.depends_on).toEqual([expect.stringMatching(/^google_kms_crypto_key_iam_member\.Registry_StorageAgentKeyAccess_\w+$/)]);
+    for (const bucket of all(s, 'google_storage_bucket')) {
+      expect(bucket.depends_on).toEqual([expect.stringMatching(/^google_kms_crypto_key_iam_member\.Registry_StorageAgentKeyAccess_\w+$/)]);
+    }
   });
 
   test('data is retained by default (prevent_destroy) and disposable when asked', () => {
-    const kept = synth().parsed;
-    expect(only(kept, 'google_storage_bucket')[0].lifecycle).toEqual({ prevent_destroy: true });
-    expect(only(kept, 'google_kms_crypto_key')[0].lifecycle).toEqual({ prevent_destroy: true });
-    const disposable = synth({ retainOnDelete: false }).parsed;
-    expect(only(disposable, 'google_storage_bucket')[0].lifecycle).toBeUndefined();
+    const kept = synth();
+    for (const type of ['google_storage_bucket', 'google_kms_crypto_key', 'google_bigquery_dataset']) {
+      for (const resource of all(kept, type)) expect(resource.lifecycle).toEqual({ prevent_destroy: true });
+    }
+    const disposable = synth({ retainOnDelete: false });
+    for (const bucket of all(disposable, 'google_storage_bucket')) expect(bucket.lifecycle).toBeUndefined();
+    expect(all(disposable, 'google_bigquery_dataset')[0].lifecycle).toBeUndefined();
   });
 
   test('a reader service account gets object read and decrypt, and no public member exists', () => {
@@ -66,22 +104,51 @@ describe('ModelRegistry (GCP)', () => {
     expect(json).not.toMatch(/roles\/(owner|editor|storage\.admin)/);
   });
 
+  test('grants: prefix-scoped object roles, key use and log writing, each once per id', () => {
+    const s = synth({}, (registry) => {
+      registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', 'serviceAccount:t@p.iam.gserviceaccount.com', 'models/churn/');
+      registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', 'serviceAccount:t@p.iam.gserviceaccount.com', 'models/churn/');
+      registry.grantObjects('DriftWrites', 'reports', 'roles/storage.objectCreator', 'serviceAccount:d@p.iam.gserviceaccount.com');
+      registry.grantKeyUse('Agent', 'serviceAccount:a@p.iam.gserviceaccount.com');
+      registry.grantKeyUse('Agent', 'serviceAccount:a@p.iam.gserviceaccount.com');
+      registry.grantRequestLogWrite('Logs', 'serviceAccount:a@p.iam.gserviceaccount.com');
+      registry.grantRequestLogWrite('Logs', 'serviceAccount:a@p.iam.gserviceaccount.com');
+    });
+    expect(s.json).toHaveResourceWithProperties(StorageBucketIamMember, {
+      bucket: expect.stringMatching(/google_storage_bucket\.Registry_Bucket_\w+\.name/),
+      role: 'roles/storage.objectCreator',
+      condition: {
+        title: 'only models/churn/',
+        expression: expect.stringMatching(/^resource\.type == "storage\.googleapis\.com\/Bucket" \|\| resource\.name\.startsWith\("projects\/_\/buckets\/\$\{google_storage_bucket\.Registry_Bucket_\w+\.name\}\/objects\/models\/churn\/"\)$/),
+      },
+    });
+    const reportGrant = all(s, 'google_storage_bucket_iam_member').find((g) => g.member.startsWith('serviceAccount:d@'));
+    expect(reportGrant.bucket).toMatch(/Registry_Reports_/);
+    expect(reportGrant.condition).toBeUndefined();
+    expect(all(s, 'google_storage_bucket_iam_member').filter((g) => g.member.startsWith('serviceAccount:t@'))).toHaveLength(1);
+    expect(all(s, 'google_kms_crypto_key_iam_member').filter((g) => g.member.startsWith('serviceAccount:a@'))).toHaveLength(1);
+    expect(s.json).toHaveResourceWithProperties(BigqueryDatasetIamMember, { role: 'roles/bigquery.dataEditor', member: 'serviceAccount:a@p.iam.gserviceaccount.com' });
+    expect(all(s, 'google_bigquery_dataset_iam_member')).toHaveLength(1);
+  });
+
   test('long names stay within GCP limits and stay distinct', () => {
-    const { parsed } = synth({ namePrefix: 'a-very-long-platform-name-production', project: 'a-rather-long-project-id-123' });
-    const bucket = only(parsed, 'google_storage_bucket')[0];
-    const account = only(parsed, 'google_service_account')[0];
-    expect(bucket.name.length).toBeLessThanOrEqual(63);
+    const s = synth({ namePrefix: 'a-very-long-platform-name-production', project: 'a-rather-long-project-id-123' });
+    const names = all(s, 'google_storage_bucket').map((b) => b.name);
+    for (const name of names) expect(name.length).toBeLessThanOrEqual(63);
+    expect(new Set(names).size).toBe(3);
+    const account = all(s, 'google_service_account')[0];
     expect(account.account_id.length).toBeLessThanOrEqual(30);
     expect(account.account_id).toMatch(/^a-very-long-platform-[0-9a-f]{8}$/);
   });
 
   test('invalid props fail with every problem listed', () => {
-    expect(() => synth({ namePrefix: 'Bad', project: 'x', region: 'Europe', noncurrentVersionRetentionDays: 0, keyRotationDays: 0.5 })).toThrow(
+    expect(() => synth({ namePrefix: 'Bad', project: 'x', region: 'Europe', noncurrentVersionRetentionDays: 0, reportRetentionDays: 0, keyRotationDays: 0.5 })).toThrow(
       'ModelRegistry (GCP): invalid props\n' +
         '  - namePrefix "Bad": expected lowercase letters, digits and single hyphens\n' +
         '  - project "x": expected a GCP project id\n' +
         '  - region "Europe": expected a GCP region such as europe-west1\n' +
         '  - noncurrentVersionRetentionDays 0: expected a whole number of days, at least 1\n' +
+        '  - reportRetentionDays 0: expected 1 to 3650\n' +
         '  - keyRotationDays 0.5: expected 1 to 36500',
     );
   });

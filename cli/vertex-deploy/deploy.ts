@@ -1,0 +1,212 @@
+import type { Operation, VertexClient } from './client';
+
+export interface DeployOptions {
+  readonly project: string;
+  readonly region: string;
+  /** Numeric endpoint id (the platform derives it from the endpoint's display name). */
+  readonly endpointId: string;
+  /** Model resource id and display name, such as `modelstack-prod-churn`. */
+  readonly modelId: string;
+  /** `gs://<bucket>/models/<model>/<version>/model.tar.gz`: the registry object that announced the version. */
+  readonly artifact: string;
+  /** Serving container image. */
+  readonly image: string;
+  readonly machineType: string;
+  readonly minReplicas: number;
+  readonly maxReplicas: number;
+  /** Traffic for the new version, in percent; the version that served before keeps the rest. */
+  readonly latestPercent: number;
+  /** Alias moved to the deployed version, such as the environment name. */
+  readonly alias: string;
+  /** Limit for each long-running operation, in milliseconds. */
+  readonly operationTimeoutMs: number;
+}
+
+export interface DeployResult {
+  /** `projects/.../models/<id>@<versionId>` */
+  readonly modelVersion: string;
+  readonly uploaded: boolean;
+  readonly deployedModelId: string;
+  /** The endpoint's traffic split afterwards, by deployed model id. */
+  readonly trafficSplit: Readonly<Record<string, number>>;
+  readonly undeployed: readonly string[];
+}
+
+interface Model {
+  readonly name: string;
+  readonly versionId: string;
+  readonly versionAliases?: readonly string[];
+}
+
+interface DeployedModel {
+  readonly id: string;
+  readonly model: string;
+  readonly modelVersionId?: string;
+}
+
+interface Endpoint {
+  readonly deployedModels?: readonly DeployedModel[];
+  readonly trafficSplit?: Readonly<Record<string, number>>;
+}
+
+/** The parts of a registry artifact URI. */
+export interface Artifact {
+  readonly bucket: string;
+  readonly model: string;
+  readonly version: string;
+  /** `gs://<bucket>/models/<model>/<version>/`: what Vertex AI loads. */
+  readonly directory: string;
+}
+
+/** Parses `gs://<bucket>/models/<model>/<version>/<file>` (the registry layout). */
+export function parseArtifact(uri: string): Artifact {
+  const match = /^gs:\/\/([a-z0-9][a-z0-9._-]{1,221}[a-z0-9])\/models\/([^/]+)\/([^/]+)\/[^/]+$/.exec(uri);
+  if (!match) throw new Error(`--artifact "${uri}": expected gs://<bucket>/models/<model>/<version>/<file>`);
+  const [, bucket, model, version] = match;
+  return { bucket, model, version, directory: `gs://${bucket}/models/${model}/${version}/` };
+}
+
+/** The version alias the tool gives each uploaded version, `v<version>` (Vertex AI aliases start with a letter). */
+export function versionAlias(version: string): string {
+  return `v${version.toLowerCase().replace(/[^a-z0-9-]/g, '-')}`.replace(/-+$/, '');
+}
+
+/** Every problem with `options`, so one error lists them all. */
+export function validateDeployOptions(options: DeployOptions): string[] {
+  const problems: string[] = [];
+  const check = (ok: boolean, problem: string) => ok || problems.push(problem);
+  check(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/.test(options.project), `--project "${options.project}": expected a GCP project id`);
+  check(/^[a-z]+-[a-z]+\d+$/.test(options.region), `--region "${options.region}": expected a GCP region such as europe-west1`);
+  check(/^[1-9]\d{0,18}$/.test(options.endpointId), `--endpoint "${options.endpointId}": expected a numeric endpoint id`);
+  check(/^[a-z][a-z0-9_-]{0,62}$/.test(options.modelId), `--model-id "${options.modelId}": expected lowercase letters, digits, - and _, starting with a letter`);
+  check(Number.isInteger(options.minReplicas) && options.minReplicas >= 1, `--min-replicas ${options.minReplicas}: expected a whole number, at least 1`);
+  check(Number.isInteger(options.maxReplicas) && options.maxReplicas >= options.minReplicas, `--max-replicas ${options.maxReplicas}: expected a whole number, at least --min-replicas`);
+  check(
+    Number.isInteger(options.latestPercent) && options.latestPercent >= 1 && options.latestPercent <= 100,
+    `--latest-percent ${options.latestPercent}: expected 1 to 100 (the previous version gets the rest, so the split sums to 100)`,
+  );
+  check(/^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(options.alias), `--alias "${options.alias}": expected a lowercase letter, then letters, digits and hyphens`);
+  try {
+    parseArtifact(options.artifact);
+  } catch (err) {
+    problems.push((err as Error).message);
+  }
+  return problems;
+}
+
+/**
+ * Uploads the model version behind `options.artifact` (unless a version with its `v<version>` alias exists),
+ * deploys it to the endpoint with the configured resources and traffic split (the previous version keeps
+ * `100 - latestPercent`), undeploys versions left without traffic, and moves `options.alias` to it.
+ * Every step is idempotent, so a retried build finishes what a failed one started.
+ */
+export async function deployModelVersion(client: VertexClient, options: DeployOptions, log: (line: string) => void = () => {}): Promise<DeployResult> {
+  const problems = validateDeployOptions(options);
+  if (problems.length > 0) throw new Error(`vertex-deploy: invalid options\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  const artifact = parseArtifact(options.artifact);
+  const parent = `projects/${options.project}/locations/${options.region}`;
+  const modelName = `${parent}/models/${options.modelId}`;
+  const endpointName = `${parent}/endpoints/${options.endpointId}`;
+  const alias = versionAlias(artifact.version);
+  const timeout = options.operationTimeoutMs;
+
+  // 1. Upload (or find) the version.
+  let versionId: string;
+  const existing = await client.find<Model>('models.get', `${modelName}@${alias}`);
+  if (existing) {
+    versionId = existing.versionId;
+    log(`model ${options.modelId} version ${versionId} (${alias}) already uploaded`);
+  } else {
+    const parentModel = await client.find<Model>('models.get', modelName);
+    const operation = await client.call<Operation>('models.upload', 'POST', `${parent}/models:upload`, {
+      ...(parentModel ? { parentModel: modelName } : { modelId: options.modelId }),
+      model: {
+        displayName: options.modelId,
+        description: `ModelStack model ${artifact.model}`,
+        versionDescription: `${artifact.model} ${artifact.version} from ${options.artifact}`,
+        versionAliases: [alias],
+        artifactUri: artifact.directory,
+        containerSpec: { imageUri: options.image },
+        labels: { modelstack_model: artifact.model },
+      },
+    });
+    log(`uploading ${artifact.directory} as ${options.modelId} (${alias})`);
+    const uploaded = await client.wait<{ model?: string; modelVersionId?: string }>('models.upload', operation, timeout);
+    if (!uploaded?.modelVersionId) throw new Error(`Vertex AI models.upload failed: operation ${operation.name} returned no modelVersionId`);
+    versionId = uploaded.modelVersionId;
+    log(`uploaded version ${versionId}`);
+  }
+  const modelVersion = `${modelName}@${versionId}`;
+
+  // 2. Deploy it with the configured split.
+  const endpoint = await client.call<Endpoint>('endpoints.get', 'GET', endpointName);
+  const deployed = endpoint.deployedModels ?? [];
+  const traffic = endpoint.trafficSplit ?? {};
+  const isThisVersion = (d: DeployedModel) => d.model.split('@')[0] === modelName && d.modelVersionId === versionId;
+  const current = deployed.find(isThisVersion);
+  // The previous version is the other deployed model that served the most traffic.
+  const previous = deployed.filter((d) => !isThisVersion(d) && (traffic[d.id] ?? 0) > 0).sort((a, b) => traffic[b.id] - traffic[a.id])[0];
+  const previousPercent = previous ? 100 - options.latestPercent : 0;
+  if (!previous && options.latestPercent < 100) log(`no previous version serves traffic: the new version gets 100%`);
+
+  let deployedModelId: string;
+  let split: Record<string, number>;
+  if (current) {
+    deployedModelId = current.id;
+    split = withPrevious({ [deployedModelId]: 100 - previousPercent }, previous, previousPercent);
+    log(`version ${versionId} is already deployed as ${deployedModelId}; setting traffic ${JSON.stringify(split)}`);
+    await client.call('endpoints.patch', 'PATCH', `${endpointName}?updateMask=trafficSplit`, { trafficSplit: split });
+  } else {
+    // "0" stands for the model being deployed; Vertex AI replaces it with the new deployed model's id.
+    const requested = withPrevious({ '0': 100 - previousPercent }, previous, previousPercent);
+    log(`deploying ${modelVersion} to ${endpointName} on ${options.machineType} x${options.minReplicas}-${options.maxReplicas}, traffic ${JSON.stringify(requested)}`);
+    const operation = await client.call<Operation>('endpoints.deployModel', 'POST', `${endpointName}:deployModel`, {
+      deployedModel: {
+        model: modelVersion,
+        displayName: `${options.modelId}-${alias}`,
+        dedicatedResources: {
+          machineSpec: { machineType: options.machineType },
+          minReplicaCount: options.minReplicas,
+          maxReplicaCount: options.maxReplicas,
+        },
+      },
+      trafficSplit: requested,
+    });
+    const result = await client.wait<{ deployedModel?: { id?: string } }>('endpoints.deployModel', operation, timeout);
+    if (!result?.deployedModel?.id) throw new Error(`Vertex AI endpoints.deployModel failed: operation ${operation.name} returned no deployed model id`);
+    deployedModelId = result.deployedModel.id;
+    split = withPrevious({ [deployedModelId]: 100 - previousPercent }, previous, previousPercent);
+    log(`deployed as ${deployedModelId}`);
+  }
+
+  // 3. Undeploy what no longer serves (a deployed model costs its replicas whether it gets traffic or not).
+  const undeployed: string[] = [];
+  for (const stale of deployed.filter((d) => d.id !== deployedModelId && d.id !== previous?.id)) {
+    log(`undeploying ${stale.id} (${stale.model}@${stale.modelVersionId ?? '?'})`);
+    const operation = await client.call<Operation>('endpoints.undeployModel', 'POST', `${endpointName}:undeployModel`, { deployedModelId: stale.id });
+    await client.wait('endpoints.undeployModel', operation, timeout);
+    undeployed.push(stale.id);
+  }
+  if (previous && previousPercent === 0) {
+    log(`undeploying ${previous.id}: the configured split leaves it no traffic`);
+    const operation = await client.call<Operation>('endpoints.undeployModel', 'POST', `${endpointName}:undeployModel`, { deployedModelId: previous.id });
+    await client.wait('endpoints.undeployModel', operation, timeout);
+    undeployed.push(previous.id);
+  }
+
+  // 4. Move the alias: take it off the version holding it, then put it on this one.
+  const holder = await client.find<Model>('models.get', `${modelName}@${options.alias}`);
+  if (holder && holder.versionId !== versionId) {
+    await client.call('models.mergeVersionAliases', 'POST', `${modelName}@${holder.versionId}:mergeVersionAliases`, { versionAliases: [`-${options.alias}`] });
+  }
+  if (holder?.versionId !== versionId) {
+    await client.call('models.mergeVersionAliases', 'POST', `${modelVersion}:mergeVersionAliases`, { versionAliases: [options.alias] });
+  }
+  log(`alias ${options.alias} -> version ${versionId}`);
+
+  return { modelVersion, uploaded: !existing, deployedModelId, trafficSplit: split, undeployed };
+}
+
+function withPrevious(split: Record<string, number>, previous: DeployedModel | undefined, percent: number): Record<string, number> {
+  return previous && percent > 0 ? { ...split, [previous.id]: percent } : split;
+}

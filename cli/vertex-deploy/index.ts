@@ -1,0 +1,82 @@
+import { type Command, InvalidArgumentError } from 'commander';
+import { type AccessTokenProvider, VertexClient } from './client';
+import { deployModelVersion } from './deploy';
+import { metadataTokenProvider } from './token';
+
+export { VertexApiError, VertexClient, type AccessTokenProvider, type Operation, type VertexClientOptions } from './client';
+export { deployModelVersion, parseArtifact, validateDeployOptions, versionAlias, type DeployOptions, type DeployResult } from './deploy';
+export { METADATA_TOKEN_URL, metadataTokenProvider } from './token';
+
+/** What the command talks to; tests replace both. */
+export interface VertexDeployDeps {
+  /** Default `https://<region>-aiplatform.googleapis.com`. */
+  readonly baseUrl?: string;
+  /** Default: the metadata server (Cloud Build's service account). */
+  readonly accessToken?: AccessTokenProvider;
+  /** Passed to the client: tests shorten backoff and polling. */
+  readonly pollIntervalMs?: number;
+  readonly initialBackoffMs?: number;
+}
+
+/** Where the command writes its progress; `modelstack`'s CLI context fits. */
+export interface VertexDeployOutput {
+  readonly io?: { stdout(text: string): void };
+}
+
+function positiveInt(value: string): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || n < 1) throw new InvalidArgumentError('expected a whole number, at least 1');
+  return n;
+}
+
+/**
+ * Adds `vertex-deploy` to `program`: uploads a model version from the registry to Vertex AI, deploys it to its
+ * endpoint with the given resources and traffic split, and moves an alias to it. Cloud Build runs it from the
+ * deploy trigger the platform creates per model.
+ */
+export function registerVertexDeploy(program: Command, output: VertexDeployOutput = {}, deps: VertexDeployDeps = {}): void {
+  program
+    .command('vertex-deploy')
+    .description('upload a model version from the registry to Vertex AI and deploy it to its endpoint')
+    .requiredOption('--project <id>', 'GCP project id')
+    .requiredOption('--region <region>', 'Vertex AI region, such as europe-west1')
+    .requiredOption('--endpoint <id>', 'numeric Vertex AI endpoint id')
+    .requiredOption('--model-id <id>', 'Vertex AI model id, such as modelstack-prod-churn')
+    .requiredOption('--artifact <uri>', 'gs://<bucket>/models/<model>/<version>/model.tar.gz')
+    .requiredOption('--image <uri>', 'serving container image')
+    .option('--machine-type <type>', 'machine type of each replica', 'n1-standard-2')
+    .option('--min-replicas <n>', 'minimum replicas', positiveInt, 1)
+    .option('--max-replicas <n>', 'maximum replicas', positiveInt, 2)
+    .option('--latest-percent <n>', 'traffic for the new version in percent; the previous version keeps the rest', positiveInt, 100)
+    .option('--alias <alias>', 'version alias moved to the deployed version', 'deployed')
+    .option('--operation-timeout <seconds>', 'limit for each long-running operation', positiveInt, 2400)
+    .action(async (opts: Record<string, string | number>) => {
+      const write = (line: string) => (output.io ? output.io.stdout(`${line}\n`) : process.stdout.write(`${line}\n`));
+      const client = new VertexClient({
+        region: String(opts.region),
+        baseUrl: deps.baseUrl,
+        accessToken: deps.accessToken ?? metadataTokenProvider(),
+        pollIntervalMs: deps.pollIntervalMs,
+        initialBackoffMs: deps.initialBackoffMs,
+      });
+      const result = await deployModelVersion(
+        client,
+        {
+          project: String(opts.project),
+          region: String(opts.region),
+          endpointId: String(opts.endpoint),
+          modelId: String(opts.modelId),
+          artifact: String(opts.artifact),
+          image: String(opts.image),
+          machineType: String(opts.machineType),
+          minReplicas: Number(opts.minReplicas),
+          maxReplicas: Number(opts.maxReplicas),
+          latestPercent: Number(opts.latestPercent),
+          alias: String(opts.alias),
+          operationTimeoutMs: Number(opts.operationTimeout) * 1000,
+        },
+        write,
+      );
+      write(JSON.stringify(result));
+    });
+}

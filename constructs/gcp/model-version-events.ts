@@ -1,0 +1,49 @@
+import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
+import { Construct } from 'constructs';
+import { registryLayout } from '../layout';
+import { EncryptedTopic } from './encrypted-topic';
+import type { ModelRegistry } from './model-registry';
+
+export interface ModelVersionEventsProps {
+  readonly registry: ModelRegistry;
+  /** Topic name, such as `modelstack-dev-model-versions`. */
+  readonly topicName: string;
+  readonly project: string;
+  /**
+   * Labels on the topic.
+   * @default - none
+   */
+  readonly labels?: Record<string, string>;
+}
+
+/**
+ * Publishes every object written under `models/` in the registry's artifact bucket to an encrypted Pub/Sub
+ * topic (GCS `OBJECT_FINALIZE` notifications, JSON API payload). The message attributes `bucketId` and
+ * `objectId` name the object; a Cloud Build Pub/Sub trigger filters them to start a deployment.
+ *
+ * @example
+ * const events = new ModelVersionEvents(stack, 'ModelVersions', { registry, topicName: 'modelstack-dev-model-versions', project });
+ * // events.topic.topic.id is what a CloudbuildTrigger's pubsubConfig.topic takes
+ */
+export class ModelVersionEvents extends Construct {
+  readonly topic: EncryptedTopic;
+  readonly notification: StorageNotification;
+
+  constructor(scope: Construct, id: string, props: ModelVersionEventsProps) {
+    super(scope, id);
+    this.topic = new EncryptedTopic(this, 'Topic', { name: props.topicName, project: props.project, registry: props.registry, labels: props.labels });
+    // GCS publishes as the project's storage service agent, which needs publish rights before the notification exists.
+    const agentCanPublish = this.topic.grantPublish('StorageAgentPublish', props.registry.storageAgentMember);
+    this.notification = new StorageNotification(this, 'Notification', {
+      bucket: props.registry.bucket.name,
+      topic: this.topic.topic.id,
+      payloadFormat: 'JSON_API_V1',
+      eventTypes: ['OBJECT_FINALIZE'],
+      objectNamePrefix: MODELS_PREFIX,
+      dependsOn: [agentCanPublish],
+    });
+  }
+}
+
+/** `models/`: where every model's versions live (`registryLayout.modelPrefix` without the model). */
+const MODELS_PREFIX = registryLayout.modelPrefix('').replace(/\/+$/, '/');

@@ -1,0 +1,83 @@
+import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { Construct } from 'constructs';
+import { registryLayout } from '../layout';
+import { boundedName } from '../private/names';
+import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { DRIFT_EVENT_ATTRIBUTES } from './drift-contract';
+import type { EncryptedTopic } from './encrypted-topic';
+import type { ModelRegistry } from './model-registry';
+import { buildServiceAccount } from './private/build-account';
+import type { GitHubRepository } from './vertex-deploy-trigger';
+
+export interface RetrainingTriggerProps {
+  readonly registry: ModelRegistry;
+  /** The environment's DriftDetected topic. */
+  readonly driftTopic: EncryptedTopic;
+  readonly repository: GitHubRepository;
+  /** Prefix of the trigger and service-account names, such as `modelstack-dev`. */
+  readonly namePrefix: string;
+  readonly project: string;
+  /**
+   * Build config in the repository.
+   * @default 'cloudbuild/retrain.yaml'
+   */
+  readonly buildConfig?: string;
+  /**
+   * Whether each retraining run waits for a manual approval.
+   * @default false
+   */
+  readonly approvalRequired?: boolean;
+}
+
+/**
+ * Runs the repository's retraining build on every DriftDetected message. The message's `model` attribute is
+ * passed to the build as `_MODEL`. The build's service account may read baselines and write new versions under
+ * `models/` (which the deploy trigger then picks up) and write its logs; grant it whatever your training also
+ * reads through `serviceAccount`.
+ *
+ * @example
+ * const retraining = new RetrainingTrigger(stack, 'Retraining', {
+ *   registry, driftTopic, namePrefix: 'modelstack-prod', project,
+ *   repository: { owner: 'example-org', name: 'modelstack' },
+ * });
+ * // retraining.serviceAccount.member: grant it read access to your training data
+ */
+export class RetrainingTrigger extends Construct {
+  readonly trigger: CloudbuildTrigger;
+  readonly serviceAccount: ServiceAccount;
+
+  constructor(scope: Construct, id: string, props: RetrainingTriggerProps) {
+    super(scope, id);
+    const problems = new Problems('RetrainingTrigger');
+    problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
+    const buildConfig = props.buildConfig ?? 'cloudbuild/retrain.yaml';
+    problems.check(/^[\w./-]+\.ya?ml$/.test(buildConfig), `buildConfig "${buildConfig}": expected a path to a YAML build config`);
+    problems.throwIfAny();
+
+    this.serviceAccount = buildServiceAccount(this, 'ServiceAccount', {
+      accountId: boundedName([props.namePrefix, 'retrain'], 30),
+      displayName: `${props.namePrefix} retrains models on drift`,
+      project: props.project,
+    });
+    const member = this.serviceAccount.member;
+    const models = registryLayout.modelPrefix('').replace(/\/+$/, '/');
+    props.registry.grantObjects('RetrainingReadsBaselines', 'baselines', 'roles/storage.objectViewer', member);
+    // objectCreator cannot overwrite or delete: a retraining run adds versions, it never replaces one.
+    props.registry.grantObjects('RetrainingWritesModels', 'artifacts', 'roles/storage.objectCreator', member, models);
+
+    const repository = `https://github.com/${props.repository.owner}/${props.repository.name}`;
+    const ref = `refs/heads/${props.repository.branch ?? 'main'}`;
+    this.trigger = new CloudbuildTrigger(this, 'Trigger', {
+      name: boundedName([props.namePrefix, 'retrain'], 64),
+      description: `Retrains a model when drift is detected (${buildConfig})`,
+      project: props.project,
+      serviceAccount: this.serviceAccount.id,
+      pubsubConfig: { topic: props.driftTopic.topic.id },
+      sourceToBuild: { uri: repository, ref, repoType: 'GITHUB' },
+      gitFileSource: { path: buildConfig, uri: repository, revision: ref, repoType: 'GITHUB' },
+      substitutions: { _MODEL: `$(body.message.attributes.${DRIFT_EVENT_ATTRIBUTES.model})` },
+      approvalConfig: { approvalRequired: props.approvalRequired ?? false },
+    });
+  }
+}

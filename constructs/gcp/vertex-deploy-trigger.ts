@@ -1,0 +1,162 @@
+import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { Construct } from 'constructs';
+import { boundedName } from '../private/names';
+import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import type { ModelEndpoint } from './model-endpoint';
+import type { ModelVersionEvents } from './model-version-events';
+import { buildServiceAccount } from './private/build-account';
+import type { VertexDeployerRole } from './vertex-deployer-role';
+
+/** A GitHub repository connected to Cloud Build (the Cloud Build GitHub App). */
+export interface GitHubRepository {
+  readonly owner: string;
+  readonly name: string;
+  /**
+   * Branch whose code the builds run.
+   * @default 'main'
+   */
+  readonly branch?: string;
+}
+
+export interface VertexDeployTriggerProps {
+  readonly endpoint: ModelEndpoint;
+  /** Where the registry announces new objects under `models/`. */
+  readonly events: ModelVersionEvents;
+  readonly deployerRole: VertexDeployerRole;
+  /** The repository holding this project (the build runs its `modelstack vertex-deploy`). */
+  readonly repository: GitHubRepository;
+  /** Prefix of the trigger and service-account names, such as `modelstack-dev`. */
+  readonly namePrefix: string;
+  readonly project: string;
+  readonly region: string;
+  /** Serving container image the model version is uploaded with. */
+  readonly containerImage: string;
+  /**
+   * Machine type of each replica.
+   * @default 'n1-standard-2'
+   */
+  readonly machineType?: string;
+  /**
+   * @default 1
+   */
+  readonly minReplicas?: number;
+  /**
+   * @default 2
+   */
+  readonly maxReplicas?: number;
+  /**
+   * Traffic for the version being deployed and for the one that served before it, in percent (sum 100).
+   * @default { latest: 100, previous: 0 }
+   */
+  readonly trafficSplit?: { readonly latest: number; readonly previous: number };
+  /**
+   * Whether each build waits for a manual approval in Cloud Build before it runs.
+   * @default false
+   */
+  readonly approvalRequired?: boolean;
+  /**
+   * Version alias moved to each deployed version (the environment name reads well: `churn@prod`).
+   * @default 'deployed'
+   */
+  readonly alias?: string;
+  /**
+   * Container image the build steps run in.
+   * @default 'node:20'
+   */
+  readonly builderImage?: string;
+}
+
+/**
+ * Deploys each new model version to its Vertex AI endpoint: a Cloud Build Pub/Sub trigger on the registry's
+ * model-version events, filtered to `models/<model>/<version>/model.tar.gz`, that checks out the repository and
+ * runs `modelstack vertex-deploy` (upload the version, move the alias, deploy with the configured machine type,
+ * replicas and traffic split, undeploy versions left without traffic). The build runs as its own service
+ * account, which may only use the deployer role's Vertex AI permissions and write its logs.
+ *
+ * @example
+ * new VertexDeployTrigger(stack, 'DeployChurn', {
+ *   endpoint: churn, events, deployerRole, namePrefix: 'modelstack-prod', project, region: 'europe-west1',
+ *   repository: { owner: 'example-org', name: 'modelstack', branch: 'release' },
+ *   containerImage: 'europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.1-7:latest',
+ *   machineType: 'n1-standard-4', minReplicas: 1, maxReplicas: 4, trafficSplit: { latest: 10, previous: 90 },
+ *   approvalRequired: true, alias: 'prod',
+ * });
+ */
+export class VertexDeployTrigger extends Construct {
+  readonly trigger: CloudbuildTrigger;
+  readonly serviceAccount: ServiceAccount;
+
+  constructor(scope: Construct, id: string, props: VertexDeployTriggerProps) {
+    super(scope, id);
+    validateProps(props);
+    const { endpoint, project } = props;
+    const model = endpoint.model;
+    const split = props.trafficSplit ?? { latest: 100, previous: 0 };
+
+    this.serviceAccount = buildServiceAccount(this, 'ServiceAccount', {
+      accountId: boundedName([props.namePrefix, 'deploy', model], 30),
+      displayName: `${props.namePrefix} deploys ${model} to Vertex AI`,
+      project,
+    });
+    new ProjectIamMember(this, 'Deployer', { project, role: props.deployerRole.role.name, member: this.serviceAccount.member });
+
+    const deployArgs = [
+      'bin/modelstack.cjs', 'vertex-deploy',
+      '--project', project,
+      '--region', props.region,
+      '--endpoint', endpoint.endpointId,
+      '--model-id', endpoint.displayName,
+      // Cloud Build substitutions, filled from the Pub/Sub message (below); `$_X`, since `${` is Terraform's.
+      '--artifact', 'gs://$_BUCKET/$_OBJECT',
+      '--image', props.containerImage,
+      '--machine-type', props.machineType ?? 'n1-standard-2',
+      '--min-replicas', String(props.minReplicas ?? 1),
+      '--max-replicas', String(props.maxReplicas ?? 2),
+      '--latest-percent', String(split.latest),
+      '--alias', props.alias ?? 'deployed',
+    ];
+    const builder = props.builderImage ?? 'node:20';
+
+    this.trigger = new CloudbuildTrigger(this, 'Trigger', {
+      name: boundedName([props.namePrefix, 'deploy', model], 64),
+      description: `Deploys new versions of ${model} (models/${model}/<version>/model.tar.gz) to Vertex AI endpoint ${endpoint.displayName}`,
+      project,
+      serviceAccount: this.serviceAccount.id,
+      pubsubConfig: { topic: props.events.topic.topic.id },
+      sourceToBuild: { uri: `https://github.com/${props.repository.owner}/${props.repository.name}`, ref: `refs/heads/${props.repository.branch ?? 'main'}`, repoType: 'GITHUB' },
+      substitutions: { _BUCKET: '$(body.message.attributes.bucketId)', _OBJECT: '$(body.message.attributes.objectId)' },
+      filter: `_OBJECT.matches("^models/${model}/[^/]+/model[.]tar[.]gz$")`,
+      approvalConfig: { approvalRequired: props.approvalRequired ?? false },
+      buildAttribute: {
+        step: [
+          { id: 'install', name: builder, entrypoint: 'npm', args: ['ci', '--omit=dev', '--no-audit', '--no-fund'] },
+          { id: 'deploy', name: builder, entrypoint: 'node', args: deployArgs },
+        ],
+        // A user-managed build account cannot write to the default logs bucket.
+        options: { logging: 'CLOUD_LOGGING_ONLY' },
+        timeout: '3600s',
+      },
+    });
+  }
+}
+
+function validateProps(props: VertexDeployTriggerProps): void {
+  const problems = new Problems('VertexDeployTrigger');
+  problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
+  const min = props.minReplicas ?? 1;
+  const max = props.maxReplicas ?? 2;
+  problems.check(Number.isInteger(min) && min >= 1, `minReplicas ${min}: expected a whole number, at least 1`);
+  problems.check(Number.isInteger(max) && max >= min, `maxReplicas ${max}: expected a whole number, at least minReplicas (${min})`);
+  const split = props.trafficSplit ?? { latest: 100, previous: 0 };
+  const percents = [split.latest, split.previous];
+  problems.check(
+    percents.every((p) => Number.isInteger(p) && p >= 0 && p <= 100) && split.latest + split.previous === 100,
+    `trafficSplit ${JSON.stringify(split)}: expected whole percentages that sum to 100`,
+  );
+  problems.check(split.latest > 0, 'trafficSplit.latest 0: expected the deployed version to receive traffic');
+  problems.check(props.alias === undefined || /^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(props.alias), `alias "${props.alias}": expected a Vertex AI version alias (a lowercase letter, then letters, digits, hyphens)`);
+  problems.check(/^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(props.containerImage), `containerImage "${props.containerImage}": expected a container image URI`);
+  problems.throwIfAny();
+}

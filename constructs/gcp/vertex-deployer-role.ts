@@ -1,0 +1,46 @@
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
+import { Construct } from 'constructs';
+import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { underscored } from './private/ids';
+
+export interface VertexDeployerRoleProps {
+  /** Prefix of the role id, such as `modelstack-dev` (hyphens become underscores). */
+  readonly namePrefix: string;
+  readonly project: string;
+}
+
+/**
+ * Exactly the Vertex AI permissions `modelstack vertex-deploy` uses, as a project custom role. The predefined
+ * `roles/aiplatform.user` would also allow training jobs, predictions, datasets and more. Polling a long-running
+ * operation needs the `get` permission of the resource it belongs to, which the list already holds.
+ *
+ * @example
+ * const role = new VertexDeployerRole(stack, 'DeployerRole', { namePrefix: 'modelstack-dev', project });
+ * // role.role.name is `projects/<project>/roles/modelstack_dev_vertex_deployer`
+ */
+export class VertexDeployerRole extends Construct {
+  static readonly PERMISSIONS: readonly string[] = [
+    'aiplatform.models.get', // find the model and its version by alias
+    'aiplatform.models.upload', // upload a new version
+    'aiplatform.models.update', // mergeVersionAliases
+    'aiplatform.endpoints.get', // read deployed models and traffic
+    'aiplatform.endpoints.deploy',
+    'aiplatform.endpoints.undeploy',
+  ];
+
+  readonly role: ProjectIamCustomRole;
+
+  constructor(scope: Construct, id: string, props: VertexDeployerRoleProps) {
+    super(scope, id);
+    const problems = new Problems('VertexDeployerRole');
+    problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
+    problems.throwIfAny();
+    this.role = new ProjectIamCustomRole(this, 'Role', {
+      roleId: `${underscored(props.namePrefix)}_vertex_deployer`.slice(0, 64),
+      title: `${props.namePrefix} Vertex AI deployer`,
+      description: 'Uploads model versions, moves their aliases and deploys them to endpoints (modelstack vertex-deploy).',
+      permissions: [...VertexDeployerRole.PERMISSIONS],
+      project: props.project,
+    });
+  }
+}

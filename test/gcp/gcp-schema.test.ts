@@ -1,0 +1,58 @@
+import { demoConfig } from '../../infra/config/demo';
+import { ConfigError, parseConfig } from '../../infra/config/load';
+
+const demo = (): any => structuredClone(demoConfig);
+
+function problemsOf(raw: unknown): string[] {
+  try {
+    parseConfig(raw, 'test');
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return [...(err as ConfigError).problems];
+  }
+  throw new Error('expected the config to be rejected');
+}
+
+describe('Google Cloud config', () => {
+  test('defaults keep a minimal config valid', () => {
+    const raw = demo();
+    raw.environments.dev.gcp = { project: 'modelstack-demo-dev', region: 'europe-west1' };
+    delete raw.models[1].gcp;
+    const config = parseConfig(raw);
+    expect(config.environments.dev.gcp).toEqual({
+      project: 'modelstack-demo-dev',
+      region: 'europe-west1',
+      reportRetentionDays: 30,
+      alertThresholds: { latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 },
+    });
+    expect(config.models[1].gcp).toEqual({ machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2, trafficSplit: { latest: 100, previous: 0 } });
+    expect(config.environments.prod.gcp.repository).toEqual({ owner: 'example-org', name: 'modelstack', branch: 'release' });
+    expect(config.environments.prod.gcp.featureStore!.entities[0].syncCron).toBe('0 * * * *');
+    expect(config.models[0].gcp.trafficSplit).toEqual({ latest: 10, previous: 90 });
+  });
+
+  test('every problem is listed with its path', () => {
+    const raw = demo();
+    raw.environments.dev.gcp.retraining = {};
+    delete raw.environments.dev.gcp.repository;
+    raw.environments.staging.gcp.network = { kind: 'vpc', network: 'default' };
+    raw.environments.prod.gcp.featureStore.minNodeCount = 5;
+    raw.environments.prod.gcp.featureStore.entities.push({ ...raw.environments.prod.gcp.featureStore.entities[0], sourceTable: 'customers' });
+    raw.environments.prod.gcp.alertThresholds.driftShare = 2;
+    raw.models[0].gcp = { machineType: 'big', minReplicas: 3, maxReplicas: 2, trafficSplit: { latest: 50, previous: 30 } };
+    raw.models[1].gcp = { containerImage: 'not an image', trafficSplit: { latest: 0, previous: 100 } };
+    expect(problemsOf(raw)).toEqual([
+      'environments.dev.gcp.retraining: expected gcp.repository to be set: the retraining build runs from it',
+      'environments.staging.gcp.network.network: expected projects/<project number>/global/networks/<name>',
+      'environments.prod.gcp.alertThresholds.driftShare: expected at most 1',
+      'environments.prod.gcp.featureStore.entities[1].sourceTable: expected bq://<project>.<dataset>.<table>',
+      'environments.prod.gcp.featureStore.entities[1].name: duplicate entity name "customer"',
+      'environments.prod.gcp.featureStore.minNodeCount: expected at most maxNodeCount',
+      'models[0].gcp.machineType: expected a Compute Engine machine type such as n1-standard-2',
+      'models[0].gcp.trafficSplit: expected latest + previous to sum to 100',
+      'models[0].gcp.minReplicas: expected at most maxReplicas',
+      'models[1].gcp.containerImage: expected a container image URI such as europe-docker.pkg.dev/my-project/serving/churn:1',
+      'models[1].gcp.trafficSplit.latest: expected the deployed version to get traffic: 1 to 100',
+    ]);
+  });
+});

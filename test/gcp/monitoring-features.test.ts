@@ -1,0 +1,152 @@
+import 'cdktf/lib/testing/adapters/jest';
+import { MonitoringMetricDescriptor } from '@cdktf/provider-google/lib/monitoring-metric-descriptor';
+import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
+import { VertexAiFeatureOnlineStore } from '@cdktf/provider-google/lib/vertex-ai-feature-online-store';
+import { VertexAiFeatureOnlineStoreFeatureview } from '@cdktf/provider-google/lib/vertex-ai-feature-online-store-featureview';
+import { Testing } from 'cdktf';
+import type { Construct } from 'constructs';
+import { DRIFT_METRICS, functionServiceName } from '../../constructs/gcp/drift-contract';
+import { FeatureStore, type FeatureStoreProps } from '../../constructs/gcp/feature-store';
+import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
+import { ModelRegistry } from '../../constructs/gcp/model-registry';
+import { PlatformMonitoring, type PlatformMonitoringProps } from '../../constructs/gcp/platform-monitoring';
+import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
+import { all, synth } from './helpers';
+
+Testing.setupJest();
+
+const project = 'my-ml-project';
+
+function monitoring(props: Partial<PlatformMonitoringProps> = {}) {
+  let ids: string[] = [];
+  const s = synth((scope: Construct) => {
+    const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-prod', project, region: 'europe-west1' });
+    const endpoints = ['churn', 'sales'].map((model) => new ModelEndpoint(scope, model, { registry, namePrefix: 'ms-prod', model, project, region: 'europe-west1' }));
+    ids = endpoints.map((e) => e.endpointId);
+    new PlatformMonitoring(scope, 'Monitoring', { namePrefix: 'ms-prod', environment: 'prod', project, endpoints, ...props });
+  });
+  return { ...s, ids };
+}
+
+const policy = (s: ReturnType<typeof monitoring>, name: RegExp) => all(s, 'google_monitoring_alert_policy').find((p) => name.test(p.display_name));
+
+describe('PlatformMonitoring (GCP)', () => {
+  test('an email channel, and every alert policy notifies it', () => {
+    const s = monitoring({ alarmEmail: 'oncall@example.com', thresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 } });
+    expect(s.json).toHaveResourceWithProperties(MonitoringNotificationChannel, { type: 'email', labels: { email_address: 'oncall@example.com' } });
+    const policies = all(s, 'google_monitoring_alert_policy');
+    expect(policies.map((p) => p.display_name).sort()).toEqual([
+      'ms-prod drift check failed',
+      'ms-prod function errors',
+      'ms-prod model drift above 0.25',
+      'ms-prod-churn error rate above 0.5%',
+      'ms-prod-churn p99 latency above 500 ms',
+      'ms-prod-sales error rate above 0.5%',
+      'ms-prod-sales p99 latency above 500 ms',
+    ]);
+    for (const p of policies) expect(p.notification_channels).toEqual([expect.stringMatching(/google_monitoring_notification_channel\.Monitoring_Email_\w+\.id/)]);
+  });
+
+  test('endpoint latency and error-rate conditions select the endpoint by id', () => {
+    const s = monitoring();
+    const latency = policy(s, /churn p99 latency above 1000 ms/).conditions[0].condition_threshold;
+    expect(latency).toMatchObject({ comparison: 'COMPARISON_GT', threshold_value: 1000, duration: '300s' });
+    expect(latency.filter).toContain(`resource.labels.endpoint_id = "${s.ids[0]}"`);
+    expect(latency.filter).toContain('aiplatform.googleapis.com/prediction/online/prediction_latencies');
+    const errors = policy(s, /churn error rate above 1%/).conditions[0].condition_threshold;
+    expect(errors.threshold_value).toBe(0.01);
+    expect(errors.filter).toContain('prediction/online/error_count');
+    expect(errors.denominator_filter).toContain('prediction/online/prediction_count');
+  });
+
+  test('function errors match every platform function; drift alerts read the exported custom metrics', () => {
+    const s = monitoring();
+    expect(policy(s, /function errors/).conditions[0].condition_threshold.filter).toContain(`resource.labels.service_name = starts_with("${functionServiceName('ms-prod', '')}")`);
+    const drift = policy(s, /model drift above 0.3/);
+    expect(drift.conditions[0].condition_threshold).toMatchObject({
+      filter: `resource.type = "global" AND metric.type = "${DRIFT_METRICS.share}" AND metric.labels.environment = "prod"`,
+      threshold_value: 0.3,
+    });
+    expect(drift.notification_channels).toBeUndefined();
+    expect(policy(s, /drift check failed/).conditions[0].condition_threshold.filter).toContain(DRIFT_METRICS.checkFailures);
+    expect(DRIFT_METRICS).toEqual({ share: 'custom.googleapis.com/modelstack/drift_share', checkFailures: 'custom.googleapis.com/modelstack/drift_check_failures' });
+    expect(s.json).toHaveResourceWithProperties(MonitoringMetricDescriptor, { type: DRIFT_METRICS.share, metric_kind: 'GAUGE', value_type: 'DOUBLE' });
+    expect(s.json).toHaveResourceWithProperties(MonitoringMetricDescriptor, { type: DRIFT_METRICS.checkFailures, metric_kind: 'GAUGE', value_type: 'INT64' });
+    expect(drift.depends_on).toHaveLength(2);
+  });
+
+  test('a dashboard with a row per endpoint and the drift charts', () => {
+    const s = monitoring();
+    const [dashboard] = all(s, 'google_monitoring_dashboard');
+    const body = JSON.parse(dashboard.dashboard_json);
+    expect(body.displayName).toBe('ms-prod models');
+    expect(body.gridLayout.widgets.map((w: { title: string }) => w.title)).toEqual([
+      'churn: predictions', 'churn: p99 latency (ms)', 'churn: errors',
+      'sales: predictions', 'sales: p99 latency (ms)', 'sales: errors',
+      'drift share by model', 'drift check failures by model',
+    ]);
+  });
+
+  test('invalid props fail with every problem listed', () => {
+    expect(() => monitoring({ namePrefix: 'X', alarmEmail: 'nobody', thresholds: { latencyP99Ms: 0, errorRatePercent: 200, driftShare: 2 } })).toThrow(
+      'PlatformMonitoring: invalid props\n' +
+        '  - namePrefix "X": expected lowercase letters, digits and single hyphens\n' +
+        '  - alarmEmail "nobody": expected an email address\n' +
+        '  - thresholds.latencyP99Ms 0: expected a positive number of milliseconds\n' +
+        '  - thresholds.errorRatePercent 200: expected more than 0, at most 100\n' +
+        '  - thresholds.driftShare 2: expected more than 0, at most 1',
+    );
+  });
+});
+
+describe('FeatureStore (GCP)', () => {
+  const customer = { name: 'customer', sourceTable: 'bq://feature-project.features.customers', entityIdColumns: ['customer_id'] };
+  const store = (props: Partial<FeatureStoreProps> = {}) =>
+    synth((scope) => new FeatureStore(scope, 'Features', { namePrefix: 'ms-prod', project, region: 'europe-west1', entities: [customer], ...props }));
+
+  test('a Bigtable online store with a synced view per entity; Vertex AI may read each source dataset', () => {
+    const s = store({ entities: [customer, { ...customer, name: 'account', syncCron: '0 3 * * *' }] });
+    expect(s.json).toHaveResourceWithProperties(VertexAiFeatureOnlineStore, {
+      name: 'ms_prod_features',
+      region: 'europe-west1',
+      bigtable: { auto_scaling: { min_node_count: 1, max_node_count: 3, cpu_utilization_target: 50 } },
+      force_destroy: false,
+      lifecycle: { prevent_destroy: true },
+    });
+    expect(s.json).toHaveResourceWithProperties(VertexAiFeatureOnlineStoreFeatureview, {
+      name: 'account',
+      big_query_source: { uri: 'bq://feature-project.features.customers', entity_id_columns: ['customer_id'] },
+      sync_config: { cron: '0 3 * * *' },
+    });
+    expect(all(s, 'google_vertex_ai_feature_online_store_featureview')).toHaveLength(2);
+    expect(all(s, 'google_bigquery_dataset_iam_member')).toEqual([
+      expect.objectContaining({ project: 'feature-project', dataset_id: 'features', role: 'roles/bigquery.dataViewer', member: expect.stringMatching(/gcp-sa-aiplatform/) }),
+    ]);
+    const disposable = all(store({ retainOnDelete: false }), 'google_vertex_ai_feature_online_store')[0];
+    expect(disposable).toMatchObject({ force_destroy: true });
+    expect(disposable.lifecycle).toBeUndefined();
+  });
+
+  test('invalid props fail with every problem listed', () => {
+    expect(() => store({ entities: [{ ...customer, name: 'Customer', sourceTable: 'features.customers', entityIdColumns: [] }, customer, customer], minNodeCount: 4, cpuUtilizationTarget: 90 })).toThrow(
+      'FeatureStore: invalid props\n' +
+        '  - entities[0].name "Customer": expected lowercase letters, digits and underscores\n' +
+        '  - entities[0].sourceTable "features.customers": expected bq://<project>.<dataset>.<table>\n' +
+        '  - entities[0].entityIdColumns: expected at least one column\n' +
+        '  - entities[2].name "customer": duplicate entity name\n' +
+        '  - minNodeCount 4: expected a whole number from 1 to maxNodeCount (3)\n' +
+        '  - cpuUtilizationTarget 90: expected 10 to 80',
+    );
+    expect(() => store({ entities: [] })).toThrow('entities: expected at least one entity');
+  });
+});
+
+describe('prebuilt serving images', () => {
+  test('by framework and region, or none', () => {
+    expect(prebuiltServingImage('xgboost-1.7', 'europe-west1')).toBe('europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.1-7:latest');
+    expect(prebuiltServingImage('sklearn-1.2', 'us-central1')).toBe('us-docker.pkg.dev/vertex-ai/prediction/sklearn-cpu.1-2:latest');
+    expect(prebuiltServingImage('tensorflow-2.13', 'asia-east1')).toBe('asia-docker.pkg.dev/vertex-ai/prediction/tf2-cpu.2-13:latest');
+    expect(prebuiltServingImage('pytorch-2.1', 'europe-west1')).toBeUndefined();
+    expect(prebuiltServingImage('custom', 'europe-west1')).toBeUndefined();
+  });
+});

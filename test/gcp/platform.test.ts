@@ -1,0 +1,136 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { buildGcpPlatform } from '../../infra/gcp/app';
+
+type Resources = Record<string, Record<string, any>>;
+
+/** Synthesizes `raw` with buildGcpPlatform and returns every stack's resources by stack name. */
+function synthesize(raw: unknown): Record<string, Resources> {
+  const outdir = mkdtempSync(join(tmpdir(), 'modelstack-gcp-'));
+  const app = new App({ outdir });
+  buildGcpPlatform(app, parseConfig(raw));
+  app.synth();
+  const stacks: Record<string, Resources> = {};
+  for (const name of readdirSync(join(outdir, 'stacks'))) {
+    stacks[name] = JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8')).resource;
+  }
+  return stacks;
+}
+
+const demo = synthesize(demoConfig);
+const each = (types: string[], visit: (stack: string, type: string, id: string, r: any) => void) => {
+  for (const [stack, resources] of Object.entries(demo)) {
+    for (const type of types) for (const [id, r] of Object.entries(resources[type] ?? {})) visit(stack, type, id, r);
+  }
+};
+const count = (stack: string, type: string) => Object.keys(demo[stack][type] ?? {}).length;
+
+describe('security policy over every synthesized GCP stack of the demo', () => {
+  test('one stack per environment', () => {
+    expect(Object.keys(demo).sort()).toEqual(['modelstack-dev-platform', 'modelstack-prod-platform', 'modelstack-staging-platform']);
+  });
+
+  test('every bucket: CMEK, uniform access, public access prevention, versioning or retention but not both', () => {
+    let buckets = 0;
+    each(['google_storage_bucket'], (stack, _t, id, b) => {
+      buckets++;
+      const where = `${stack}/${id}`;
+      expect({ where, cmek: b.encryption?.default_kms_key_name }).toEqual({ where, cmek: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
+      expect({ where, uniform: b.uniform_bucket_level_access, pap: b.public_access_prevention }).toEqual({ where, uniform: true, pap: 'enforced' });
+      expect({ where, both: Boolean(b.versioning?.enabled) && Boolean(b.retention_policy) }).toEqual({ where, both: false });
+      expect({ where, either: Boolean(b.versioning?.enabled) || Boolean(b.retention_policy) }).toEqual({ where, either: true });
+    });
+    expect(buckets).toBe(9);
+  });
+
+  test('CMEK on every resource type that supports it', () => {
+    let checked = 0;
+    const keyOf: Record<string, (r: any) => unknown> = {
+      google_bigquery_dataset: (r) => r.default_encryption_configuration?.kms_key_name,
+      google_pubsub_topic: (r) => r.kms_key_name,
+      google_vertex_ai_endpoint: (r) => r.encryption_spec?.kms_key_name,
+    };
+    each(Object.keys(keyOf), (stack, type, id, r) => {
+      checked++;
+      expect({ at: `${stack}/${id}`, key: keyOf[type](r) }).toEqual({ at: `${stack}/${id}`, key: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
+    });
+    expect(checked).toBe(3 * (1 + 2 + 2));
+  });
+
+  test('no public principals and no primitive or admin roles in any binding', () => {
+    const iamTypes = Object.keys(Object.assign({}, ...Object.values(demo))).filter((t) => /_iam_(member|binding|policy)$/.test(t));
+    expect(iamTypes.length).toBeGreaterThan(4);
+    each(iamTypes, (stack, type, id, r) => {
+      const principals = [r.member, ...(r.members ?? [])].filter(Boolean).join(' ');
+      expect({ at: `${stack}/${type}.${id}`, principals }).not.toEqual({ at: expect.anything(), principals: expect.stringMatching(/allUsers|allAuthenticatedUsers/) });
+      expect({ at: `${stack}/${type}.${id}`, role: r.role }).not.toEqual({ at: expect.anything(), role: expect.stringMatching(/^roles\/(owner|editor|viewer|storage\.admin|aiplatform\.(admin|user)|iam\..*)$/) });
+    });
+    expect(JSON.stringify(demo)).not.toMatch(/allUsers|allAuthenticatedUsers/);
+  });
+
+  test('each trigger runs as its own service account, whose project roles are only log writing and the deployer role', () => {
+    for (const [stack, resources] of Object.entries(demo)) {
+      const accounts = Object.values(resources.google_cloudbuild_trigger ?? {}).map((t: any) => t.service_account);
+      expect(accounts.length).toBeGreaterThan(0);
+      expect(new Set(accounts).size).toBe(accounts.length);
+      for (const m of Object.values(resources.google_project_iam_member ?? {}) as any[]) {
+        expect({ stack, role: m.role }).toEqual({ stack, role: expect.stringMatching(/^(roles\/logging\.logWriter|\$\{google_project_iam_custom_role\.\w+\.name\})$/) });
+      }
+    }
+  });
+
+  test('data is kept (prevent_destroy) exactly where the environment retains it', () => {
+    const dataTypes = ['google_storage_bucket', 'google_kms_crypto_key', 'google_bigquery_dataset', 'google_vertex_ai_feature_online_store'];
+    each(dataTypes, (stack, type, id, r) => {
+      const retained = stack === 'modelstack-prod-platform';
+      expect({ at: `${stack}/${type}.${id}`, prevent: r.lifecycle?.prevent_destroy ?? false }).toEqual({ at: `${stack}/${type}.${id}`, prevent: retained });
+    });
+  });
+});
+
+describe('buildGcpPlatform', () => {
+  test('per environment: endpoints, deploy triggers, drift topic, monitoring; prod adds approvals, PSC, features, retraining', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const stack = `modelstack-${env}-platform`;
+      expect(count(stack, 'google_vertex_ai_endpoint')).toBe(2);
+      expect(count(stack, 'google_monitoring_dashboard')).toBe(1);
+      const triggers = Object.values(demo[stack].google_cloudbuild_trigger) as any[];
+      expect(triggers.map((t) => t.name).sort()).toEqual(
+        [`modelstack-${env}-deploy-churn`, `modelstack-${env}-deploy-sales-forecast`, ...(env === 'prod' ? ['modelstack-prod-retrain'] : [])].sort(),
+      );
+      for (const t of triggers) expect(t.approval_config).toEqual({ approval_required: env === 'prod' });
+      const topics = Object.values(demo[stack].google_pubsub_topic).map((t: any) => t.name);
+      expect(topics.sort()).toEqual([`modelstack-${env}-DriftDetected`, `modelstack-${env}-model-versions`]);
+      expect(count(stack, 'google_monitoring_notification_channel')).toBe(env === 'dev' ? 0 : 1);
+      expect(count(stack, 'google_vertex_ai_feature_online_store')).toBe(env === 'prod' ? 1 : 0);
+    }
+    const prodEndpoints = Object.values(demo['modelstack-prod-platform'].google_vertex_ai_endpoint) as any[];
+    for (const e of prodEndpoints) expect(e.private_service_connect_config).toEqual({ enable_private_service_connect: true, project_allowlist: ['modelstack-demo-prod'] });
+    const churn = prodEndpoints.find((e) => e.display_name === 'modelstack-prod-churn');
+    expect(churn.predict_request_response_logging_config.sampling_rate).toBe(0.2);
+    const sales = prodEndpoints.find((e) => e.display_name === 'modelstack-prod-sales-forecast');
+    expect(sales.predict_request_response_logging_config).toBeUndefined();
+  });
+
+  test('without a repository there are no triggers; a framework without a prebuilt container needs an image', () => {
+    const raw: any = structuredClone(demoConfig);
+    for (const env of Object.values(raw.environments) as any[]) {
+      delete env.gcp.repository;
+      delete env.gcp.retraining;
+    }
+    const bare = synthesize(raw);
+    for (const resources of Object.values(bare)) expect(resources.google_cloudbuild_trigger).toBeUndefined();
+
+    raw.models[1].framework = 'lightgbm-4';
+    expect(() => synthesize(raw)).toThrow(
+      'Invalid platform config (Google Cloud platform): 1 problem\n' +
+        '  - models[1].gcp.containerImage: expected a serving image: Vertex AI has no prebuilt container for framework "lightgbm-4"',
+    );
+    raw.models[1].gcp.containerImage = 'europe-docker.pkg.dev/my-project/serving/sales:1';
+    expect(JSON.stringify(synthesize(raw))).not.toContain('lightgbm');
+  });
+});
