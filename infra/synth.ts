@@ -31,11 +31,12 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
 
   const awsApp = new cdk.App({ outdir: options.awsOutdir ?? 'cdk.out', context: { ...cdkJsonContext(), ...options.awsContext } });
   const aws = buildAwsPlatform(awsApp, config);
-  const assembly = awsApp.synth();
+  awsApp.synth();
   for (const [environment, stacks] of Object.entries(aws.environments)) {
     for (const stack of [stacks.registry, stacks.serving]) {
-      const template = assembly.getStackByName(stack.stackName).template as { Resources?: object };
-      rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources: Object.keys(template.Resources ?? {}).length });
+      // Counted on the construct tree so resources in nested stacks are included.
+      const resources = stack.node.findAll().filter(cdk.CfnResource.isCfnResource).length;
+      rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources });
     }
   }
 

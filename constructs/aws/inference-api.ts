@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Lazy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -12,7 +12,7 @@ import type { InputFeature } from '../../lambdas/core/inference';
 import { INFERENCE_ENV } from '../../lambdas/inference/config';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { IModelEndpoint } from './model-endpoint';
-import { BundledFunction } from './private/bundled-function';
+import { BundledFunction, type BundledFunctionProps } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
 
 /** One model the API serves. */
@@ -26,8 +26,12 @@ export interface InferenceModel {
 }
 
 export interface InferenceApiProps {
-  /** Models to serve, each behind its own function that may invoke only that model's endpoint. */
-  readonly models: readonly InferenceModel[];
+  /**
+   * Models to serve, each behind its own function that may invoke only that model's endpoint. More can be
+   * added with `addModel`.
+   * @default - none yet
+   */
+  readonly models?: readonly InferenceModel[];
   /**
    * Largest accepted request body, in bytes; larger bodies get a 413.
    * @default 1048576 (1 MiB)
@@ -88,14 +92,18 @@ export class InferenceApi extends Construct {
   readonly accessLogGroup: logs.LogGroup;
   readonly logEncryptionKey: kms.IKey;
   /** The function behind each model's route. */
-  readonly functions: Readonly<Record<string, NodejsFunction>>;
+  readonly functions: Record<string, NodejsFunction> = {};
 
-  constructor(scope: Construct, id: string, props: InferenceApiProps) {
+  private readonly authorizer: apigw.IHttpRouteAuthorizer;
+  private readonly sharedEnvironment: Record<string, string>;
+  private readonly functionDefaults: Pick<BundledFunctionProps, 'entry' | 'logEncryptionKey' | 'logRetention'>;
+
+  constructor(scope: Construct, id: string, props: InferenceApiProps = {}) {
     super(scope, id);
     validateProps(props);
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     this.logEncryptionKey = props.logEncryptionKey ?? logsEncryptionKey(this, 'LogKey', 'Inference API access and function logs');
-    const authorizer = props.authorizer ?? new HttpIamAuthorizer();
+    this.authorizer = props.authorizer ?? new HttpIamAuthorizer();
 
     this.api = new apigw.HttpApi(this, 'Api', { description: 'Model inference', createDefaultStage: false });
     this.accessLogGroup = new logs.LogGroup(this, 'AccessLogs', { retention, encryptionKey: this.logEncryptionKey });
@@ -107,52 +115,59 @@ export class InferenceApi extends Construct {
       accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogGroup) },
     });
 
-    const shared = {
-      [INFERENCE_ENV.knownModels]: props.models.map((m) => m.name).join(','),
+    this.sharedEnvironment = {
+      // Resolved at synth time, so models added later are listed too.
+      [INFERENCE_ENV.knownModels]: Lazy.string({ produce: () => Object.keys(this.functions).join(',') }),
       [INFERENCE_ENV.maxBodyBytes]: String(props.maxBodyBytes ?? 1024 * 1024),
       [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest ?? 100),
       [INFERENCE_ENV.upstreamTimeoutMs]: String((props.upstreamTimeout ?? Duration.seconds(10)).toMilliseconds()),
       POWERTOOLS_SERVICE_NAME: 'inference',
       POWERTOOLS_METRICS_NAMESPACE: 'ModelStack',
     };
-    const functionProps = { entry: 'lambdas/inference/index.ts', logEncryptionKey: this.logEncryptionKey, logRetention: retention };
-
-    const functions: Record<string, NodejsFunction> = {};
-    for (const model of props.models) {
-      const fn = new BundledFunction(this, `Predict-${model.name}`, {
-        ...functionProps,
-        description: `Inference for ${model.name}`,
-        environment: {
-          ...shared,
-          [INFERENCE_ENV.model]: model.name,
-          [INFERENCE_ENV.endpointName]: model.endpoint.endpointName,
-          [INFERENCE_ENV.features]: JSON.stringify(model.features),
-        },
-      }).function;
-      model.endpoint.grantInvoke(fn);
-      this.api.addRoutes({
-        path: `/models/${model.name}/predict`,
-        methods: [apigw.HttpMethod.POST],
-        integration: new HttpLambdaIntegration(`Predict-${model.name}`, fn),
-        authorizer,
-      });
-      functions[model.name] = fn;
-    }
-    this.functions = functions;
+    this.functionDefaults = { entry: 'lambdas/inference/index.ts', logEncryptionKey: this.logEncryptionKey, logRetention: retention };
 
     // Literal routes win over this parameterised one, so it only sees models the API does not serve.
     const unknownModel = new BundledFunction(this, 'UnknownModel', {
-      ...functionProps,
+      ...this.functionDefaults,
       description: 'Answers 404 for models the inference API does not serve',
-      environment: shared,
+      environment: this.sharedEnvironment,
       memorySize: 256,
     }).function;
     this.api.addRoutes({
       path: '/models/{model}/predict',
       methods: [apigw.HttpMethod.POST],
       integration: new HttpLambdaIntegration('UnknownModel', unknownModel),
-      authorizer,
+      authorizer: this.authorizer,
     });
+
+    for (const model of props.models ?? []) this.addModel(model);
+  }
+
+  /**
+   * Serves `model` at `POST /models/<name>/predict` through its own function, which may invoke only the model's
+   * endpoint. `scope` (for example a nested stack per model) holds the function and route; default: this API.
+   */
+  addModel(model: InferenceModel, scope: Construct = this): NodejsFunction {
+    validateModel(model, Object.keys(this.functions));
+    const fn = new BundledFunction(scope, `Predict-${model.name}`, {
+      ...this.functionDefaults,
+      description: `Inference for ${model.name}`,
+      environment: {
+        ...this.sharedEnvironment,
+        [INFERENCE_ENV.model]: model.name,
+        [INFERENCE_ENV.endpointName]: model.endpoint.endpointName,
+        [INFERENCE_ENV.features]: JSON.stringify(model.features),
+      },
+    }).function;
+    model.endpoint.grantInvoke(fn);
+    new apigw.HttpRoute(scope, `Route-${model.name}`, {
+      httpApi: this.api,
+      routeKey: apigw.HttpRouteKey.with(`/models/${model.name}/predict`, apigw.HttpMethod.POST),
+      integration: new HttpLambdaIntegration(`Predict-${model.name}`, fn),
+      authorizer: this.authorizer,
+    });
+    this.functions[model.name] = fn;
+    return fn;
   }
 
   /** The stage URL, such as `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
@@ -191,13 +206,16 @@ export class InferenceApi extends Construct {
   }
 }
 
+function validateModel(model: InferenceModel, existing: readonly string[]): void {
+  const problems = new Problems(`InferenceApi model "${model.name}"`);
+  problems.check(SAFE_RESOURCE_NAME.test(model.name), 'name: expected lowercase letters, digits and single hyphens');
+  problems.check(!existing.includes(model.name), 'name: already served by this API');
+  problems.check(model.features.length > 0, 'features: expected at least one feature');
+  problems.throwIfAny();
+}
+
 function validateProps(props: InferenceApiProps): void {
   const problems = new Problems('InferenceApi');
-  problems.check(props.models.length > 0, 'models: expected at least one model');
-  props.models.forEach((model, i) => {
-    problems.check(SAFE_RESOURCE_NAME.test(model.name), `models[${i}].name "${model.name}": expected lowercase letters, digits and single hyphens`);
-    problems.check(model.features.length > 0, `models[${i}].features: expected at least one feature`);
-  });
   const positive = (value: number | undefined, name: string) =>
     problems.check(value === undefined || (Number.isInteger(value) && value > 0), `${name} ${value}: expected a positive integer`);
   positive(props.maxBodyBytes, 'maxBodyBytes');

@@ -1,4 +1,5 @@
-import { Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { InferenceApi } from '../../constructs/aws/inference-api';
@@ -40,10 +41,45 @@ export interface ServingStackProps extends EnvironmentStackProps {
   readonly registryKeyArn: string;
 }
 
-/** One SageMaker endpoint per model, served from the environment's registry, behind the inference API. */
+/** One model's endpoint and inference function. */
+export class ModelServingStack extends NestedStack {
+  readonly endpoint: ModelEndpoint;
+  readonly inferenceFunction: NodejsFunction;
+
+  constructor(scope: Construct, id: string, props: { registry: IModelRegistry; namePrefix: string; model: ModelConfig; environment: EnvironmentConfig; api: InferenceApi }) {
+    super(scope, id, { description: `ModelStack: serving of ${props.model.name}` });
+    const { model } = props;
+    const serving = model.serving;
+    this.endpoint = new ModelEndpoint(this, 'Endpoint', {
+      registry: props.registry,
+      model: model.name,
+      modelVersion: model.version,
+      image: model.image,
+      endpointName: `${props.namePrefix}-${model.name}`,
+      variant:
+        serving.kind === 'realtime'
+          ? {
+              kind: 'realtime',
+              instanceType: serving.instanceType,
+              minInstances: serving.autoscaling.minInstances,
+              maxInstances: serving.autoscaling.maxInstances,
+              targetInvocationsPerInstance: serving.autoscaling.targetInvocationsPerInstance,
+            }
+          : serving,
+      dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
+      vpc: serving.kind === 'realtime' ? props.environment.vpc : undefined,
+    });
+    this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
+  }
+}
+
+/**
+ * The inference API of an environment, and a nested stack per model (its endpoint and function): nesting keeps
+ * this stack far below CloudFormation's 500-resource limit however many models the config lists.
+ */
 export class ServingStack extends Stack {
-  readonly endpoints: Readonly<Record<string, ModelEndpoint>>;
   readonly inferenceApi: InferenceApi;
+  readonly models: Readonly<Record<string, ModelServingStack>>;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -52,33 +88,7 @@ export class ServingStack extends Stack {
       bucketName: props.registryBucketName,
       encryptionKeyArn: props.registryKeyArn,
     });
-    const endpoints: Record<string, ModelEndpoint> = {};
-    for (const model of props.models) {
-      const serving = model.serving;
-      endpoints[model.name] = new ModelEndpoint(this, `Endpoint-${model.name}`, {
-        registry,
-        model: model.name,
-        modelVersion: model.version,
-        image: model.image,
-        endpointName: `${props.namePrefix}-${model.name}`,
-        variant:
-          serving.kind === 'realtime'
-            ? {
-                kind: 'realtime',
-                instanceType: serving.instanceType,
-                minInstances: serving.autoscaling.minInstances,
-                maxInstances: serving.autoscaling.maxInstances,
-                targetInvocationsPerInstance: serving.autoscaling.targetInvocationsPerInstance,
-              }
-            : serving,
-        dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
-        vpc: serving.kind === 'realtime' ? props.environment.vpc : undefined,
-      });
-    }
-    this.endpoints = endpoints;
-
     this.inferenceApi = new InferenceApi(this, 'InferenceApi', {
-      models: props.models.map((m) => ({ name: m.name, endpoint: endpoints[m.name], features: m.inputSchema.features })),
       maxBodyBytes: props.inference.maxBodyBytes,
       maxInstancesPerRequest: props.inference.maxInstancesPerRequest,
       throttleRateLimit: props.inference.throttleRateLimit,
@@ -86,5 +96,16 @@ export class ServingStack extends Stack {
       upstreamTimeout: Duration.millis(props.inference.upstreamTimeoutMs),
       logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
     });
+    const models: Record<string, ModelServingStack> = {};
+    for (const model of props.models) {
+      models[model.name] = new ModelServingStack(this, `Model-${model.name}`, {
+        registry,
+        namePrefix: props.namePrefix,
+        model,
+        environment: props.environment,
+        api: this.inferenceApi,
+      });
+    }
+    this.models = models;
   }
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, Duration, NestedStack, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { cdkJsonContext } from '../../infra/aws/context';
@@ -106,20 +106,30 @@ describe('InferenceApi', () => {
     expect(stack.resolve(api.url)).toBeDefined();
   });
 
-  test('invalid props fail with every problem listed', () => {
-    expect(() =>
-      build({
-        models: [{ name: 'Bad Name', endpoint: ModelEndpoint.fromEndpointName(testStack(), 'E', 'e'), features: [] }],
-        maxBodyBytes: 0,
-        upstreamTimeout: Duration.seconds(40),
-      }),
-    ).toThrow(
-      'InferenceApi: invalid props\n' +
-        '  - models[0].name "Bad Name": expected lowercase letters, digits and single hyphens\n' +
-        '  - models[0].features: expected at least one feature\n' +
-        '  - maxBodyBytes 0: expected a positive integer\n' +
-        '  - upstreamTimeout 40000 ms: expected 100 ms to 25 s',
+  test('invalid props and models fail with every problem listed', () => {
+    expect(() => build({ maxBodyBytes: 0, upstreamTimeout: Duration.seconds(40) })).toThrow(
+      'InferenceApi: invalid props\n  - maxBodyBytes 0: expected a positive integer\n  - upstreamTimeout 40000 ms: expected 100 ms to 25 s',
     );
+    const { stack, api } = build();
+    const endpoint = ModelEndpoint.fromEndpointName(stack, 'E', 'e');
+    expect(() => api.addModel({ name: 'Bad Name', endpoint, features: [] })).toThrow(
+      'InferenceApi model "Bad Name": invalid props\n' +
+        '  - name: expected lowercase letters, digits and single hyphens\n' +
+        '  - features: expected at least one feature',
+    );
+    expect(() => api.addModel({ name: 'churn', endpoint, features: FEATURES })).toThrow('name: already served by this API');
+  });
+
+  test('models can live in another scope, such as a nested stack per model', () => {
+    const stack = testStack();
+    const api = new InferenceApi(stack, 'Api');
+    const nested = new NestedStack(stack, 'Churn');
+    api.addModel({ name: 'churn', endpoint: ModelEndpoint.fromEndpointName(nested, 'E', 'ms-dev-churn'), features: FEATURES }, nested);
+    const inner = Template.fromStack(nested);
+    inner.resourceCountIs('AWS::Lambda::Function', 1);
+    inner.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /models/churn/predict' });
+    const unknown = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function'))[0];
+    expect(unknown.Properties.Environment.Variables.KNOWN_MODELS).toBe('churn');
   });
 
   test('the function is bundled by the local esbuild: minified, source-mapped, under 300 KB, SDK credential chain reduced', () => {

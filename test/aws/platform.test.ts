@@ -40,12 +40,15 @@ describe('AWS platform app', () => {
 
   test('serving follows the config: real-time churn with capture, serverless sales-forecast', () => {
     const { environments } = buildAwsPlatform(testApp(), config);
-    const serving = Template.fromStack(environments.dev.serving);
-    serving.resourceCountIs('AWS::SageMaker::Endpoint', 2);
-    serving.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+    const { serving } = environments.dev;
+    Template.fromStack(serving).resourceCountIs('AWS::CloudFormation::Stack', 2);
+    const churn = Template.fromStack(serving.models.churn);
+    churn.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'modelstack-dev-churn' });
+    churn.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       DataCaptureConfig: Match.objectLike({ InitialSamplingPercentage: 20 }),
     });
-    serving.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+    churn.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /models/churn/predict' });
+    Template.fromStack(serving.models['sales-forecast']).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 10 } })],
     });
   });
