@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
+import { awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -31,18 +32,13 @@ export const platformNameSchema = safeName(NAME_LIMITS.platform);
 export const environmentNameSchema = safeName(NAME_LIMITS.environment);
 export const modelNameSchema = safeName(NAME_LIMITS.model);
 
-const awsTargetSchema = z.strictObject({
-  account: z.string().regex(/^\d{12}$/, 'expected 12 digits'),
-  region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1'),
-});
-
 const vpcSchema = z.strictObject({
   subnetIds: z.array(z.string().regex(/^subnet-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected a subnet id (subnet-...)')).min(1),
   securityGroupIds: z.array(z.string().regex(/^sg-[0-9a-f]{8}([0-9a-f]{9})?$/, 'expected a security group id (sg-...)')).min(1),
 });
 
 const environmentSchema = z.strictObject({
-  aws: awsTargetSchema,
+  aws: awsEnvironmentSchema,
   gcp: gcpEnvironmentSchema,
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
@@ -79,6 +75,20 @@ const serverlessServingSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(200).default(5),
 });
 
+const DRIFT_DEFAULTS = { windowHours: 24, maxObjectsPerInvocation: 50, driftShareThreshold: 0.5, qualityDegradationThreshold: 0.05 };
+const driftSchema = z
+  .strictObject({
+    /** Runs the check every this many hours, over the hours that just ended (SageMaker captures by the hour). */
+    windowHours: z.number().int().min(1).max(168).default(DRIFT_DEFAULTS.windowHours),
+    /** Windows with more capture objects than this are profiled in parallel shards by a state machine. */
+    maxObjectsPerInvocation: z.number().int().min(1).max(10_000).default(DRIFT_DEFAULTS.maxObjectsPerInvocation),
+    /** Share of drifted features from which the dataset counts as drifted. */
+    driftShareThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.driftShareThreshold),
+    /** Relative drop of the main quality metric (accuracy or R²-based) against the baseline that raises the alarm. */
+    qualityDegradationThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.qualityDegradationThreshold),
+  })
+  .default(DRIFT_DEFAULTS);
+
 const featureSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected an identifier (letters, digits, underscores)'),
   type: z.enum(['numeric', 'categorical']),
@@ -99,6 +109,10 @@ const modelSchema = z.strictObject({
   dataCapture: z
     .strictObject({ samplingPercentage: z.number().int().min(0).max(100) })
     .default({ samplingPercentage: 0 }),
+  /** Scheduled drift and model-quality checks on the captured data (both clouds). */
+  drift: driftSchema,
+  /** AWS settings of this model beyond serving. */
+  aws: awsModelSchema,
   /** Google Cloud (Vertex AI) serving settings. */
   gcp: gcpModelSchema,
   inputSchema: z.strictObject({
@@ -132,6 +146,8 @@ const inferenceSchema = z
 export const platformConfigSchema = z.strictObject({
   platform: z.strictObject({ name: platformNameSchema }),
   inference: inferenceSchema,
+  /** Platform-wide AWS settings (delivery, governance). */
+  aws: awsPlatformSchema,
   environments: z
     .record(environmentNameSchema, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
@@ -165,4 +181,5 @@ export type EnvironmentConfig = PlatformConfig['environments'][string];
 export type ModelConfig = PlatformConfig['models'][number];
 export type ServingConfig = ModelConfig['serving'];
 export type InferenceConfig = PlatformConfig['inference'];
+export type DriftConfig = ModelConfig['drift'];
 export type FeatureConfig = ModelConfig['inputSchema']['features'][number];
