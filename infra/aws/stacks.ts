@@ -6,6 +6,7 @@ import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
+import { servingVariantOf } from './serving-variant';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly namePrefix: string;
@@ -49,25 +50,15 @@ export class ModelServingStack extends NestedStack {
   constructor(scope: Construct, id: string, props: { registry: IModelRegistry; namePrefix: string; model: ModelConfig; environment: EnvironmentConfig; api: InferenceApi }) {
     super(scope, id, { description: `ModelStack: serving of ${props.model.name}` });
     const { model } = props;
-    const serving = model.serving;
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       registry: props.registry,
       model: model.name,
       modelVersion: model.version,
       image: model.image,
       endpointName: `${props.namePrefix}-${model.name}`,
-      variant:
-        serving.kind === 'realtime'
-          ? {
-              kind: 'realtime',
-              instanceType: serving.instanceType,
-              minInstances: serving.autoscaling.minInstances,
-              maxInstances: serving.autoscaling.maxInstances,
-              targetInvocationsPerInstance: serving.autoscaling.targetInvocationsPerInstance,
-            }
-          : serving,
+      variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
-      vpc: serving.kind === 'realtime' ? props.environment.vpc : undefined,
+      vpc: model.serving.kind === 'realtime' ? props.environment.vpc : undefined,
     });
     this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
   }
