@@ -2,12 +2,15 @@ import { ArnFormat, Duration, type IResource, Resource, Stack, Validations } fro
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
-import { registryLayout } from '../layout';
+import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
 import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
+import { acknowledgeWildcardResource } from './private/nag';
+import { operationsLayout } from './private/operations-layout';
 
 /** A SageMaker endpoint that serves one model. */
 export interface IModelEndpoint extends IResource {
@@ -55,7 +58,33 @@ export interface ServerlessVariant {
   readonly maxConcurrency?: number;
 }
 
-export type ServingVariant = RealtimeVariant | ServerlessVariant;
+/**
+ * An asynchronous endpoint for large payloads and long model runs: requests are read from and responses written to
+ * the registry bucket (`async-inference/<model>/`), completions are announced on SNS topics, and autoscaling keeps
+ * zero instances while the backlog is empty.
+ */
+export interface AsyncVariant {
+  readonly kind: 'async';
+  /** SageMaker instance type, such as `ml.m5.xlarge`. */
+  readonly instanceType: string;
+  /**
+   * Most instances autoscaling may add.
+   * @default 2
+   */
+  readonly maxInstances?: number;
+  /**
+   * Requests one instance works on at a time.
+   * @default 4
+   */
+  readonly maxConcurrentInvocationsPerInstance?: number;
+  /**
+   * Target of `ApproximateBacklogSizePerInstance` that autoscaling keeps.
+   * @default 5
+   */
+  readonly targetBacklogPerInstance?: number;
+}
+
+export type ServingVariant = RealtimeVariant | ServerlessVariant | AsyncVariant;
 
 /** Subnets and security groups for a real-time model's containers. */
 export interface ModelVpcConfig {
@@ -177,14 +206,21 @@ export class ModelEndpoint extends ModelEndpointBase {
   readonly cfnModel: CfnModel;
   readonly cfnEndpointConfig: CfnEndpointConfig;
   readonly cfnEndpoint: CfnEndpoint;
-  /** The autoscaling target of a real-time variant; undefined for serverless. */
+  /** The autoscaling target of a real-time or async variant; undefined for serverless. */
   readonly scalableTarget?: appscaling.ScalableTarget;
+  /** Where an async endpoint announces finished requests (KMS-encrypted with the registry key); async only. */
+  readonly asyncSuccessTopic?: sns.Topic;
+  /** Where an async endpoint announces failed requests; async only. */
+  readonly asyncErrorTopic?: sns.Topic;
+
+  private readonly asyncInput?: { readonly objectsArn: string; readonly key: IModelRegistry['encryptionKey'] };
 
   constructor(scope: Construct, id: string, props: ModelEndpointProps) {
     super(scope, id, { physicalName: props.endpointName });
     validateProps(props);
     const { registry, variant } = props;
-    const realtime = variant.kind === 'realtime';
+    // Async endpoints run on instances too: everything said of real-time instances holds for them.
+    const realtime = variant.kind === 'realtime' || variant.kind === 'async';
     const capture = realtime ? (props.dataCaptureSamplingPercentage ?? 0) : 0;
     const image = parseEcrImage(props.image);
     const stack = Stack.of(this);
@@ -230,13 +266,22 @@ export class ModelEndpoint extends ModelEndpointBase {
               instanceType: variant.instanceType,
               initialInstanceCount: variant.minInstances ?? 1,
             }
+          : variant.kind === 'async'
+          ? {
+              variantName: VARIANT_NAME,
+              modelName: this.cfnModel.attrModelName,
+              initialVariantWeight: 1,
+              instanceType: variant.instanceType,
+              // SageMaker starts an async endpoint with one instance; autoscaling takes it to zero when idle.
+              initialInstanceCount: 1,
+            }
           : {
               variantName: VARIANT_NAME,
               modelName: this.cfnModel.attrModelName,
               serverlessConfig: { memorySizeInMb: variant.memorySizeMb, maxConcurrency: variant.maxConcurrency ?? 5 },
             },
       ],
-      kmsKeyId: realtime && !hasLocalNvmeStorage(variant.instanceType) ? registry.encryptionKey.keyArn : undefined,
+      kmsKeyId: variant.kind !== 'serverless' && !hasLocalNvmeStorage(variant.instanceType) ? registry.encryptionKey.keyArn : undefined,
       dataCaptureConfig:
         capture > 0
           ? {
@@ -249,13 +294,20 @@ export class ModelEndpoint extends ModelEndpointBase {
             }
           : undefined,
     });
-    if (!realtime || hasLocalNvmeStorage(variant.instanceType)) {
-      Validations.of(this.cfnEndpointConfig).acknowledge({
-        id: 'AwsSolutions-SM2',
-        reason: realtime
+    if (variant.kind === 'serverless' || hasLocalNvmeStorage(variant.instanceType)) {
+      const reason =
+        variant.kind !== 'serverless'
           ? `${variant.instanceType} has local NVMe storage that the instance encrypts in hardware; SageMaker rejects a KmsKeyId for it.`
-          : 'Serverless endpoints have no ML storage volume to encrypt; SageMaker does not accept a KmsKeyId for them.',
-      });
+          : 'Serverless endpoints have no ML storage volume to encrypt; SageMaker does not accept a KmsKeyId for them.';
+      Validations.of(this.cfnEndpointConfig).acknowledge({ id: 'AwsSolutions-SM2', reason });
+      Validations.of(this.cfnEndpointConfig).acknowledge({ id: 'NIST.800.53.R5-SageMakerEndpointConfigurationKMSKeyConfigured', reason });
+    }
+
+    if (variant.kind === 'async') {
+      const asyncSetup = this.configureAsync(props, variant);
+      this.asyncSuccessTopic = asyncSetup.success;
+      this.asyncErrorTopic = asyncSetup.error;
+      this.asyncInput = { objectsArn: registry.bucket.arnForObjects(`${operationsLayout.asyncInputPrefix(props.model)}*`), key: registry.encryptionKey };
     }
 
     this.cfnEndpoint = new CfnEndpoint(this, 'Endpoint', {
@@ -278,7 +330,87 @@ export class ModelEndpoint extends ModelEndpointBase {
         scaleOutCooldown: Duration.minutes(1),
         scaleInCooldown: Duration.minutes(5),
       });
+    } else if (variant.kind === 'async') {
+      this.scalableTarget = new appscaling.ScalableTarget(this, 'ScalableTarget', {
+        serviceNamespace: appscaling.ServiceNamespace.SAGEMAKER,
+        resourceId: `endpoint/${props.endpointName}/variant/${VARIANT_NAME}`,
+        scalableDimension: 'sagemaker:variant:DesiredInstanceCount',
+        minCapacity: 0,
+        maxCapacity: variant.maxInstances ?? 2,
+      });
+      this.scalableTarget.node.addDependency(this.cfnEndpoint);
+      this.scalableTarget.scaleToTrackMetric('BacklogPerInstance', {
+        customMetric: this.metricApproximateBacklogSizePerInstance({ statistic: 'Average' }),
+        targetValue: variant.targetBacklogPerInstance ?? 5,
+        scaleOutCooldown: Duration.minutes(1),
+        scaleInCooldown: Duration.minutes(5),
+      });
+      // Target tracking cannot leave zero instances (there is no per-instance backlog to track), so a step
+      // policy adds the first instance as soon as requests wait without capacity.
+      this.scalableTarget.scaleOnMetric('WakeFromZero', {
+        metric: this.metricHasBacklogWithoutCapacity({ statistic: 'Average', period: Duration.minutes(1) }),
+        scalingSteps: [
+          { upper: 0, change: 0 },
+          { lower: 0.5, change: 1 },
+        ],
+        adjustmentType: appscaling.AdjustmentType.CHANGE_IN_CAPACITY,
+        cooldown: Duration.minutes(1),
+        evaluationPeriods: 1,
+      });
     }
+  }
+
+  /**
+   * Lets `grantee` submit async requests: upload payloads under `async-inference/<model>/input/` (encrypted with the
+   * registry key) and call `sagemaker:InvokeEndpointAsync` on this endpoint. Async endpoints only.
+   */
+  grantInvokeAsync(grantee: iam.IGrantable): iam.Grant {
+    if (!this.asyncInput) throw new Error(`ModelEndpoint ${this.endpointName}: grantInvokeAsync needs an async variant`);
+    this.asyncInput.key.grantEncrypt(grantee);
+    iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.asyncInput.objectsArn] });
+    return iam.Grant.addToPrincipal({ grantee, actions: ['sagemaker:InvokeEndpointAsync'], resourceArns: [this.endpointArn] });
+  }
+
+  /** Requests queued on an async endpoint, per instance. @default average over 5 minutes */
+  metricApproximateBacklogSizePerInstance(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'ApproximateBacklogSizePerInstance', dimensionsMap: { EndpointName: this.endpointName }, statistic: 'Average', ...props });
+  }
+
+  /** 1 while an async endpoint has queued requests and no instance. @default average over 5 minutes */
+  metricHasBacklogWithoutCapacity(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'HasBacklogWithoutCapacity', dimensionsMap: { EndpointName: this.endpointName }, statistic: 'Average', ...props });
+  }
+
+  /** Topics, S3 output and the execution role's extra grants of an async endpoint. */
+  private configureAsync(props: ModelEndpointProps, variant: AsyncVariant): { success: sns.Topic; error: sns.Topic } {
+    const { registry } = props;
+    const topic = (id: string, what: string) =>
+      new sns.Topic(this, id, { displayName: `${props.endpointName} async ${what}`, masterKey: registry.encryptionKey, enforceSSL: true });
+    const success = topic('AsyncSuccess', 'successes');
+    const error = topic('AsyncError', 'errors');
+    success.grantPublish(this.role);
+    error.grantPublish(this.role);
+
+    const input = registry.bucket.arnForObjects(`${operationsLayout.asyncInputPrefix(props.model)}*`);
+    const outputs = [operationsLayout.asyncOutputPrefix(props.model), operationsLayout.asyncFailurePrefix(props.model)].map((p) => registry.bucket.arnForObjects(`${p}*`));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'ReadAsyncInput', actions: ['s3:GetObject'], resources: [input] }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'WriteAsyncOutput', actions: ['s3:PutObject'], resources: outputs }));
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ sid: 'AsyncPayloadKey', actions: ['kms:Decrypt', 'kms:GenerateDataKey', 'kms:Encrypt'], resources: [registry.encryptionKey.keyArn] }),
+    );
+    acknowledgeWildcardResource(this.role, input, 'Async requests are one object each under the model\'s own async input prefix.');
+    for (const output of outputs) acknowledgeWildcardResource(this.role, output, 'Async responses are one object each under the model\'s own async output prefixes.');
+
+    this.cfnEndpointConfig.asyncInferenceConfig = {
+      clientConfig: { maxConcurrentInvocationsPerInstance: variant.maxConcurrentInvocationsPerInstance ?? 4 },
+      outputConfig: {
+        s3OutputPath: registry.bucket.s3UrlForObject(operationsLayout.asyncOutputPrefix(props.model).replace(/\/$/, '')),
+        s3FailurePath: registry.bucket.s3UrlForObject(operationsLayout.asyncFailurePrefix(props.model).replace(/\/$/, '')),
+        kmsKeyId: registry.encryptionKey.keyArn,
+        notificationConfig: { successTopic: success.topicArn, errorTopic: error.topicArn },
+      },
+    };
+    return { success, error };
   }
 }
 
@@ -308,6 +440,14 @@ function validateProps(props: ModelEndpointProps): void {
     problems.check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(v.instanceType), `variant.instanceType "${v.instanceType}": expected a SageMaker instance type such as ml.m5.large`);
     problems.check(Number.isInteger(min) && min >= 1, `variant.minInstances ${min}: expected an integer of at least 1`);
     problems.check(max >= min, `variant.maxInstances ${max}: expected at least minInstances (${min})`);
+  } else if (v.kind === 'async') {
+    const max = v.maxInstances ?? 2;
+    const concurrency = v.maxConcurrentInvocationsPerInstance ?? 4;
+    const backlog = v.targetBacklogPerInstance ?? 5;
+    problems.check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(v.instanceType), `variant.instanceType "${v.instanceType}": expected a SageMaker instance type such as ml.m5.large`);
+    problems.check(Number.isInteger(max) && max >= 1, `variant.maxInstances ${max}: expected an integer of at least 1`);
+    problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000, `variant.maxConcurrentInvocationsPerInstance ${concurrency}: expected an integer from 1 to 1000`);
+    problems.check(backlog > 0, `variant.targetBacklogPerInstance ${backlog}: expected a positive number`);
   } else {
     problems.check(SERVERLESS_MEMORY_SIZES_MB.includes(v.memorySizeMb), `variant.memorySizeMb ${v.memorySizeMb}: expected ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`);
     const concurrency = v.maxConcurrency ?? 5;

@@ -5,7 +5,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnModelPackageGroup } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct, type IConstruct } from 'constructs';
-import { registryLayout } from '../layout';
+import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 
 /** A model registry: where model artifacts, baselines, captured data and reports live. */

@@ -1,7 +1,7 @@
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { registryLayout } from '../layout';
+import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
 import { numericId, underscored } from './private/ids';

@@ -1,6 +1,6 @@
 import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
 import { Construct } from 'constructs';
-import { registryLayout } from '../layout';
+import { registryLayout } from '../../lambdas/core/layout';
 import { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
 

@@ -1,5 +1,5 @@
 /**
- * Object-key layout of a model registry bucket, shared by both clouds, the functions and the CLI, so every
+ * Object-key layout of a model registry bucket, shared by both clouds' constructs, the functions and the CLI, so every
  * reader and writer agrees on where things live.
  */
 export const registryLayout = {
@@ -13,4 +13,8 @@ export const registryLayout = {
   dataCapturePrefix: (model: string): string => `data-capture/${model}/`,
   /** Where drift reports are written. */
   reportsPrefix: (model: string): string => `reports/${model}/`,
+  /** One window's report folder: `report.json`, `report.html`, and the fan-out's shard profiles. */
+  windowReportPrefix: (model: string, windowId: string): string => `reports/${model}/${windowId}/`,
+  /** Where labels for captured predictions arrive, in hourly folders. */
+  groundTruthPrefix: (model: string): string => `ground-truth/${model}/`,
 } as const;

@@ -1,0 +1,4 @@
+export * from './job';
+export * from './ports';
+export * from './window';
+export * from './shards';

@@ -1,0 +1,197 @@
+import { parseBaseline, windowSpecs, type BaselineFile } from '../baseline';
+import { evaluateDrift, type DriftReport } from '../evaluate';
+import { registryLayout } from '../layout';
+import { DatasetProfile } from '../profile';
+import { readStreamRows } from '../readers/read';
+import { renderReportHtml } from '../report-html';
+import type { DriftEvents, DriftMetricsSink, ObjectStore, Shard, ShardLauncher } from './ports';
+import { type DriftWindow, hourlyPrefixes, windowEndingAt, windowId } from './window';
+
+/** What to check: one model's captured traffic against its baseline. */
+export interface DriftCheckSpec {
+  readonly model: string;
+  /** Artifact version whose `baseline.json` is the reference. */
+  readonly modelVersion: string;
+  readonly environment: string;
+  /** Folder of the endpoint variant's hourly capture files, such as `data-capture/churn/ms-dev-churn/AllTraffic/`. */
+  readonly capturePrefix: string;
+  readonly windowHours: number;
+  /** Windows with more capture objects than this fan out into shards. */
+  readonly maxObjectsPerInvocation: number;
+  readonly driftShareThreshold: number;
+}
+
+export interface DriftDeps {
+  readonly store: ObjectStore;
+  readonly events: DriftEvents;
+  readonly metrics: DriftMetricsSink;
+  /** Starts a fan-out for large windows; without one, every window is checked in one pass. */
+  readonly launcher?: ShardLauncher;
+}
+
+/** A check that cannot run: the baseline is missing or corrupt. Nothing has been written. */
+export class DriftCheckError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriftCheckError';
+  }
+}
+
+/** The report as stored: the drift report plus where it came from. */
+export interface StoredReport extends DriftReport {
+  readonly model: string;
+  readonly environment: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  readonly baselineKey: string;
+  readonly captureObjects: number;
+}
+
+export type CheckOutcome =
+  | { readonly status: 'done' | 'no-data' | 'already-done'; readonly reportKey: string; readonly drifted: boolean }
+  | { readonly status: 'fanned-out'; readonly execution: string; readonly shards: number };
+
+/** The window's report folder and files. */
+export function reportKeys(model: string, window: DriftWindow) {
+  const dir = registryLayout.windowReportPrefix(model, windowId(window));
+  return {
+    dir,
+    json: `${dir}report.json`,
+    html: `${dir}report.html`,
+    eventClaim: `${dir}drift-detected.json`,
+    plan: `${dir}shards/plan.json`,
+    shard: (i: number) => `${dir}shards/${i}.json`,
+  };
+}
+
+/**
+ * The scheduled check of the window that ended at `scheduledTime`. At most one report and one `DriftDetected`
+ * event per model and window, however often it runs: a finished window is recognised by its report.json.
+ */
+export async function runDriftCheck(spec: DriftCheckSpec, scheduledTime: Date | string, deps: DriftDeps): Promise<CheckOutcome> {
+  const window = windowEndingAt(scheduledTime, spec.windowHours);
+  const keys = reportKeys(spec.model, window);
+  if (await deps.store.exists(keys.json)) return finishedBefore(spec, window, deps);
+
+  const { baseline, baselineKey } = await loadBaseline(spec, deps.store);
+  const objects = (await Promise.all(hourlyPrefixes(spec.capturePrefix, window).map((p) => deps.store.list(p)))).flat();
+
+  if (objects.length > spec.maxObjectsPerInvocation && deps.launcher) {
+    const shards: Shard[] = [];
+    for (let i = 0; i < objects.length; i += spec.maxObjectsPerInvocation) {
+      shards.push({ index: shards.length, keys: objects.slice(i, i + spec.maxObjectsPerInvocation) });
+    }
+    await deps.store.put(keys.plan, JSON.stringify(shards), 'application/json');
+    const execution = await deps.launcher.start({ windowEnd: window.end.toISOString(), planKey: keys.plan, shardCount: shards.length });
+    return { status: 'fanned-out', execution, shards: shards.length };
+  }
+
+  const profile = newWindowProfile(baseline);
+  for (const key of objects) await profileObject(deps.store, key, baseline, profile);
+  return publish(spec, window, baseline, baselineKey, profile, objects.length, deps);
+}
+
+/** Reads and validates the model version's baseline, or explains why it cannot. */
+export async function loadBaseline(spec: DriftCheckSpec, store: ObjectStore): Promise<{ baseline: BaselineFile; baselineKey: string }> {
+  const baselineKey = registryLayout.baseline(spec.model, spec.modelVersion);
+  const text = await store.readText(baselineKey);
+  if (text === undefined) throw new DriftCheckError(`baseline ${baselineKey} is missing: run \`modelstack baseline\` on the training data and upload it there`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (err) {
+    throw new DriftCheckError(`baseline ${baselineKey} is corrupt: not JSON (${(err as Error).message})`);
+  }
+  try {
+    return { baseline: parseBaseline(json), baselineKey };
+  } catch (err) {
+    throw new DriftCheckError(`baseline ${baselineKey} is corrupt: ${(err as Error).message}`);
+  }
+}
+
+export function newWindowProfile(baseline: BaselineFile): DatasetProfile {
+  const numeric = baseline.features.find((f) => f.kind === 'numeric');
+  // The window sketch uses the baseline's compression so both CDFs have the same resolution.
+  return new DatasetProfile(windowSpecs(baseline), { compression: numeric?.kind === 'numeric' ? numeric.sketch.compression : undefined });
+}
+
+/** Streams one capture object into `profile`; a vanished object counts as empty. */
+export async function profileObject(store: ObjectStore, key: string, baseline: BaselineFile, profile: DatasetProfile): Promise<void> {
+  const stream = await store.read(key);
+  if (!stream) return;
+  await readStreamRows(stream, 'jsonl', baseline.features.map((f) => f.name), profile);
+}
+
+/** Evaluates the window, writes its report (HTML first, then report.json as the commit), records metrics, raises the event. */
+export async function publish(
+  spec: DriftCheckSpec,
+  window: DriftWindow,
+  baseline: BaselineFile,
+  baselineKey: string,
+  profile: DatasetProfile,
+  captureObjects: number,
+  deps: DriftDeps,
+): Promise<CheckOutcome> {
+  const keys = reportKeys(spec.model, window);
+  const drift = evaluateDrift(baseline, profile, { driftShare: spec.driftShareThreshold });
+  const noData = profile.rows === 0 && profile.invalidRows === 0;
+  const report: StoredReport = {
+    ...drift,
+    notes: noData ? [`No captured data between ${window.start.toISOString()} and ${window.end.toISOString()}.`, ...drift.notes] : drift.notes,
+    model: spec.model,
+    environment: spec.environment,
+    windowStart: window.start.toISOString(),
+    windowEnd: window.end.toISOString(),
+    baselineKey,
+    captureObjects,
+  };
+  await deps.store.put(keys.html, renderReportHtml(report, `Drift of ${spec.model} (${spec.environment}), window ending ${report.windowEnd}`), 'text/html; charset=utf-8');
+  const created = await deps.store.putIfAbsent(keys.json, JSON.stringify(report, null, 2), 'application/json');
+  if (!created) return finishedBefore(spec, window, deps);
+
+  recordMetrics(report, noData, deps.metrics);
+  await deps.metrics.flush();
+  if (report.drifted) await raiseEventOnce(report, keys, deps);
+  return { status: noData ? 'no-data' : 'done', reportKey: keys.json, drifted: report.drifted };
+}
+
+function recordMetrics(report: StoredReport, noData: boolean, metrics: DriftMetricsSink): void {
+  metrics.metric('Rows', report.rows);
+  metrics.metric('InvalidRows', report.invalidRows);
+  if (noData) {
+    metrics.metric('NoCaptureData', 1);
+    return;
+  }
+  metrics.metric('DriftShare', report.driftShare);
+  metrics.metric('DatasetDrifted', report.drifted ? 1 : 0);
+  for (const feature of report.features) metrics.metric('FeatureScore', feature.score, { Feature: feature.name });
+}
+
+/** A window already reported: make sure its event went out, and go no further. */
+async function finishedBefore(spec: DriftCheckSpec, window: DriftWindow, deps: DriftDeps): Promise<CheckOutcome> {
+  const keys = reportKeys(spec.model, window);
+  const report = JSON.parse((await deps.store.readText(keys.json)) ?? '{}') as StoredReport;
+  if (report.drifted) await raiseEventOnce(report, keys, deps);
+  return { status: 'already-done', reportKey: keys.json, drifted: Boolean(report.drifted) };
+}
+
+/** The claim object makes the event at-most-once: only the run that creates it publishes. */
+async function raiseEventOnce(report: StoredReport, keys: ReturnType<typeof reportKeys>, deps: DriftDeps): Promise<void> {
+  const detail = {
+    model: report.model,
+    environment: report.environment,
+    windowStart: report.windowStart,
+    windowEnd: report.windowEnd,
+    driftShare: report.driftShare,
+    driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name),
+    reportKey: keys.json,
+  };
+  if (!(await deps.store.putIfAbsent(keys.eventClaim, JSON.stringify(detail), 'application/json'))) return;
+  try {
+    await deps.events.publishDriftDetected(detail);
+  } catch (err) {
+    // Release the claim so a retry of this invocation can publish.
+    await deps.store.delete(keys.eventClaim);
+    throw err;
+  }
+}
