@@ -31,6 +31,7 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
     const common = {
       env: { account: environment.aws.account, region: environment.aws.region },
       namePrefix,
+      environmentName: envName,
       // Deterministic and globally unique: S3 bucket names are global; account and region make them so.
       registryBucketName: `${namePrefix}-models-${environment.aws.account}-${environment.aws.region}`,
       environment,

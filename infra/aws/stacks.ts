@@ -2,6 +2,7 @@ import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aw
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
@@ -10,6 +11,7 @@ import { servingVariantOf } from './serving-variant';
 
 export interface EnvironmentStackProps extends StackProps {
   readonly namePrefix: string;
+  readonly environmentName: string;
   /** Fixed name of the registry bucket, so the serving stack can name it literally in IAM policies. */
   readonly registryBucketName: string;
   readonly environment: EnvironmentConfig;
@@ -46,8 +48,14 @@ export interface ServingStackProps extends EnvironmentStackProps {
 export class ModelServingStack extends NestedStack {
   readonly endpoint: ModelEndpoint;
   readonly inferenceFunction: NodejsFunction;
+  /** The scheduled drift check; only for models whose endpoint captures data. */
+  readonly driftMonitor?: DriftMonitor;
 
-  constructor(scope: Construct, id: string, props: { registry: IModelRegistry; namePrefix: string; model: ModelConfig; environment: EnvironmentConfig; api: InferenceApi }) {
+  constructor(
+    scope: Construct,
+    id: string,
+    props: { registry: IModelRegistry; namePrefix: string; environmentName: string; model: ModelConfig; environment: EnvironmentConfig; api: InferenceApi },
+  ) {
     super(scope, id, { description: `ModelStack: serving of ${props.model.name}` });
     const { model } = props;
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
@@ -61,6 +69,19 @@ export class ModelServingStack extends NestedStack {
       vpc: model.serving.kind === 'realtime' ? props.environment.vpc : undefined,
     });
     this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
+    if (model.dataCapture.samplingPercentage > 0) {
+      this.driftMonitor = new DriftMonitor(this, 'Drift', {
+        registry: props.registry,
+        model: model.name,
+        modelVersion: model.version,
+        endpoint: this.endpoint,
+        environment: props.environmentName,
+        windowHours: model.drift.windowHours,
+        maxObjectsPerInvocation: model.drift.maxObjectsPerInvocation,
+        driftShareThreshold: model.drift.driftShareThreshold,
+        logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+      });
+    }
   }
 }
 
@@ -92,6 +113,7 @@ export class ServingStack extends Stack {
       models[model.name] = new ModelServingStack(this, `Model-${model.name}`, {
         registry,
         namePrefix: props.namePrefix,
+        environmentName: props.environmentName,
         model,
         environment: props.environment,
         api: this.inferenceApi,

@@ -1,4 +1,5 @@
 import { Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 
 /**
@@ -20,5 +21,20 @@ function renderLikeNag(value: unknown): string {
   }
   if (typeof v.Ref === 'string') return `<${v.Ref}>`;
   if (Array.isArray(v['Fn::GetAtt'])) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
-  throw new Error(`Cannot render ${JSON.stringify(value)} as a cdk-nag finding; use a literal or same-stack reference`);
+  // Other intrinsics (Fn::Select, Fn::Split, ...) appear as their JSON.
+  return JSON.stringify(value);
+}
+
+/**
+ * Acknowledges each wildcard resource of `policy` by name: for policies that CDK writes itself (such as a
+ * Distributed Map's permission to manage its own child executions), whose ARNs we do not build.
+ */
+export function acknowledgeWildcardsOf(policy: iam.Policy, reason: string): void {
+  const document = policy.document.toJSON() as { Statement: { Resource?: unknown }[] };
+  for (const statement of document.Statement) {
+    for (const resource of [statement.Resource ?? []].flat()) {
+      const rendered = renderLikeNag(Stack.of(policy).resolve(resource));
+      if (rendered.includes('*')) Validations.of(policy).acknowledge({ id: `AwsSolutions-IAM5[Resource::${rendered}]`, reason });
+    }
+  }
 }
