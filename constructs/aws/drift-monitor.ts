@@ -13,6 +13,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
+import type { ModelTask } from '../../lambdas/core/quality';
 import { DRIFT_ENV } from '../../lambdas/drift/config';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { DRIFT_METRICS, driftMetric } from './drift-metrics';
@@ -50,6 +51,14 @@ export interface DriftMonitorProps {
    * @default 0.5
    */
   readonly driftShareThreshold?: number;
+  /** What the model predicts; decides the model-quality metrics computed when labels arrive. */
+  readonly task: ModelTask;
+  /**
+   * Relative loss of the main quality metric (accuracy, or RMSE for regressors) against the model's
+   * `quality.json` that raises the quality alarm.
+   * @default 0.05
+   */
+  readonly qualityDegradationThreshold?: number;
   /**
    * Where `DriftDetected` events go (`source: modelstack.drift`).
    * @default - the account's default event bus
@@ -87,6 +96,8 @@ export class DriftMonitor extends Construct {
   readonly failureAlarm: cloudwatch.Alarm;
   /** Fires when an invocation was dead-lettered after its retries. */
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  /** Fires when model quality on labelled traffic fell further below its baseline than the threshold allows. */
+  readonly qualityAlarm: cloudwatch.Alarm;
   private readonly model: string;
 
   constructor(scope: Construct, id: string, props: DriftMonitorProps) {
@@ -130,6 +141,8 @@ export class DriftMonitor extends Construct {
         [DRIFT_ENV.windowHours]: String(props.windowHours ?? 24),
         [DRIFT_ENV.maxObjects]: String(props.maxObjectsPerInvocation ?? 50),
         [DRIFT_ENV.driftShare]: String(props.driftShareThreshold ?? 0.5),
+        [DRIFT_ENV.task]: props.task,
+        [DRIFT_ENV.qualityDegradation]: String(props.qualityDegradationThreshold ?? 0.05),
         [DRIFT_ENV.eventBus]: eventBus.eventBusName,
         [DRIFT_ENV.stateMachineArn]: stateMachineArn,
         POWERTOOLS_SERVICE_NAME: DRIFT_METRICS.service,
@@ -172,6 +185,13 @@ export class DriftMonitor extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    this.qualityAlarm = this.metricQualityDegradation().createAlarm(this, 'QualityAlarm', {
+      alarmDescription: `Model quality of ${model} degraded by more than ${(props.qualityDegradationThreshold ?? 0.05) * 100} % against its baseline`,
+      threshold: props.qualityDegradationThreshold ?? 0.05,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     this.deadLetterAlarm = this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, 'DeadLetterAlarm', {
       alarmDescription: `Drift check of ${model}: invocations were dead-lettered`,
       threshold: 1,
@@ -189,6 +209,11 @@ export class DriftMonitor extends Construct {
   /** Failed checks. @default sum over 5 minutes */
   metricCheckFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return driftMetric(this.model, DRIFT_METRICS.checkFailed, { statistic: 'Sum', ...props });
+  }
+
+  /** Relative loss of model quality against its baseline (0 = as good). @default maximum over 1 hour */
+  metricQualityDegradation(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return driftMetric(this.model, DRIFT_METRICS.qualityDegradation, { statistic: 'Maximum', period: Duration.hours(1), ...props });
   }
 
   /** Rows checked per window. @default sum over 1 hour */
@@ -270,5 +295,7 @@ function validateProps(props: DriftMonitorProps): void {
   problems.check(Number.isInteger(max) && max >= 1, `maxObjectsPerInvocation ${max}: expected a positive integer`);
   const share = props.driftShareThreshold ?? 0.5;
   problems.check(share > 0 && share <= 1, `driftShareThreshold ${share}: expected more than 0 and at most 1`);
+  const quality = props.qualityDegradationThreshold ?? 0.05;
+  problems.check(quality > 0 && quality <= 1, `qualityDegradationThreshold ${quality}: expected more than 0 and at most 1`);
   problems.throwIfAny();
 }

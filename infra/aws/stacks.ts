@@ -79,6 +79,8 @@ export class ModelServingStack extends NestedStack {
         windowHours: model.drift.windowHours,
         maxObjectsPerInvocation: model.drift.maxObjectsPerInvocation,
         driftShareThreshold: model.drift.driftShareThreshold,
+        task: model.task,
+        qualityDegradationThreshold: model.drift.qualityDegradationThreshold,
         logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
       });
     }

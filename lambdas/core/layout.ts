@@ -9,6 +9,8 @@ export const registryLayout = {
   modelArtifact: (model: string, version: string): string => `models/${model}/${version}/model.tar.gz`,
   /** The drift baseline profiled from the model's training data. */
   baseline: (model: string, version: string): string => `models/${model}/${version}/baseline.json`,
+  /** The model's quality on its validation data (`{ "metrics": { "accuracy": 0.91, ... } }`), the reference for degradation. */
+  qualityBaseline: (model: string, version: string): string => `models/${model}/${version}/quality.json`,
   /** Where the endpoint's captured requests and responses are written. */
   dataCapturePrefix: (model: string): string => `data-capture/${model}/`,
   /** Where drift reports are written. */

@@ -1,4 +1,5 @@
 import type { DriftCheckSpec } from '../core/drift-job';
+import type { ModelTask } from '../core/quality';
 import { registryLayout } from '../core/layout';
 
 /** Environment variable names, shared with the DriftMonitor construct that sets them. */
@@ -12,6 +13,8 @@ export const DRIFT_ENV = {
   windowHours: 'WINDOW_HOURS',
   maxObjects: 'MAX_OBJECTS_PER_INVOCATION',
   driftShare: 'DRIFT_SHARE_THRESHOLD',
+  task: 'MODEL_TASK',
+  qualityDegradation: 'QUALITY_DEGRADATION_THRESHOLD',
   eventBus: 'EVENT_BUS_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
 } as const;
@@ -21,6 +24,11 @@ export interface DriftFunctionConfig {
   readonly eventBus: string;
   readonly stateMachineArn?: string;
   readonly spec: DriftCheckSpec;
+}
+
+function task(value: string): ModelTask {
+  if (value !== 'classification' && value !== 'regression') throw new Error(`${DRIFT_ENV.task}=${value}: expected classification or regression`);
+  return value;
 }
 
 export function readDriftConfig(env: NodeJS.ProcessEnv): DriftFunctionConfig {
@@ -48,6 +56,8 @@ export function readDriftConfig(env: NodeJS.ProcessEnv): DriftFunctionConfig {
       windowHours: number(DRIFT_ENV.windowHours),
       maxObjectsPerInvocation: number(DRIFT_ENV.maxObjects),
       driftShareThreshold: number(DRIFT_ENV.driftShare),
+      task: task(required(DRIFT_ENV.task)),
+      qualityDegradationThreshold: number(DRIFT_ENV.qualityDegradation),
     },
   };
 }

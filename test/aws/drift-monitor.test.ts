@@ -8,7 +8,7 @@ function build(overrides: Partial<DriftMonitorProps> = {}) {
   const stack = testStack();
   const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
   const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
-  const monitor = new DriftMonitor(stack, 'Drift', { registry, model: 'churn', endpoint, environment: 'dev', windowHours: 6, maxObjectsPerInvocation: 20, ...overrides });
+  const monitor = new DriftMonitor(stack, 'Drift', { registry, model: 'churn', endpoint, environment: 'dev', task: 'classification', windowHours: 6, maxObjectsPerInvocation: 20, ...overrides });
   return { stack, monitor, template: Template.fromStack(stack) };
 }
 
@@ -42,6 +42,8 @@ describe('DriftMonitor', () => {
           ENDPOINT_NAME: 'ms-dev-churn',
           VARIANT_NAME: 'AllTraffic',
           WINDOW_HOURS: '6',
+          MODEL_TASK: 'classification',
+          QUALITY_DEGRADATION_THRESHOLD: '0.05',
           MAX_OBJECTS_PER_INVOCATION: '20',
           EVENT_BUS_NAME: 'default',
           STATE_MACHINE_ARN: 'arn:aws:states:eu-west-1:111111111111:stateMachine:ms-dev-churn-drift',
@@ -89,17 +91,19 @@ describe('DriftMonitor', () => {
   test('failures and dead letters are alarmed; metric helpers', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'DriftCheckFailed', Namespace: 'ModelStack', Threshold: 1 });
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'ApproximateNumberOfMessagesVisible', Threshold: 1 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'QualityDegradation', Threshold: 0.05, ComparisonOperator: 'GreaterThanThreshold' });
     expect(monitor.metricDriftShare().dimensions).toEqual({ service: 'drift', Model: 'churn' });
     expect(monitor.metricRows().metricName).toBe('Rows');
   });
 
   test('invalid props fail with every problem listed', () => {
-    expect(() => build({ model: 'Churn', windowHours: 0, maxObjectsPerInvocation: 0, driftShareThreshold: 2 })).toThrow(
+    expect(() => build({ model: 'Churn', windowHours: 0, maxObjectsPerInvocation: 0, driftShareThreshold: 2, qualityDegradationThreshold: 0 })).toThrow(
       'DriftMonitor: invalid props\n' +
         '  - model "Churn": expected lowercase letters, digits and single hyphens\n' +
         '  - windowHours 0: expected a whole number of hours from 1 to 168\n' +
         '  - maxObjectsPerInvocation 0: expected a positive integer\n' +
-        '  - driftShareThreshold 2: expected more than 0 and at most 1',
+        '  - driftShareThreshold 2: expected more than 0 and at most 1\n' +
+        '  - qualityDegradationThreshold 0: expected more than 0 and at most 1',
     );
   });
 });

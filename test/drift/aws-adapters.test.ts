@@ -93,6 +93,8 @@ describe('AWS adapters of the drift check', () => {
       WINDOW_HOURS: '24',
       MAX_OBJECTS_PER_INVOCATION: '50',
       DRIFT_SHARE_THRESHOLD: '0.5',
+      MODEL_TASK: 'regression',
+      QUALITY_DEGRADATION_THRESHOLD: '0.1',
     };
     expect(readDriftConfig(env)).toEqual({
       bucket: 'b',
@@ -106,8 +108,11 @@ describe('AWS adapters of the drift check', () => {
         windowHours: 24,
         maxObjectsPerInvocation: 50,
         driftShareThreshold: 0.5,
+        task: 'regression',
+        qualityDegradationThreshold: 0.1,
       },
     });
+    expect(() => readDriftConfig({ ...env, MODEL_TASK: 'ranking' })).toThrow('MODEL_TASK=ranking: expected classification or regression');
     expect(() => readDriftConfig({ ...env, MODEL_NAME: '' })).toThrow('MODEL_NAME must be set');
     expect(() => readDriftConfig({ ...env, WINDOW_HOURS: 'x' })).toThrow('WINDOW_HOURS=x: expected a positive number');
   });

@@ -12,6 +12,8 @@ export const SPEC: DriftCheckSpec = {
   windowHours: 2,
   maxObjectsPerInvocation: 100,
   driftShareThreshold: 0.5,
+  task: 'classification',
+  qualityDegradationThreshold: 0.05,
 };
 
 /** Deterministic pseudo-random numbers (mulberry32). */

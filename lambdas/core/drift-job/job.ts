@@ -3,6 +3,7 @@ import { evaluateDrift, type DriftReport } from '../evaluate';
 import { registryLayout } from '../layout';
 import { DatasetProfile } from '../profile';
 import { readStreamRows } from '../readers/read';
+import { type LabelledPairs, LabelIndex, type ModelTask, type QualityBaseline, type QualityReport, assessQuality, joinCaptureFile } from '../quality';
 import { renderReportHtml } from '../report-html';
 import type { DriftEvents, DriftMetricsSink, ObjectStore, Shard, ShardLauncher } from './ports';
 import { type DriftWindow, hourlyPrefixes, windowEndingAt, windowId } from './window';
@@ -19,6 +20,10 @@ export interface DriftCheckSpec {
   /** Windows with more capture objects than this fan out into shards. */
   readonly maxObjectsPerInvocation: number;
   readonly driftShareThreshold: number;
+  /** What the model predicts, for the model-quality metrics when labels arrive. */
+  readonly task: ModelTask;
+  /** Relative loss of the main quality metric against `quality.json` that counts as degraded. */
+  readonly qualityDegradationThreshold: number;
 }
 
 export interface DriftDeps {
@@ -45,6 +50,14 @@ export interface StoredReport extends DriftReport {
   readonly windowEnd: string;
   readonly baselineKey: string;
   readonly captureObjects: number;
+  /** Model quality, when ground-truth labels arrived for the window. */
+  readonly quality?: QualityReport;
+}
+
+/** Labelled predictions collected while reading capture data, and labels that could not be read. */
+export interface QualityInput {
+  readonly pairs: LabelledPairs;
+  readonly invalidLabels: number;
 }
 
 export type CheckOutcome =
@@ -88,7 +101,35 @@ export async function runDriftCheck(spec: DriftCheckSpec, scheduledTime: Date | 
 
   const profile = newWindowProfile(baseline);
   for (const key of objects) await profileObject(deps.store, key, baseline, profile);
-  return publish(spec, window, baseline, baselineKey, profile, objects.length, deps);
+  const quality = await collectQuality(spec, window, objects, deps.store);
+  return publish(spec, window, baseline, baselineKey, profile, objects.length, deps, quality);
+}
+
+/** Ground-truth labels of the window (`ground-truth/<model>/yyyy/mm/dd/hh/`); undefined when none arrived. */
+export async function loadLabels(spec: DriftCheckSpec, window: DriftWindow, store: ObjectStore): Promise<LabelIndex | undefined> {
+  const keys = (await Promise.all(hourlyPrefixes(registryLayout.groundTruthPrefix(spec.model), window).map((p) => store.list(p)))).flat();
+  if (keys.length === 0) return undefined;
+  const index = new LabelIndex();
+  for (const key of keys) {
+    const stream = await store.read(key);
+    if (stream) await index.addFile(stream);
+  }
+  return index;
+}
+
+/**
+ * Joins the window's labels with the predictions in `objects` (a second read of the capture data, made only
+ * when labels arrived).
+ */
+export async function collectQuality(spec: DriftCheckSpec, window: DriftWindow, objects: readonly string[], store: ObjectStore): Promise<QualityInput | undefined> {
+  const labels = await loadLabels(spec, window, store);
+  if (!labels) return undefined;
+  const pairs: LabelledPairs = { labels: [], predictions: [] };
+  for (const key of objects) {
+    const stream = await store.read(key);
+    if (stream) await joinCaptureFile(stream, labels, pairs);
+  }
+  return { pairs, invalidLabels: labels.invalid };
 }
 
 /** Reads and validates the model version's baseline, or explains why it cannot. */
@@ -131,9 +172,13 @@ export async function publish(
   profile: DatasetProfile,
   captureObjects: number,
   deps: DriftDeps,
+  qualityInput?: QualityInput,
 ): Promise<CheckOutcome> {
   const keys = reportKeys(spec.model, window);
   const drift = evaluateDrift(baseline, profile, { driftShare: spec.driftShareThreshold });
+  const quality = qualityInput
+    ? assessQuality(spec.task, qualityInput.pairs, qualityInput.invalidLabels, await loadQualityBaseline(spec, deps.store), spec.qualityDegradationThreshold)
+    : undefined;
   const noData = profile.rows === 0 && profile.invalidRows === 0;
   const report: StoredReport = {
     ...drift,
@@ -144,6 +189,7 @@ export async function publish(
     windowEnd: window.end.toISOString(),
     baselineKey,
     captureObjects,
+    ...(quality ? { quality } : {}),
   };
   await deps.store.put(keys.html, renderReportHtml(report, `Drift of ${spec.model} (${spec.environment}), window ending ${report.windowEnd}`), 'text/html; charset=utf-8');
   const created = await deps.store.putIfAbsent(keys.json, JSON.stringify(report, null, 2), 'application/json');
@@ -165,6 +211,26 @@ function recordMetrics(report: StoredReport, noData: boolean, metrics: DriftMetr
   metrics.metric('DriftShare', report.driftShare);
   metrics.metric('DatasetDrifted', report.drifted ? 1 : 0);
   for (const feature of report.features) metrics.metric('FeatureScore', feature.score, { Feature: feature.name });
+  const quality = report.quality;
+  if (quality) {
+    metrics.metric('LabelledRows', quality.labelled);
+    for (const [name, value] of Object.entries(quality.metrics)) if (name !== 'n') metrics.metric('QualityMetric', value as number, { Metric: name });
+    if (quality.degradation !== undefined) metrics.metric('QualityDegradation', quality.degradation);
+  }
+}
+
+/** The optional quality reference next to the baseline; present but unreadable is an error. */
+async function loadQualityBaseline(spec: DriftCheckSpec, store: ObjectStore): Promise<QualityBaseline | undefined> {
+  const key = registryLayout.qualityBaseline(spec.model, spec.modelVersion);
+  const text = await store.readText(key);
+  if (text === undefined) return undefined;
+  try {
+    const json = JSON.parse(text) as QualityBaseline;
+    if (typeof json?.metrics !== 'object' || Object.values(json.metrics).some((v) => typeof v !== 'number')) throw new Error('expected { "metrics": { name: number } }');
+    return json;
+  } catch (err) {
+    throw new DriftCheckError(`quality baseline ${key} is corrupt: ${(err as Error).message}`);
+  }
 }
 
 /** A window already reported: make sure its event went out, and go no further. */
