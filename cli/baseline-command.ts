@@ -1,0 +1,54 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import { buildBaseline, DEFAULT_CATEGORY_CAP, type DataFormat } from '../lambdas/core';
+import type { CliContext } from './io';
+import { parseFormat, parseList, parsePositiveInt } from './options';
+import { createProgress } from './progress';
+
+interface BaselineFlags {
+  data: string;
+  out: string;
+  categorical?: string[];
+  exclude?: string[];
+  format?: DataFormat;
+  categoryCap: number;
+  progress?: boolean;
+}
+
+export function registerBaseline(program: Command, ctx: CliContext): void {
+  program
+    .command('baseline')
+    .description('profile a reference data file (CSV or JSON Lines, optionally gzipped) into baseline.json')
+    .requiredOption('--data <file>', 'reference data file')
+    .requiredOption('--out <file>', 'baseline JSON to write')
+    .option('--categorical <columns>', 'comma-separated columns to treat as categorical (others inferred)', parseList)
+    .option('--exclude <columns>', 'comma-separated columns to leave out', parseList)
+    .option('--format <format>', 'csv or jsonl (default: from the file extension)', parseFormat)
+    .option('--category-cap <n>', 'distinct categories kept per feature; the rest go to __other__', parsePositiveInt, DEFAULT_CATEGORY_CAP)
+    .option('--progress', 'always draw the progress bar')
+    .option('--no-progress', 'never draw the progress bar')
+    .action(async (flags: BaselineFlags) => {
+      const progress = createProgress(ctx.io, 'profiling', flags.progress);
+      let pass = 1;
+      const { baseline } = await buildBaseline(flags.data, {
+        categorical: flags.categorical,
+        exclude: flags.exclude,
+        format: flags.format,
+        categoryCap: flags.categoryCap,
+        onProgress: (p, read, total) => {
+          if (p !== pass) {
+            progress.done();
+            pass = p;
+          }
+          progress.update(read, total);
+        },
+      });
+      progress.done();
+      await writeFile(flags.out, `${JSON.stringify(baseline)}\n`);
+      const kinds = baseline.features.map((f) => f.kind);
+      ctx.io.stdout(
+        `baseline: ${baseline.rows} rows, ${kinds.filter((k) => k === 'numeric').length} numeric and ` +
+          `${kinds.filter((k) => k === 'categorical').length} categorical features → ${flags.out}\n`,
+      );
+    });
+}

@@ -1,0 +1,47 @@
+import { Command, CommanderError } from 'commander';
+import { registerBaseline } from './baseline-command';
+import { registerDrift } from './drift-command';
+import { processIO, type CliContext, type CliIO } from './io';
+
+/** A subcommand: adds itself to the program; its action sets ctx.exitCode or throws. */
+export type RegisterCommand = (program: Command, ctx: CliContext) => void;
+
+/** Every subcommand of `modelstack`; adding one is one line here. */
+export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift];
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command('modelstack')
+    .description('ModelStack: MLOps infrastructure as code, and the drift check')
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
+    // Keep every error on one line (suggestions would add a second).
+    .showSuggestionAfterError(false);
+  for (const register of COMMANDS) register(program, ctx);
+  for (const command of program.commands) command.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI in-process and resolves to the exit code: 0 ok, 1 dataset drift with --fail-on-drift,
+ * 2 bad arguments or unreadable/invalid input (one line on stderr).
+ */
+export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
+  const ctx: CliContext = { io, exitCode: 0 };
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return ctx.exitCode;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      // Commander already printed its one-line message; help and version are not errors.
+      return err.exitCode === 0 ? 0 : 2;
+    }
+    const message = (err as Error).message.split('\n')[0];
+    io.stderr(`modelstack: error: ${message}\n`);
+    return 2;
+  }
+}
+
+export async function main(): Promise<void> {
+  process.exitCode = await run(process.argv.slice(2));
+}

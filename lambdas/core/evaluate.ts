@@ -1,0 +1,172 @@
+import type { BaselineFile, FeatureBaseline, NumericBaseline } from './baseline';
+import { OTHER } from './bins';
+import { CategoricalProfile } from './categorical-profile';
+import { defaultMethod, isDrifted, methodApplies, METHODS, type DriftMethod } from './methods';
+import { chiSquarePValue, jensenShannon, lInfinity, psi } from './metrics';
+import { NumericProfile } from './numeric-profile';
+import type { DatasetProfile, FeatureKind, InvalidRow } from './profile';
+import { ksStatistic, sketchCdf, wasserstein1 } from './sketch-cdf';
+import { kolmogorovSurvival } from './special';
+import { TDigest } from './tdigest';
+
+/** Floor of the Wasserstein normaliser, as Evidently's `wasserstein_distance_norm`. */
+export const WASSERSTEIN_STD_FLOOR = 1e-3;
+export const DEFAULT_DRIFT_SHARE = 0.5;
+
+export interface FeatureMetrics {
+  psi: number;
+  jensenShannon: number;
+  ks?: number;
+  wasserstein?: number;
+  lInfinity?: number;
+  chiSquarePValue?: number;
+}
+
+export interface FeatureReport {
+  name: string;
+  kind: FeatureKind;
+  method: DriftMethod;
+  score: number;
+  threshold: number;
+  drifted: boolean;
+  /** Missing cells in the window. */
+  missing: number;
+  /** Non-missing values compared (numeric: valid numbers; categorical: all non-missing). */
+  count: number;
+  /** Numeric only: non-numeric text in the window. */
+  invalid?: number;
+  metrics: FeatureMetrics;
+  /** Bin labels with baseline and window counts, for the HTML histograms. */
+  histogram: { labels: string[]; baseline: number[]; current: number[] };
+}
+
+export interface DriftReport {
+  rows: number;
+  invalidRows: number;
+  invalidRowSamples: InvalidRow[];
+  drifted: boolean;
+  driftShare: number;
+  driftShareThreshold: number;
+  driftedFeatures: number;
+  features: FeatureReport[];
+  notes: string[];
+}
+
+export interface MethodOverride {
+  method?: DriftMethod;
+  threshold?: number;
+}
+
+export interface EvaluateOptions {
+  /** Per-feature method and/or threshold. */
+  overrides?: Record<string, MethodOverride>;
+  /** Dataset drift when the share of drifted features is ≥ this (default 0.5). */
+  driftShare?: number;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(4).replace(/\.?0+$/, '');
+}
+
+function numericLabels(edges: number[]): string[] {
+  if (edges.length === 0) return ['all'];
+  return [`≤ ${fmt(edges[0])}`, ...edges.slice(1).map((e, i) => `${fmt(edges[i])} – ${fmt(e)}`), `> ${fmt(edges[edges.length - 1])}`];
+}
+
+function digestOf(f: NumericBaseline): TDigest {
+  return TDigest.fromJSON({ ...f.sketch, min: f.sketch.min ?? Infinity, max: f.sketch.max ?? -Infinity });
+}
+
+/** Metrics of one feature; every value is finite, and "no drift" when either side is empty. */
+function featureMetrics(base: FeatureBaseline, window: NumericProfile | CategoricalProfile): FeatureMetrics {
+  const ref = base.bins.counts;
+  const cur = window.binCounts;
+  const metrics: FeatureMetrics = { psi: psi(ref, cur), jensenShannon: jensenShannon(ref, cur) };
+  if (base.kind === 'numeric' && window instanceof NumericProfile) {
+    const a = sketchCdf(digestOf(base));
+    const b = sketchCdf(window.sketch);
+    metrics.ks = ksStatistic(a, b);
+    metrics.wasserstein = wasserstein1(a, b) / Math.max(base.std, WASSERSTEIN_STD_FLOOR);
+  } else {
+    metrics.lInfinity = lInfinity(ref, cur);
+    metrics.chiSquarePValue = chiSquarePValue(ref, cur);
+  }
+  return metrics;
+}
+
+/**
+ * Two-sample KS p-value from D, with the effective size n_e = n·m/(n+m) and Stephens' small-sample
+ * correction λ = (√n_e + 0.12 + 0.11/√n_e)·D, p = Q_KS(λ) (Numerical Recipes §14.3).
+ */
+export function ksPValue(d: number, n: number, m: number): number {
+  if (n === 0 || m === 0) return 1;
+  const ne = Math.sqrt((n * m) / (n + m));
+  return kolmogorovSurvival((ne + 0.12 + 0.11 / ne) * d);
+}
+
+function scoreOf(method: DriftMethod, metrics: FeatureMetrics, nBase: number, nCur: number): number {
+  switch (method) {
+    case 'psi':
+      return metrics.psi;
+    case 'jensenshannon':
+      return metrics.jensenShannon;
+    case 'wasserstein':
+      return metrics.wasserstein ?? 0;
+    case 'ks':
+      return ksPValue(metrics.ks ?? 0, nBase, nCur);
+    case 'linf':
+      return metrics.lInfinity ?? 0;
+    case 'chisquare':
+      return metrics.chiSquarePValue ?? 1;
+  }
+}
+
+/** Compares a window profile (built with `windowSpecs(baseline)`) with its baseline. */
+export function evaluateDrift(baseline: BaselineFile, window: DatasetProfile, options: EvaluateOptions = {}): DriftReport {
+  const shareThreshold = options.driftShare ?? DEFAULT_DRIFT_SHARE;
+  const features = baseline.features.map((base, i): FeatureReport => {
+    const profile = window.profiles[i];
+    if (window.features[i]?.name !== base.name) throw new Error(`window feature ${i} is not ${base.name}`);
+    const override = options.overrides?.[base.name] ?? {};
+    const method = override.method ?? defaultMethod(base.kind, baseline.rows);
+    if (!methodApplies(method, base.kind)) throw new Error(`method ${method} does not apply to ${base.kind} feature ${base.name}`);
+    const threshold = override.threshold ?? METHODS[method].threshold;
+    const metrics = featureMetrics(base, profile);
+    const score = scoreOf(method, metrics, base.count, profile.count);
+    const labels = base.kind === 'numeric' ? numericLabels(base.bins.edges) : [...base.bins.categories, OTHER];
+    return {
+      name: base.name,
+      kind: base.kind,
+      method,
+      score,
+      threshold,
+      drifted: isDrifted(method, score, threshold),
+      missing: profile.missing,
+      count: profile.count,
+      ...(profile instanceof NumericProfile ? { invalid: profile.invalid } : {}),
+      metrics,
+      histogram: { labels, baseline: [...base.bins.counts], current: Array.from(profile.binCounts) },
+    };
+  });
+  const driftedFeatures = features.filter((f) => f.drifted).length;
+  const driftShare = features.length > 0 ? driftedFeatures / features.length : 0;
+  const notes: string[] = [];
+  for (const f of baseline.features) {
+    if (f.kind === 'categorical' && f.folded > 0) {
+      const other = f.bins.counts[f.bins.counts.length - 1];
+      const share = f.count > 0 ? ((100 * other) / f.count).toFixed(1) : '0.0';
+      notes.push(`${f.name}: baseline kept the top ${baseline.categoryCap} categories; ${other} rows (${share}%) of rarer values are counted in ${OTHER}.`);
+    }
+  }
+  return {
+    rows: window.rows,
+    invalidRows: window.invalidRows,
+    invalidRowSamples: [...window.invalidSamples],
+    drifted: features.length > 0 && driftShare >= shareThreshold,
+    driftShare,
+    driftShareThreshold: shareThreshold,
+    driftedFeatures,
+    features,
+    notes,
+  };
+}

@@ -1,0 +1,27 @@
+/**
+ * Count, mean and sum of squared deviations (M2). NumericProfile updates them with Welford's
+ * algorithm; they merge with Chan et al.'s parallel formula, so merge(A, B) equals one pass over
+ * A ∪ B up to rounding.
+ */
+export interface Moments {
+  count: number;
+  mean: number;
+  m2: number;
+}
+
+export function mergeMoments(a: Moments, b: Moments): Moments {
+  if (b.count === 0) return { ...a };
+  if (a.count === 0) return { ...b };
+  const count = a.count + b.count;
+  const delta = b.mean - a.mean;
+  return {
+    count,
+    mean: a.mean + (delta * b.count) / count,
+    m2: a.m2 + b.m2 + (delta * delta * a.count * b.count) / count,
+  };
+}
+
+/** Population variance (ddof = 0, as numpy's default and Evidently's normalisation use). */
+export function populationVariance(m: Moments): number {
+  return m.count > 0 ? Math.max(0, m.m2 / m.count) : 0;
+}

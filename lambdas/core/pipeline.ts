@@ -1,0 +1,80 @@
+import { assembleBaseline, binSpecs, windowSpecs, type BaselineFile } from './baseline';
+import { DEFAULT_CATEGORY_CAP } from './categorical-profile';
+import { evaluateDrift, type DriftReport, type EvaluateOptions } from './evaluate';
+import { DatasetProfile, type FeatureSpec, type ProfileOptions } from './profile';
+import { inferKinds } from './readers/infer';
+import { profileParallel } from './parallel';
+import { formatOf, readColumns, readRows, type DataFormat } from './readers/read';
+import { isGzip, type ProgressCallback } from './readers/source';
+
+export interface BaselineOptions extends ProfileOptions {
+  format?: DataFormat;
+  /** Columns forced categorical; with none given, kinds are inferred from the first 10k rows. */
+  categorical?: string[];
+  /** Columns to leave out. */
+  exclude?: string[];
+  onProgress?: (pass: number, bytesRead: number, totalBytes: number) => void;
+}
+
+/** Column kinds: forced categorical, or inferred from a sample of rows. */
+export async function resolveFeatures(path: string, options: BaselineOptions = {}): Promise<FeatureSpec[]> {
+  const exclude = new Set(options.exclude ?? []);
+  const columns = (await readColumns(path, { format: options.format })).filter((c) => !exclude.has(c));
+  if (columns.length === 0) throw new Error(`${path}: no columns found (expected a CSV header or JSON objects)`);
+  const categorical = new Set(options.categorical ?? []);
+  for (const c of categorical) if (!columns.includes(c)) throw new Error(`--categorical: column ${c} is not in ${path}`);
+  const inferred = await inferKinds(path, columns, { format: options.format });
+  return inferred.map((f) => (categorical.has(f.name) ? { ...f, kind: 'categorical' } : f));
+}
+
+/**
+ * Builds baseline.json from a data file in two streaming passes: profile (moments, sketch,
+ * categories), then count rows in the decile bins read off the sketch.
+ */
+export async function buildBaseline(path: string, options: BaselineOptions = {}): Promise<{ baseline: BaselineFile; profile: DatasetProfile }> {
+  const features = await resolveFeatures(path, options);
+  const names = features.map((f) => f.name);
+  const progress = (pass: number): ProgressCallback | undefined =>
+    options.onProgress ? (read, total) => options.onProgress?.(pass, read, total) : undefined;
+  const first = new DatasetProfile(features, options);
+  await readRows(path, names, first, { format: options.format, onProgress: progress(1) });
+  const binned = new DatasetProfile(binSpecs(first), options);
+  await readRows(path, names, binned, { format: options.format, onProgress: progress(2) });
+  return { baseline: assembleBaseline(first, binned, options.categoryCap ?? DEFAULT_CATEGORY_CAP), profile: first };
+}
+
+export interface DriftOptions extends EvaluateOptions {
+  format?: DataFormat;
+  onProgress?: ProgressCallback;
+  /**
+   * Worker threads for the window pass (default 1). More than one applies only to uncompressed
+   * JSON Lines, which splits at line boundaries; other inputs are read by one thread.
+   */
+  workers?: number;
+}
+
+/** Whether a file can be profiled by several workers: uncompressed JSON Lines. */
+export async function canSplit(path: string, format?: DataFormat): Promise<boolean> {
+  return (format ?? formatOf(path)) === 'jsonl' && !(await isGzip(path));
+}
+
+/** Profiles a window file against the baseline's bins (one pass) and evaluates drift. */
+export async function checkDrift(baseline: BaselineFile, path: string, options: DriftOptions = {}): Promise<DriftReport> {
+  const specs = windowSpecs(baseline);
+  const profileOptions = { compression: compressionOf(baseline) };
+  const workers = options.workers ?? 1;
+  let window: DatasetProfile;
+  if (workers > 1 && (await canSplit(path, options.format))) {
+    window = await profileParallel(path, 'jsonl', specs, profileOptions, workers, options.onProgress);
+  } else {
+    window = new DatasetProfile(specs, profileOptions);
+    await readRows(path, specs.map((f) => f.name), window, { format: options.format, onProgress: options.onProgress });
+  }
+  return evaluateDrift(baseline, window, options);
+}
+
+/** The window sketch uses the baseline's compression so both CDFs have the same resolution. */
+function compressionOf(baseline: BaselineFile): number | undefined {
+  for (const f of baseline.features) if (f.kind === 'numeric') return f.sketch.compression;
+  return undefined;
+}

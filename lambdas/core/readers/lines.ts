@@ -1,0 +1,39 @@
+import { StringDecoder } from 'node:string_decoder';
+import type { Readable } from 'node:stream';
+
+/** Return false from the callback to stop reading early. */
+export type LineHandler = (line: string, lineNo: number) => boolean | void;
+
+/**
+ * Calls `onLine` for every line of the stream (LF or CRLF; 1-based line numbers), holding only the
+ * current chunk and one partial line in memory. Synchronous per line — no promise per row.
+ * Resolves to the number of lines read.
+ */
+export async function forEachLine(stream: Readable, onLine: LineHandler): Promise<number> {
+  const decoder = new StringDecoder('utf8');
+  let carry = '';
+  let lineNo = 0;
+  const emit = (line: string): boolean => {
+    lineNo++;
+    const end = line.length > 0 && line.charCodeAt(line.length - 1) === 13 ? line.length - 1 : line.length;
+    return onLine(end === line.length ? line : line.slice(0, end), lineNo) !== false;
+  };
+  try {
+    for await (const chunk of stream) {
+      const text = carry + decoder.write(chunk as Buffer);
+      let start = 0;
+      let nl = text.indexOf('\n', start);
+      while (nl !== -1) {
+        if (!emit(text.slice(start, nl))) return lineNo;
+        start = nl + 1;
+        nl = text.indexOf('\n', start);
+      }
+      carry = text.slice(start);
+    }
+    carry += decoder.end();
+    if (carry.length > 0) emit(carry);
+    return lineNo;
+  } finally {
+    stream.destroy();
+  }
+}

@@ -1,0 +1,155 @@
+import { emitCaptureRecord, type RowEmitter } from './capture';
+import { parseCsvRecord } from './csv';
+import { forEachLine } from './lines';
+import type { Readable } from 'node:stream';
+import { openSource, type ByteRange, type ProgressCallback } from './source';
+
+export type DataFormat = 'csv' | 'jsonl';
+
+/** Where rows go: a DatasetProfile satisfies this. */
+export interface RowSink {
+  addRow(values: readonly unknown[]): void;
+  addInvalid(line: number, reason: string): void;
+}
+
+export interface ReadOptions {
+  /** Default: from the extension (.csv/.tsv → csv, else jsonl), ignoring a trailing .gz. */
+  format?: DataFormat;
+  onProgress?: ProgressCallback;
+  /** Stop after this many data rows (type inference reads a sample). */
+  maxRows?: number;
+  /** Read only this byte range of an uncompressed JSON Lines file (parallel profiling). */
+  range?: ByteRange;
+}
+
+export function formatOf(path: string): DataFormat {
+  return /\.csv(\.gz)?$/i.test(path) ? 'csv' : 'jsonl';
+}
+
+/**
+ * Streams `path` and calls sink.addRow with the values of `features` in order (one reused array).
+ * Malformed rows go to sink.addInvalid with their line number and never stop the read.
+ * CSV takes column names from its header; JSON Lines rows are objects keyed by feature name, or
+ * SageMaker capture records (detected per line by their `captureData` key).
+ */
+export async function readRows(path: string, features: readonly string[], sink: RowSink, options: ReadOptions = {}): Promise<number> {
+  const format = options.format ?? formatOf(path);
+  if (options.range && format === 'csv') throw new Error('CSV files are read whole (quoted fields may span lines)');
+  const stream = await openSource(path, options.onProgress, options.range);
+  return readStreamRows(stream, format, features, sink, options.maxRows);
+}
+
+/** As readRows, from an already decompressed byte stream (e.g. an S3 or GCS object body). Resolves to the lines read. */
+export async function readStreamRows(
+  stream: Readable,
+  format: DataFormat,
+  features: readonly string[],
+  sink: RowSink,
+  maxRowsOption?: number,
+): Promise<number> {
+  const maxRows = maxRowsOption ?? Infinity;
+  const width = features.length;
+  const values: unknown[] = new Array(width).fill(undefined);
+  let rows = 0;
+
+  if (format === 'csv') {
+    const fields: string[] = [];
+    let columnOf: number[] | null = null;
+    let headerWidth = 0;
+    let pending = '';
+    let pendingLine = 0;
+    const lines = await forEachLine(stream, (line, lineNo) => {
+      const text = pending === '' ? line : `${pending}\n${line}`;
+      const n = parseCsvRecord(text, fields);
+      if (n < 0) {
+        if (pending === '') pendingLine = lineNo;
+        pending = text;
+        return true;
+      }
+      const recordLine = pending === '' ? lineNo : pendingLine;
+      pending = '';
+      if (columnOf === null) {
+        headerWidth = n;
+        const header = fields.map((f) => f.trim());
+        columnOf = features.map((f) => header.indexOf(f));
+        return true;
+      }
+      if (n === 1 && fields[0].trim() === '') return true; // blank line
+      if (n !== headerWidth) {
+        sink.addInvalid(recordLine, `expected ${headerWidth} fields, got ${n}`);
+        return true;
+      }
+      for (let i = 0; i < width; i++) values[i] = columnOf[i] < 0 ? undefined : fields[columnOf[i]];
+      sink.addRow(values);
+      return ++rows < maxRows;
+    });
+    if (pending !== '') sink.addInvalid(pendingLine, 'unterminated quoted field at end of file');
+    return lines;
+  }
+
+  let lineNo = 0;
+  const fields: string[] = [];
+  const emitter: RowEmitter = {
+    row(row) {
+      if (Array.isArray(row)) for (let i = 0; i < width; i++) values[i] = row[i];
+      else for (let i = 0; i < width; i++) values[i] = (row as Record<string, unknown>)[features[i]];
+      sink.addRow(values);
+      rows++;
+    },
+    invalid(reason) {
+      sink.addInvalid(lineNo, reason);
+    },
+  };
+  return forEachLine(stream, (line, n) => {
+    lineNo = n;
+    let record: unknown;
+    try {
+      record = JSON.parse(line);
+    } catch {
+      if (line.trim() !== '') sink.addInvalid(n, 'invalid JSON');
+      return true;
+    }
+    if (typeof record !== 'object' || record === null || Array.isArray(record)) {
+      sink.addInvalid(n, 'expected a JSON object');
+      return true;
+    }
+    const obj = record as Record<string, unknown>;
+    if (obj.captureData !== undefined) emitCaptureRecord(obj, width, fields, emitter);
+    else {
+      for (let i = 0; i < width; i++) values[i] = obj[features[i]];
+      sink.addRow(values);
+      rows++;
+    }
+    return rows < maxRows;
+  });
+}
+
+/**
+ * Column names of a file: the CSV header, or the keys of the first `sampleRows` JSON objects in
+ * first-seen order (capture records have no names: use the baseline's).
+ */
+export async function readColumns(path: string, options: ReadOptions & { sampleRows?: number } = {}): Promise<string[]> {
+  const stream = await openSource(path);
+  const format = options.format ?? formatOf(path);
+  const names = new Set<string>();
+  const sampleRows = options.sampleRows ?? 1000;
+  let seen = 0;
+  await forEachLine(stream, (line) => {
+    if (format === 'csv') {
+      const fields: string[] = [];
+      if (parseCsvRecord(line, fields) > 0) fields.forEach((f) => names.add(f.trim()));
+      return false;
+    }
+    try {
+      const obj = JSON.parse(line);
+      if (typeof obj === 'object' && obj !== null && !Array.isArray(obj) && obj.captureData === undefined) {
+        Object.keys(obj).forEach((k) => names.add(k));
+        seen++;
+      }
+    } catch {
+      // Malformed lines are reported by the profiling pass.
+    }
+    return seen < sampleRows;
+  });
+  return [...names];
+}

@@ -1,0 +1,136 @@
+import type { DriftReport, FeatureReport } from './evaluate';
+import { METHODS } from './methods';
+
+/**
+ * The drift report as one self-contained HTML file: inline CSS and SVG, no script, no network.
+ * A summary table, then per feature (drifted first) baseline vs current bin proportions as
+ * horizontal bars.
+ */
+
+const MAX_BARS = 20;
+
+function esc(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function num(x: number | undefined, digits = 4): string {
+  if (x === undefined) return '–';
+  if (x !== 0 && Math.abs(x) < 1e-3) return x.toExponential(2);
+  return x.toFixed(digits);
+}
+
+function pct(x: number): string {
+  return `${(x * 100).toFixed(1)}%`;
+}
+
+/** Bin rows to draw: all bins, or the MAX_BARS largest with the rest summed into one row. */
+function barsOf(f: FeatureReport): { label: string; base: number; cur: number }[] {
+  const sum = (xs: number[]) => xs.reduce((a, b) => a + b, 0) || 1;
+  const nb = sum(f.histogram.baseline);
+  const nc = sum(f.histogram.current);
+  const rows = f.histogram.labels.map((label, i) => ({ label, base: f.histogram.baseline[i] / nb, cur: f.histogram.current[i] / nc }));
+  if (rows.length <= MAX_BARS || f.kind === 'numeric') return rows;
+  const ranked = [...rows].sort((a, b) => Math.max(b.base, b.cur) - Math.max(a.base, a.cur));
+  const rest = ranked.slice(MAX_BARS - 1);
+  return [
+    ...ranked.slice(0, MAX_BARS - 1),
+    { label: `(${rest.length} more bins)`, base: rest.reduce((a, r) => a + r.base, 0), cur: rest.reduce((a, r) => a + r.cur, 0) },
+  ];
+}
+
+function histogramSvg(f: FeatureReport): string {
+  const bars = barsOf(f);
+  const labelW = 150;
+  const plotW = 340;
+  const rowH = 26;
+  const top = 8;
+  const height = top + bars.length * rowH + 8;
+  const max = Math.max(1e-9, ...bars.map((b) => Math.max(b.base, b.cur)));
+  const parts: string[] = [];
+  bars.forEach((b, i) => {
+    const y = top + i * rowH;
+    const label = b.label.length > 26 ? `${b.label.slice(0, 25)}…` : b.label;
+    parts.push(
+      `<text x="${labelW - 6}" y="${y + 15}" text-anchor="end" class="lbl">${esc(label)}</text>`,
+      `<rect x="${labelW}" y="${y + 2}" width="${((b.base / max) * plotW).toFixed(1)}" height="10" class="base"><title>baseline ${pct(b.base)}</title></rect>`,
+      `<rect x="${labelW}" y="${y + 12}" width="${((b.cur / max) * plotW).toFixed(1)}" height="10" class="cur"><title>current ${pct(b.cur)}</title></rect>`,
+      `<text x="${labelW + plotW + 6}" y="${y + 11}" class="val">${pct(b.base)}</text>`,
+      `<text x="${labelW + plotW + 6}" y="${y + 22}" class="val">${pct(b.cur)}</text>`,
+    );
+  });
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${labelW + plotW + 60}" height="${height}" role="img" aria-label="${esc(f.name)} histogram">${parts.join('')}</svg>`;
+}
+
+function metricRows(f: FeatureReport): string {
+  const m = f.metrics;
+  const entries: [string, number | undefined][] = [
+    ['PSI', m.psi],
+    ['Jensen–Shannon', m.jensenShannon],
+    ['KS D', m.ks],
+    ['Wasserstein (normed)', m.wasserstein],
+    ['L∞', m.lInfinity],
+    ['χ² p-value', m.chiSquarePValue],
+  ];
+  return entries
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `<tr><th>${k}</th><td>${num(v)}</td></tr>`)
+    .join('');
+}
+
+function rule(f: FeatureReport): string {
+  return METHODS[f.method].pValue ? `p &lt; ${f.threshold}` : `score ≥ ${f.threshold}`;
+}
+
+const CSS = `
+body{font:14px/1.4 system-ui,-apple-system,"Segoe UI",sans-serif;margin:24px;color:#1d2330;background:#fff}
+h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:0 0 8px}
+.banner{padding:10px 14px;border-radius:6px;margin:12px 0;font-weight:600}
+.drift{background:#fde8e8;color:#8a1c1c}.ok{background:#e6f4ea;color:#1e5b2e}
+table{border-collapse:collapse;margin:8px 0}th,td{padding:4px 10px;border-bottom:1px solid #e3e6ec;text-align:left}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.tag{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600}
+.tag.drift{background:#f8d0d0}.tag.ok{background:#cdebd6}
+section.feature{border:1px solid #e3e6ec;border-radius:8px;padding:12px 16px;margin:14px 0;display:flex;gap:24px;flex-wrap:wrap}
+section.feature.drifted{border-color:#e5a0a0}
+.lbl{font-size:12px;fill:#394150}.val{font-size:10px;fill:#5b6372}
+rect.base{fill:#7b8fb0}rect.cur{fill:#e8833a}
+.legend span{display:inline-block;width:12px;height:12px;margin:0 4px -2px 12px}
+.notes li{color:#5b6372}
+`;
+
+export function renderReportHtml(report: DriftReport, title = 'ModelStack drift report'): string {
+  const ordered = [...report.features].sort((a, b) => Number(b.drifted) - Number(a.drifted));
+  const summary = ordered
+    .map(
+      (f) =>
+        `<tr><td><a href="#f-${encodeURIComponent(f.name)}">${esc(f.name)}</a></td><td>${f.kind}</td><td>${f.method}</td>` +
+        `<td class="n">${num(f.score)}</td><td>${rule(f)}</td><td><span class="tag ${f.drifted ? 'drift' : 'ok'}">${f.drifted ? 'drift' : 'ok'}</span></td>` +
+        `<td class="n">${f.count}</td><td class="n">${f.missing}</td></tr>`,
+    )
+    .join('');
+  const sections = ordered
+    .map(
+      (f) =>
+        `<section class="feature${f.drifted ? ' drifted' : ''}" id="f-${encodeURIComponent(f.name)}"><div><h2>${esc(f.name)} ` +
+        `<span class="tag ${f.drifted ? 'drift' : 'ok'}">${f.drifted ? 'drift' : 'ok'}</span></h2>` +
+        `<table><tr><th>kind</th><td>${f.kind}</td></tr><tr><th>method</th><td>${f.method} (${rule(f)})</td></tr>` +
+        `<tr><th>score</th><td>${num(f.score)}</td></tr><tr><th>values / missing</th><td>${f.count} / ${f.missing}</td></tr>${metricRows(f)}</table></div>` +
+        `<div>${histogramSvg(f)}</div></section>`,
+    )
+    .join('');
+  const invalid = report.invalidRowSamples.map((r) => `<li>line ${r.line}: ${esc(r.reason)}</li>`).join('');
+  const notes = report.notes.map((n) => `<li>${esc(n)}</li>`).join('');
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>${CSS}</style></head><body>
+<h1>${esc(title)}</h1>
+<div class="banner ${report.drifted ? 'drift' : 'ok'}">${report.drifted ? 'Dataset drift detected' : 'No dataset drift'}: ${report.driftedFeatures} of ${report.features.length} features drifted (${pct(report.driftShare)}; threshold ${pct(report.driftShareThreshold)})</div>
+<p>${report.rows} rows checked, ${report.invalidRows} malformed rows skipped.</p>
+${invalid ? `<h2>Malformed rows (first ${report.invalidRowSamples.length})</h2><ul>${invalid}</ul>` : ''}
+${notes ? `<ul class="notes">${notes}</ul>` : ''}
+<table><thead><tr><th>feature</th><th>kind</th><th>method</th><th>score</th><th>rule</th><th>status</th><th>values</th><th>missing</th></tr></thead><tbody>${summary}</tbody></table>
+<p class="legend">Bin proportions:<span style="background:#7b8fb0"></span>baseline<span style="background:#e8833a"></span>current</p>
+${sections}
+</body></html>
+`;
+}

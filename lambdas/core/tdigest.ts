@@ -1,0 +1,194 @@
+/**
+ * Merging t-digest (Dunning & Ertl, "Computing extremely accurate quantiles using t-digests", 2019)
+ * with the k1 scale function k(q) = δ/(2π)·asin(2q − 1).
+ *
+ * Error bound. Hard invariant: a centroid may only absorb points while its k-span stays ≤ 1, and
+ * dq/dk ≤ π/δ, so no centroid holds more than π/δ of the weight (0.63 % at the default δ = 500),
+ * and far less near the tails. When centroids do not overlap in value — one flush of sorted data —
+ * the interpolated CDF is therefore within π/δ of the exact one at every x. Later flushes and merges
+ * can make neighbouring centroids overlap, so the t-digest has no worst-case guarantee; the tests
+ * check ≤ 2π/δ for merged sketches of continuous data, and on 100k-row samples KS between two
+ * sketches is within 0.001 (bound checked: 0.01) of scipy's exact value. Data with heavy atoms next to
+ * near-equal values (e.g. many 0s among ±1e-300) can exceed 2π/δ.
+ *
+ * Memory is constant: a buffer of 8×(δ+16) raw values plus at most ~δ centroids. Adding a value is an
+ * array store; the buffer is sorted and merged into the centroids when full (sorting is ~65 ns per
+ * value and is the largest cost of a drift check after JSON.parse).
+ */
+
+export const DEFAULT_COMPRESSION = 500;
+
+export interface TDigestJSON {
+  compression: number;
+  min: number;
+  max: number;
+  /** Centroid means, ascending. */
+  means: number[];
+  /** Centroid weights (point counts), aligned with means. */
+  weights: number[];
+}
+
+export class TDigest {
+  readonly compression: number;
+  private lo = Infinity;
+  private hi = -Infinity;
+  private means: Float64Array;
+  private weights: Float64Array;
+  private size = 0;
+  private centroidWeight = 0;
+  private buffer: Float64Array;
+  private buffered = 0;
+  // Scratch space for the merge, reused to avoid allocating on every flush.
+  private scratchMeans: Float64Array;
+  private scratchWeights: Float64Array;
+
+  constructor(compression = DEFAULT_COMPRESSION) {
+    if (!(compression >= 10)) throw new RangeError(`t-digest compression must be ≥ 10 (got ${compression})`);
+    this.compression = compression;
+    const capacity = Math.ceil(compression) + 16;
+    const bufferSize = capacity * 8;
+    this.means = new Float64Array(capacity);
+    this.weights = new Float64Array(capacity);
+    this.buffer = new Float64Array(bufferSize);
+    this.scratchMeans = new Float64Array(capacity + bufferSize);
+    this.scratchWeights = new Float64Array(capacity + bufferSize);
+  }
+
+  /** Smallest value added (Infinity when empty). */
+  get min(): number {
+    this.flush();
+    return this.lo;
+  }
+
+  /** Largest value added (−Infinity when empty). */
+  get max(): number {
+    this.flush();
+    return this.hi;
+  }
+
+  /** Number of points summarised. */
+  get count(): number {
+    return this.centroidWeight + this.buffered;
+  }
+
+  /** Adds a finite value (min and max are taken from the sorted buffer at flush time). */
+  add(x: number): void {
+    this.buffer[this.buffered++] = x;
+    if (this.buffered === this.buffer.length) this.flush();
+  }
+
+  /** Folds `other` into this digest (other is left unchanged apart from flushing its buffer). */
+  merge(other: TDigest): void {
+    other.flush();
+    this.flush();
+    if (other.size === 0) return;
+    if (other.lo < this.lo) this.lo = other.lo;
+    if (other.hi > this.hi) this.hi = other.hi;
+    this.compressSorted(other.means, other.weights, other.size);
+  }
+
+  /** Centroids (flushed), ascending by mean. */
+  centroids(): { means: Float64Array; weights: Float64Array } {
+    this.flush();
+    return { means: this.means.subarray(0, this.size), weights: this.weights.subarray(0, this.size) };
+  }
+
+  toJSON(): TDigestJSON {
+    const { means, weights } = this.centroids();
+    return { compression: this.compression, min: this.min, max: this.max, means: Array.from(means), weights: Array.from(weights) };
+  }
+
+  static fromJSON(json: TDigestJSON): TDigest {
+    const digest = new TDigest(json.compression);
+    if (json.means.length !== json.weights.length) throw new Error('t-digest: means and weights differ in length');
+    if (json.means.length > 0) {
+      digest.compressSorted(Float64Array.from(json.means), Float64Array.from(json.weights), json.means.length);
+      digest.lo = json.min;
+      digest.hi = json.max;
+    }
+    return digest;
+  }
+
+  /** Sorts the buffered raw points and merges them into the centroids. */
+  private flush(): void {
+    if (this.buffered === 0) return;
+    const sorted = this.buffer.subarray(0, this.buffered).sort();
+    this.buffered = 0;
+    if (sorted[0] < this.lo) this.lo = sorted[0];
+    if (sorted[sorted.length - 1] > this.hi) this.hi = sorted[sorted.length - 1];
+    this.compressSorted(sorted, null, sorted.length);
+  }
+
+  /** Merges a sorted run (weights null = all 1) with the current centroids, then re-clusters greedily. */
+  private compressSorted(inMeans: Float64Array, inWeights: Float64Array | null, inSize: number): void {
+    if (this.scratchMeans.length < this.size + inSize) {
+      this.scratchMeans = new Float64Array(this.size + inSize);
+      this.scratchWeights = new Float64Array(this.size + inSize);
+    }
+    const outM = this.scratchMeans;
+    const outW = this.scratchWeights;
+    let inWeightTotal = 0;
+    if (inWeights === null) inWeightTotal = inSize;
+    else for (let i = 0; i < inSize; i++) inWeightTotal += inWeights[i];
+    const total = this.centroidWeight + inWeightTotal;
+
+    let i = 0; // index into current centroids
+    let j = 0; // index into the incoming run
+    let n = 0; // centroids written
+    let curMean = 0;
+    let curWeight = 0;
+    let weightSoFar = 0; // weight of emitted centroids
+    let limit = 0; // weight at which the current centroid must close
+    while (i < this.size || j < inSize) {
+      let m: number;
+      let w: number;
+      if (j >= inSize || (i < this.size && this.means[i] <= inMeans[j])) {
+        m = this.means[i];
+        w = this.weights[i++];
+      } else {
+        m = inMeans[j];
+        w = inWeights === null ? 1 : inWeights[j];
+        j++;
+      }
+      if (curWeight === 0) {
+        curMean = m;
+        curWeight = w;
+        limit = this.weightLimit(weightSoFar, total);
+      } else if (weightSoFar + curWeight + w <= limit) {
+        curWeight += w;
+        curMean += ((m - curMean) * w) / curWeight;
+      } else {
+        outM[n] = curMean;
+        outW[n++] = curWeight;
+        weightSoFar += curWeight;
+        curMean = m;
+        curWeight = w;
+        limit = this.weightLimit(weightSoFar, total);
+      }
+    }
+    if (curWeight > 0) {
+      outM[n] = curMean;
+      outW[n++] = curWeight;
+    }
+    if (n > this.means.length) {
+      // Atomic input centroids can exceed the nominal count; grow rather than lose data.
+      this.means = new Float64Array(n);
+      this.weights = new Float64Array(n);
+    }
+    this.means.set(outM.subarray(0, n));
+    this.weights.set(outW.subarray(0, n));
+    this.size = n;
+    this.centroidWeight = total;
+  }
+
+  /** Largest cumulative weight a centroid starting at `start` may reach: k(q_end) ≤ k(q_start) + 1. */
+  private weightLimit(start: number, total: number): number {
+    const q0 = start / total;
+    const k0 = (this.compression / (2 * Math.PI)) * Math.asin(2 * q0 - 1);
+    const k1 = k0 + 1;
+    const kMax = this.compression / 4;
+    if (k1 >= kMax) return total;
+    const q1 = (Math.sin((2 * Math.PI * k1) / this.compression) + 1) / 2;
+    return q1 * total;
+  }
+}
