@@ -2,12 +2,14 @@ import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './baseline-command';
 import { registerDrift } from './drift-command';
 import { processIO, type CliContext, type CliIO } from './io';
+import { registerSynth } from './synth-command';
+import { registerVertexDeploy } from './vertex-deploy';
 
 /** A subcommand: adds itself to the program; its action sets ctx.exitCode or throws. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand of `modelstack`; adding one is one line here. */
-export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift];
+export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
 
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('modelstack')

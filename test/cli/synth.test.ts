@@ -1,0 +1,39 @@
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { demoConfig } from '../../infra/config/demo';
+import { cli } from './helpers';
+
+describe('modelstack synth', () => {
+  test('synthesizes both clouds for a config file and prints the summary', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelstack-cli-synth-'));
+    const config = join(dir, 'platform.json');
+    writeFileSync(config, JSON.stringify({ ...demoConfig, environments: { dev: demoConfig.environments.dev } }));
+    const result = await cli(['synth', '--config', config, '--aws-out', join(dir, 'aws'), '--gcp-out', join(dir, 'gcp')]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toMatch(new RegExp(`^ModelStack synth \\(${config.replace(/[.]/g, '\\.')}\\): \\d+ stacks in [\\d.]+ s`));
+    expect(result.stdout).toContain('\ndev\n  aws  modelstack-dev-registry');
+    expect(existsSync(join(dir, 'aws', 'modelstack-dev-serving.template.json'))).toBe(true);
+    expect(existsSync(join(dir, 'gcp', 'stacks', 'modelstack-dev-platform', 'cdk.tf.json'))).toBe(true);
+  });
+
+  test('a bad config is one line naming every problem, exit code 2', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelstack-cli-synth-'));
+    const config = join(dir, 'bad.json');
+    writeFileSync(config, JSON.stringify({ ...demoConfig, platform: { name: 'Bad Name' }, models: [] }));
+    const result = await cli(['synth', '--config', config]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      `modelstack: error: ${config}: platform.name: expected lowercase letters, digits and single hyphens, starting with a letter; models: expected at least one model\n`,
+    );
+  });
+
+  test('vertex-deploy is registered: help works, missing options are a one-line error with exit code 2', async () => {
+    const help = await cli(['vertex-deploy', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: modelstack vertex-deploy');
+    const missing = await cli(['vertex-deploy']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: required option '.+' not specified\n$/);
+  });
+});
