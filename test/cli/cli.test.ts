@@ -169,10 +169,10 @@ describe('modelstack drift', () => {
 describe('structure', () => {
   test('subcommands come from one list, so another registers in one line', () => {
     const before = COMMANDS.length;
-    COMMANDS.push((program) => void program.command('synth').description('test only'));
+    COMMANDS.push((program) => void program.command('extra').description('test only'));
     try {
       const program = buildProgram({ io: { stdout: () => {}, stderr: () => {}, stderrIsTTY: false }, exitCode: 0 });
-      expect(program.commands.map((c: Command) => c.name())).toEqual(['baseline', 'drift', 'synth']);
+      expect(program.commands.map((c: Command) => c.name())).toEqual(['baseline', 'drift', 'synth', 'vertex-deploy', 'extra']);
     } finally {
       COMMANDS.length = before;
     }
