@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, resolveConfig } from '../infra/config/load';
+import { classifyIdleCost, formatIdleCost } from '../infra/aws/cost-class';
 import { formatSummary, synthesizeAll } from '../infra/synth';
 import { type CliContext, UsageError } from './io';
 
@@ -25,5 +26,6 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.io.stdout(`ModelStack synth (${resolved.source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> ${options.awsOut}/, ${options.gcpOut}/\n`);
       ctx.io.stdout(`${formatSummary(rows)}\n`);
+      ctx.io.stdout(`Idle cost (AWS), per environment:\n${formatIdleCost(classifyIdleCost(resolved.config))}\n`);
     });
 }

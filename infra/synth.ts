@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
 import * as cdktf from 'cdktf';
 import { buildAwsPlatform } from './aws/app';
+import { classifyIdleCost, formatIdleCost } from './aws/cost-class';
 import { cdkJsonContext } from './aws/context';
 import { exitOnConfigError, resolveConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
@@ -33,7 +34,7 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
   const aws = buildAwsPlatform(awsApp, config);
   awsApp.synth();
   for (const [environment, stacks] of Object.entries(aws.environments)) {
-    for (const stack of [stacks.registry, stacks.serving]) {
+    for (const stack of [stacks.registry, stacks.serving, stacks.operations]) {
       // Counted on the construct tree so resources in nested stacks are included.
       const resources = stack.node.findAll().filter(cdk.CfnResource.isCfnResource).length;
       rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources });
@@ -73,5 +74,7 @@ if (require.main === module) {
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> cdk.out/, cdktf.out/`);
     console.log(formatSummary(rows));
+    console.log('Idle cost (AWS), per environment:');
+    console.log(formatIdleCost(classifyIdleCost(config)));
   });
 }

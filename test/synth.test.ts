@@ -16,10 +16,13 @@ describe('npm run synth', () => {
     expect(rows.map((r) => `${r.cloud}:${r.stack}`)).toEqual([
       'aws:modelstack-dev-registry',
       'aws:modelstack-dev-serving',
+      'aws:modelstack-dev-operations',
       'aws:modelstack-staging-registry',
       'aws:modelstack-staging-serving',
+      'aws:modelstack-staging-operations',
       'aws:modelstack-prod-registry',
       'aws:modelstack-prod-serving',
+      'aws:modelstack-prod-operations',
       'gcp:modelstack-dev-platform',
       'gcp:modelstack-staging-platform',
       'gcp:modelstack-prod-platform',

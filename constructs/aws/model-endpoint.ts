@@ -388,8 +388,8 @@ export class ModelEndpoint extends ModelEndpointBase {
       new sns.Topic(this, id, { displayName: `${props.endpointName} async ${what}`, masterKey: registry.encryptionKey, enforceSSL: true });
     const success = topic('AsyncSuccess', 'successes');
     const error = topic('AsyncError', 'errors');
-    success.grantPublish(this.role);
-    error.grantPublish(this.role);
+    // Explicit rather than grantPublish, whose key grant adds kms:GenerateDataKey*; AsyncPayloadKey below covers the key.
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'PublishAsyncOutcome', actions: ['sns:Publish'], resources: [success.topicArn, error.topicArn] }));
 
     const input = registry.bucket.arnForObjects(`${operationsLayout.asyncInputPrefix(props.model)}*`);
     const outputs = [operationsLayout.asyncOutputPrefix(props.model), operationsLayout.asyncFailurePrefix(props.model)].map((p) => registry.bucket.arnForObjects(`${p}*`));

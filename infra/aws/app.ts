@@ -1,17 +1,30 @@
-import { App, Tags, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { type App, Tags, Validations } from 'aws-cdk-lib';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
+import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/schema';
+import { acknowledgeAccessLogBucket, acknowledgeDriftMonitorFindings, acknowledgeNistFindings, acknowledgeSyncFunctionDlq, applyGovernanceTags, shareRegistryWith } from './governance';
+import { OperationsStack, promotionStateMachineName } from './operations-stack';
+import { modelsForEnvironment } from './serving-variant';
 import { RegistryStack, ServingStack } from './stacks';
+
+/** The stacks of one environment. */
+export interface EnvironmentStacks {
+  readonly registry: RegistryStack;
+  readonly serving: ServingStack;
+  readonly operations: OperationsStack;
+}
 
 export interface AwsPlatform {
   readonly app: App;
   /** Stacks per environment name. */
-  readonly environments: Record<string, { registry: RegistryStack; serving: ServingStack }>;
+  readonly environments: Record<string, EnvironmentStacks>;
 }
 
 /**
- * Adds the platform's stacks to `app`: per environment `<platform>-<env>-registry` and
- * `<platform>-<env>-serving`, with cdk-nag's AwsSolutions checks over everything.
+ * Adds the platform's stacks to `app`: per environment `<platform>-<env>-registry`, `<platform>-<env>-serving` and
+ * `<platform>-<env>-operations`, with cdk-nag's AwsSolutions and NIST 800-53 R5 checks over everything.
  *
  * @param only synthesize just these environments (the `-c env=<name>` context); all when omitted
  */
@@ -21,36 +34,89 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
   if (unknown.length > 0) {
     throw new Error(`Unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}: expected one of ${known.join(', ')}`);
   }
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  addComplianceChecks(app);
   Tags.of(app).add('modelstack:platform', config.platform.name);
+  applyGovernanceTags(app, config.aws.tags);
 
   const environments: AwsPlatform['environments'] = {};
-  for (const [envName, environment] of Object.entries(config.environments)) {
+  for (const envName of known) {
     if (only && !only.includes(envName)) continue;
-    const namePrefix = `${config.platform.name}-${envName}`;
-    const common = {
-      env: { account: environment.aws.account, region: environment.aws.region },
-      namePrefix,
-      environmentName: envName,
-      // Deterministic and globally unique: S3 bucket names are global; account and region make them so.
-      registryBucketName: `${namePrefix}-models-${environment.aws.account}-${environment.aws.region}`,
-      environment,
-      models: config.models,
-      terminationProtection: environment.removalPolicy === 'retain',
-    };
-    const registry = new RegistryStack(app, `${namePrefix}-registry`, {
-      ...common,
-      description: `ModelStack ${envName}: model registry (S3, KMS, SageMaker model package groups)`,
-    });
-    const serving = new ServingStack(app, `${namePrefix}-serving`, {
-      ...common,
-      registryKeyArn: registry.registry.encryptionKey.keyArn,
-      inference: config.inference,
-      description: `ModelStack ${envName}: SageMaker endpoints`,
-    });
-    Tags.of(registry).add('modelstack:environment', envName);
-    Tags.of(serving).add('modelstack:environment', envName);
-    environments[envName] = { registry, serving };
+    environments[envName] = buildEnvironment(app, config, envName);
   }
   return { app, environments };
+}
+
+/** cdk-nag's AwsSolutions and NIST 800-53 R5 packs as validation plugins of `scope` (an App or Stage). */
+export function addComplianceChecks(scope: Construct): void {
+  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope), new NIST80053R5Checks(scope));
+}
+
+/**
+ * The stacks of one environment, in `scope` (the app, or a pipeline stage). Stack names are explicit, so the same
+ * CloudFormation stacks are updated whether the pipeline or `cdk deploy -c env=<env>` deploys them.
+ */
+export function buildEnvironment(scope: Construct, config: PlatformConfig, envName: string): EnvironmentStacks {
+  const environment = config.environments[envName];
+  const namePrefix = `${config.platform.name}-${envName}`;
+  const models = modelsForEnvironment(config.models, environment);
+  const common = {
+    env: { account: environment.aws.account, region: environment.aws.region },
+    namePrefix,
+    environmentName: envName,
+    // Deterministic and globally unique: S3 bucket names are global; account and region make them so.
+    registryBucketName: `${namePrefix}-models-${environment.aws.account}-${environment.aws.region}`,
+    environment,
+    models,
+    terminationProtection: environment.removalPolicy === 'retain',
+  };
+  const registry = new RegistryStack(scope, `${namePrefix}-registry`, {
+    ...common,
+    stackName: `${namePrefix}-registry`,
+    description: `ModelStack ${envName}: model registry (S3, KMS, SageMaker model package groups)`,
+  });
+  const serving = new ServingStack(scope, `${namePrefix}-serving`, {
+    ...common,
+    stackName: `${namePrefix}-serving`,
+    registryKeyArn: registry.registry.encryptionKey.keyArn,
+    inference: config.inference,
+    description: `ModelStack ${envName}: SageMaker endpoints`,
+  });
+  const operations = new OperationsStack(scope, `${namePrefix}-operations`, {
+    ...common,
+    stackName: `${namePrefix}-operations`,
+    registryKeyArn: registry.registry.encryptionKey.keyArn,
+    inference: config.inference,
+    aws: config.aws,
+    serving,
+    description: `ModelStack ${envName}: monitoring, promotion, batch and streaming inference, feature store, model cards`,
+  });
+  operations.addStackDependency(serving);
+
+  // Approved packages start the promotion workflow. The target names the state machine literally: a reference
+  // would make the registry stack depend on the operations stack, which already depends on it.
+  const promotion = sfn.StateMachine.fromStateMachineName(registry, 'PromotionWorkflow', promotionStateMachineName(namePrefix));
+  registry.registry.approvalRule.addTarget(new targets.SfnStateMachine(promotion));
+  // Later environments (staging, prod) may live in other accounts and read the approved versions from here.
+  const names = Object.keys(config.environments);
+  shareRegistryWith(
+    registry.registry,
+    names.slice(names.indexOf(envName) + 1).map((n) => config.environments[n].aws.account),
+  );
+
+  acknowledgeAccessLogBucket(registry.registry);
+  acknowledgeSyncFunctionDlq(apiFunctions(serving));
+  for (const model of Object.values(serving.models)) if (model.driftMonitor) acknowledgeDriftMonitorFindings(model.driftMonitor);
+  for (const stack of [registry, serving, operations]) {
+    acknowledgeNistFindings(stack);
+    Tags.of(stack).add('modelstack:environment', envName);
+  }
+  return { registry, serving, operations };
+}
+
+/** The inference API's functions: one per model, and the catch-all for unknown models. */
+function apiFunctions(serving: ServingStack): Construct[] {
+  const functions: Construct[] = Object.values(serving.inferenceApi.functions);
+  const unknownModel = serving.inferenceApi.node.tryFindChild('UnknownModel')?.node.tryFindChild('Function');
+  if (unknownModel) functions.push(unknownModel as Construct);
+  return functions;
 }

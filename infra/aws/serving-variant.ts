@@ -1,10 +1,10 @@
 import type { ServingVariant } from '../../constructs/aws/model-endpoint';
-import type { ModelConfig } from '../config/schema';
+import type { EnvironmentConfig, ModelConfig } from '../config/schema';
 
 /** The endpoint variant a model's `serving` config asks for. */
 export function servingVariantOf(model: ModelConfig): ServingVariant {
   const serving = model.serving;
-  if (serving.kind === 'serverless') return serving;
+  if (serving.kind === 'serverless' || serving.kind === 'async') return serving;
   return {
     kind: 'realtime',
     instanceType: serving.instanceType,
@@ -12,4 +12,18 @@ export function servingVariantOf(model: ModelConfig): ServingVariant {
     maxInstances: serving.autoscaling.maxInstances,
     targetInvocationsPerInstance: serving.autoscaling.targetInvocationsPerInstance,
   };
+}
+
+/**
+ * The models as `environment` serves them: with `aws.servingOverride` every model is served serverless there
+ * (so the environment idles at zero cost), which also turns data capture off, as serverless endpoints have none.
+ */
+export function modelsForEnvironment(models: readonly ModelConfig[], environment: EnvironmentConfig): ModelConfig[] {
+  const override = environment.aws.servingOverride;
+  if (!override) return [...models];
+  return models.map((model) => ({
+    ...model,
+    serving: { kind: 'serverless', memorySizeMb: override.memorySizeMb, maxConcurrency: override.maxConcurrency },
+    dataCapture: { samplingPercentage: 0 },
+  }));
 }

@@ -47,7 +47,11 @@ export interface ServingStackProps extends EnvironmentStackProps {
 /** One model's endpoint and inference function. */
 export class ModelServingStack extends NestedStack {
   readonly endpoint: ModelEndpoint;
-  readonly inferenceFunction: NodejsFunction;
+  /**
+   * The function behind the model's API route. Async endpoints have none: SageMaker refuses InvokeEndpoint
+   * on them, so callers put the payload in the registry and call InvokeEndpointAsync (`grantInvokeAsync`).
+   */
+  readonly inferenceFunction?: NodejsFunction;
   /** The scheduled drift check; only for models whose endpoint captures data. */
   readonly driftMonitor?: DriftMonitor;
 
@@ -68,7 +72,9 @@ export class ModelServingStack extends NestedStack {
       dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
       vpc: model.serving.kind === 'realtime' ? props.environment.vpc : undefined,
     });
-    this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
+    if (model.serving.kind !== 'async') {
+      this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
+    }
     if (model.dataCapture.samplingPercentage > 0) {
       this.driftMonitor = new DriftMonitor(this, 'Drift', {
         registry: props.registry,

@@ -1,13 +1,234 @@
 import { z } from 'zod';
 
+/**
+ * AWS settings of the platform config. Every field beyond an environment's account and region is optional or
+ * defaulted, so configs written before these settings existed stay valid.
+ */
+
+const INSTANCE_TYPE = /^ml\.[a-z0-9]+\.[a-z0-9]+$/;
+const INSTANCE_TYPE_HINT = 'expected a SageMaker instance type such as ml.m5.large';
+const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144];
+
+/** Alarm thresholds of one environment; see docs/operations.md for what each alarm watches. */
+const ALARM_DEFAULTS = {
+  endpointLatencyP99Ms: 1000,
+  endpoint5xxPer5Min: 5,
+  functionErrorsPer5Min: 5,
+  functionDurationP99Ms: 8000,
+  api5xxPer5Min: 5,
+  apiLatencyP99Ms: 3000,
+  driftShare: 0.5,
+  dlqDepth: 1,
+};
+const alarmThresholdsSchema = z
+  .strictObject({
+    /** Endpoint ModelLatency p99 over 5 minutes, in milliseconds. */
+    endpointLatencyP99Ms: z.number().int().min(1).default(ALARM_DEFAULTS.endpointLatencyP99Ms),
+    /** Endpoint Invocation5XXErrors summed over 5 minutes. */
+    endpoint5xxPer5Min: z.number().int().min(1).default(ALARM_DEFAULTS.endpoint5xxPer5Min),
+    /** Lambda errors summed over 5 minutes. */
+    functionErrorsPer5Min: z.number().int().min(1).default(ALARM_DEFAULTS.functionErrorsPer5Min),
+    /** Lambda duration p99 over 5 minutes, in milliseconds. */
+    functionDurationP99Ms: z.number().int().min(1).default(ALARM_DEFAULTS.functionDurationP99Ms),
+    /** API 5xx answers summed over 5 minutes. */
+    api5xxPer5Min: z.number().int().min(1).default(ALARM_DEFAULTS.api5xxPer5Min),
+    /** API latency p99 over 5 minutes, in milliseconds. */
+    apiLatencyP99Ms: z.number().int().min(1).default(ALARM_DEFAULTS.apiLatencyP99Ms),
+    /** Share of drifted features (0..1) from which the drift alarm fires. */
+    driftShare: z.number().gt(0).max(1).default(ALARM_DEFAULTS.driftShare),
+    /** Messages waiting in a dead-letter queue. */
+    dlqDepth: z.number().int().min(1).default(ALARM_DEFAULTS.dlqDepth),
+  })
+  .default(ALARM_DEFAULTS);
+
+/** Serves every model of the environment on a serverless endpoint, whatever its own `serving` says. */
+const servingOverrideSchema = z.strictObject({
+  kind: z.literal('serverless'),
+  memorySizeMb: z
+    .number()
+    .int()
+    .refine((mb) => SERVERLESS_MEMORY_SIZES_MB.includes(mb), `expected ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`)
+    .default(2048),
+  maxConcurrency: z.number().int().min(1).max(200).default(5),
+});
+
 /** AWS target of one environment. */
 export const awsEnvironmentSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'expected 12 digits'),
   region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1'),
+  /**
+   * Serve every model serverless in this environment (idles at zero cost; no data capture, so no drift data).
+   * @default - each model's own `serving`
+   */
+  servingOverride: servingOverrideSchema.optional(),
+  /** More alarm recipients, beside the environment's `alarmEmail`. */
+  alarmEmails: z.array(z.email('expected an email address')).default([]),
+  alarms: alarmThresholdsSchema,
 });
 
-/** AWS settings of one model beyond serving; every field has a default. */
-export const awsModelSchema = z.strictObject({}).default({});
+/**
+ * An asynchronous SageMaker endpoint: requests and responses in the registry bucket, success and error
+ * notifications on SNS topics, scales to zero instances when its backlog is empty.
+ */
+export const asyncServingSchema = z.strictObject({
+  kind: z.literal('async'),
+  instanceType: z.string().regex(INSTANCE_TYPE, INSTANCE_TYPE_HINT),
+  maxInstances: z.number().int().min(1).max(100).default(2),
+  /** Requests one instance works on at a time. */
+  maxConcurrentInvocationsPerInstance: z.number().int().min(1).max(1000).default(4),
+  /** Target of ApproximateBacklogSizePerInstance that autoscaling keeps. */
+  targetBacklogPerInstance: z.number().int().min(1).default(5),
+});
 
-/** Platform-wide AWS settings; every field has a default. */
-export const awsPlatformSchema = z.strictObject({}).default({});
+const PROMOTION_DEFAULTS = { strategy: 'canary' as const, trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 };
+const promotionSchema = z
+  .strictObject({
+    /** How traffic moves to the new version: a canary share then the rest, or equal linear steps. */
+    strategy: z.enum(['canary', 'linear', 'all-at-once']).default(PROMOTION_DEFAULTS.strategy),
+    /** Share of capacity the canary (or each linear step) gets, in percent. */
+    trafficPercent: z.number().int().min(1).max(50).default(PROMOTION_DEFAULTS.trafficPercent),
+    /** Baking time between traffic steps, watched by the rollback alarms. */
+    waitMinutes: z.number().int().min(1).max(60).default(PROMOTION_DEFAULTS.waitMinutes),
+    /** Longest a deployment may take before SageMaker rolls it back. */
+    timeoutMinutes: z.number().int().min(10).max(480).default(PROMOTION_DEFAULTS.timeoutMinutes),
+  })
+  .default(PROMOTION_DEFAULTS);
+
+const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
+const batchSchema = z.strictObject({
+  /** EventBridge schedule expression, such as `cron(0 2 * * ? *)` or `rate(1 day)`. */
+  schedule: z.string().regex(SCHEDULE, 'expected an EventBridge schedule such as cron(0 2 * * ? *) or rate(1 day)'),
+  instanceType: z.string().regex(INSTANCE_TYPE, INSTANCE_TYPE_HINT),
+  instanceCount: z.number().int().min(1).max(100).default(1),
+  /** Content type of the input objects; CSV is split by line. */
+  contentType: z.enum(['text/csv', 'application/jsonlines']).default('text/csv'),
+  /** A transform job running longer is stopped and counts as failed. */
+  maxRuntimeHours: z.number().int().min(1).max(48).default(4),
+});
+
+const STREAMING_DEFAULTS = { batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 3, retentionHours: 24 };
+const streamingSchema = z.strictObject({
+  /** Records per function invocation. */
+  batchSize: z.number().int().min(1).max(10_000).default(STREAMING_DEFAULTS.batchSize),
+  /** How long the event source gathers records before invoking. */
+  maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(STREAMING_DEFAULTS.maxBatchingWindowSeconds),
+  /** Retries of a failing batch (bisected on each error) before its records go to the dead-letter queue. */
+  retryAttempts: z.number().int().min(0).max(10).default(STREAMING_DEFAULTS.retryAttempts),
+  /** Stream retention. */
+  retentionHours: z.number().int().min(24).max(8760).default(STREAMING_DEFAULTS.retentionHours),
+  /**
+   * Provisioned shards.
+   * @default - on-demand capacity
+   */
+  shardCount: z.number().int().min(1).max(500).optional(),
+});
+
+const modelCardSchema = z
+  .strictObject({
+    description: z.string().max(1024).optional(),
+    intendedUses: z.string().max(2048).optional(),
+    riskRating: z.enum(['high', 'medium', 'low', 'unknown']).default('unknown'),
+    /** Who answers for the model; defaults to the platform's `aws.tags.owner`. */
+    owner: z.string().max(256).optional(),
+  })
+  .default({ riskRating: 'unknown' });
+
+/** AWS settings of one model beyond serving; every field is optional or defaulted. */
+export const awsModelSchema = z
+  .strictObject({
+    /** Blue/green promotion of approved model packages. */
+    promotion: promotionSchema,
+    /**
+     * Scheduled batch transform over `batch/<model>/input/` in the registry.
+     * @default - no batch inference
+     */
+    batch: batchSchema.optional(),
+    /**
+     * A Kinesis stream whose records are scored by the model, results to `streaming/<model>/` in the registry.
+     * @default - no streaming inference
+     */
+    streaming: streamingSchema.optional(),
+    /** SageMaker model card content beyond the model's name, task and framework. */
+    modelCard: modelCardSchema,
+  })
+  .default({ promotion: PROMOTION_DEFAULTS, modelCard: { riskRating: 'unknown' } });
+
+const featureGroupSchema = z.strictObject({
+  /** Entity name; the feature group is `<platform>-<env>-<entity>`. */
+  name: z.string().regex(/^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/, 'expected lowercase letters, digits and single hyphens').max(24, 'expected at most 24 characters'),
+  recordIdentifier: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a feature name'),
+  eventTime: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected a feature name'),
+  features: z
+    .array(
+      z.strictObject({
+        name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]{0,63}$/, 'expected letters, digits and underscores, starting with a letter'),
+        type: z.enum(['string', 'integral', 'fractional']),
+      }),
+    )
+    .min(1, 'expected at least one feature'),
+}).superRefine((group, ctx) => {
+  const names = (group.features ?? []).map((f) => f?.name);
+  for (const [field, value] of [['recordIdentifier', group.recordIdentifier], ['eventTime', group.eventTime]] as const) {
+    if (typeof value === 'string' && !names.includes(value)) {
+      ctx.addIssue({ code: 'custom', path: [field], message: `expected one of the features (${names.join(', ')})` });
+    }
+  }
+}, { when: () => true });
+
+const deliverySchema = z.strictObject({
+  /** CodeConnections (CodeStar Connections) ARN of the repository host. */
+  connectionArn: z
+    .string()
+    .regex(/^arn:aws[a-z-]*:(codestar-connections|codeconnections):[a-z0-9-]+:\d{12}:connection\/[0-9a-f-]+$/, 'expected a CodeConnections connection ARN'),
+  /** `owner/name` of the repository. */
+  repository: z.string().regex(/^[\w.-]+\/[\w.-]+$/, 'expected owner/name'),
+  branch: z.string().min(1).default('main'),
+  /**
+   * Account and region of the pipeline.
+   * @default - the first environment's
+   */
+  account: z.string().regex(/^\d{12}$/, 'expected 12 digits').optional(),
+  region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1').optional(),
+});
+
+const tagsSchema = z.strictObject({
+  owner: z.string().min(1).max(256),
+  costCenter: z.string().min(1).max(256),
+  dataClassification: z.enum(['public', 'internal', 'confidential', 'restricted']),
+});
+
+/** Platform-wide AWS settings; every field is optional or defaulted. */
+export const awsPlatformSchema = z
+  .strictObject({
+    /**
+     * Tags on every AWS resource (`owner`, `cost-center`, `data-classification`).
+     * @default - only the platform and environment tags
+     */
+    tags: tagsSchema.optional(),
+    /**
+     * CDK Pipelines delivery (`infra/aws/pipeline-main.ts`).
+     * @default - no pipeline
+     */
+    delivery: deliverySchema.optional(),
+    /** SageMaker feature groups, one per entity, in every environment. */
+    featureStore: z
+      .strictObject({
+        entities: z
+          .array(featureGroupSchema)
+          .superRefine((groups, ctx) => {
+            const seen = new Set<string>();
+            groups.forEach((g, i) => {
+              if (typeof g?.name !== 'string') return;
+              if (seen.has(g.name)) ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `duplicate entity name "${g.name}"` });
+              seen.add(g.name);
+            });
+          }, { when: () => true }),
+      })
+      .default({ entities: [] }),
+  })
+  .default({ featureStore: { entities: [] } });
+
+export type AwsPlatformConfig = z.output<typeof awsPlatformSchema>;
+export type AwsModelConfig = z.output<typeof awsModelSchema>;
+export type AwsEnvironmentConfig = z.output<typeof awsEnvironmentSchema>;
+export type FeatureGroupConfig = AwsPlatformConfig['featureStore']['entities'][number];

@@ -7,9 +7,34 @@ import type { PlatformConfigInput } from './schema';
  */
 export const demoConfig: PlatformConfigInput = {
   platform: { name: 'modelstack' },
+  aws: {
+    tags: { owner: 'ml-platform', costCenter: 'cc-1234', dataClassification: 'confidential' },
+    delivery: {
+      connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+      repository: 'example-org/modelstack',
+      branch: 'main',
+    },
+    featureStore: {
+      entities: [
+        {
+          name: 'customer',
+          recordIdentifier: 'customer_id',
+          eventTime: 'event_time',
+          features: [
+            { name: 'customer_id', type: 'string' },
+            { name: 'event_time', type: 'string' },
+            { name: 'tenure_months', type: 'integral' },
+            { name: 'monthly_charges', type: 'fractional' },
+            { name: 'support_calls', type: 'integral' },
+          ],
+        },
+      ],
+    },
+  },
   environments: {
     dev: {
-      aws: { account: '111111111111', region: 'eu-west-1' },
+      // Dev idles at zero cost: every model is served serverless here.
+      aws: { account: '111111111111', region: 'eu-west-1', servingOverride: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 } },
       gcp: {
         project: 'modelstack-demo-dev',
         region: 'europe-west1',
@@ -38,6 +63,8 @@ export const demoConfig: PlatformConfigInput = {
         region: 'europe-west1',
         repository: { owner: 'example-org', name: 'modelstack', branch: 'release' },
         network: { kind: 'psc', projectAllowlist: [] },
+        // Inference functions reachable from the VPC and load balancers only, and only by these callers.
+        functions: { invokers: ['serviceAccount:checkout@modelstack-demo-prod.iam.gserviceaccount.com'], ingress: 'internal-and-gclb', maxInstances: 20 },
         reportRetentionDays: 365,
         alertThresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 },
         featureStore: {
@@ -69,6 +96,16 @@ export const demoConfig: PlatformConfigInput = {
       },
       dataCapture: { samplingPercentage: 20 },
       gcp: { machineType: 'n1-standard-4', minReplicas: 1, maxReplicas: 4, trafficSplit: { latest: 10, previous: 90 } },
+      aws: {
+        promotion: { strategy: 'canary', trafficPercent: 10, waitMinutes: 10 },
+        batch: { schedule: 'cron(0 2 * * ? *)', instanceType: 'ml.m5.xlarge', instanceCount: 1 },
+        streaming: { batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 3 },
+        modelCard: {
+          description: 'Predicts whether a subscriber cancels within 90 days.',
+          intendedUses: 'Prioritising retention offers; not for pricing or credit decisions.',
+          riskRating: 'medium',
+        },
+      },
       inputSchema: {
         features: [
           { name: 'tenure_months', type: 'numeric' },
@@ -89,6 +126,10 @@ export const demoConfig: PlatformConfigInput = {
       version: '1',
       serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
       gcp: { machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2 },
+      aws: {
+        promotion: { strategy: 'linear', trafficPercent: 25, waitMinutes: 5 },
+        modelCard: { description: 'Weekly unit sales per store.', intendedUses: 'Inventory planning.', riskRating: 'low' },
+      },
       inputSchema: {
         features: [
           { name: 'store_id', type: 'categorical' },

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
-import { awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
+import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -105,7 +105,7 @@ const modelSchema = z.strictObject({
     .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
   /** Artifact version; the model data is read from `models/<name>/<version>/model.tar.gz` in the registry. */
   version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a version label such as 1 or 2024-06-01').default('1'),
-  serving: z.discriminatedUnion('kind', [realtimeServingSchema, serverlessServingSchema]),
+  serving: z.discriminatedUnion('kind', [realtimeServingSchema, serverlessServingSchema, asyncServingSchema]),
   dataCapture: z
     .strictObject({ samplingPercentage: z.number().int().min(0).max(100) })
     .default({ samplingPercentage: 0 }),

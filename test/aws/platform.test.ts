@@ -9,14 +9,17 @@ import { testApp } from '../helpers/aws';
 const config = parseConfig(demoConfig);
 
 describe('AWS platform app', () => {
-  test('two stacks per environment, named after it, in its account and region', () => {
+  test('three stacks per environment, named after it, in its account and region', () => {
     const { app, environments } = buildAwsPlatform(testApp(), config);
     const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
+      'modelstack-dev-operations',
       'modelstack-dev-registry',
       'modelstack-dev-serving',
+      'modelstack-prod-operations',
       'modelstack-prod-registry',
       'modelstack-prod-serving',
+      'modelstack-staging-operations',
       'modelstack-staging-registry',
       'modelstack-staging-serving',
     ]);
@@ -40,10 +43,11 @@ describe('AWS platform app', () => {
 
   test('serving follows the config: real-time churn with capture, serverless sales-forecast', () => {
     const { environments } = buildAwsPlatform(testApp(), config);
-    const { serving } = environments.dev;
+    // Staging: dev serves everything serverless (aws.servingOverride), see test/aws/operations.test.ts.
+    const { serving } = environments.staging;
     Template.fromStack(serving).resourceCountIs('AWS::CloudFormation::Stack', 2);
     const churn = Template.fromStack(serving.models.churn);
-    churn.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'modelstack-dev-churn' });
+    churn.hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: 'modelstack-staging-churn' });
     churn.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       DataCaptureConfig: Match.objectLike({ InitialSamplingPercentage: 20 }),
     });
@@ -51,6 +55,17 @@ describe('AWS platform app', () => {
     Template.fromStack(serving.models['sales-forecast']).hasResourceProperties('AWS::SageMaker::EndpointConfig', {
       ProductionVariants: [Match.objectLike({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 10 } })],
     });
+  });
+
+  test('an async model gets its endpoint but no API route (SageMaker refuses InvokeEndpoint on async endpoints)', () => {
+    const input = structuredClone(demoConfig) as any;
+    input.models[1].serving = { kind: 'async', instanceType: 'ml.m5.large' };
+    const { environments } = buildAwsPlatform(testApp(), parseConfig(input), ['staging']);
+    const { serving } = environments.staging;
+    expect(serving.models['sales-forecast'].inferenceFunction).toBeUndefined();
+    expect(Object.keys(serving.inferenceApi.functions)).toEqual(['churn']);
+    Template.fromStack(serving.models['sales-forecast']).resourceCountIs('AWS::ApiGatewayV2::Route', 0);
+    Template.fromStack(serving.models['sales-forecast']).resourceCountIs('AWS::SageMaker::Endpoint', 1);
   });
 
   test('every resource is tagged with the platform and environment', () => {

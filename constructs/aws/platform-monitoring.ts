@@ -1,0 +1,286 @@
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct } from 'constructs';
+import { Problems } from '../private/validation';
+import type { InferenceApi } from './inference-api';
+import type { IModelEndpoint } from './model-endpoint';
+
+/** Thresholds of the alarms {@link PlatformMonitoring} creates. */
+export interface AlarmThresholds {
+  /** Endpoint ModelLatency p99 over 5 minutes, in milliseconds. @default 1000 */
+  readonly endpointLatencyP99Ms?: number;
+  /** Endpoint Invocation5XXErrors summed over 5 minutes. @default 5 */
+  readonly endpoint5xxPer5Min?: number;
+  /** Lambda errors summed over 5 minutes. @default 5 */
+  readonly functionErrorsPer5Min?: number;
+  /** Lambda duration p99 over 5 minutes, in milliseconds. @default 8000 */
+  readonly functionDurationP99Ms?: number;
+  /** API 5xx answers summed over 5 minutes. @default 5 */
+  readonly api5xxPer5Min?: number;
+  /** API latency p99 over 5 minutes, in milliseconds. @default 3000 */
+  readonly apiLatencyP99Ms?: number;
+  /** Share of drifted features from which the drift alarm fires. @default 0.5 */
+  readonly driftShare?: number;
+  /** Messages waiting in a dead-letter queue. @default 1 */
+  readonly dlqDepth?: number;
+}
+
+export interface PlatformMonitoringProps {
+  /** Name of the CloudWatch dashboard, such as `modelstack-prod`. */
+  readonly dashboardName: string;
+  /**
+   * Who gets the alarms by email (each address confirms its subscription once).
+   * @default - no subscriptions; subscribe to `alarmTopic` yourself
+   */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Alarm thresholds.
+   * @default - the defaults of each {@link AlarmThresholds} field
+   */
+  readonly thresholds?: AlarmThresholds;
+  /**
+   * What happens to the topic key when the stack is deleted.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+}
+
+/** The drift metrics of one model (from a DriftMonitor, or built with `driftMetric`). */
+export interface DriftMetrics {
+  /** Share of drifted features per window. */
+  readonly driftShare: cloudwatch.IMetric;
+  /** Failed drift checks. */
+  readonly checkFailures: cloudwatch.IMetric;
+  /**
+   * Relative drop of the main quality metric against the baseline, with the threshold that alarms.
+   * @default - no quality alarm
+   */
+  readonly qualityDegradation?: { readonly metric: cloudwatch.IMetric; readonly threshold: number };
+}
+
+const DEFAULTS: Required<AlarmThresholds> = {
+  endpointLatencyP99Ms: 1000,
+  endpoint5xxPer5Min: 5,
+  functionErrorsPer5Min: 5,
+  functionDurationP99Ms: 8000,
+  api5xxPer5Min: 5,
+  apiLatencyP99Ms: 3000,
+  driftShare: 0.5,
+  dlqDepth: 1,
+};
+
+/**
+ * One environment's dashboard and alarms: every alarm notifies a KMS-encrypted SNS topic (TLS only) with the
+ * configured email subscriptions. `monitor*` methods add a resource's alarms (in `scope`, for example a nested stack
+ * per model, so alarms don't count against one stack's resource limit) and its widgets to the dashboard.
+ *
+ * Alarm names of endpoints are fixed (`<endpoint>-5xx-errors`, `<endpoint>-model-latency-p99`) so SageMaker
+ * deployment guardrails can roll back on them by name.
+ *
+ * @example
+ * const monitoring = new PlatformMonitoring(stack, 'Monitoring', { dashboardName: 'modelstack-prod', alarmEmails: ['oncall@example.com'] });
+ * monitoring.monitorEndpoint(stack, endpoint);
+ * monitoring.monitorFunction(stack, 'churn inference', inferenceFunction);
+ */
+export class PlatformMonitoring extends Construct {
+  /** Names of the alarms SageMaker deployment guardrails watch for `endpointName`. */
+  static rollbackAlarmNames(endpointName: string): string[] {
+    return [`${endpointName}-5xx-errors`, `${endpointName}-model-latency-p99`];
+  }
+
+  readonly alarmTopic: sns.Topic;
+  readonly topicKey: kms.Key;
+  readonly dashboard: cloudwatch.Dashboard;
+  /** Every alarm added so far. */
+  readonly alarms: cloudwatch.Alarm[] = [];
+  private readonly thresholds: Required<AlarmThresholds>;
+  private readonly action: actions.SnsAction;
+
+  constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
+    super(scope, id);
+    this.thresholds = { ...DEFAULTS, ...props.thresholds };
+    validateProps(props, this.thresholds);
+
+    this.topicKey = new kms.Key(this, 'TopicKey', {
+      description: `${props.dashboardName} alarm topic`,
+      enableKeyRotation: true,
+      removalPolicy: props.removalPolicy,
+    });
+    // CloudWatch alarms publish to the encrypted topic as the CloudWatch service, limited to this account's alarms.
+    this.topicKey.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarms',
+        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+      }),
+    );
+    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: `${props.dashboardName} alarms`, masterKey: this.topicKey, enforceSSL: true });
+    for (const email of props.alarmEmails ?? []) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
+    this.action = new actions.SnsAction(this.alarmTopic);
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.dashboardName,
+      defaultInterval: Duration.hours(6),
+    });
+  }
+
+  /** Adds an alarm on `metric` (>= threshold unless said otherwise) that notifies the alarm topic. */
+  addAlarm(scope: Construct, id: string, props: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }): cloudwatch.Alarm {
+    const alarm = new cloudwatch.Alarm(scope, id, {
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      ...props,
+    });
+    alarm.addAlarmAction(this.action);
+    alarm.addOkAction(this.action);
+    this.alarms.push(alarm);
+    return alarm;
+  }
+
+  /** Endpoint ModelLatency p99, Invocation5XXErrors and absent invocations; a dashboard row. */
+  monitorEndpoint(scope: Construct, endpoint: IModelEndpoint, options: { expectTraffic?: boolean } = {}): cloudwatch.Alarm[] {
+    const name = endpoint.endpointName;
+    const [errorsName, latencyName] = PlatformMonitoring.rollbackAlarmNames(name);
+    const latency = endpoint.metric('ModelLatency', { statistic: 'p99', period: Duration.minutes(5) });
+    const errors = endpoint.metric('Invocation5XXErrors', { statistic: 'Sum', period: Duration.minutes(5) });
+    const invocations = endpoint.metric('Invocations', { statistic: 'Sum', period: Duration.minutes(5) });
+    const alarms = [
+      this.addAlarm(scope, 'EndpointErrors', {
+        alarmName: errorsName,
+        alarmDescription: `${name}: model answered with 5xx errors`,
+        metric: errors,
+        threshold: this.thresholds.endpoint5xxPer5Min,
+        evaluationPeriods: 1,
+      }),
+      this.addAlarm(scope, 'EndpointLatency', {
+        alarmName: latencyName,
+        alarmDescription: `${name}: ModelLatency p99 above ${this.thresholds.endpointLatencyP99Ms} ms`,
+        // ModelLatency is in microseconds.
+        metric: latency,
+        threshold: this.thresholds.endpointLatencyP99Ms * 1000,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      }),
+    ];
+    if (options.expectTraffic ?? true) {
+      alarms.push(
+        this.addAlarm(scope, 'EndpointNoInvocations', {
+          alarmDescription: `${name}: no invocations for 3 hours`,
+          metric: endpoint.metric('Invocations', { statistic: 'Sum', period: Duration.hours(1) }),
+          threshold: 1,
+          comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+          evaluationPeriods: 3,
+          treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+        }),
+      );
+    }
+    this.dashboard.addWidgets(
+      new cloudwatch.TextWidget({ markdown: `### ${name}`, width: 24, height: 1 }),
+      graph(`${name} ModelLatency p99 (µs)`, [latency]),
+      graph(`${name} invocations and 5xx`, [invocations, errors]),
+    );
+    return alarms;
+  }
+
+  /** Lambda errors, throttles and duration p99; a dashboard widget. */
+  monitorFunction(scope: Construct, label: string, fn: lambda.IFunction): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const errors = fn.metricErrors({ period, statistic: 'Sum' });
+    const throttles = fn.metricThrottles({ period, statistic: 'Sum' });
+    const duration = fn.metricDuration({ period, statistic: 'p99' });
+    this.dashboard.addWidgets(graph(`${label}: errors, throttles`, [errors, throttles]), graph(`${label}: duration p99 (ms)`, [duration]));
+    return [
+      this.addAlarm(scope, 'FunctionErrors', { alarmDescription: `${label}: function errors`, metric: errors, threshold: this.thresholds.functionErrorsPer5Min, evaluationPeriods: 1 }),
+      this.addAlarm(scope, 'FunctionThrottles', { alarmDescription: `${label}: function throttled`, metric: throttles, threshold: 1, evaluationPeriods: 2 }),
+      this.addAlarm(scope, 'FunctionDuration', {
+        alarmDescription: `${label}: duration p99 above ${this.thresholds.functionDurationP99Ms} ms`,
+        metric: duration,
+        threshold: this.thresholds.functionDurationP99Ms,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      }),
+    ];
+  }
+
+  /** API 5xx answers and latency p99; a dashboard widget. */
+  monitorApi(scope: Construct, api: InferenceApi): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const serverErrors = api.metricServerErrors({ period });
+    const latency = api.api.metricLatency({ period, statistic: 'p99' });
+    this.dashboard.addWidgets(graph('Inference API 4xx/5xx', [serverErrors, api.metricClientErrors({ period })]), graph('Inference API latency p99 (ms)', [latency]));
+    return [
+      this.addAlarm(scope, 'Api5xx', { alarmDescription: 'Inference API answered with 5xx', metric: serverErrors, threshold: this.thresholds.api5xxPer5Min, evaluationPeriods: 1 }),
+      this.addAlarm(scope, 'ApiLatency', {
+        alarmDescription: `Inference API latency p99 above ${this.thresholds.apiLatencyP99Ms} ms`,
+        metric: latency,
+        threshold: this.thresholds.apiLatencyP99Ms,
+        evaluationPeriods: 3,
+        datapointsToAlarm: 2,
+      }),
+    ];
+  }
+
+  /** Drift share and failed drift checks of one model; a dashboard widget. */
+  monitorDrift(scope: Construct, model: string, metrics: DriftMetrics): cloudwatch.Alarm[] {
+    this.dashboard.addWidgets(graph(`${model} drift share`, [metrics.driftShare]), graph(`${model} drift-check failures`, [metrics.checkFailures]));
+    const alarms = [
+      this.addAlarm(scope, 'DriftShare', { alarmDescription: `${model}: drift share at or above ${this.thresholds.driftShare}`, metric: metrics.driftShare, threshold: this.thresholds.driftShare, evaluationPeriods: 1 }),
+      this.addAlarm(scope, 'DriftCheckFailures', { alarmDescription: `${model}: the drift check failed`, metric: metrics.checkFailures, threshold: 1, evaluationPeriods: 1 }),
+    ];
+    if (metrics.qualityDegradation) {
+      const { metric, threshold } = metrics.qualityDegradation;
+      alarms.push(
+        this.addAlarm(scope, 'QualityDegradation', {
+          alarmDescription: `${model}: model quality dropped more than ${threshold * 100} % against its baseline`,
+          metric,
+          threshold,
+          comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+          evaluationPeriods: 1,
+        }),
+      );
+    }
+    return alarms;
+  }
+
+  /** Failed and timed-out executions of a workflow (batch jobs, promotions). */
+  monitorStateMachine(scope: Construct, label: string, stateMachine: sfn.IStateMachine): cloudwatch.Alarm[] {
+    const period = Duration.minutes(5);
+    const failed = stateMachine.metricFailed({ period, statistic: 'Sum' });
+    const timedOut = stateMachine.metricTimedOut({ period, statistic: 'Sum' });
+    this.dashboard.addWidgets(graph(`${label}: failed, timed out`, [failed, timedOut]));
+    return [
+      this.addAlarm(scope, 'WorkflowFailed', { alarmDescription: `${label}: an execution failed`, metric: failed, threshold: 1, evaluationPeriods: 1 }),
+      this.addAlarm(scope, 'WorkflowTimedOut', { alarmDescription: `${label}: an execution timed out`, metric: timedOut, threshold: 1, evaluationPeriods: 1 }),
+    ];
+  }
+
+  /** Depth of a dead-letter queue. */
+  monitorDeadLetterQueue(scope: Construct, label: string, queue: sqs.IQueue): cloudwatch.Alarm {
+    const depth = queue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
+    this.dashboard.addWidgets(graph(`${label}: dead letters`, [depth]));
+    return this.addAlarm(scope, 'DeadLetters', { alarmDescription: `${label}: messages in the dead-letter queue`, metric: depth, threshold: this.thresholds.dlqDepth, evaluationPeriods: 1 });
+  }
+}
+
+function graph(title: string, metrics: cloudwatch.IMetric[]): cloudwatch.GraphWidget {
+  return new cloudwatch.GraphWidget({ title, left: metrics, width: 8, height: 6 });
+}
+
+function validateProps(props: PlatformMonitoringProps, thresholds: Required<AlarmThresholds>): void {
+  const problems = new Problems('PlatformMonitoring');
+  problems.check(/^[A-Za-z0-9_-]{1,255}$/.test(props.dashboardName), `dashboardName "${props.dashboardName}": expected letters, digits, - and _`);
+  for (const email of props.alarmEmails ?? []) problems.check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarmEmails "${email}": expected an email address`);
+  for (const [name, value] of Object.entries(thresholds)) problems.check(typeof value === 'number' && value > 0, `thresholds.${name} ${value}: expected a positive number`);
+  problems.check(thresholds.driftShare <= 1, `thresholds.driftShare ${thresholds.driftShare}: expected at most 1`);
+  problems.throwIfAny();
+}

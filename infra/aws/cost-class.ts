@@ -1,0 +1,61 @@
+import type { PlatformConfig } from '../config/schema';
+import { modelsForEnvironment } from './serving-variant';
+
+/** What a resource costs while nobody uses it. */
+export type IdleCostClass = 'always-on' | 'scales-to-zero';
+
+export interface CostItem {
+  readonly resource: string;
+  readonly costClass: IdleCostClass;
+  /** Why, in a few words (instance count, capacity mode). */
+  readonly detail: string;
+}
+
+/**
+ * Classifies, per environment, the AWS resources the config asks for by their idle cost: instance-backed endpoints,
+ * provisioned Kinesis shards and online feature stores bill while idle; serverless and async endpoints (at zero
+ * instances), functions, on-demand streams, scheduled batch jobs and the API bill per use. Pure: reads the config only.
+ */
+export function classifyIdleCost(config: PlatformConfig): Record<string, CostItem[]> {
+  const result: Record<string, CostItem[]> = {};
+  for (const [envName, environment] of Object.entries(config.environments)) {
+    const items: CostItem[] = [];
+    for (const model of modelsForEnvironment(config.models, environment)) {
+      const serving = model.serving;
+      if (serving.kind === 'realtime') {
+        const { minInstances, maxInstances } = serving.autoscaling;
+        items.push({ resource: `endpoint ${model.name}`, costClass: 'always-on', detail: `${minInstances}-${maxInstances} x ${serving.instanceType}` });
+      } else if (serving.kind === 'async') {
+        items.push({ resource: `endpoint ${model.name}`, costClass: 'scales-to-zero', detail: `async, 0-${serving.maxInstances} x ${serving.instanceType}` });
+      } else {
+        items.push({ resource: `endpoint ${model.name}`, costClass: 'scales-to-zero', detail: `serverless ${serving.memorySizeMb} MB` });
+      }
+      if (model.aws.streaming) {
+        const shards = model.aws.streaming.shardCount;
+        items.push(
+          shards
+            ? { resource: `stream ${model.name}`, costClass: 'always-on', detail: `${shards} provisioned shard${shards === 1 ? '' : 's'}` }
+            : { resource: `stream ${model.name}`, costClass: 'always-on', detail: 'on-demand stream (hourly stream charge)' },
+        );
+      }
+      if (model.aws.batch) items.push({ resource: `batch ${model.name}`, costClass: 'scales-to-zero', detail: `${model.aws.batch.instanceType} per run, ${model.aws.batch.schedule}` });
+    }
+    for (const entity of config.aws.featureStore.entities) {
+      items.push({ resource: `feature group ${entity.name}`, costClass: 'scales-to-zero', detail: 'online store on demand, offline store in S3' });
+    }
+    items.push({ resource: 'inference API and functions', costClass: 'scales-to-zero', detail: 'per request' });
+    items.push({ resource: 'dashboard and alarms', costClass: 'always-on', detail: 'CloudWatch monthly charges' });
+    result[envName] = items;
+  }
+  return result;
+}
+
+/** One line per environment: `dev  always-on: ...; scales to zero: ...`. */
+export function formatIdleCost(classes: Record<string, CostItem[]>): string {
+  return Object.entries(classes)
+    .map(([env, items]) => {
+      const list = (c: IdleCostClass) => items.filter((i) => i.costClass === c).map((i) => `${i.resource} (${i.detail})`).join(', ') || 'nothing';
+      return `${env}\n  always-on:      ${list('always-on')}\n  scales to zero: ${list('scales-to-zero')}`;
+    })
+    .join('\n');
+}

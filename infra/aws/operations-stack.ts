@@ -1,0 +1,214 @@
+import { CfnOutput, Duration, NestedStack, Stack, type StackProps } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { BatchInference } from '../../constructs/aws/batch-inference';
+import { FeatureStore } from '../../constructs/aws/feature-store';
+import { ModelCard } from '../../constructs/aws/model-card';
+import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
+import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
+import { ModelPromotion } from '../../constructs/aws/model-promotion';
+import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
+import { logsEncryptionKey } from '../../constructs/aws/private/logs-key';
+import { StreamingInference } from '../../constructs/aws/streaming-inference';
+import type { AwsPlatformConfig } from '../config/aws-schema';
+import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
+import { type ServingStack, removalPolicyOf } from './stacks';
+
+export interface OperationsStackProps extends StackProps {
+  readonly namePrefix: string;
+  readonly registryBucketName: string;
+  /** ARN of the registry key (a cross-stack reference). */
+  readonly registryKeyArn: string;
+  readonly environment: EnvironmentConfig;
+  /** The models as this environment serves them (after any serving override). */
+  readonly models: readonly ModelConfig[];
+  readonly inference: InferenceConfig;
+  readonly aws: AwsPlatformConfig;
+  /** The environment's serving stack: its endpoints, inference functions, drift monitors and API are monitored here. */
+  readonly serving: ServingStack;
+}
+
+/** The promotion workflow's fixed name, so the registry's approval rule can target it from its own stack. */
+export function promotionStateMachineName(namePrefix: string): string {
+  return `${namePrefix}-model-promotion`;
+}
+
+/**
+ * Day-2 operations of one environment: the dashboard and alarms, the promotion workflow, the feature store, and a
+ * nested stack per model (its alarms, model card, batch and streaming inference), so the stack stays far below
+ * CloudFormation's 500-resource limit however many models the config lists.
+ */
+export class OperationsStack extends Stack {
+  readonly monitoring: PlatformMonitoring;
+  readonly promotion: ModelPromotion;
+  readonly featureStore?: FeatureStore;
+  readonly models: Readonly<Record<string, ModelOperationsStack>>;
+  /** The inference API's URL, as an output (the pipeline's smoke step reads it). */
+  readonly inferenceApiUrl: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: OperationsStackProps) {
+    super(scope, id, props);
+    const { environment, serving } = props;
+    this.inferenceApiUrl = new CfnOutput(this, 'InferenceApiUrl', { value: serving.inferenceApi.url, description: 'Inference API base URL' });
+    const removalPolicy = removalPolicyOf(environment);
+    const retain = environment.removalPolicy === 'retain';
+    const registry = ModelRegistry.fromRegistryAttributes(this, 'Registry', {
+      namePrefix: props.namePrefix,
+      bucketName: props.registryBucketName,
+      encryptionKeyArn: props.registryKeyArn,
+    });
+    const logKey = logsEncryptionKey(this, 'LogKey', `${props.namePrefix} operations logs`, removalPolicy);
+    const logRetention = retain ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH;
+
+    this.monitoring = new PlatformMonitoring(this, 'Monitoring', {
+      dashboardName: props.namePrefix,
+      alarmEmails: [...(environment.alarmEmail ? [environment.alarmEmail] : []), ...environment.aws.alarmEmails],
+      thresholds: environment.aws.alarms,
+      removalPolicy,
+    });
+    this.monitoring.monitorApi(this, serving.inferenceApi);
+
+    this.promotion = new ModelPromotion(this, 'Promotion', {
+      namePrefix: props.namePrefix,
+      stateMachineName: promotionStateMachineName(props.namePrefix),
+      models: props.models.map((model) => ({
+        name: model.name,
+        executionRole: serving.models[model.name].endpoint.role,
+        rollbackAlarmNames: PlatformMonitoring.rollbackAlarmNames(`${props.namePrefix}-${model.name}`),
+        strategy: {
+          kind: model.aws.promotion.strategy,
+          trafficPercent: model.aws.promotion.trafficPercent,
+          wait: Duration.minutes(model.aws.promotion.waitMinutes),
+          timeout: Duration.minutes(model.aws.promotion.timeoutMinutes),
+        },
+      })),
+      notificationTopic: this.monitoring.alarmTopic,
+      topicKey: this.monitoring.topicKey,
+      endpointKey: registry.encryptionKey,
+      logEncryptionKey: logKey,
+      logRetention,
+    });
+    this.monitoring.monitorStateMachine(this, 'model promotion', this.promotion.stateMachine);
+
+    if (props.aws.featureStore.entities.length > 0) {
+      this.featureStore = new FeatureStore(this, 'FeatureStore', { namePrefix: props.namePrefix, registry, groups: props.aws.featureStore.entities, removalPolicy });
+    }
+
+    const models: Record<string, ModelOperationsStack> = {};
+    for (const model of props.models) {
+      models[model.name] = new ModelOperationsStack(this, `Model-${model.name}`, {
+        model,
+        namePrefix: props.namePrefix,
+        environment,
+        inference: props.inference,
+        aws: props.aws,
+        registry,
+        serving,
+        monitoring: this.monitoring,
+        logKey,
+        logRetention,
+      });
+    }
+    this.models = models;
+  }
+}
+
+interface ModelOperationsProps {
+  readonly model: ModelConfig;
+  readonly namePrefix: string;
+  readonly environment: EnvironmentConfig;
+  readonly inference: InferenceConfig;
+  readonly aws: AwsPlatformConfig;
+  readonly registry: IModelRegistry;
+  readonly serving: ServingStack;
+  readonly monitoring: PlatformMonitoring;
+  readonly logKey: kms.IKey;
+  readonly logRetention: logs.RetentionDays;
+}
+
+/** One model's alarms, model card, and (when configured) batch and streaming inference. */
+export class ModelOperationsStack extends NestedStack {
+  readonly batch?: BatchInference;
+  readonly streaming?: StreamingInference;
+  readonly card: ModelCard;
+
+  constructor(scope: Construct, id: string, props: ModelOperationsProps) {
+    super(scope, id, { description: `ModelStack: operations of ${props.model.name}` });
+    const { model, monitoring, registry, environment } = props;
+    const served = props.serving.models[model.name];
+    const removalPolicy = removalPolicyOf(environment);
+    // By literal name: the alarms need no reference into the serving stack.
+    const endpoint = ModelEndpoint.fromEndpointName(this, 'Endpoint', `${props.namePrefix}-${model.name}`);
+
+    // One scope per monitored resource keeps alarm ids (and so logical ids) short and stable.
+    const alarms = (id: string) => new Construct(this, id);
+    // Production-like environments (those behind an approval) expect steady traffic; others may idle.
+    monitoring.monitorEndpoint(alarms('EndpointAlarms'), endpoint, { expectTraffic: environment.approvalRequired });
+    if (served.inferenceFunction) monitoring.monitorFunction(alarms('InferenceFunctionAlarms'), `${model.name} inference`, served.inferenceFunction);
+    // Models that capture data have a drift monitor in the serving stack; its metrics are published by name.
+    const drift = served.driftMonitor;
+    if (drift) {
+      monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
+        driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
+        checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
+        qualityDegradation: { metric: drift.metricQualityDegradation({ statistic: 'Maximum', period: Duration.hours(1) }), threshold: model.drift.qualityDegradationThreshold },
+      });
+      monitoring.monitorDeadLetterQueue(alarms('DriftDlqAlarms'), `${model.name} drift check`, drift.deadLetterQueue);
+    }
+
+    this.card = new ModelCard(this, 'Card', {
+      modelCardName: `${props.namePrefix}-${model.name}`,
+      model: model.name,
+      problemType: model.task,
+      algorithmType: model.framework,
+      image: model.image,
+      description: model.aws.modelCard.description,
+      intendedUses: model.aws.modelCard.intendedUses,
+      riskRating: model.aws.modelCard.riskRating,
+      owner: model.aws.modelCard.owner ?? props.aws.tags?.owner,
+      encryptionKey: registry.encryptionKey,
+      removalPolicy,
+    });
+
+    const batch = model.aws.batch;
+    if (batch) {
+      this.batch = new BatchInference(this, 'Batch', {
+        model: model.name,
+        endpoint,
+        executionRole: served.endpoint.role,
+        registry,
+        schedule: events.Schedule.expression(batch.schedule),
+        instanceType: batch.instanceType,
+        instanceCount: batch.instanceCount,
+        contentType: batch.contentType,
+        maxRuntime: Duration.hours(batch.maxRuntimeHours),
+        logEncryptionKey: props.logKey,
+        logRetention: props.logRetention,
+      });
+      monitoring.monitorStateMachine(alarms('BatchAlarms'), `${model.name} batch`, this.batch.stateMachine);
+    }
+
+    const streaming = model.aws.streaming;
+    if (streaming) {
+      this.streaming = new StreamingInference(this, 'Streaming', {
+        model: model.name,
+        endpoint,
+        features: model.inputSchema.features,
+        registry,
+        logEncryptionKey: props.logKey,
+        logRetention: props.logRetention,
+        batchSize: streaming.batchSize,
+        maxBatchingWindow: Duration.seconds(streaming.maxBatchingWindowSeconds),
+        retryAttempts: streaming.retryAttempts,
+        retentionPeriod: Duration.hours(streaming.retentionHours),
+        shardCount: streaming.shardCount,
+        limits: { maxBodyBytes: props.inference.maxBodyBytes, maxInstances: props.inference.maxInstancesPerRequest },
+        removalPolicy,
+      });
+      monitoring.monitorFunction(alarms('StreamingFunctionAlarms'), `${model.name} streaming`, this.streaming.function);
+      monitoring.monitorDeadLetterQueue(alarms('StreamingDlqAlarms'), `${model.name} streaming`, this.streaming.deadLetterQueue);
+    }
+  }
+}

@@ -1,0 +1,55 @@
+import { demoConfig } from '../../infra/config/demo';
+import { ConfigError, parseConfig } from '../../infra/config/load';
+
+function problemsOf(mutate: (config: any) => void): string[] {
+  const config = structuredClone(demoConfig) as any;
+  mutate(config);
+  try {
+    parseConfig(config);
+  } catch (err) {
+    return (err as ConfigError).problems;
+  }
+  return [];
+}
+
+describe('AWS config settings', () => {
+  test('all new fields are optional: a config without them gets the defaults', () => {
+    const config = structuredClone(demoConfig) as any;
+    delete config.aws;
+    for (const env of Object.values(config.environments) as any[]) env.aws = { account: env.aws.account, region: env.aws.region };
+    for (const model of config.models) delete model.aws;
+    const parsed = parseConfig(config);
+    expect(parsed.aws).toEqual({ featureStore: { entities: [] } });
+    expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', alarmEmails: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });
+    expect(parsed.models[0].aws).toEqual({ promotion: { strategy: 'canary', trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 }, modelCard: { riskRating: 'unknown' } });
+  });
+
+  test('async serving is a serving kind with defaults', () => {
+    const config = structuredClone(demoConfig) as any;
+    config.models[1].serving = { kind: 'async', instanceType: 'ml.m5.xlarge' };
+    expect(parseConfig(config).models[1].serving).toEqual({ kind: 'async', instanceType: 'ml.m5.xlarge', maxInstances: 2, maxConcurrentInvocationsPerInstance: 4, targetBacklogPerInstance: 5 });
+  });
+
+  test('every bad value is reported at once, by path', () => {
+    const problems = problemsOf((c) => {
+      c.aws.delivery.connectionArn = 'arn:aws:s3:::nope';
+      c.aws.tags.dataClassification = 'secret';
+      c.aws.featureStore.entities[0].eventTime = 'missing';
+      c.environments.dev.aws.servingOverride.memorySizeMb = 1000;
+      c.models[0].aws.batch.schedule = 'every day';
+      c.models[0].aws.promotion.trafficPercent = 80;
+    });
+    expect(problems.join('\n')).toEqual(
+      expect.stringContaining('aws.delivery.connectionArn: expected a CodeConnections connection ARN'),
+    );
+    for (const expected of [
+      'aws.tags.dataClassification',
+      'aws.featureStore.entities[0].eventTime: expected one of the features (customer_id, event_time, tenure_months, monthly_charges, support_calls)',
+      'environments.dev.aws.servingOverride.memorySizeMb: expected 1024, 2048, 3072, 4096, 5120, 6144',
+      'models[0].aws.batch.schedule: expected an EventBridge schedule such as cron(0 2 * * ? *) or rate(1 day)',
+      'models[0].aws.promotion.trafficPercent',
+    ]) {
+      expect(problems.some((p) => p.startsWith(expected))).toBe(true);
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { BatchInference } from '../../constructs/aws/batch-inference';
+import { FeatureStore } from '../../constructs/aws/feature-store';
+import { ModelCard } from '../../constructs/aws/model-card';
+import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
+import { ModelPromotion } from '../../constructs/aws/model-promotion';
+import { ModelRegistry } from '../../constructs/aws/model-registry';
+import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
+import { StreamingInference } from '../../constructs/aws/streaming-inference';
+import { type PropsValidationError } from '../../constructs/private/validation';
+import { testStack } from '../helpers/aws';
+
+function problems(build: () => unknown): readonly string[] {
+  try {
+    build();
+  } catch (err) {
+    return (err as PropsValidationError).problems;
+  }
+  return [];
+}
+
+function setup() {
+  const stack = testStack();
+  const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
+  const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
+  const key = new kms.Key(stack, 'LogKey', { enableKeyRotation: true });
+  return { stack, registry, endpoint, key };
+}
+
+describe('operations constructs validate their props, listing every problem', () => {
+  const { stack, registry, endpoint, key } = setup();
+  const topic = new PlatformMonitoring(stack, 'Monitoring', { dashboardName: 'ms-dev' }).alarmTopic;
+  const role = new iam.Role(stack, 'ExecRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+
+  test('PlatformMonitoring', () => {
+    expect(problems(() => new PlatformMonitoring(stack, 'Bad', { dashboardName: 'has space', alarmEmails: ['nope'], thresholds: { driftShare: 2, dlqDepth: 0 } }))).toEqual([
+      'dashboardName "has space": expected letters, digits, - and _',
+      'alarmEmails "nope": expected an email address',
+      'thresholds.dlqDepth 0: expected a positive number',
+      'thresholds.driftShare 2: expected at most 1',
+    ]);
+  });
+
+  test('ModelPromotion', () => {
+    expect(
+      problems(
+        () =>
+          new ModelPromotion(stack, 'BadPromotion', {
+            namePrefix: 'Bad_Prefix',
+            models: [{ name: 'churn', executionRole: role, rollbackAlarmNames: [], strategy: { trafficPercent: 90, timeout: Duration.minutes(1) } }],
+            notificationTopic: topic,
+            endpointKey: registry.encryptionKey,
+            logEncryptionKey: key,
+          }),
+      ),
+    ).toEqual([
+      'namePrefix "Bad_Prefix": expected lowercase letters, digits and single hyphens',
+      'models[0].strategy.trafficPercent 90: expected an integer from 1 to 50',
+      'models[0].rollbackAlarmNames: expected at least one alarm to roll back on',
+      'models[0].strategy.timeout 60 s: expected 10 minutes to 8 hours',
+    ]);
+  });
+
+  test('BatchInference and StreamingInference', () => {
+    expect(
+      problems(
+        () =>
+          new BatchInference(stack, 'BadBatch', {
+            model: 'churn', endpoint, executionRole: role, registry, schedule: events.Schedule.rate(Duration.days(1)),
+            instanceType: 'big', instanceCount: 0, maxRuntime: Duration.hours(72), logEncryptionKey: key,
+          }),
+      ),
+    ).toEqual(['instanceType "big": expected a SageMaker instance type such as ml.m5.large', 'instanceCount 0: expected an integer of at least 1', 'maxRuntime 72 h: expected at most 48 hours']);
+    expect(
+      problems(
+        () =>
+          new StreamingInference(stack, 'BadStream', {
+            model: 'Churn', endpoint, features: [], registry, logEncryptionKey: key, logRetention: logs.RetentionDays.ONE_DAY,
+            batchSize: 0, retryAttempts: 11, maxBatchingWindow: Duration.minutes(10),
+          }),
+      ),
+    ).toEqual([
+      'model "Churn": expected lowercase letters, digits and single hyphens',
+      'features: expected at least one feature',
+      'batchSize 0: expected an integer from 1 to 10000',
+      'retryAttempts 11: expected an integer from 0 to 10',
+      'maxBatchingWindow 600 s: expected 0 to 300 seconds',
+    ]);
+  });
+
+  test('FeatureStore and ModelCard', () => {
+    expect(
+      problems(
+        () =>
+          new FeatureStore(stack, 'BadStore', {
+            namePrefix: 'ms-dev', registry,
+            groups: [{ name: 'Customer', recordIdentifier: 'id', eventTime: 'ts', features: [{ name: 'x', type: 'string' }, { name: 'x', type: 'integral' }] }],
+          }),
+      ),
+    ).toEqual([
+      'groups[0].name "Customer": expected lowercase letters, digits and single hyphens',
+      'groups[0].recordIdentifier "id": expected one of the features',
+      'groups[0].eventTime "ts": expected one of the features',
+      'groups[0].features: duplicate feature names',
+    ]);
+    expect(problems(() => new ModelCard(stack, 'BadCard', { modelCardName: 'Bad Card', model: 'churn', problemType: 'x', algorithmType: 'y', image: 'i', encryptionKey: key }))).toEqual([
+      'modelCardName "Bad Card": expected at most 63 lowercase letters, digits and single hyphens',
+    ]);
+  });
+});
+
+describe('FeatureStore grants', () => {
+  test('read and write one group\'s records only', () => {
+    const { stack, registry } = setup();
+    const store = new FeatureStore(stack, 'Store', {
+      namePrefix: 'ms-dev',
+      registry,
+      groups: [{ name: 'customer', recordIdentifier: 'id', eventTime: 'ts', features: [{ name: 'id', type: 'string' }, { name: 'ts', type: 'string' }] }],
+    });
+    const reader = new iam.Role(stack, 'Reader', { assumedBy: new iam.AccountRootPrincipal() });
+    const writer = new iam.Role(stack, 'Writer', { assumedBy: new iam.AccountRootPrincipal() });
+    store.grantRead(reader, 'customer');
+    store.grantWrite(writer, 'customer');
+    expect(() => store.grantRead(reader, 'order')).toThrow('FeatureStore: unknown entity "order": expected one of customer');
+    const template = Template.fromStack(stack);
+    const groupArn = 'arn:aws:sagemaker:eu-west-1:111111111111:feature-group/ms-dev-customer';
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Reader') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['sagemaker:BatchGetRecord', 'sagemaker:GetRecord'], Resource: groupArn })]) },
+    });
+    template.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [{ Ref: Match.stringLikeRegexp('^Writer') }],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['sagemaker:DeleteRecord', 'sagemaker:PutRecord'], Resource: groupArn })]) },
+    });
+  });
+});

@@ -1,0 +1,167 @@
+import { Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { type AwsPlatform, buildAwsPlatform } from '../../infra/aws/app';
+import { classifyIdleCost, formatIdleCost } from '../../infra/aws/cost-class';
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { testApp } from '../helpers/aws';
+
+const config = parseConfig(demoConfig);
+
+describe('operations stacks of the demo', () => {
+  let platform: AwsPlatform;
+  let prod: Template;
+  let prodChurn: Template;
+  let devChurn: Template;
+  beforeAll(() => {
+    platform = buildAwsPlatform(testApp(), config);
+    prod = Template.fromStack(platform.environments.prod.operations);
+    prodChurn = Template.fromStack(platform.environments.prod.operations.models.churn);
+    devChurn = Template.fromStack(platform.environments.dev.operations.models.churn);
+  });
+
+  test('dev serves every model serverless (aws.servingOverride), so it idles at zero cost', () => {
+    const churn = Template.fromStack(platform.environments.dev.serving.models.churn);
+    churn.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
+      ProductionVariants: [Match.objectLike({ ServerlessConfig: { MemorySizeInMB: 2048, MaxConcurrency: 5 } })],
+      DataCaptureConfig: Match.absent(),
+    });
+    churn.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
+  });
+
+  test('alarms notify a KMS-encrypted, TLS-only topic with the environment\'s email subscription', () => {
+    prod.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    prod.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-platform-oncall@example.com' });
+    prod.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    prod.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'modelstack-prod' });
+    // API 5xx and latency sit in the environment stack; promotion failures too.
+    prod.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.anyValue() }, 4);
+  });
+
+  test('per model: endpoint, function, drift and DLQ alarms, with rollback alarms named for deployment guardrails', () => {
+    prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'modelstack-prod-churn-5xx-errors', MetricName: 'Invocation5XXErrors', Threshold: 5 });
+    prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'modelstack-prod-churn-model-latency-p99', ExtendedStatistic: 'p99', Threshold: 1_000_000 });
+    prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
+    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare', 'DriftCheckFailed', 'QualityDegradation', 'ApproximateNumberOfMessagesVisible']) {
+      prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
+    }
+    // Environments without an approval may idle: no absent-invocation alarm there.
+    devChurn.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Invocations' }, 0);
+  });
+
+  test('approved packages start the promotion workflow: blue/green with the model\'s strategy and auto-rollback', () => {
+    Template.fromStack(platform.environments.prod.registry).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ 'detail-type': ['SageMaker Model Package State Change'] }),
+      Targets: [Match.objectLike({ Arn: 'arn:aws:states:eu-west-1:333333333333:stateMachine:modelstack-prod-model-promotion' })],
+    });
+    const machine = prod.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'modelstack-prod-model-promotion' } });
+    const definition = JSON.stringify(Object.values(machine)[0].Properties.DefinitionString);
+    for (const piece of ['sagemaker:updateEndpoint', 'sagemaker:createEndpointConfig', 'BlueGreenUpdatePolicy', 'AutoRollbackConfiguration', 'CANARY', 'LINEAR', 'modelstack-prod-churn-5xx-errors', 'NotifyRejected']) {
+      expect(definition).toContain(piece);
+    }
+    prod.hasResourceProperties('AWS::IAM::Policy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } })]),
+      },
+    });
+  });
+
+  test('later environments may read approved packages and artifacts of earlier ones', () => {
+    const dev = Template.fromStack(platform.environments.dev.registry);
+    dev.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', {
+      ModelPackageGroupName: 'modelstack-dev-churn',
+      ModelPackageGroupPolicy: Match.objectLike({
+        Statement: [Match.objectLike({ Principal: { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root'] } })],
+      }),
+    });
+    Template.fromStack(platform.environments.prod.registry).hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
+  });
+
+  test('batch inference: a scheduled transform over the model\'s input prefix, KMS throughout, failure alarms', () => {
+    prodChurn.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'cron(0 2 * * ? *)' });
+    const machines = prodChurn.findResources('AWS::StepFunctions::StateMachine');
+    const definition = JSON.stringify(Object.values(machines)[0].Properties.DefinitionString);
+    for (const piece of ['sagemaker:createTransformJob', 'batch/churn/input/', 'batch/churn/output/', 'VolumeKmsKeyId', 'StopOverdueJob']) expect(definition).toContain(piece);
+    prodChurn.hasResourceProperties('AWS::IAM::Policy', {
+      Roles: [Match.anyValue()],
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Sid: 'ReadBatchInput', Action: 's3:GetObject' })]) },
+    });
+    prodChurn.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'ExecutionsFailed' }, 1);
+  });
+
+  test('streaming inference: KMS stream, batch mode with partial failures, bisect, bounded retries, DLQ, Firehose to S3', () => {
+    prodChurn.hasResourceProperties('AWS::Kinesis::Stream', { StreamEncryption: { EncryptionType: 'KMS', KeyId: Match.anyValue() }, StreamModeDetails: { StreamMode: 'ON_DEMAND' } });
+    prodChurn.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BisectBatchOnFunctionError: true,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      MaximumRetryAttempts: 3,
+      BatchSize: 100,
+      DestinationConfig: { OnFailure: { Destination: Match.anyValue() } },
+    });
+    prodChurn.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    prodChurn.hasResourceProperties('AWS::KinesisFirehose::DeliveryStream', {
+      DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: Match.anyValue() },
+      ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: 'streaming/churn/results/!{timestamp:yyyy/MM/dd/HH}/' }),
+    });
+    // Production data is retained; dev's is disposable.
+    prodChurn.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Retain' });
+    devChurn.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete' });
+  });
+
+  test('feature store and model cards from the config, KMS-encrypted', () => {
+    prod.hasResourceProperties('AWS::SageMaker::FeatureGroup', {
+      FeatureGroupName: 'modelstack-prod-customer',
+      RecordIdentifierFeatureName: 'customer_id',
+      OnlineStoreConfig: { EnableOnlineStore: true, SecurityConfig: { KmsKeyId: Match.anyValue() } },
+      OfflineStoreConfig: Match.objectLike({ S3StorageConfig: { S3Uri: 's3://modelstack-prod-models-333333333333-eu-west-1/feature-store', KmsKeyId: Match.anyValue() } }),
+    });
+    prodChurn.hasResourceProperties('AWS::SageMaker::ModelCard', {
+      ModelCardName: 'modelstack-prod-churn',
+      SecurityConfig: { KmsKeyId: Match.anyValue() },
+      Content: Match.objectLike({ IntendedUses: Match.objectLike({ RiskRating: 'medium' }), ModelOverview: Match.objectLike({ ModelOwner: 'ml-platform' }) }),
+    });
+  });
+
+  test('governance tags from the config on every resource; prod operations is termination protected', () => {
+    expect(platform.environments.prod.operations.terminationProtection).toBe(true);
+    expect(platform.environments.dev.operations.terminationProtection).toBe(false);
+    for (const [, resource] of Object.entries(prodChurn.findResources('AWS::Kinesis::Stream'))) {
+      expect(resource.Properties.Tags).toEqual(
+        expect.arrayContaining([
+          { Key: 'owner', Value: 'ml-platform' },
+          { Key: 'cost-center', Value: 'cc-1234' },
+          { Key: 'data-classification', Value: 'confidential' },
+          { Key: 'modelstack:environment', Value: 'prod' },
+        ]),
+      );
+    }
+  });
+
+  test('idle cost per environment: dev scales to zero, prod keeps its real-time endpoint on', () => {
+    const classes = classifyIdleCost(config);
+    const endpoints = (env: string) => classes[env].filter((i) => i.resource.startsWith('endpoint'));
+    expect(endpoints('dev').every((i) => i.costClass === 'scales-to-zero')).toBe(true);
+    expect(endpoints('prod')).toContainEqual({ resource: 'endpoint churn', costClass: 'always-on', detail: '1-4 x ml.m5.large' });
+    expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: .*\n {2}scales to zero: .*endpoint churn \(serverless 2048 MB\)/);
+  });
+});
+
+describe('compliance', () => {
+  test('NIST 800-53 R5 runs beside AwsSolutions: an unacknowledged finding fails synth', () => {
+    const { app, environments } = buildAwsPlatform(testApp(), config, ['dev']);
+    new s3.Bucket(environments.dev.operations, 'Careless', { enforceSSL: true, serverAccessLogsPrefix: 'x/' });
+    expect(() => app.synth()).toThrow(/NIST\.800\.53\.R5-S3BucketReplicationEnabled|NIST\.800\.53\.R5-S3DefaultEncryptionKMS/);
+  });
+
+  test('50 models stay far below 500 resources in every stack and nested stack', () => {
+    const models = Array.from({ length: 50 }, (_, i) => ({ ...demoConfig.models[i % 2], name: `model-${i}` }));
+    const { environments } = buildAwsPlatform(testApp(), parseConfig({ ...demoConfig, models }), ['prod']);
+    const count = (stack: Stack) => stack.node.findAll().filter((c) => (c as { cfnResourceType?: string }).cfnResourceType && Stack.of(c) === stack).length;
+    const { operations } = environments.prod;
+    expect(count(operations)).toBeLessThan(250);
+    for (const nested of Object.values(operations.models)) expect(count(nested)).toBeLessThan(100);
+  });
+});
