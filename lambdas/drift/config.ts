@@ -1,6 +1,7 @@
 import type { DriftCheckSpec } from '../core/drift-job';
 import type { ModelTask } from '../core/quality';
 import { registryLayout } from '../core/layout';
+import { requiredEnv } from '../shared/env';
 
 /** Environment variable names, shared with the DriftMonitor construct that sets them. */
 export const DRIFT_ENV = {
@@ -32,11 +33,7 @@ function task(value: string): ModelTask {
 }
 
 export function readDriftConfig(env: NodeJS.ProcessEnv): DriftFunctionConfig {
-  const required = (name: string) => {
-    const value = env[name];
-    if (!value) throw new Error(`${name} must be set`);
-    return value;
-  };
+  const required = (name: string) => requiredEnv(env, name);
   const number = (name: string) => {
     const value = Number(required(name));
     if (!Number.isFinite(value) || value <= 0) throw new Error(`${name}=${env[name]}: expected a positive number`);

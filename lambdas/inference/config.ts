@@ -1,4 +1,5 @@
 import type { InputFeature } from '../core/inference';
+import { positiveIntEnv } from '../shared/env';
 
 /** What one inference function serves, read once at cold start from its environment. */
 export interface InferenceConfig {
@@ -37,17 +38,10 @@ export function readInferenceConfig(env: NodeJS.ProcessEnv): InferenceConfig {
     endpointName,
     features: model ? (JSON.parse(env[INFERENCE_ENV.features] ?? '[]') as InputFeature[]) : [],
     knownModels: (env[INFERENCE_ENV.knownModels] ?? '').split(',').filter(Boolean),
-    maxBodyBytes: positiveInt(env, INFERENCE_ENV.maxBodyBytes, 1024 * 1024),
-    maxInstances: positiveInt(env, INFERENCE_ENV.maxInstances, 100),
-    upstreamTimeoutMs: positiveInt(env, INFERENCE_ENV.upstreamTimeoutMs, 10_000),
-    upstreamMaxAttempts: positiveInt(env, INFERENCE_ENV.upstreamMaxAttempts, 2),
+    maxBodyBytes: positiveIntEnv(env, INFERENCE_ENV.maxBodyBytes, 1024 * 1024),
+    maxInstances: positiveIntEnv(env, INFERENCE_ENV.maxInstances, 100),
+    upstreamTimeoutMs: positiveIntEnv(env, INFERENCE_ENV.upstreamTimeoutMs, 10_000),
+    upstreamMaxAttempts: positiveIntEnv(env, INFERENCE_ENV.upstreamMaxAttempts, 2),
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: expected a positive integer`);
-  return value;
-}

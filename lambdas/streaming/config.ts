@@ -1,4 +1,5 @@
 import type { InputFeature } from '../core/inference';
+import { positiveIntEnv, requiredEnv } from '../shared/env';
 
 /** What one streaming function scores, read once at cold start from its environment. */
 export interface StreamingConfig {
@@ -23,26 +24,15 @@ export const STREAMING_ENV = {
 } as const;
 
 export function readStreamingConfig(env: NodeJS.ProcessEnv): StreamingConfig {
-  const required = (name: string): string => {
-    const value = env[name];
-    if (!value) throw new Error(`${name} must be set`);
-    return value;
-  };
+  const required = (name: string) => requiredEnv(env, name);
   return {
     model: required(STREAMING_ENV.model),
     endpointName: required(STREAMING_ENV.endpointName),
     deliveryStreamName: required(STREAMING_ENV.deliveryStreamName),
     features: JSON.parse(required(STREAMING_ENV.features)) as InputFeature[],
-    maxBodyBytes: positiveInt(env, STREAMING_ENV.maxBodyBytes, 1024 * 1024),
-    maxInstances: positiveInt(env, STREAMING_ENV.maxInstances, 100),
-    upstreamTimeoutMs: positiveInt(env, STREAMING_ENV.upstreamTimeoutMs, 10_000),
+    maxBodyBytes: positiveIntEnv(env, STREAMING_ENV.maxBodyBytes, 1024 * 1024),
+    maxInstances: positiveIntEnv(env, STREAMING_ENV.maxInstances, 100),
+    upstreamTimeoutMs: positiveIntEnv(env, STREAMING_ENV.upstreamTimeoutMs, 10_000),
   };
 }
 
-function positiveInt(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name}=${raw}: expected a positive integer`);
-  return value;
-}
