@@ -60,6 +60,22 @@ const featureStoreSchema = z
   })
   .refine((s) => !(s?.minNodeCount > s?.maxNodeCount), { path: ['minNodeCount'], message: 'expected at most maxNodeCount', ...ALWAYS });
 
+/** The platform's Cloud Run functions (inference per model, drift check per logged model). */
+const functionsSchema = z.strictObject({
+  /** Who may call the inference functions: IAM members such as serviceAccount:app@p.iam.gserviceaccount.com or group:team@example.com. */
+  invokers: z
+    .array(
+      z
+        .string()
+        .regex(/^(serviceAccount|group|user|domain):[^\s:]+$/, 'expected an IAM member such as serviceAccount:<email>, group:<email>, user:<email> or domain:<domain>'),
+    )
+    .default([]),
+  /** Where requests may come from: anywhere (still IAM-authenticated), the VPC and load balancers, or the VPC only. */
+  ingress: z.enum(['all', 'internal-and-gclb', 'internal']).default('all'),
+  /** Most instances of one inference function. */
+  maxInstances: z.number().int().min(1).max(1000).default(10),
+});
+
 const alertThresholdsSchema = z.strictObject({
   /** 99th-percentile online prediction latency, in milliseconds, above which an endpoint alerts. */
   latencyP99Ms: z.number().positive('expected a positive number of milliseconds').default(1000),
@@ -85,6 +101,8 @@ export const gcpEnvironmentSchema = z
     alertThresholds: alertThresholdsSchema.default({ latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 }),
     /** Vertex AI Feature Store (online serving); created when entities are declared. */
     featureStore: featureStoreSchema.optional(),
+    /** Inference functions: who may call them, from where; absent means no invokers, ingress all, 10 instances. */
+    functions: functionsSchema.optional(),
     /** A Cloud Build retraining run on every DriftDetected message; needs `repository`. */
     retraining: z
       .strictObject({

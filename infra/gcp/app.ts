@@ -2,8 +2,11 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { type App, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { driftTopicName } from '../../constructs/gcp/drift-contract';
+import { DriftFunction, scheduleFor } from '../../constructs/gcp/drift-function';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { FeatureStore } from '../../constructs/gcp/feature-store';
+import { FunctionPlatform } from '../../constructs/gcp/function-platform';
+import { InferenceFunction } from '../../constructs/gcp/inference-function';
 import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
@@ -13,20 +16,23 @@ import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { ConfigError } from '../config/load';
-import type { EnvironmentConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
 
 export interface EnvironmentStackProps {
   readonly platform: string;
   readonly environmentName: string;
   readonly environment: EnvironmentConfig;
   readonly models: readonly ModelConfig[];
+  /** The inference API's limits (shared with AWS). */
+  readonly inference: InferenceConfig;
 }
 
 /**
  * One environment's Google Cloud platform in one Terraform stack (cross-stack references in cdktf need remote
  * state, which a single stack avoids): the registry, model-version events and the DriftDetected topic, a Vertex
- * AI endpoint per model, the Cloud Build deploy trigger per model and the optional retraining trigger, the
- * optional feature store, and monitoring.
+ * AI endpoint per model with its inference function, a drift check (function, schedule, fan-out workflow) per
+ * model whose requests are logged, the Cloud Build deploy trigger per model and the optional retraining trigger,
+ * the optional feature store, and monitoring.
  */
 export class GcpEnvironmentStack extends TerraformStack {
   readonly registry: ModelRegistry;
@@ -37,6 +43,10 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly retraining?: RetrainingTrigger;
   readonly featureStore?: FeatureStore;
   readonly monitoring: PlatformMonitoring;
+  readonly functions: FunctionPlatform;
+  readonly inferenceFunctions: Record<string, InferenceFunction> = {};
+  /** Per model whose requests are logged (`dataCapture.samplingPercentage` > 0). */
+  readonly driftFunctions: Record<string, DriftFunction> = {};
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -61,6 +71,9 @@ export class GcpEnvironmentStack extends TerraformStack {
     this.driftTopic = new EncryptedTopic(this, 'DriftDetected', { name: driftTopicName(namePrefix), project, registry: this.registry });
 
     const images = servingImages(props.models, region);
+    checkDriftSchedules(props.models);
+    this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
+    const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
@@ -73,6 +86,29 @@ export class GcpEnvironmentStack extends TerraformStack {
         network: gcp.network,
       });
       this.endpoints[model.name] = endpoint;
+      this.inferenceFunctions[model.name] = new InferenceFunction(this, `Inference-${model.name}`, {
+        platform: this.functions,
+        endpoint,
+        features: model.inputSchema.features,
+        knownModels,
+        maxBodyBytes: props.inference.maxBodyBytes,
+        maxInstancesPerRequest: props.inference.maxInstancesPerRequest,
+        upstreamTimeoutMs: props.inference.upstreamTimeoutMs,
+        invokers: gcp.functions?.invokers,
+        ingress: gcp.functions?.ingress,
+        maxInstances: gcp.functions?.maxInstances,
+      });
+      if (model.dataCapture.samplingPercentage > 0) {
+        this.driftFunctions[model.name] = new DriftFunction(this, `Drift-${model.name}`, {
+          platform: this.functions,
+          endpoint,
+          driftTopic: this.driftTopic,
+          environment: environmentName,
+          modelVersion: model.version,
+          task: model.task,
+          ...model.drift,
+        });
+      }
       if (gcp.repository && deployerRole) {
         this.deployTriggers[model.name] = new VertexDeployTrigger(this, `Deploy-${model.name}`, {
           endpoint,
@@ -133,6 +169,16 @@ function servingImages(models: readonly ModelConfig[], region: string): Record<s
   return images;
 }
 
+/** Every logged model's drift window must fit a Cloud Scheduler cron schedule. */
+function checkDriftSchedules(models: readonly ModelConfig[]): void {
+  const problems = models.flatMap((model, i) =>
+    model.dataCapture.samplingPercentage > 0 && !scheduleFor(model.drift.windowHours)
+      ? [`models[${i}].drift.windowHours: ${model.drift.windowHours} cannot be scheduled on Google Cloud: expected a divisor of 24, or 24 to 168 in whole days`]
+      : [],
+  );
+  if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);
+}
+
 /** Adds one `<platform>-<env>-platform` stack per environment to `app`. */
 export function buildGcpPlatform(app: App, config: PlatformConfig): Record<string, GcpEnvironmentStack> {
   const stacks: Record<string, GcpEnvironmentStack> = {};
@@ -142,6 +188,7 @@ export function buildGcpPlatform(app: App, config: PlatformConfig): Record<strin
       environmentName,
       environment,
       models: config.models,
+      inference: config.inference,
     });
   }
   return stacks;

@@ -20,6 +20,14 @@ export class ServiceAgents extends Construct {
   readonly vertex: string;
   readonly pubsub: string;
   readonly bigquery: string;
+  /** Cloud Run functions (it encrypts function sources and builds). */
+  readonly functions: string;
+  /** Artifact Registry (function images). */
+  readonly artifactRegistry: string;
+  /** Cloud Run (function instances). */
+  readonly cloudRun: string;
+  /** Workflows (execution data). */
+  readonly workflows: string;
 
   private constructor(scope: Construct, id: string, project: string) {
     super(scope, id);
@@ -27,6 +35,10 @@ export class ServiceAgents extends Construct {
     const number = new DataGoogleProject(this, 'Project', { projectId: project }).number;
     this.vertex = `serviceAccount:service-${number}@gcp-sa-aiplatform.iam.gserviceaccount.com`;
     this.pubsub = `serviceAccount:service-${number}@gcp-sa-pubsub.iam.gserviceaccount.com`;
+    this.functions = `serviceAccount:service-${number}@gcf-admin-robot.iam.gserviceaccount.com`;
+    this.artifactRegistry = `serviceAccount:service-${number}@gcp-sa-artifactregistry.iam.gserviceaccount.com`;
+    this.cloudRun = `serviceAccount:service-${number}@serverless-robot-prod.iam.gserviceaccount.com`;
+    this.workflows = `serviceAccount:service-${number}@gcp-sa-workflows.iam.gserviceaccount.com`;
     this.bigquery = new DataGoogleBigqueryDefaultServiceAccount(this, 'BigQuery', { project }).member;
   }
 }

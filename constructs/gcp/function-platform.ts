@@ -1,0 +1,126 @@
+import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
+import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
+import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
+import { AssetType, type ITerraformDependable, TerraformAsset } from 'cdktf';
+import { Construct } from 'constructs';
+import { boundedName } from '../private/names';
+import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import type { ModelRegistry } from './model-registry';
+import { buildServiceAccount } from './private/build-account';
+import { type FunctionBundle, functionBundleDir } from './private/function-bundle';
+import { underscored } from './private/ids';
+import { ServiceAgents } from './private/service-agents';
+
+export interface FunctionPlatformProps {
+  readonly registry: ModelRegistry;
+  /** Prefix of resource names, such as `modelstack-dev`. */
+  readonly namePrefix: string;
+  readonly project: string;
+  readonly region: string;
+}
+
+/** Where function sources live in the artifacts bucket. */
+export const FUNCTION_SOURCES_PREFIX = 'functions/';
+
+/**
+ * What every platform Cloud Function of one environment shares: the CMEK Artifact Registry repository its image is
+ * built into, the service account its build runs as (logs, that repository, the sources: nothing else), the key
+ * grants of the Google service agents that encrypt for it, the uploaded source archives (one per bundle, built
+ * once per synth), and the project custom roles the functions' own accounts get.
+ */
+export class FunctionPlatform extends Construct {
+  readonly registry: ModelRegistry;
+  readonly repository: ArtifactRegistryRepository;
+  readonly buildAccount: ServiceAccount;
+  /** `aiplatform.endpoints.predict`, nothing else. */
+  readonly predictorRole: ProjectIamCustomRole;
+  /** BigQuery query jobs, drift time series and starting the fan-out workflow. */
+  readonly driftRole: ProjectIamCustomRole;
+  /** What a function must be created after: the key grants and the build account's roles. */
+  readonly ready: ITerraformDependable[] = [];
+  readonly namePrefix: string;
+  readonly project: string;
+  readonly region: string;
+  private readonly sources = new Map<FunctionBundle, StorageBucketObject>();
+
+  constructor(scope: Construct, id: string, props: FunctionPlatformProps) {
+    super(scope, id);
+    const problems = new Problems('FunctionPlatform');
+    problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
+    problems.throwIfAny();
+    const { registry, project, region, namePrefix } = props;
+    this.registry = registry;
+    this.project = project;
+    this.region = region;
+    this.namePrefix = namePrefix;
+    const agents = ServiceAgents.of(this, project);
+
+    // Cloud Run functions CMEK: these agents encrypt the sources, the image and the instances with the key.
+    const artifactRegistryKey = registry.grantKeyUse('ArtifactRegistryAgent', agents.artifactRegistry);
+    this.ready.push(registry.grantKeyUse('FunctionsAgent', agents.functions), registry.grantKeyUse('CloudRunAgent', agents.cloudRun), artifactRegistryKey);
+
+    this.repository = new ArtifactRegistryRepository(this, 'Images', {
+      repositoryId: `${namePrefix}-functions`,
+      location: region,
+      project,
+      format: 'DOCKER',
+      description: `${namePrefix} platform function images`,
+      kmsKeyName: registry.cryptoKey.id,
+      // Cloud Run keeps serving the deployed image; older builds are only history.
+      cleanupPolicies: [{ id: 'keep-recent', action: 'KEEP', mostRecentVersions: { keepCount: 5 } }, { id: 'delete-old', action: 'DELETE', condition: { olderThan: `${30 * 86400}s` } }],
+      dependsOn: [artifactRegistryKey],
+    });
+
+    this.buildAccount = buildServiceAccount(this, 'Build', {
+      accountId: boundedName([namePrefix, 'fn-build'], 30),
+      displayName: `${namePrefix} function builds`,
+      project,
+    });
+    this.ready.push(
+      new ArtifactRegistryRepositoryIamMember(this, 'BuildPushesImages', {
+        project,
+        location: region,
+        repository: this.repository.name,
+        role: 'roles/artifactregistry.writer',
+        member: this.buildAccount.member,
+      }),
+      registry.grantObjects('FunctionBuildReadsSources', 'artifacts', 'roles/storage.objectViewer', this.buildAccount.member, FUNCTION_SOURCES_PREFIX),
+    );
+    // Build log writing (the one project role every build needs) comes with buildServiceAccount.
+    this.ready.push(this.node.findChild('BuildLogs') as unknown as ITerraformDependable);
+
+    this.predictorRole = new ProjectIamCustomRole(this, 'PredictorRole', {
+      roleId: `${underscored(namePrefix)}_vertex_predictor`.slice(0, 64),
+      title: `${namePrefix} Vertex AI predictor`,
+      // Vertex AI IAM cannot name one endpoint through Terraform's GA provider: this applies to every endpoint of the project.
+      description: 'Online predictions from Vertex AI endpoints (the inference functions).',
+      permissions: ['aiplatform.endpoints.predict'],
+      project,
+    });
+    this.driftRole = new ProjectIamCustomRole(this, 'DriftRole', {
+      roleId: `${underscored(namePrefix)}_drift_function`.slice(0, 64),
+      title: `${namePrefix} drift function`,
+      description: 'Query jobs over the request logs, drift time series, and starting the fan-out workflow (the drift functions).',
+      permissions: ['bigquery.jobs.create', 'monitoring.timeSeries.create', 'workflows.executions.create'],
+      project,
+    });
+  }
+
+  /** The uploaded source archive of `bundle`, created on first use (one per stack). */
+  source(bundle: FunctionBundle): StorageBucketObject {
+    const existing = this.sources.get(bundle);
+    if (existing) return existing;
+    const asset = new TerraformAsset(this, `${bundle}-asset`, { path: functionBundleDir(bundle), type: AssetType.ARCHIVE });
+    const object = new StorageBucketObject(this, `${bundle}-source`, {
+      // The content hash in the name: a changed bundle is a new object, which redeploys the functions.
+      name: `${FUNCTION_SOURCES_PREFIX}${bundle}-${asset.assetHash}.zip`,
+      bucket: this.registry.bucket.name,
+      source: asset.path,
+      contentType: 'application/zip',
+    });
+    this.sources.set(bundle, object);
+    return object;
+  }
+}

@@ -1,0 +1,99 @@
+import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
+import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
+import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import { Construct } from 'constructs';
+import type { InputFeature } from '../../lambdas/core/inference';
+import { INFERENCE_ENV } from '../../lambdas/inference/config';
+import { boundedName } from '../private/names';
+import { Problems } from '../private/validation';
+import { functionServiceName } from './drift-contract';
+import type { FunctionPlatform } from './function-platform';
+import type { ModelEndpoint } from './model-endpoint';
+import { allowInvoke, type FunctionIngress, platformFunction } from './private/cloud-function';
+
+export interface InferenceFunctionProps {
+  readonly platform: FunctionPlatform;
+  readonly endpoint: ModelEndpoint;
+  readonly features: readonly InputFeature[];
+  /** Every model of the environment, for the 404 message. */
+  readonly knownModels: readonly string[];
+  readonly maxBodyBytes: number;
+  readonly maxInstancesPerRequest: number;
+  readonly upstreamTimeoutMs: number;
+  /**
+   * IAM members allowed to call it (`serviceAccount:…`, `group:…`, `user:…`, `domain:…`); never public.
+   * @default - nobody beyond the project's owners
+   */
+  readonly invokers?: readonly string[];
+  /** @default 'all' (reachable from the internet, but only with an invoker's identity token) */
+  readonly ingress?: FunctionIngress;
+  /** @default 10 */
+  readonly maxInstances?: number;
+}
+
+/** Vertex AI predict attempts per request (429 and 5xx are retried once). */
+const UPSTREAM_ATTEMPTS = 2;
+
+/**
+ * The inference API of one model on Google Cloud: a Cloud Run function serving `POST /models/{model}/predict` with
+ * the AWS API's validation and error codes, in front of the model's Vertex AI endpoint. It runs as its own service
+ * account, whose one permission is Vertex AI online prediction (project-wide: Vertex AI IAM cannot be narrowed to
+ * one endpoint through Terraform's GA provider).
+ *
+ * @example
+ * new InferenceFunction(stack, 'Inference-churn', {
+ *   platform, endpoint: churn, features: model.inputSchema.features, knownModels: ['churn'],
+ *   maxBodyBytes: 1048576, maxInstancesPerRequest: 100, upstreamTimeoutMs: 10000,
+ *   invokers: ['serviceAccount:checkout@my-project.iam.gserviceaccount.com'],
+ * });
+ */
+export class InferenceFunction extends Construct {
+  readonly function: Cloudfunctions2Function;
+  readonly serviceAccount: ServiceAccount;
+  /** The function's URL; requests go to `<url>/models/<model>/predict`. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: InferenceFunctionProps) {
+    super(scope, id);
+    const { platform, endpoint } = props;
+    const problems = new Problems('InferenceFunction');
+    for (const member of props.invokers ?? []) {
+      problems.check(/^(serviceAccount|group|user|domain|principal|principalSet):\S+$/.test(member) && !/allUsers|allAuthenticatedUsers/.test(member), `invoker "${member}": expected serviceAccount:, group:, user: or domain: (never public)`);
+    }
+    problems.check(props.upstreamTimeoutMs >= 100 && props.upstreamTimeoutMs <= 60_000, `upstreamTimeoutMs ${props.upstreamTimeoutMs}: expected 100 to 60000`);
+    problems.throwIfAny();
+    const name = functionServiceName(platform.namePrefix, `predict-${endpoint.model}`);
+
+    this.serviceAccount = new ServiceAccount(this, 'Account', {
+      accountId: boundedName([platform.namePrefix, 'predict', endpoint.model], 30),
+      displayName: `${name} (Vertex AI predict only)`,
+      project: platform.project,
+    });
+    const canPredict = new ProjectIamMember(this, 'Predicts', { project: platform.project, role: platform.predictorRole.name, member: this.serviceAccount.member });
+
+    this.function = platformFunction(this, 'Function', {
+      platform,
+      name,
+      description: `POST /models/${endpoint.model}/predict in front of Vertex AI endpoint ${endpoint.endpointId} (ModelStack)`,
+      bundle: 'inference',
+      serviceAccount: this.serviceAccount,
+      environment: {
+        [INFERENCE_ENV.model]: endpoint.model,
+        [INFERENCE_ENV.endpointName]: endpoint.resourceName,
+        [INFERENCE_ENV.features]: JSON.stringify(props.features.map((f) => ({ name: f.name, type: f.type }))),
+        [INFERENCE_ENV.knownModels]: props.knownModels.join(','),
+        [INFERENCE_ENV.maxBodyBytes]: String(props.maxBodyBytes),
+        [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest),
+        [INFERENCE_ENV.upstreamTimeoutMs]: String(props.upstreamTimeoutMs),
+        [INFERENCE_ENV.upstreamMaxAttempts]: String(UPSTREAM_ATTEMPTS),
+      },
+      // Every attempt may take the whole upstream timeout; a few seconds on top for validation and the answer.
+      timeoutSeconds: Math.ceil((props.upstreamTimeoutMs * UPSTREAM_ATTEMPTS) / 1000) + 5,
+      maxInstances: props.maxInstances ?? 10,
+      ingress: props.ingress ?? 'all',
+      dependsOn: [canPredict],
+    });
+    this.url = this.function.url;
+    (props.invokers ?? []).forEach((member, i) => allowInvoke(this, `Invoker${i}`, this.function, member));
+  }
+}

@@ -1,0 +1,125 @@
+import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
+import { createGunzip } from 'node:zlib';
+import type { ObjectStore } from '../../core/drift-job';
+import { ensureOk, type GoogleHttp } from './google-http';
+
+/** The registry's three buckets (see `ModelRegistry` in constructs/gcp). */
+export interface RegistryBuckets {
+  /** Capture exports, ground truth and the check's working state (event claims, shard profiles). */
+  readonly artifacts: string;
+  /** `models/<model>/<version>/baseline.json` and `quality.json`. */
+  readonly baselines: string;
+  /** `report.json` and `report.html`, under a retention policy. */
+  readonly reports: string;
+}
+
+export interface StoredAt {
+  readonly bucket: string;
+  /** The reports bucket's retention policy forbids replacing an object: writes there only create. */
+  readonly writeOnce: boolean;
+}
+
+const REPORT_FILE = /^reports\/[^/]+\/[^/]+\/report\.(json|html)$/;
+
+/**
+ * Which bucket a key of the shared layout (`lambdas/core/layout.ts`) lives in on Google Cloud. The drift core
+ * sees one store; the reports bucket only holds the finished, immutable reports, because the check's working
+ * files (the event claim it may release, shard profiles a retry rewrites) must stay deletable.
+ */
+export function bucketOf(buckets: RegistryBuckets, key: string): StoredAt {
+  if (key.startsWith('models/')) return { bucket: buckets.baselines, writeOnce: false };
+  if (REPORT_FILE.test(key)) return { bucket: buckets.reports, writeOnce: true };
+  return { bucket: buckets.artifacts, writeOnce: false };
+}
+
+/** Default `https://storage.googleapis.com`. */
+export const GCS_BASE_URL = 'https://storage.googleapis.com';
+
+/**
+ * The drift check's object store over the Cloud Storage JSON API. Retries (429, 5xx) and timeouts are the
+ * `GoogleHttp`'s; a 404 reads as missing.
+ */
+export function gcsStore(http: GoogleHttp, buckets: RegistryBuckets, baseUrl = GCS_BASE_URL): ObjectStore {
+  const base = baseUrl.replace(/\/+$/, '');
+  const objectUrl = (bucket: string, key: string) => `${base}/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(key)}`;
+
+  async function read(key: string): Promise<Readable | undefined> {
+    const { bucket } = bucketOf(buckets, key);
+    const response = await http(`GCS get gs://${bucket}/${key}`, `${objectUrl(bucket, key)}?alt=media`);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    await ensureOk(`GCS get gs://${bucket}/${key}`, response);
+    // fetch already undoes Content-Encoding: gzip; a .gz object stored as-is is unpacked here.
+    const body = response.body ? Readable.fromWeb(response.body as WebReadableStream) : Readable.from([]);
+    return key.endsWith('.gz') ? body.pipe(createGunzip()) : body;
+  }
+
+  /** Inserts with `ifGenerationMatch=0` when `onlyIfAbsent`; false when the object already existed. */
+  async function insert(key: string, body: string, contentType: string, onlyIfAbsent: boolean): Promise<boolean> {
+    const { bucket } = bucketOf(buckets, key);
+    const query = new URLSearchParams({ uploadType: 'media', name: key });
+    if (onlyIfAbsent) query.set('ifGenerationMatch', '0');
+    const call = `GCS insert gs://${bucket}/${key}`;
+    const response = await http(call, `${base}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`, { method: 'POST', body, contentType });
+    if (onlyIfAbsent && response.status === 412) {
+      await response.body?.cancel();
+      return false;
+    }
+    await ensureOk(call, response);
+    await response.body?.cancel();
+    return true;
+  }
+
+  return {
+    async list(prefix) {
+      const { bucket } = bucketOf(buckets, prefix);
+      const keys: string[] = [];
+      let pageToken: string | undefined;
+      do {
+        const query = new URLSearchParams({ prefix, fields: 'items(name),nextPageToken' });
+        if (pageToken) query.set('pageToken', pageToken);
+        const call = `GCS list gs://${bucket}/${prefix}`;
+        const response = await ensureOk(call, await http(call, `${base}/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`));
+        const page = (await response.json()) as { items?: { name: string }[]; nextPageToken?: string };
+        for (const item of page.items ?? []) keys.push(item.name);
+        pageToken = page.nextPageToken;
+      } while (pageToken);
+      return keys.sort();
+    },
+    read,
+    async readText(key) {
+      const stream = await read(key);
+      if (!stream) return undefined;
+      const chunks: Buffer[] = [];
+      for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
+      return Buffer.concat(chunks).toString('utf8');
+    },
+    async exists(key) {
+      const { bucket } = bucketOf(buckets, key);
+      const call = `GCS get metadata gs://${bucket}/${key}`;
+      const response = await http(call, `${objectUrl(bucket, key)}?fields=name`);
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return false;
+      }
+      await ensureOk(call, response);
+      await response.body?.cancel();
+      return true;
+    },
+    async put(key, body, contentType) {
+      // A retried window rewrites report.html; under the retention policy the first one stays.
+      await insert(key, body, contentType, bucketOf(buckets, key).writeOnce);
+    },
+    putIfAbsent: (key, body, contentType) => insert(key, body, contentType, true),
+    async delete(key) {
+      const { bucket } = bucketOf(buckets, key);
+      const call = `GCS delete gs://${bucket}/${key}`;
+      const response = await http(call, objectUrl(bucket, key), { method: 'DELETE' });
+      if (response.status !== 404) await ensureOk(call, response);
+      await response.body?.cancel();
+    },
+  };
+}

@@ -1,0 +1,73 @@
+import type { ServerResponse } from 'node:http';
+import { type ApiError, apiError, compileRequestParser, errorBody, parsePredictions } from '../../core/inference';
+import { errorFields, type GcpLogger } from '../../drift/gcp/log';
+import { type FunctionRequest, requestBody } from '../../drift/gcp/request-body';
+import type { InferenceConfig } from '../config';
+import { type VertexPredict, vertexError } from './vertex';
+
+export interface GcpInferenceDeps {
+  readonly config: InferenceConfig;
+  readonly predict?: VertexPredict;
+  readonly logger: GcpLogger;
+}
+
+type Outcome = { readonly body: string; readonly error?: ApiError; readonly instances: number };
+
+const ROUTE = /^\/models\/([^/]+)\/predict\/?$/;
+
+/**
+ * `POST /models/{model}/predict` on Cloud Run functions: the AWS API's route, validation (the shared request
+ * parser), response `{ "model", "predictions" }` and error body `{ "error": { code, message, field? } }`, with
+ * the model's Vertex AI endpoint behind it.
+ */
+export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: FunctionRequest, res: ServerResponse) => Promise<void> {
+  const { config, logger } = deps;
+  const parse = compileRequestParser(config.features, config);
+  const failed = (error: ApiError, instances = 0): Outcome => ({ body: errorBody(error), error, instances });
+
+  async function handle(req: FunctionRequest): Promise<Outcome> {
+    const route = ROUTE.exec(new URL(req.url ?? '/', 'http://function').pathname);
+    if (!route) return failed(apiError(404, 'BadRequest', 'expected POST /models/{model}/predict', 'path'));
+    if (req.method !== 'POST') return failed(apiError(405, 'BadRequest', `method ${req.method}: expected POST`, 'method'));
+    const requested = decodeURIComponent(route[1]);
+    if (!config.model || requested !== config.model || !deps.predict) {
+      return failed(apiError(404, 'UnknownModel', `unknown model "${requested}": expected one of ${config.knownModels.join(', ')}`, 'model'));
+    }
+    const parsed = parse(await requestBody(req, config.maxBodyBytes));
+    if (!parsed.ok) return failed(parsed.error);
+    const instances = parsed.rows.length;
+
+    let upstream;
+    try {
+      upstream = await deps.predict(parsed.rows);
+    } catch (err) {
+      const error = vertexError(err);
+      (error.status >= 500 ? logger.error : logger.warn)('upstream call failed', { code: error.code, ...errorFields(err) });
+      return failed(error, instances);
+    }
+    const predictions = parsePredictions(upstream.body, upstream.contentType, instances);
+    if (!predictions || predictions.length !== instances) {
+      logger.error('unreadable model response', { contentType: upstream.contentType, length: upstream.body.length });
+      const got = predictions ? `${predictions.length} predictions` : 'an unreadable response';
+      return failed(apiError(502, 'ModelError', `the model returned ${got} for ${instances} instances`), instances);
+    }
+    return { body: JSON.stringify({ model: config.model, predictions }), instances };
+  }
+
+  return async (req, res) => {
+    const started = performance.now();
+    let outcome: Outcome;
+    try {
+      outcome = await handle(req);
+    } catch (err) {
+      // Nothing above should throw; if it does, the caller still gets JSON and no stack trace.
+      logger.error('unhandled error', errorFields(err));
+      outcome = failed(apiError(500, 'InternalError', 'internal error'));
+    }
+    const status = outcome.error?.status ?? 200;
+    // One line per request: Cloud Logging turns it into a log-based view of latency, size and error codes.
+    logger.info('prediction', { status, code: outcome.error?.code, instances: outcome.instances, latencyMs: Math.round(performance.now() - started) });
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(outcome.body);
+  };
+}

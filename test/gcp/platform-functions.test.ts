@@ -1,0 +1,67 @@
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { App } from 'cdktf';
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { buildGcpPlatform } from '../../infra/gcp/app';
+
+function synthesize(raw: unknown): Record<string, Record<string, Record<string, any>>> {
+  const outdir = mkdtempSync(join(tmpdir(), 'modelstack-gcp-fn-'));
+  const app = new App({ outdir });
+  buildGcpPlatform(app, parseConfig(raw));
+  app.synth();
+  return Object.fromEntries(readdirSync(join(outdir, 'stacks')).map((name) => [name, JSON.parse(readFileSync(join(outdir, 'stacks', name, 'cdk.tf.json'), 'utf8')).resource]));
+}
+
+const values = (resources: Record<string, Record<string, any>>, type: string): any[] => Object.values(resources[type] ?? {});
+
+describe('platform functions in every synthesized GCP stack of the demo', () => {
+  const demo = synthesize(demoConfig);
+
+  test('an inference function per model, a drift check (function, workflow, schedule) per logged model', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const stack = demo[`modelstack-${env}-platform`];
+      expect(values(stack, 'google_cloudfunctions2_function').map((f) => f.name).sort()).toEqual(
+        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`].sort(),
+      );
+      expect(values(stack, 'google_workflows_workflow').map((w) => w.name)).toEqual([`modelstack-${env}-drift-churn`]);
+      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule)).toEqual(['15 0 * * *']);
+      expect(values(stack, 'google_storage_bucket_object')).toHaveLength(2);
+    }
+  });
+
+  test('CMEK on every function, workflow and image repository; every function runs as its own account', () => {
+    for (const [name, stack] of Object.entries(demo)) {
+      const cmek = [
+        ...values(stack, 'google_cloudfunctions2_function').map((f) => f.kms_key_name),
+        ...values(stack, 'google_workflows_workflow').map((w) => w.crypto_key_name),
+        ...values(stack, 'google_artifact_registry_repository').map((r) => r.kms_key_name),
+      ];
+      expect({ name, cmek }).toEqual({ name, cmek: Array(5).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
+      const accounts = values(stack, 'google_cloudfunctions2_function').map((f) => f.service_config.service_account_email);
+      expect(new Set(accounts).size).toBe(accounts.length);
+      const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => j.http_target.oidc_token.service_account_email)];
+      expect(callers.join(' ')).not.toMatch(/Drift-churn_Drift_/);
+    }
+  });
+
+  test('prod: inference behind internal-and-gclb ingress, invokable only by the configured caller', () => {
+    const prod = demo['modelstack-prod-platform'];
+    const inference = values(prod, 'google_cloudfunctions2_function').filter((f) => f.name.includes('-fn-predict-'));
+    for (const f of inference) expect(f.service_config).toMatchObject({ ingress_settings: 'ALLOW_INTERNAL_AND_GCLB', max_instance_count: 20 });
+    const invokers = values(prod, 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
+    expect(invokers.filter((m) => m.startsWith('serviceAccount:checkout@'))).toHaveLength(2);
+    const dev = values(demo['modelstack-dev-platform'], 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
+    expect(dev.every((m) => /Drift-churn_(Fanout|Scheduler)/.test(m))).toBe(true);
+  });
+
+  test('a drift window Cloud Scheduler cannot express, or a public invoker, is a config error', () => {
+    const raw: any = structuredClone(demoConfig);
+    raw.models[0].drift = { ...raw.models[0].drift, windowHours: 36 };
+    expect(() => synthesize(raw)).toThrow('models[0].drift.windowHours: 36 cannot be scheduled on Google Cloud: expected a divisor of 24, or 24 to 168 in whole days');
+    const pub: any = structuredClone(demoConfig);
+    pub.environments.dev.gcp.functions = { invokers: ['allUsers'] };
+    expect(() => parseConfig(pub)).toThrow("environments.dev.gcp.functions.invokers[0]: expected an IAM member");
+  });
+});
