@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ApiError, apiError, compileRequestParser, errorBody, parsePredictions, rowsToCsv } from '../core/inference';
+import { apiError, compileRequestParser, failed, type Outcome, predict, rowsToCsv, unknownModel } from '../core/inference';
 import type { InferenceConfig } from './config';
 import { type Invoke, upstreamError } from './sagemaker';
 
@@ -14,9 +14,6 @@ export interface InferenceDeps {
 
 type Result = APIGatewayProxyStructuredResultV2;
 
-/** What one request came to: an answer or an error, and how many instances it carried. */
-type Outcome = { readonly body: string; readonly error?: ApiError; readonly instances: number };
-
 /**
  * `POST /models/{model}/predict`: validates `{ "instances": [...] }` against the model's input schema, calls the
  * model's SageMaker endpoint and answers `{ "model", "predictions" }`, or `{ "error": { code, message, field? } }`.
@@ -24,34 +21,20 @@ type Outcome = { readonly body: string; readonly error?: ApiError; readonly inst
 export function createInferenceHandler(deps: InferenceDeps): (event: APIGatewayProxyEventV2, context: Context) => Promise<Result> {
   const { config, logger, metrics } = deps;
   const parse = compileRequestParser(config.features, config);
-  const failed = (error: ApiError, instances = 0): Outcome => ({ body: errorBody(error), error, instances });
 
   async function handle(event: APIGatewayProxyEventV2): Promise<Outcome> {
     const requested = event.pathParameters?.model;
-    if (!config.model || requested !== config.model || !deps.invoke) {
-      return failed(apiError(404, 'UnknownModel', `unknown model "${requested ?? ''}": expected one of ${config.knownModels.join(', ')}`, 'model'));
-    }
+    if (!config.model || requested !== config.model || !deps.invoke) return unknownModel(requested, config.knownModels);
     const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const parsed = parse(body);
     if (!parsed.ok) return failed(parsed.error);
-    const instances = parsed.rows.length;
-
-    let upstream;
-    try {
-      upstream = await deps.invoke(rowsToCsv(parsed.rows));
-    } catch (err) {
-      const error = upstreamError(err);
-      const log = error.status >= 500 ? logger.error : logger.warn;
-      log.call(logger, 'upstream call failed', { code: error.code, upstream: (err as Error)?.name });
-      return failed(error, instances);
-    }
-    const predictions = parsePredictions(upstream.body, upstream.contentType, instances);
-    if (!predictions || predictions.length !== instances) {
-      logger.error('unreadable model response', { contentType: upstream.contentType, length: upstream.body.length });
-      const got = predictions ? `${predictions.length} predictions` : 'an unreadable response';
-      return failed(apiError(502, 'ModelError', `the model returned ${got} for ${instances} instances`), instances);
-    }
-    return { body: JSON.stringify({ model: config.model, predictions }), instances };
+    return predict(config.model, parsed, rowsToCsv(parsed.rows), {
+      call: deps.invoke,
+      classify: upstreamError,
+      warn: (message, fields) => logger.warn(message, fields),
+      error: (message, fields) => logger.error(message, fields),
+      describe: (err) => ({ upstream: (err as Error)?.name }),
+    });
   }
 
   return async (event, context) => {

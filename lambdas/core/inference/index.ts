@@ -1,3 +1,4 @@
 export * from './api-error';
 export * from './payload';
 export * from './request';
+export * from './serve';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { type ApiError, apiError, compileRequestParser, errorBody, parsePredictions } from '../../core/inference';
+import { apiError, compileRequestParser, failed, type Outcome, predict, unknownModel } from '../../core/inference';
 import { errorFields, type GcpLogger } from '../../drift/gcp/log';
 import { type FunctionRequest, requestBody } from '../../drift/gcp/request-body';
 import type { InferenceConfig } from '../config';
@@ -11,8 +11,6 @@ export interface GcpInferenceDeps {
   readonly logger: GcpLogger;
 }
 
-type Outcome = { readonly body: string; readonly error?: ApiError; readonly instances: number };
-
 const ROUTE = /^\/models\/([^/]+)\/predict\/?$/;
 
 /**
@@ -23,35 +21,22 @@ const ROUTE = /^\/models\/([^/]+)\/predict\/?$/;
 export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: FunctionRequest, res: ServerResponse) => Promise<void> {
   const { config, logger } = deps;
   const parse = compileRequestParser(config.features, config);
-  const failed = (error: ApiError, instances = 0): Outcome => ({ body: errorBody(error), error, instances });
 
   async function handle(req: FunctionRequest): Promise<Outcome> {
     const route = ROUTE.exec(new URL(req.url ?? '/', 'http://function').pathname);
     if (!route) return failed(apiError(404, 'BadRequest', 'expected POST /models/{model}/predict', 'path'));
     if (req.method !== 'POST') return failed(apiError(405, 'BadRequest', `method ${req.method}: expected POST`, 'method'));
     const requested = decodeURIComponent(route[1]);
-    if (!config.model || requested !== config.model || !deps.predict) {
-      return failed(apiError(404, 'UnknownModel', `unknown model "${requested}": expected one of ${config.knownModels.join(', ')}`, 'model'));
-    }
+    if (!config.model || requested !== config.model || !deps.predict) return unknownModel(requested, config.knownModels);
     const parsed = parse(await requestBody(req, config.maxBodyBytes));
     if (!parsed.ok) return failed(parsed.error);
-    const instances = parsed.rows.length;
-
-    let upstream;
-    try {
-      upstream = await deps.predict(parsed.rows);
-    } catch (err) {
-      const error = vertexError(err);
-      (error.status >= 500 ? logger.error : logger.warn)('upstream call failed', { code: error.code, ...errorFields(err) });
-      return failed(error, instances);
-    }
-    const predictions = parsePredictions(upstream.body, upstream.contentType, instances);
-    if (!predictions || predictions.length !== instances) {
-      logger.error('unreadable model response', { contentType: upstream.contentType, length: upstream.body.length });
-      const got = predictions ? `${predictions.length} predictions` : 'an unreadable response';
-      return failed(apiError(502, 'ModelError', `the model returned ${got} for ${instances} instances`), instances);
-    }
-    return { body: JSON.stringify({ model: config.model, predictions }), instances };
+    return predict(config.model, parsed, parsed.rows, {
+      call: deps.predict,
+      classify: vertexError,
+      warn: (message, fields) => logger.warn(message, fields),
+      error: (message, fields) => logger.error(message, fields),
+      describe: errorFields,
+    });
   }
 
   return async (req, res) => {
