@@ -2,8 +2,8 @@ import { gzipSync } from 'node:zlib';
 import { exportRequestLogs } from '../../lambdas/drift/gcp/bigquery-export';
 import { GCP_DRIFT_ENV, readGcpDriftConfig } from '../../lambdas/drift/gcp/config';
 import { bucketOf, gcsStore } from '../../lambdas/drift/gcp/gcs-store';
-import { ensureOk, type GoogleApiError, googleHttp } from '../../lambdas/drift/gcp/google-http';
-import { errorFields, gcpLogger } from '../../lambdas/drift/gcp/log';
+import { ensureOk, type GoogleApiError, googleHttp } from '../../lambdas/shared/gcp/google-http';
+import { errorFields, gcpLogger } from '../../lambdas/shared/gcp/log';
 import { FakeGoogle } from '../helpers/gcp-fake-google';
 import { BUCKETS } from './harness';
 

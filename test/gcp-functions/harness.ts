@@ -4,9 +4,9 @@ import type { DriftCheckSpec } from '../../lambdas/core/drift-job';
 import { exportRequestLogs } from '../../lambdas/drift/gcp/bigquery-export';
 import { endpointsAt, monitoringMetrics, pubsubEvents, workflowsLauncher } from '../../lambdas/drift/gcp/gcp-ports';
 import { gcsStore } from '../../lambdas/drift/gcp/gcs-store';
-import { googleHttp, type GoogleHttpOptions } from '../../lambdas/drift/gcp/google-http';
+import { googleHttp, type GoogleHttpOptions } from '../../lambdas/shared/gcp/google-http';
 import { createGcpDriftHandler } from '../../lambdas/drift/gcp/handler';
-import { gcpLogger } from '../../lambdas/drift/gcp/log';
+import { gcpLogger } from '../../lambdas/shared/gcp/log';
 
 export const BUCKETS = { artifacts: 'ms-dev-models-p', baselines: 'ms-dev-baselines-p', reports: 'ms-dev-reports-p' };
 export const TOPIC = 'projects/p/topics/ms-dev-DriftDetected';

@@ -1,8 +1,8 @@
 import type { InferenceConfig } from '../../lambdas/inference/config';
 import { createGcpInferenceHandler } from '../../lambdas/inference/gcp/handler';
 import { vertexError, vertexPredictor } from '../../lambdas/inference/gcp/vertex';
-import { GoogleApiError } from '../../lambdas/drift/gcp/google-http';
-import { gcpLogger } from '../../lambdas/drift/gcp/log';
+import { GoogleApiError } from '../../lambdas/shared/gcp/google-http';
+import { gcpLogger } from '../../lambdas/shared/gcp/log';
 import { FakeGoogle } from '../helpers/gcp-fake-google';
 import { serve } from './harness';
 

@@ -1,5 +1,5 @@
 import { hourlyPrefixes, type DriftWindow, type ObjectStore } from '../../core/drift-job';
-import { ensureOk, type GoogleHttp } from './google-http';
+import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 
 /**
  * Vertex AI logs sampled requests and responses to BigQuery, not to objects. Before a check, the window's rows are

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../core/drift-job';
-import { ensureOk, type GoogleHttp } from './google-http';
+import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 
 /** The registry's three buckets (see `ModelRegistry` in constructs/gcp). */
 export interface RegistryBuckets {

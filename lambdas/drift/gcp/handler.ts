@@ -10,8 +10,8 @@ import {
   type Shard,
   windowEndingAt,
 } from '../../core/drift-job';
-import { errorFields, type GcpLogger } from './log';
-import { type FunctionRequest, requestBody } from './request-body';
+import { errorFields, type GcpLogger } from '../../shared/gcp/log';
+import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
 
 /**
  * What invokes the function, as the JSON body: Cloud Scheduler (a check; the window ends at the scheduled time in

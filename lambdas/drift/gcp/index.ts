@@ -5,9 +5,9 @@ import { exportRequestLogs } from './bigquery-export';
 import { readGcpDriftConfig } from './config';
 import { GOOGLE_ENDPOINTS, monitoringMetrics, pubsubEvents, workflowsLauncher } from './gcp-ports';
 import { gcsStore } from './gcs-store';
-import { googleHttp } from './google-http';
+import { googleHttp } from '../../shared/gcp/google-http';
 import { createGcpDriftHandler } from './handler';
-import { gcpLogger } from './log';
+import { gcpLogger } from '../../shared/gcp/log';
 
 const config = readGcpDriftConfig(process.env);
 // Bounded retries with backoff: 429 and 5xx answers, network failures and timeouts are retried at most 3 more times.

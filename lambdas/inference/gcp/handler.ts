@@ -1,7 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { apiError, compileRequestParser, failed, type Outcome, predict, unknownModel } from '../../core/inference';
-import { errorFields, type GcpLogger } from '../../drift/gcp/log';
-import { type FunctionRequest, requestBody } from '../../drift/gcp/request-body';
+import { errorFields, type GcpLogger } from '../../shared/gcp/log';
+import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
 import type { InferenceConfig } from '../config';
 import { type VertexPredict, vertexError } from './vertex';
 

@@ -1,7 +1,7 @@
 // Cloud Run functions entry point (bundled by esbuild; entry point `predict`): configuration and the Vertex AI
 // client are built once per instance.
 import { metadataTokenProvider } from '../../../cli/vertex-deploy/token';
-import { gcpLogger } from '../../drift/gcp/log';
+import { gcpLogger } from '../../shared/gcp/log';
 import { readInferenceConfig } from '../config';
 import { createGcpInferenceHandler } from './handler';
 import { vertexPredictor } from './vertex';

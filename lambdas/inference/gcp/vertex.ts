@@ -1,5 +1,5 @@
 import { type ApiError, apiError, type Row } from '../../core/inference';
-import { type AccessTokenProvider, errorDetail, GoogleApiError, googleHttp } from '../../drift/gcp/google-http';
+import { type AccessTokenProvider, errorDetail, GoogleApiError, googleHttp } from '../../shared/gcp/google-http';
 import type { UpstreamResponse } from '../sagemaker';
 
 /** Sends validated rows (feature order) to one Vertex AI endpoint as `{ "instances": [[...], ...] }`. */
