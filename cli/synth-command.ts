@@ -1,7 +1,5 @@
 import type { Command } from 'commander';
 import { ConfigError, resolveConfig } from '../infra/config/load';
-import { classifyIdleCost, formatIdleCost } from '../infra/aws/cost-class';
-import { formatSummary, synthesizeAll } from '../infra/synth';
 import { type CliContext, UsageError } from './io';
 
 /** `modelstack synth [--config file] [--aws-out dir] [--gcp-out dir]`: both clouds, as `npm run synth`. */
@@ -12,7 +10,10 @@ export function registerSynth(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'platform config (YAML or JSON); default: MODELSTACK_CONFIG, else the embedded demo')
     .option('--aws-out <dir>', 'CloudFormation output directory', 'cdk.out')
     .option('--gcp-out <dir>', 'Terraform output directory', 'cdktf.out')
-    .action((options: { config?: string; awsOut: string; gcpOut: string }) => {
+    .action(async (options: { config?: string; awsOut: string; gcpOut: string }) => {
+      // Loaded on use: aws-cdk-lib and cdktf would add ~80 MB and a second to every other command's start.
+      const { formatSummary, synthesizeAll } = await import('../infra/synth');
+      const { classifyIdleCost, formatIdleCost } = await import('../infra/aws/cost-class');
       let resolved;
       try {
         resolved = resolveConfig({ contextPath: options.config });
