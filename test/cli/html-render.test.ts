@@ -10,7 +10,18 @@ import { cli, dataset } from './helpers';
  * scripts/ensure-chromium.sh). Chromium logs every console message of the page as an INFO:CONSOLE
  * line on stderr, so the report must produce none, and the screenshot must be a real image.
  */
-const CHROMIUM = '/usr/bin/chromium';
+const CHROMIUM = findChromium();
+
+/** The browser scripts/ensure-chromium.sh accepts: $CHROMIUM_BIN, else the first chromium/Chrome on the PATH. */
+function findChromium(): string {
+  const candidates = [process.env.CHROMIUM_BIN, '/usr/bin/chromium', 'chromium', 'chromium-browser', 'google-chrome', 'google-chrome-stable'];
+  for (const candidate of candidates) {
+    if (!candidate) continue;
+    const found = spawnSync('sh', ['-c', 'command -v "$1"', 'sh', candidate], { encoding: 'utf8' }).stdout.trim();
+    if (found) return found;
+  }
+  return '/usr/bin/chromium';
+}
 
 function render(html: string, png: string): { console: string[]; status: number | null } {
   const profile = mkdtempSync(join(tmpdir(), 'modelstack-chromium-'));
