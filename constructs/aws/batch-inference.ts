@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { Problems } from '../private/validation';
+import { Problems, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT } from '../private/validation';
 import type { IModelEndpoint } from './model-endpoint';
 import type { IModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -172,7 +172,7 @@ export class BatchInference extends Construct {
 
 function validateProps(props: BatchInferenceProps): void {
   const problems = new Problems('BatchInference');
-  problems.check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(props.instanceType), `instanceType "${props.instanceType}": expected a SageMaker instance type such as ml.m5.large`);
+  problems.check(SAGEMAKER_INSTANCE_TYPE.test(props.instanceType), `instanceType "${props.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
   const count = props.instanceCount ?? 1;
   problems.check(Number.isInteger(count) && count >= 1, `instanceCount ${count}: expected an integer of at least 1`);
   const hours = (props.maxRuntime ?? Duration.hours(4)).toHours({ integral: false });

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
-import { Problems, SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
+import { Problems, SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
 import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
 import { acknowledgeWildcardResource } from './private/nag';
@@ -437,14 +437,14 @@ function validateProps(props: ModelEndpointProps): void {
   if (v.kind === 'realtime') {
     const min = v.minInstances ?? 1;
     const max = v.maxInstances ?? min;
-    problems.check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(v.instanceType), `variant.instanceType "${v.instanceType}": expected a SageMaker instance type such as ml.m5.large`);
+    problems.check(SAGEMAKER_INSTANCE_TYPE.test(v.instanceType), `variant.instanceType "${v.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
     problems.check(Number.isInteger(min) && min >= 1, `variant.minInstances ${min}: expected an integer of at least 1`);
     problems.check(max >= min, `variant.maxInstances ${max}: expected at least minInstances (${min})`);
   } else if (v.kind === 'async') {
     const max = v.maxInstances ?? 2;
     const concurrency = v.maxConcurrentInvocationsPerInstance ?? 4;
     const backlog = v.targetBacklogPerInstance ?? 5;
-    problems.check(/^ml\.[a-z0-9]+\.[a-z0-9]+$/.test(v.instanceType), `variant.instanceType "${v.instanceType}": expected a SageMaker instance type such as ml.m5.large`);
+    problems.check(SAGEMAKER_INSTANCE_TYPE.test(v.instanceType), `variant.instanceType "${v.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
     problems.check(Number.isInteger(max) && max >= 1, `variant.maxInstances ${max}: expected an integer of at least 1`);
     problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000, `variant.maxConcurrentInvocationsPerInstance ${concurrency}: expected an integer from 1 to 1000`);
     problems.check(backlog > 0, `variant.targetBacklogPerInstance ${backlog}: expected a positive number`);

@@ -10,28 +10,13 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Problems } from '../private/validation';
+import { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
 import type { InferenceApi } from './inference-api';
 import type { IModelEndpoint } from './model-endpoint';
 
-/** Thresholds of the alarms {@link PlatformMonitoring} creates. */
-export interface AlarmThresholds {
-  /** Endpoint ModelLatency p99 over 5 minutes, in milliseconds. @default 1000 */
-  readonly endpointLatencyP99Ms?: number;
-  /** Endpoint Invocation5XXErrors summed over 5 minutes. @default 5 */
-  readonly endpoint5xxPer5Min?: number;
-  /** Lambda errors summed over 5 minutes. @default 5 */
-  readonly functionErrorsPer5Min?: number;
-  /** Lambda duration p99 over 5 minutes, in milliseconds. @default 8000 */
-  readonly functionDurationP99Ms?: number;
-  /** API 5xx answers summed over 5 minutes. @default 5 */
-  readonly api5xxPer5Min?: number;
-  /** API latency p99 over 5 minutes, in milliseconds. @default 3000 */
-  readonly apiLatencyP99Ms?: number;
-  /** Share of drifted features from which the drift alarm fires. @default 0.5 */
-  readonly driftShare?: number;
-  /** Messages waiting in a dead-letter queue. @default 1 */
-  readonly dlqDepth?: number;
-}
+
+export type { AlarmThresholds };
+export { ALARM_THRESHOLD_DEFAULTS };
 
 export interface PlatformMonitoringProps {
   /** Name of the CloudWatch dashboard, such as `modelstack-prod`. */
@@ -66,16 +51,6 @@ export interface DriftMetrics {
   readonly qualityDegradation?: { readonly metric: cloudwatch.IMetric; readonly threshold: number };
 }
 
-const DEFAULTS: Required<AlarmThresholds> = {
-  endpointLatencyP99Ms: 1000,
-  endpoint5xxPer5Min: 5,
-  functionErrorsPer5Min: 5,
-  functionDurationP99Ms: 8000,
-  api5xxPer5Min: 5,
-  apiLatencyP99Ms: 3000,
-  driftShare: 0.5,
-  dlqDepth: 1,
-};
 
 /**
  * One environment's dashboard and alarms: every alarm notifies a KMS-encrypted SNS topic (TLS only) with the
@@ -106,7 +81,7 @@ export class PlatformMonitoring extends Construct {
 
   constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
     super(scope, id);
-    this.thresholds = { ...DEFAULTS, ...props.thresholds };
+    this.thresholds = { ...ALARM_THRESHOLD_DEFAULTS, ...props.thresholds };
     validateProps(props, this.thresholds);
 
     this.topicKey = new kms.Key(this, 'TopicKey', {

@@ -31,3 +31,7 @@ export const SAFE_RESOURCE_NAME = /^[a-z](?:[a-z0-9]|-(?=[a-z0-9]))*$/;
 
 /** Memory sizes a SageMaker serverless endpoint accepts, in MB. */
 export const SERVERLESS_MEMORY_SIZES_MB: readonly number[] = [1024, 2048, 3072, 4096, 5120, 6144];
+
+/** A SageMaker ML instance type, such as `ml.m5.large`. */
+export const SAGEMAKER_INSTANCE_TYPE = /^ml\.[a-z0-9]+\.[a-z0-9]+$/;
+export const SAGEMAKER_INSTANCE_TYPE_HINT = 'expected a SageMaker instance type such as ml.m5.large';

@@ -1,45 +1,33 @@
 import { z } from 'zod';
+import { ALARM_THRESHOLD_DEFAULTS } from '../../constructs/aws/alarm-thresholds';
+import { SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
 
 /**
  * AWS settings of the platform config. Every field beyond an environment's account and region is optional or
  * defaulted, so configs written before these settings existed stay valid.
  */
 
-const INSTANCE_TYPE = /^ml\.[a-z0-9]+\.[a-z0-9]+$/;
-const INSTANCE_TYPE_HINT = 'expected a SageMaker instance type such as ml.m5.large';
-const SERVERLESS_MEMORY_SIZES_MB = [1024, 2048, 3072, 4096, 5120, 6144];
-
 /** Alarm thresholds of one environment; see docs/operations.md for what each alarm watches. */
-const ALARM_DEFAULTS = {
-  endpointLatencyP99Ms: 1000,
-  endpoint5xxPer5Min: 5,
-  functionErrorsPer5Min: 5,
-  functionDurationP99Ms: 8000,
-  api5xxPer5Min: 5,
-  apiLatencyP99Ms: 3000,
-  driftShare: 0.5,
-  dlqDepth: 1,
-};
 const alarmThresholdsSchema = z
   .strictObject({
     /** Endpoint ModelLatency p99 over 5 minutes, in milliseconds. */
-    endpointLatencyP99Ms: z.number().int().min(1).default(ALARM_DEFAULTS.endpointLatencyP99Ms),
+    endpointLatencyP99Ms: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.endpointLatencyP99Ms),
     /** Endpoint Invocation5XXErrors summed over 5 minutes. */
-    endpoint5xxPer5Min: z.number().int().min(1).default(ALARM_DEFAULTS.endpoint5xxPer5Min),
+    endpoint5xxPer5Min: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.endpoint5xxPer5Min),
     /** Lambda errors summed over 5 minutes. */
-    functionErrorsPer5Min: z.number().int().min(1).default(ALARM_DEFAULTS.functionErrorsPer5Min),
+    functionErrorsPer5Min: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.functionErrorsPer5Min),
     /** Lambda duration p99 over 5 minutes, in milliseconds. */
-    functionDurationP99Ms: z.number().int().min(1).default(ALARM_DEFAULTS.functionDurationP99Ms),
+    functionDurationP99Ms: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.functionDurationP99Ms),
     /** API 5xx answers summed over 5 minutes. */
-    api5xxPer5Min: z.number().int().min(1).default(ALARM_DEFAULTS.api5xxPer5Min),
+    api5xxPer5Min: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.api5xxPer5Min),
     /** API latency p99 over 5 minutes, in milliseconds. */
-    apiLatencyP99Ms: z.number().int().min(1).default(ALARM_DEFAULTS.apiLatencyP99Ms),
+    apiLatencyP99Ms: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.apiLatencyP99Ms),
     /** Share of drifted features (0..1) from which the drift alarm fires. */
-    driftShare: z.number().gt(0).max(1).default(ALARM_DEFAULTS.driftShare),
+    driftShare: z.number().gt(0).max(1).default(ALARM_THRESHOLD_DEFAULTS.driftShare),
     /** Messages waiting in a dead-letter queue. */
-    dlqDepth: z.number().int().min(1).default(ALARM_DEFAULTS.dlqDepth),
+    dlqDepth: z.number().int().min(1).default(ALARM_THRESHOLD_DEFAULTS.dlqDepth),
   })
-  .default(ALARM_DEFAULTS);
+  .default(ALARM_THRESHOLD_DEFAULTS);
 
 /** Serves every model of the environment on a serverless endpoint, whatever its own `serving` says. */
 const servingOverrideSchema = z.strictObject({
@@ -72,7 +60,7 @@ export const awsEnvironmentSchema = z.strictObject({
  */
 export const asyncServingSchema = z.strictObject({
   kind: z.literal('async'),
-  instanceType: z.string().regex(INSTANCE_TYPE, INSTANCE_TYPE_HINT),
+  instanceType: z.string().regex(SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT),
   maxInstances: z.number().int().min(1).max(100).default(2),
   /** Requests one instance works on at a time. */
   maxConcurrentInvocationsPerInstance: z.number().int().min(1).max(1000).default(4),
@@ -98,7 +86,7 @@ const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]
 const batchSchema = z.strictObject({
   /** EventBridge schedule expression, such as `cron(0 2 * * ? *)` or `rate(1 day)`. */
   schedule: z.string().regex(SCHEDULE, 'expected an EventBridge schedule such as cron(0 2 * * ? *) or rate(1 day)'),
-  instanceType: z.string().regex(INSTANCE_TYPE, INSTANCE_TYPE_HINT),
+  instanceType: z.string().regex(SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT),
   instanceCount: z.number().int().min(1).max(100).default(1),
   /** Content type of the input objects; CSV is split by line. */
   contentType: z.enum(['text/csv', 'application/jsonlines']).default('text/csv'),

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { SAFE_RESOURCE_NAME, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
+import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
@@ -54,7 +54,7 @@ const environmentSchema = z.strictObject({
 
 const realtimeServingSchema = z.strictObject({
   kind: z.literal('realtime'),
-  instanceType: z.string().regex(/^ml\.[a-z0-9]+\.[a-z0-9]+$/, 'expected a SageMaker instance type such as ml.m5.large'),
+  instanceType: z.string().regex(SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT),
   autoscaling: z
     .strictObject({
       minInstances: z.number().int().min(1).max(100).default(1),

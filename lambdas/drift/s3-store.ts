@@ -9,6 +9,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import type { ObjectStore } from '../core/drift-job';
+import { readAllText } from '../shared/streams';
 
 const isMissing = (err: unknown) => {
   const e = err as { name?: string; $metadata?: { httpStatusCode?: number } };
@@ -52,10 +53,7 @@ export function s3Store(client: S3Client, bucket: string): ObjectStore {
     read,
     async readText(key) {
       const stream = await read(key);
-      if (!stream) return undefined;
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-      return Buffer.concat(chunks).toString('utf8');
+      return stream ? readAllText(stream) : undefined;
     },
     exists,
     async put(key, body, contentType) {

@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../core/drift-job';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
+import { readAllText } from '../../shared/streams';
 
 /** The registry's three buckets (see `ModelRegistry` in constructs/gcp). */
 export interface RegistryBuckets {
@@ -92,10 +93,7 @@ export function gcsStore(http: GoogleHttp, buckets: RegistryBuckets, baseUrl = G
     read,
     async readText(key) {
       const stream = await read(key);
-      if (!stream) return undefined;
-      const chunks: Buffer[] = [];
-      for await (const chunk of stream) chunks.push(Buffer.from(chunk as Uint8Array));
-      return Buffer.concat(chunks).toString('utf8');
+      return stream ? readAllText(stream) : undefined;
     },
     async exists(key) {
       const { bucket } = bucketOf(buckets, key);
