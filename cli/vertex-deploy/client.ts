@@ -1,4 +1,5 @@
 /** A small Vertex AI REST client: retries on 429/503 with backoff, polls long-running operations, names the failing call. */
+import { errorDetail } from '../../lambdas/shared/gcp/google-http';
 
 /** Returns an OAuth2 access token for the `Authorization: Bearer` header. */
 export type AccessTokenProvider = () => Promise<string>;
@@ -118,16 +119,4 @@ export class VertexClient {
       backoff = Math.min(backoff * 2, maxBackoff);
     }
   }
-}
-
-/** Google's JSON error (`{ error: { status, message } }`), or the start of whatever else came back. */
-async function errorDetail(response: Response): Promise<string> {
-  const text = await response.text();
-  try {
-    const { error } = JSON.parse(text) as { error?: { status?: string; message?: string } };
-    if (error) return [error.status, error.message].filter(Boolean).join(': ');
-  } catch {
-    // Not JSON: a proxy or load balancer page.
-  }
-  return text.slice(0, 200).trim() || response.statusText;
 }
