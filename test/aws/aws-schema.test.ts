@@ -1,20 +1,16 @@
-import { demoConfig } from '../../infra/config/demo';
-import { ConfigError, parseConfig } from '../../infra/config/load';
+import { parseConfig } from '../../infra/config/load';
+import { demo, problemsOf } from '../helpers/config';
 
-function problemsOf(mutate: (config: any) => void): string[] {
-  const config = structuredClone(demoConfig) as any;
+/** The problems of the demo after `mutate`. */
+function problemsAfter(mutate: (config: any) => void): string[] {
+  const config = demo();
   mutate(config);
-  try {
-    parseConfig(config);
-  } catch (err) {
-    return (err as ConfigError).problems;
-  }
-  return [];
+  return problemsOf(config);
 }
 
 describe('AWS config settings', () => {
   test('all new fields are optional: a config without them gets the defaults', () => {
-    const config = structuredClone(demoConfig) as any;
+    const config = demo();
     delete config.aws;
     for (const env of Object.values(config.environments) as any[]) env.aws = { account: env.aws.account, region: env.aws.region };
     for (const model of config.models) delete model.aws;
@@ -25,13 +21,13 @@ describe('AWS config settings', () => {
   });
 
   test('async serving is a serving kind with defaults', () => {
-    const config = structuredClone(demoConfig) as any;
+    const config = demo();
     config.models[1].serving = { kind: 'async', instanceType: 'ml.m5.xlarge' };
     expect(parseConfig(config).models[1].serving).toEqual({ kind: 'async', instanceType: 'ml.m5.xlarge', maxInstances: 2, maxConcurrentInvocationsPerInstance: 4, targetBacklogPerInstance: 5 });
   });
 
   test('every bad value is reported at once, by path', () => {
-    const problems = problemsOf((c) => {
+    const problems = problemsAfter((c) => {
       c.aws.delivery.connectionArn = 'arn:aws:s3:::nope';
       c.aws.tags.dataClassification = 'secret';
       c.aws.featureStore.entities[0].eventTime = 'missing';

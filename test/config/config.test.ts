@@ -3,21 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { demoConfig } from '../../infra/config/demo';
-import { ConfigError, formatPath, loadConfigFile, parseConfig, resolveConfig } from '../../infra/config/load';
+import { formatPath, loadConfigFile, parseConfig, resolveConfig } from '../../infra/config/load';
+import { demo, problemsOf } from '../helpers/config';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-config-'));
-// Tests break the demo on purpose, so they work on an untyped copy.
-const demo = (): any => structuredClone(demoConfig);
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('platform config', () => {
   test('the embedded demo is valid and gets its defaults', () => {

@@ -1,17 +1,7 @@
-import { demoConfig } from '../../infra/config/demo';
-import { ConfigError, parseConfig } from '../../infra/config/load';
+import { parseConfig } from '../../infra/config/load';
+import { demo, problemsOf } from '../helpers/config';
 
-const demo = (): any => structuredClone(demoConfig);
 
-function problemsOf(raw: unknown): string[] {
-  try {
-    parseConfig(raw, 'test');
-  } catch (err) {
-    expect(err).toBeInstanceOf(ConfigError);
-    return [...(err as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('Google Cloud config', () => {
   test('defaults keep a minimal config valid', () => {
