@@ -1,5 +1,13 @@
 #!/usr/bin/env node
 'use strict';
-// The CLI is TypeScript; tsx's register API compiles it on load (tsx is a runtime dependency).
-require('tsx/cjs/api').register();
-require('../cli/main.ts').main();
+// The installed package runs the compiled CLI (dist/); a source checkout runs the TypeScript through tsx.
+const { existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const source = join(__dirname, '..', 'cli', 'main.ts');
+if (existsSync(source)) {
+  require('tsx/cjs/api').register();
+  require(source).main();
+} else {
+  require('../dist/cli/main.js').main();
+}

@@ -13,6 +13,7 @@ import type { IModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './private/nag';
 import { operationsLayout } from './private/operations-layout';
 
+/** Properties of a {@link BatchInference}. */
 export interface BatchInferenceProps {
   /** Model name; input is read from `batch/<model>/input/`, output written to `batch/<model>/output/<job>/`. */
   readonly model: string;
@@ -57,15 +58,36 @@ export interface BatchInferenceProps {
  * fails (stopping the job first when it ran too long) so `metricFailed`-based alarms fire.
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+ * import * as events from 'aws-cdk-lib/aws-events';
+ * import type * as kms from 'aws-cdk-lib/aws-kms';
+ * import { BatchInference, type ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const registry: ModelRegistry;
+ * declare const endpoint: ModelEndpoint;
+ * declare const logEncryptionKey: kms.IKey;
+ *
  * const batch = new BatchInference(stack, 'ChurnBatch', {
- *   model: 'churn', endpoint, executionRole: endpoint.role, registry,
- *   schedule: events.Schedule.expression('cron(0 2 * * ? *)'), instanceType: 'ml.m5.xlarge', logEncryptionKey,
+ *   model: 'churn',
+ *   endpoint,
+ *   executionRole: endpoint.role,
+ *   registry,
+ *   schedule: events.Schedule.expression('cron(0 2 * * ? *)'),
+ *   instanceType: 'ml.m5.xlarge',
+ *   logEncryptionKey,
  * });
  * new cloudwatch.Alarm(stack, 'BatchFailed', { metric: batch.stateMachine.metricFailed(), threshold: 1, evaluationPeriods: 1 });
+ * ```
  */
 export class BatchInference extends Construct {
+  /** The workflow that runs one batch transform and waits for it (JSONata, X-Ray traced, fully logged). */
   readonly stateMachine: sfn.StateMachine;
+  /** The EventBridge rule that starts the workflow on `schedule`. */
   readonly schedule: events.Rule;
+  /** The workflow's execution log, encrypted with `logEncryptionKey`. */
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: BatchInferenceProps) {

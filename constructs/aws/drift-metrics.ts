@@ -25,6 +25,13 @@ export const DRIFT_METRICS = {
   qualityDegradation: 'QualityDegradation',
 } as const;
 
+/**
+ * One of the drift-check metrics of `model` (namespace `ModelStack`, dimensions `service: drift` and `Model`).
+ *
+ * @param model the model name, as the drift check labels it
+ * @param metricName a metric name from {@link DRIFT_METRICS}, such as `DRIFT_METRICS.driftShare`
+ * @param props statistic, period and other overrides
+ */
 export function driftMetric(model: string, metricName: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
   return new cloudwatch.Metric({
     namespace: DRIFT_METRICS.namespace,

@@ -4,7 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import { LambdaInvoke as ScheduleLambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
@@ -23,7 +23,9 @@ import { BundledFunction } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
 import { acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 
+/** Properties of a {@link DriftMonitor}. */
 export interface DriftMonitorProps {
+  /** The registry holding the model's baseline and the captured data; reports are written to it. */
   readonly registry: IModelRegistry;
   /** Model name in the registry. */
   readonly model: string;
@@ -84,13 +86,33 @@ export interface DriftMonitorProps {
  * Failed invocations land in a KMS-encrypted dead-letter queue; failures and dead letters are alarmed.
  *
  * @example
- * const drift = new DriftMonitor(stack, 'ChurnDrift', { registry, model: 'churn', endpoint, environment: 'prod' });
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+ * import { DriftMonitor, type ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const registry: ModelRegistry;
+ * declare const endpoint: ModelEndpoint; // created with dataCaptureSamplingPercentage > 0
+ *
+ * const drift = new DriftMonitor(stack, 'ChurnDrift', {
+ *   registry,
+ *   model: 'churn',
+ *   endpoint,
+ *   environment: 'prod',
+ *   task: 'classification',
+ * });
  * new cloudwatch.Alarm(stack, 'Drifted', { metric: drift.metricDriftShare(), threshold: 0.5, evaluationPeriods: 1 });
+ * ```
  */
 export class DriftMonitor extends Construct {
-  readonly function: NodejsFunction;
+  /** The bundled drift-check function (check, shard-profiling and merge modes). */
+  readonly function: lambda.Function;
+  /** The fan-out workflow: a Distributed Map over the shard plan, then merge and evaluate. */
   readonly stateMachine: sfn.StateMachine;
+  /** The EventBridge Scheduler schedule that starts a check every `windowHours`. */
   readonly schedule: scheduler.Schedule;
+  /** Receives invocations that failed after their retries (KMS-encrypted, kept 14 days). */
   readonly deadLetterQueue: sqs.Queue;
   /** Fires when a check fails (missing or corrupt baseline, unreadable store, ...). */
   readonly failureAlarm: cloudwatch.Alarm;
@@ -125,7 +147,7 @@ export class DriftMonitor extends Construct {
     });
 
     const bundled = new BundledFunction(this, 'Check', {
-      entry: 'lambdas/drift/index.ts',
+      bundle: 'aws-drift',
       description: `Drift check of ${model}`,
       logEncryptionKey: key,
       logRetention: retention,

@@ -15,9 +15,16 @@ export interface FeatureGroupSpec {
   readonly recordIdentifier: string;
   /** Feature holding the record's event time. */
   readonly eventTime: string;
-  readonly features: readonly { readonly name: string; readonly type: 'string' | 'integral' | 'fractional' }[];
+  /** The group's features; they must include `recordIdentifier` and `eventTime`. */
+  readonly features: readonly {
+    /** Feature name. */
+    readonly name: string;
+    /** Feature Store type: `string` (String), `integral` (Integral) or `fractional` (Fractional). */
+    readonly type: 'string' | 'integral' | 'fractional';
+  }[];
 }
 
+/** Properties of a {@link FeatureStore}. */
 export interface FeatureStoreProps {
   /** Prefix of the group names, such as `modelstack-prod`. */
   readonly namePrefix: string;
@@ -27,7 +34,7 @@ export interface FeatureStoreProps {
   readonly groups: readonly FeatureGroupSpec[];
   /**
    * What happens to the feature groups when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default - no deletion policy is set, so CloudFormation deletes the feature groups with the stack
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -40,14 +47,36 @@ const FEATURE_TYPES = { string: 'String', integral: 'Integral', fractional: 'Fra
  * `grantRead`/`grantWrite` give least-privilege access to one group's online records.
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import type * as lambda from 'aws-cdk-lib/aws-lambda';
+ * import { FeatureStore, type ModelRegistry } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const registry: ModelRegistry;
+ * declare const inferenceFunction: lambda.IFunction;
+ *
  * const store = new FeatureStore(stack, 'Features', {
- *   namePrefix: 'modelstack-prod', registry,
- *   groups: [{ name: 'customer', recordIdentifier: 'customer_id', eventTime: 'event_time',
- *     features: [{ name: 'customer_id', type: 'string' }, { name: 'event_time', type: 'string' }] }],
+ *   namePrefix: 'modelstack-prod',
+ *   registry,
+ *   groups: [
+ *     {
+ *       name: 'customer',
+ *       recordIdentifier: 'customer_id',
+ *       eventTime: 'event_time',
+ *       features: [
+ *         { name: 'customer_id', type: 'string' },
+ *         { name: 'event_time', type: 'string' },
+ *         { name: 'tenure_months', type: 'integral' },
+ *       ],
+ *     },
+ *   ],
  * });
  * store.grantRead(inferenceFunction, 'customer');
+ * ```
  */
 export class FeatureStore extends Construct {
+  /** The feature groups, by entity name. */
   readonly groups: Readonly<Record<string, CfnFeatureGroup>>;
   /** The role SageMaker writes the offline store with. */
   readonly offlineStoreRole: iam.Role;
@@ -98,10 +127,12 @@ export class FeatureStore extends Construct {
     this.groups = groups;
   }
 
+  /** The feature group name of `entity`: `<namePrefix>-<entity>`. */
   featureGroupName(entity: string): string {
     return `${this.props.namePrefix}-${entity}`;
   }
 
+  /** The feature group ARN of `entity`; throws for an entity this store does not have. */
   featureGroupArn(entity: string): string {
     this.assertKnown(entity);
     return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'feature-group', resourceName: this.featureGroupName(entity) });

@@ -5,7 +5,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { InputFeature } from '../../lambdas/core/inference';
@@ -25,6 +25,7 @@ export interface InferenceModel {
   readonly features: readonly InputFeature[];
 }
 
+/** Properties of an {@link InferenceApi}. */
 export interface InferenceApiProps {
   /**
    * Models to serve, each behind its own function that may invoke only that model's endpoint. More can be
@@ -80,23 +81,46 @@ export interface InferenceApiProps {
  * The stage has throttling and JSON access logs; the API requires IAM authorization by default.
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import type * as iam from 'aws-cdk-lib/aws-iam';
+ * import { InferenceApi, type ModelEndpoint } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const endpoint: ModelEndpoint;
+ * declare const callerRole: iam.IRole;
+ *
  * const api = new InferenceApi(stack, 'Api', {
- *   models: [{ name: 'churn', endpoint, features: [{ name: 'tenure', type: 'numeric' }] }],
+ *   models: [
+ *     {
+ *       name: 'churn',
+ *       endpoint,
+ *       features: [
+ *         { name: 'tenure_months', type: 'numeric' },
+ *         { name: 'contract', type: 'categorical' },
+ *       ],
+ *     },
+ *   ],
  *   throttleRateLimit: 50,
  * });
  * api.grantInvoke(callerRole);
+ * ```
  */
 export class InferenceApi extends Construct {
+  /** The HTTP API. */
   readonly api: apigw.HttpApi;
+  /** The `$default` stage, with throttling and access logs. */
   readonly stage: apigw.HttpStage;
+  /** The stage's JSON access log. */
   readonly accessLogGroup: logs.LogGroup;
+  /** The key that encrypts the access and function logs (`logEncryptionKey`, or the one created). */
   readonly logEncryptionKey: kms.IKey;
   /** The function behind each model's route. */
-  readonly functions: Record<string, NodejsFunction> = {};
+  readonly functions: Record<string, lambda.Function> = {};
 
   private readonly authorizer: apigw.IHttpRouteAuthorizer;
   private readonly sharedEnvironment: Record<string, string>;
-  private readonly functionDefaults: Pick<BundledFunctionProps, 'entry' | 'logEncryptionKey' | 'logRetention'>;
+  private readonly functionDefaults: Pick<BundledFunctionProps, 'bundle' | 'logEncryptionKey' | 'logRetention'>;
 
   constructor(scope: Construct, id: string, props: InferenceApiProps = {}) {
     super(scope, id);
@@ -124,7 +148,7 @@ export class InferenceApi extends Construct {
       POWERTOOLS_SERVICE_NAME: 'inference',
       POWERTOOLS_METRICS_NAMESPACE: 'ModelStack',
     };
-    this.functionDefaults = { entry: 'lambdas/inference/index.ts', logEncryptionKey: this.logEncryptionKey, logRetention: retention };
+    this.functionDefaults = { bundle: 'aws-inference', logEncryptionKey: this.logEncryptionKey, logRetention: retention };
 
     // Literal routes win over this parameterised one, so it only sees models the API does not serve.
     const unknownModel = new BundledFunction(this, 'UnknownModel', {
@@ -147,7 +171,7 @@ export class InferenceApi extends Construct {
    * Serves `model` at `POST /models/<name>/predict` through its own function, which may invoke only the model's
    * endpoint. `scope` (for example a nested stack per model) holds the function and route; default: this API.
    */
-  addModel(model: InferenceModel, scope: Construct = this): NodejsFunction {
+  addModel(model: InferenceModel, scope: Construct = this): lambda.Function {
     validateModel(model, Object.keys(this.functions));
     const fn = new BundledFunction(scope, `Predict-${model.name}`, {
       ...this.functionDefaults,

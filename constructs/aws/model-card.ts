@@ -4,8 +4,9 @@ import { CfnModelCard } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 
+/** Properties of a {@link ModelCard}. */
 export interface ModelCardProps {
-  /** Card name, such as `modelstack-prod-churn`. */
+  /** Card name, such as `modelstack-prod-churn`: at most 63 lowercase letters, digits and single hyphens. */
   readonly modelCardName: string;
   /** The model's name. */
   readonly model: string;
@@ -16,8 +17,8 @@ export interface ModelCardProps {
   /** Inference container image. */
   readonly image: string;
   /**
-   * What the model does.
-   * @default - a sentence built from the model's name and task
+   * What the model does; at most 1024 characters.
+   * @default - `<model>: a <problemType> model served by ModelStack`
    */
   readonly description?: string;
   /**
@@ -39,7 +40,7 @@ export interface ModelCardProps {
   readonly encryptionKey: kms.IKey;
   /**
    * What happens to the card when the stack is deleted.
-   * @default RemovalPolicy.RETAIN
+   * @default - no deletion policy is set, so CloudFormation deletes the card with the stack
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -49,12 +50,28 @@ export interface ModelCardProps {
  * overview, intended uses and risk rating, encrypted with a customer-managed key.
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import type * as kms from 'aws-cdk-lib/aws-kms';
+ * import { ModelCard } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const encryptionKey: kms.IKey;
+ *
  * new ModelCard(stack, 'ChurnCard', {
- *   modelCardName: 'modelstack-prod-churn', model: 'churn', problemType: 'classification',
- *   algorithmType: 'xgboost-1.7', image, riskRating: 'medium', owner: 'ml-platform', encryptionKey,
+ *   modelCardName: 'modelstack-prod-churn',
+ *   model: 'churn',
+ *   problemType: 'classification',
+ *   algorithmType: 'xgboost-1.7',
+ *   image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+ *   riskRating: 'medium',
+ *   owner: 'ml-platform',
+ *   encryptionKey,
  * });
+ * ```
  */
 export class ModelCard extends Construct {
+  /** The underlying `AWS::SageMaker::ModelCard`. */
   readonly cfnModelCard: CfnModelCard;
 
   constructor(scope: Construct, id: string, props: ModelCardProps) {

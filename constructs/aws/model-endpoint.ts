@@ -14,9 +14,15 @@ import { operationsLayout } from './private/operations-layout';
 
 /** A SageMaker endpoint that serves one model. */
 export interface IModelEndpoint extends IResource {
-  /** @attribute */
+  /**
+   * The endpoint's name.
+   * @attribute
+   */
   readonly endpointName: string;
-  /** @attribute */
+  /**
+   * The endpoint's ARN.
+   * @attribute
+   */
   readonly endpointArn: string;
   /** Lets `grantee` call `sagemaker:InvokeEndpoint` on this endpoint only. */
   grantInvoke(grantee: iam.IGrantable): iam.Grant;
@@ -26,6 +32,7 @@ export interface IModelEndpoint extends IResource {
 
 /** An instance-backed endpoint that scales on invocations per instance. */
 export interface RealtimeVariant {
+  /** Selects this variant. */
   readonly kind: 'realtime';
   /** SageMaker instance type, such as `ml.m5.large`. */
   readonly instanceType: string;
@@ -48,6 +55,7 @@ export interface RealtimeVariant {
 
 /** A serverless endpoint: scales to zero, no VPC, no data capture (SageMaker limitations). */
 export interface ServerlessVariant {
+  /** Selects this variant. */
   readonly kind: 'serverless';
   /** Memory in MB: 1024, 2048, 3072, 4096, 5120 or 6144. */
   readonly memorySizeMb: number;
@@ -64,6 +72,7 @@ export interface ServerlessVariant {
  * zero instances while the backlog is empty.
  */
 export interface AsyncVariant {
+  /** Selects this variant. */
   readonly kind: 'async';
   /** SageMaker instance type, such as `ml.m5.xlarge`. */
   readonly instanceType: string;
@@ -84,14 +93,18 @@ export interface AsyncVariant {
   readonly targetBacklogPerInstance?: number;
 }
 
+/** How an endpoint serves its model, chosen by `kind`: real-time, serverless or asynchronous. */
 export type ServingVariant = RealtimeVariant | ServerlessVariant | AsyncVariant;
 
 /** Subnets and security groups for a real-time model's containers. */
 export interface ModelVpcConfig {
+  /** Subnets the containers run in, such as `subnet-0123456789abcdef0`. */
   readonly subnetIds: readonly string[];
+  /** Security groups of the containers, such as `sg-0123456789abcdef0`. */
   readonly securityGroupIds: readonly string[];
 }
 
+/** Properties of a {@link ModelEndpoint}. */
 export interface ModelEndpointProps {
   /** The registry holding the model artifact; also receives captured data. */
   readonly registry: IModelRegistry;
@@ -104,18 +117,19 @@ export interface ModelEndpointProps {
   readonly modelVersion?: string;
   /** Inference container image in ECR, `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`. */
   readonly image: string;
-  /** Real-time (instances, autoscaling) or serverless. */
+  /** Real-time (instances, autoscaling), serverless or asynchronous serving. */
   readonly variant: ServingVariant;
   /** Physical endpoint name; lowercase letters, digits and single hyphens, at most 63 characters. */
   readonly endpointName: string;
   /**
-   * Percentage of requests and responses captured to `data-capture/<model>/` in the registry (real-time only).
+   * Percentage of requests and responses captured to `data-capture/<model>/` in the registry: an integer from 0 to
+   * 100 (instance-backed variants only: serverless endpoints cannot capture data).
    * @default 0 - data capture off
    */
   readonly dataCaptureSamplingPercentage?: number;
   /**
-   * VPC for the model containers (real-time only).
-   * @default - no VPC; the container runs with network isolation instead
+   * VPC for the model containers (instance-backed variants only: serverless endpoints cannot run in a VPC).
+   * @default - no VPC (instance-backed containers run with network isolation either way)
    */
   readonly vpc?: ModelVpcConfig;
   /**
@@ -128,7 +142,8 @@ export interface ModelEndpointProps {
 /** The one production variant every ModelStack endpoint has. */
 export const VARIANT_NAME = 'AllTraffic';
 
-abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
+/** What every endpoint offers, created here or imported by name: invoke grants and CloudWatch metrics. */
+export abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
   abstract readonly endpointName: string;
   abstract readonly endpointArn: string;
 
@@ -175,10 +190,21 @@ abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
  * A SageMaker model, endpoint config and endpoint for one model version from a {@link ModelRegistry}.
  *
  * Secure defaults: an execution role that may read only its own model's artifacts and write only its own
- * data-capture prefix; captured data encrypted with the registry key; network isolation for real-time
- * containers; the ML storage volume encrypted with the registry key.
+ * data-capture prefix; captured data encrypted with the registry key; network isolation for real-time and async
+ * containers; the ML storage volume encrypted with the registry key (instance types with local NVMe storage
+ * encrypt it in hardware instead).
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+ * import type * as lambda from 'aws-cdk-lib/aws-lambda';
+ * import { ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const registry: ModelRegistry;
+ * declare const inferenceFunction: lambda.IFunction;
+ *
  * const endpoint = new ModelEndpoint(stack, 'Churn', {
  *   registry,
  *   model: 'churn',
@@ -189,6 +215,7 @@ abstract class ModelEndpointBase extends Resource implements IModelEndpoint {
  * });
  * endpoint.grantInvoke(inferenceFunction);
  * new cloudwatch.Alarm(stack, 'Errors', { metric: endpoint.metricInvocation5XXErrors(), threshold: 1, evaluationPeriods: 1 });
+ * ```
  */
 export class ModelEndpoint extends ModelEndpointBase {
   /** Refers to an endpoint defined elsewhere. */
@@ -202,9 +229,13 @@ export class ModelEndpoint extends ModelEndpointBase {
 
   readonly endpointName: string;
   readonly endpointArn: string;
+  /** The SageMaker execution role of the model (reused by promotions and batch transform jobs). */
   readonly role: iam.Role;
+  /** The underlying `AWS::SageMaker::Model`. */
   readonly cfnModel: CfnModel;
+  /** The underlying `AWS::SageMaker::EndpointConfig`. */
   readonly cfnEndpointConfig: CfnEndpointConfig;
+  /** The underlying `AWS::SageMaker::Endpoint`. */
   readonly cfnEndpoint: CfnEndpoint;
   /** The autoscaling target of a real-time or async variant; undefined for serverless. */
   readonly scalableTarget?: appscaling.ScalableTarget;

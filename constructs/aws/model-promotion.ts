@@ -34,10 +34,14 @@ export interface PromotedModel {
   readonly executionRole: iam.IRole;
   /** CloudWatch alarms that roll a deployment back (such as the endpoint's 5xx and latency alarms). */
   readonly rollbackAlarmNames: readonly string[];
-  /** @default - canary, 10 %, 10 minutes */
+  /**
+   * How traffic moves from the serving version to the approved one.
+   * @default - a canary of 10 % of capacity, 10 minutes of baking, rolled back after 2 hours
+   */
   readonly strategy?: PromotionStrategy;
 }
 
+/** Properties of a {@link ModelPromotion}. */
 export interface ModelPromotionProps {
   /** Prefix of package groups and endpoints, such as `modelstack-prod`. */
   readonly namePrefix: string;
@@ -74,18 +78,35 @@ export interface ModelPromotionProps {
  * A rejected package, a failed update or a rollback leaves the previous version serving and notifies the topic.
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import * as targets from 'aws-cdk-lib/aws-events-targets';
+ * import type * as kms from 'aws-cdk-lib/aws-kms';
+ * import { ModelPromotion, PlatformMonitoring, type ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const registry: ModelRegistry; // namePrefix 'modelstack-prod'
+ * declare const endpoint: ModelEndpoint; // endpointName 'modelstack-prod-churn'
+ * declare const monitoring: PlatformMonitoring; // monitors that endpoint, so its rollback alarms exist
+ * declare const logEncryptionKey: kms.IKey;
+ *
  * const promotion = new ModelPromotion(stack, 'Promotion', {
  *   namePrefix: 'modelstack-prod',
- *   models: [{ name: 'churn', executionRole: endpoint.role, rollbackAlarmNames: ['modelstack-prod-churn-5xx-errors'] }],
+ *   models: [
+ *     { name: 'churn', executionRole: endpoint.role, rollbackAlarmNames: PlatformMonitoring.rollbackAlarmNames('modelstack-prod-churn') },
+ *   ],
  *   notificationTopic: monitoring.alarmTopic,
  *   topicKey: monitoring.topicKey,
  *   endpointKey: registry.encryptionKey,
  *   logEncryptionKey,
  * });
  * registry.approvalRule.addTarget(new targets.SfnStateMachine(promotion.stateMachine));
+ * ```
  */
 export class ModelPromotion extends Construct {
+  /** The promotion workflow; target it with the registry's `approvalRule`. */
   readonly stateMachine: sfn.StateMachine;
+  /** The workflow's execution log, encrypted with `logEncryptionKey`. */
   readonly logGroup: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: ModelPromotionProps) {

@@ -20,6 +20,7 @@ export interface IModelRegistry extends IConstruct {
   grantReadModel(grantee: iam.IGrantable, model: string): iam.Grant;
 }
 
+/** Properties of a {@link ModelRegistry}. */
 export interface ModelRegistryProps {
   /** Prefix for physical names, such as `modelstack-dev`. Lowercase letters, digits and single hyphens. */
   readonly namePrefix: string;
@@ -51,13 +52,26 @@ export interface ModelRegistryProps {
  * A KMS-encrypted, versioned S3 bucket (SSL only, no public access, server access logs to a separate bucket)
  * plus a SageMaker model package group per model and an EventBridge rule for model approval changes.
  *
+ * The app needs the `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` feature flag (set in the `cdk.json` that
+ * `cdk init` writes): without it, CDK rejects the access log bucket's configuration at synth.
+ *
  * @example
+ * ```ts
+ * import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+ * import * as iam from 'aws-cdk-lib/aws-iam';
+ * import { ModelRegistry } from 'modelstack/aws';
+ *
+ * const app = new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } });
+ * const stack = new Stack(app, 'Models', { env: { account: '111111111111', region: 'eu-west-1' } });
  * const registry = new ModelRegistry(stack, 'Registry', {
  *   namePrefix: 'modelstack-dev',
  *   models: ['churn'],
  *   removalPolicy: RemovalPolicy.DESTROY,
  * });
- * registry.approvalRule.addTarget(new targets.SfnStateMachine(promotion));
+ * // Artifacts go to models/churn/<version>/model.tar.gz in registry.bucket.
+ * const trainer = new iam.Role(stack, 'Trainer', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+ * registry.grantReadModel(trainer, 'churn');
+ * ```
  */
 export class ModelRegistry extends Construct implements IModelRegistry {
   /**
@@ -69,6 +83,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
   }
 
   readonly bucket: s3.Bucket;
+  /** Receives the registry bucket's server access logs (SSE-S3: S3 cannot deliver access logs to SSE-KMS buckets). */
   readonly accessLogBucket: s3.Bucket;
   readonly encryptionKey: kms.Key;
   /** Model package groups by model name. */

@@ -18,6 +18,7 @@ import type { IModelEndpoint } from './model-endpoint';
 export type { AlarmThresholds };
 export { ALARM_THRESHOLD_DEFAULTS };
 
+/** Properties of a {@link PlatformMonitoring}. */
 export interface PlatformMonitoringProps {
   /** Name of the CloudWatch dashboard, such as `modelstack-prod`. */
   readonly dashboardName: string;
@@ -48,7 +49,12 @@ export interface DriftMetrics {
    * Relative drop of the main quality metric against the baseline, with the threshold that alarms.
    * @default - no quality alarm
    */
-  readonly qualityDegradation?: { readonly metric: cloudwatch.IMetric; readonly threshold: number };
+  readonly qualityDegradation?: {
+    /** The relative quality drop per window (such as `DriftMonitor.metricQualityDegradation()`). */
+    readonly metric: cloudwatch.IMetric;
+    /** The alarm fires when the metric is above this value (0 to 1). */
+    readonly threshold: number;
+  };
 }
 
 
@@ -57,13 +63,29 @@ export interface DriftMetrics {
  * configured email subscriptions. `monitor*` methods add a resource's alarms (in `scope`, for example a nested stack
  * per model, so alarms don't count against one stack's resource limit) and its widgets to the dashboard.
  *
+ * The alarm ids each `monitor*` method uses are fixed, so give every monitored resource a scope of its own.
  * Alarm names of endpoints are fixed (`<endpoint>-5xx-errors`, `<endpoint>-model-latency-p99`) so SageMaker
  * deployment guardrails can roll back on them by name.
  *
  * @example
- * const monitoring = new PlatformMonitoring(stack, 'Monitoring', { dashboardName: 'modelstack-prod', alarmEmails: ['oncall@example.com'] });
- * monitoring.monitorEndpoint(stack, endpoint);
- * monitoring.monitorFunction(stack, 'churn inference', inferenceFunction);
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import type * as lambda from 'aws-cdk-lib/aws-lambda';
+ * import { Construct } from 'constructs';
+ * import { PlatformMonitoring, type ModelEndpoint } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const endpoint: ModelEndpoint;
+ * declare const inferenceFunction: lambda.IFunction;
+ *
+ * const monitoring = new PlatformMonitoring(stack, 'Monitoring', {
+ *   dashboardName: 'modelstack-prod',
+ *   alarmEmails: ['oncall@example.com'],
+ *   thresholds: { endpointLatencyP99Ms: 500 },
+ * });
+ * monitoring.monitorEndpoint(new Construct(stack, 'ChurnEndpointAlarms'), endpoint);
+ * monitoring.monitorFunction(new Construct(stack, 'ChurnFunctionAlarms'), 'churn inference', inferenceFunction);
+ * ```
  */
 export class PlatformMonitoring extends Construct {
   /** Names of the alarms SageMaker deployment guardrails watch for `endpointName`. */
@@ -71,8 +93,11 @@ export class PlatformMonitoring extends Construct {
     return [`${endpointName}-5xx-errors`, `${endpointName}-model-latency-p99`];
   }
 
+  /** The topic every alarm notifies (on alarm and on OK), encrypted with `topicKey`. */
   readonly alarmTopic: sns.Topic;
+  /** The rotating key of `alarmTopic`; CloudWatch alarms of this account may use it. */
   readonly topicKey: kms.Key;
+  /** The environment's CloudWatch dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm added so far. */
   readonly alarms: cloudwatch.Alarm[] = [];
@@ -109,8 +134,18 @@ export class PlatformMonitoring extends Construct {
     });
   }
 
-  /** Adds an alarm on `metric` (>= threshold unless said otherwise) that notifies the alarm topic. */
-  addAlarm(scope: Construct, id: string, props: cloudwatch.CreateAlarmOptions & { metric: cloudwatch.IMetric }): cloudwatch.Alarm {
+  /**
+   * Adds an alarm on `metric` that notifies the alarm topic. Unless `props` says otherwise, it fires at or above
+   * the threshold and treats missing data as not breaching.
+   */
+  addAlarm(
+    scope: Construct,
+    id: string,
+    props: cloudwatch.CreateAlarmOptions & {
+      /** The metric the alarm watches. */
+      metric: cloudwatch.IMetric;
+    },
+  ): cloudwatch.Alarm {
     const alarm = new cloudwatch.Alarm(scope, id, {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
@@ -123,7 +158,17 @@ export class PlatformMonitoring extends Construct {
   }
 
   /** Endpoint ModelLatency p99, Invocation5XXErrors and absent invocations; a dashboard row. */
-  monitorEndpoint(scope: Construct, endpoint: IModelEndpoint, options: { expectTraffic?: boolean } = {}): cloudwatch.Alarm[] {
+  monitorEndpoint(
+    scope: Construct,
+    endpoint: IModelEndpoint,
+    options: {
+      /**
+       * Alarm when the endpoint gets no invocations for 3 hours.
+       * @default true
+       */
+      expectTraffic?: boolean;
+    } = {},
+  ): cloudwatch.Alarm[] {
     const name = endpoint.endpointName;
     const [errorsName, latencyName] = PlatformMonitoring.rollbackAlarmNames(name);
     const latency = endpoint.metric('ModelLatency', { statistic: 'p99', period: Duration.minutes(5) });

@@ -6,7 +6,6 @@ import { CfnDeliveryStream } from 'aws-cdk-lib/aws-kinesisfirehose';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
@@ -19,6 +18,7 @@ import { BundledFunction } from './private/bundled-function';
 import { acknowledgeWildcardResource } from './private/nag';
 import { operationsLayout } from './private/operations-layout';
 
+/** Properties of a {@link StreamingInference}. */
 export interface StreamingInferenceProps {
   /** Model name (results land under `streaming/<model>/` in the registry). */
   readonly model: string;
@@ -61,7 +61,12 @@ export interface StreamingInferenceProps {
    * Largest record body and most instances per record, as the API enforces them.
    * @default - 1 MiB and 100 instances
    */
-  readonly limits?: { readonly maxBodyBytes: number; readonly maxInstances: number };
+  readonly limits?: {
+    /** Largest record body, in bytes. */
+    readonly maxBodyBytes: number;
+    /** Most instances in one record. */
+    readonly maxInstances: number;
+  };
   /**
    * What happens to the stream and dead-letter queue when the stack is deleted.
    * @default RemovalPolicy.RETAIN
@@ -76,15 +81,41 @@ export interface StreamingInferenceProps {
  * results through Firehose to `streaming/<model>/results/` in the registry (SSE-KMS).
  *
  * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import type * as iam from 'aws-cdk-lib/aws-iam';
+ * import type * as kms from 'aws-cdk-lib/aws-kms';
+ * import * as logs from 'aws-cdk-lib/aws-logs';
+ * import { StreamingInference, type ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
+ *
+ * declare const stack: Stack;
+ * declare const registry: ModelRegistry;
+ * declare const endpoint: ModelEndpoint;
+ * declare const logEncryptionKey: kms.IKey;
+ * declare const producerRole: iam.IRole;
+ *
  * const streaming = new StreamingInference(stack, 'ChurnStream', {
- *   model: 'churn', endpoint, features, registry, logEncryptionKey, logRetention: logs.RetentionDays.ONE_MONTH,
+ *   model: 'churn',
+ *   endpoint,
+ *   features: [
+ *     { name: 'tenure_months', type: 'numeric' },
+ *     { name: 'contract', type: 'categorical' },
+ *   ],
+ *   registry,
+ *   logEncryptionKey,
+ *   logRetention: logs.RetentionDays.ONE_MONTH,
  * });
  * streaming.grantWrite(producerRole);
+ * ```
  */
 export class StreamingInference extends Construct {
+  /** The Kinesis data stream producers write records to, encrypted with the registry key. */
   readonly stream: kinesis.Stream;
-  readonly function: NodejsFunction;
+  /** The bundled function that validates and scores each batch of records. */
+  readonly function: lambda.Function;
+  /** Describes batches that failed after their retries (KMS-encrypted, kept 14 days). */
   readonly deadLetterQueue: sqs.Queue;
+  /** The Firehose delivery stream that writes results to `streaming/<model>/results/` in the registry. */
   readonly deliveryStream: CfnDeliveryStream;
 
   constructor(scope: Construct, id: string, props: StreamingInferenceProps) {
@@ -119,7 +150,7 @@ export class StreamingInference extends Construct {
 
     const limits = props.limits ?? { maxBodyBytes: 1024 * 1024, maxInstances: 100 };
     const fn = new BundledFunction(this, 'Score', {
-      entry: 'lambdas/streaming/index.ts',
+      bundle: 'aws-streaming',
       description: `Streaming inference for ${props.model}`,
       environment: {
         [STREAMING_ENV.model]: props.model,

@@ -18,19 +18,33 @@ import { allowInvoke, platformFunction } from './private/cloud-function';
 import { DRIFT_WORKFLOW_URL_ENV, driftWorkflowSource } from './private/drift-workflow';
 import { ServiceAgents } from './private/service-agents';
 
+/** Properties of a {@link DriftFunction}. */
 export interface DriftFunctionProps {
+  /** The environment's function platform: source archives, image repository, build account and custom roles. */
   readonly platform: FunctionPlatform;
-  /** The endpoint whose request-response log is checked; its logging must be on. */
+  /** The endpoint whose request-response log is checked; its logging must be on (`samplingPercentage` > 0). */
   readonly endpoint: ModelEndpoint;
+  /** The environment's DriftDetected topic (see `driftTopicName`); the function may only publish to it. */
   readonly driftTopic: EncryptedTopic;
   /** Environment name, as the metrics and events label it. */
   readonly environment: string;
   /** Artifact version whose baseline is the reference. */
   readonly modelVersion: string;
+  /** What the model predicts; decides the model-quality metrics computed when labels arrive. */
   readonly task: 'classification' | 'regression';
+  /**
+   * Hours per window; the check runs at minute 15 after each window end over the hours that just ended. Cloud
+   * Scheduler needs a cron schedule for it: a divisor of 24, or whole days up to 7 (see `scheduleFor`).
+   */
   readonly windowHours: number;
+  /** Capture objects one invocation profiles; larger windows fan out to the workflow in shards of this size. */
   readonly maxObjectsPerInvocation: number;
+  /** Share of drifted features (0 to 1) from which the dataset counts as drifted. */
   readonly driftShareThreshold: number;
+  /**
+   * Relative loss of the main quality metric (accuracy, or RMSE for regressors) against the model's quality
+   * baseline from which the window's quality counts as degraded.
+   */
   readonly qualityDegradationThreshold: number;
   /**
    * Rows per exported capture object (one BigQuery result page).
@@ -51,15 +65,37 @@ const STEP_SECONDS = 900;
  * only its own grants: the function's, the scheduler's (invoke it) and the workflow's (invoke it).
  *
  * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { DriftFunction, type EncryptedTopic, type FunctionPlatform, type ModelEndpoint } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const platform: FunctionPlatform;
+ * declare const churn: ModelEndpoint; // created with samplingPercentage > 0
+ * declare const driftTopic: EncryptedTopic;
+ *
  * new DriftFunction(stack, 'Drift-churn', {
- *   platform, endpoint: churn, driftTopic, environment: 'dev', modelVersion: '1', task: 'classification',
- *   windowHours: 24, maxObjectsPerInvocation: 50, driftShareThreshold: 0.5, qualityDegradationThreshold: 0.05,
+ *   platform,
+ *   endpoint: churn,
+ *   driftTopic,
+ *   environment: 'dev',
+ *   modelVersion: '1',
+ *   task: 'classification',
+ *   windowHours: 24,
+ *   maxObjectsPerInvocation: 50,
+ *   driftShareThreshold: 0.5,
+ *   qualityDegradationThreshold: 0.05,
  * });
+ * ```
  */
 export class DriftFunction extends Construct {
+  /** The drift function (Cloud Run functions, 2nd gen): check, shard-profiling and merge modes. */
   readonly function: Cloudfunctions2Function;
+  /** The function's own service account. */
   readonly serviceAccount: ServiceAccount;
+  /** The fan-out workflow: calls the function per shard, then merges. */
   readonly workflow: WorkflowsWorkflow;
+  /** The Cloud Scheduler job that calls the function after each window. */
   readonly schedule: CloudSchedulerJob;
 
   constructor(scope: Construct, id: string, props: DriftFunctionProps) {

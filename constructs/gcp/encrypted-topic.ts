@@ -5,9 +5,11 @@ import { Problems } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
 import { ServiceAgents } from './private/service-agents';
 
+/** Properties of an {@link EncryptedTopic}. */
 export interface EncryptedTopicProps {
-  /** Topic name: a letter, then letters, digits and `-_.~+%`, 3 to 255 characters. */
+  /** Topic name: a letter, then letters, digits and `-_.~+%`, 3 to 255 characters, not starting with `goog`. */
   readonly name: string;
+  /** GCP project id. */
   readonly project: string;
   /** The registry whose key encrypts the messages. */
   readonly registry: ModelRegistry;
@@ -28,10 +30,25 @@ export interface EncryptedTopicProps {
  * before the topic is created (creation fails otherwise).
  *
  * @example
- * const drift = new EncryptedTopic(stack, 'DriftDetected', { name: 'modelstack-dev-DriftDetected', project, registry });
- * drift.grantPublish('DriftFunction', driftFunctionAccount.member);
+ * ```ts
+ * import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+ * import type { TerraformStack } from 'cdktf';
+ * import { EncryptedTopic, type ModelRegistry } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const registry: ModelRegistry;
+ * declare const publisher: ServiceAccount;
+ *
+ * const topic = new EncryptedTopic(stack, 'DriftDetected', {
+ *   name: 'modelstack-dev-DriftDetected',
+ *   project: 'my-ml-project',
+ *   registry,
+ * });
+ * topic.grantPublish('PublisherPublishes', publisher.member);
+ * ```
  */
 export class EncryptedTopic extends Construct {
+  /** The Pub/Sub topic. */
   readonly topic: PubsubTopic;
 
   constructor(scope: Construct, id: string, props: EncryptedTopicProps) {

@@ -8,9 +8,9 @@ import { ServiceAgents } from './private/service-agents';
 
 /** One entity served online: a feature view synced from a BigQuery table. */
 export interface FeatureEntity {
-  /** Feature view name: lowercase letters, digits, underscores. */
+  /** Feature view name: a lowercase letter, then lowercase letters, digits and underscores. */
   readonly name: string;
-  /** `bq://<project>.<dataset>.<table>` */
+  /** The BigQuery table the view syncs from, as `bq://<project>.<dataset>.<table>`. */
   readonly sourceTable: string;
   /** Columns that identify an entity. */
   readonly entityIdColumns: readonly string[];
@@ -21,18 +21,23 @@ export interface FeatureEntity {
   readonly syncCron?: string;
 }
 
+/** Properties of a {@link FeatureStore}. */
 export interface FeatureStoreProps {
   /** Prefix of the store name, such as `modelstack-prod` (hyphens become underscores). */
   readonly namePrefix: string;
+  /** GCP project id. */
   readonly project: string;
+  /** Region of the online store and its views, such as `europe-west1`. */
   readonly region: string;
   /** At least one entity. */
   readonly entities: readonly FeatureEntity[];
   /**
+   * Fewest Bigtable nodes the autoscaler keeps.
    * @default 1
    */
   readonly minNodeCount?: number;
   /**
+   * Most Bigtable nodes the autoscaler adds.
    * @default 3
    */
   readonly maxNodeCount?: number;
@@ -59,13 +64,24 @@ export interface FeatureStoreProps {
  * each source dataset (and nothing else).
  *
  * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { FeatureStore } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ *
  * new FeatureStore(stack, 'Features', {
- *   namePrefix: 'modelstack-prod', project, region: 'europe-west1',
- *   entities: [{ name: 'customer', sourceTable: 'bq://my-project.features.customers', entityIdColumns: ['customer_id'] }],
+ *   namePrefix: 'modelstack-prod',
+ *   project: 'my-ml-project',
+ *   region: 'europe-west1',
+ *   entities: [{ name: 'customer', sourceTable: 'bq://my-ml-project.features.customers', entityIdColumns: ['customer_id'] }],
  * });
+ * ```
  */
 export class FeatureStore extends Construct {
+  /** The online store. */
   readonly store: VertexAiFeatureOnlineStore;
+  /** One feature view per entity, in the order of `entities`. */
   readonly views: VertexAiFeatureOnlineStoreFeatureview[] = [];
 
   constructor(scope: Construct, id: string, props: FeatureStoreProps) {

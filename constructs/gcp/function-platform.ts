@@ -13,11 +13,15 @@ import { type FunctionBundle, functionBundleDir } from './private/function-bundl
 import { underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
 
+/** Properties of a {@link FunctionPlatform}. */
 export interface FunctionPlatformProps {
+  /** The registry: its key encrypts the images and functions, its artifacts bucket holds the function sources. */
   readonly registry: ModelRegistry;
-  /** Prefix of resource names, such as `modelstack-dev`. */
+  /** Prefix of resource names, such as `modelstack-dev`: lowercase letters, digits and single hyphens. */
   readonly namePrefix: string;
+  /** GCP project id. */
   readonly project: string;
+  /** Region of the image repository and the functions, such as `europe-west1`. */
   readonly region: string;
 }
 
@@ -29,10 +33,41 @@ export const FUNCTION_SOURCES_PREFIX = 'functions/';
  * built into, the service account its build runs as (logs, that repository, the sources: nothing else), the key
  * grants of the Google service agents that encrypt for it, the uploaded source archives (one per bundle, built
  * once per synth), and the project custom roles the functions' own accounts get.
+ *
+ * Create one per environment and pass it to every `InferenceFunction` and `DriftFunction`.
+ *
+ * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { FunctionPlatform, InferenceFunction, type ModelEndpoint, type ModelRegistry } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const registry: ModelRegistry;
+ * declare const churn: ModelEndpoint;
+ *
+ * const platform = new FunctionPlatform(stack, 'Functions', {
+ *   registry,
+ *   namePrefix: 'modelstack-dev',
+ *   project: 'my-ml-project',
+ *   region: 'europe-west1',
+ * });
+ * new InferenceFunction(stack, 'Inference-churn', {
+ *   platform,
+ *   endpoint: churn,
+ *   features: [{ name: 'tenure_months', type: 'numeric' }],
+ *   knownModels: ['churn'],
+ *   maxBodyBytes: 1048576,
+ *   maxInstancesPerRequest: 100,
+ *   upstreamTimeoutMs: 10000,
+ * });
+ * ```
  */
 export class FunctionPlatform extends Construct {
+  /** The registry the platform was created with. */
   readonly registry: ModelRegistry;
+  /** The CMEK-encrypted Docker repository the function images are built into; images older than 30 days are deleted, except the 5 most recent. */
   readonly repository: ArtifactRegistryRepository;
+  /** The service account function builds run as. */
   readonly buildAccount: ServiceAccount;
   /** `aiplatform.endpoints.predict`, nothing else. */
   readonly predictorRole: ProjectIamCustomRole;

@@ -11,23 +11,39 @@ import type { FunctionPlatform } from './function-platform';
 import type { ModelEndpoint } from './model-endpoint';
 import { allowInvoke, type FunctionIngress, platformFunction } from './private/cloud-function';
 
+/** Properties of an {@link InferenceFunction}. */
 export interface InferenceFunctionProps {
+  /** The environment's function platform: source archives, image repository, build account and predictor role. */
   readonly platform: FunctionPlatform;
+  /** The Vertex AI endpoint the function calls; its model name is the route's `{model}`. */
   readonly endpoint: ModelEndpoint;
+  /** The model's input schema; requests are validated against it before the endpoint is called. */
   readonly features: readonly InputFeature[];
   /** Every model of the environment, for the 404 message. */
   readonly knownModels: readonly string[];
+  /** Largest accepted request body, in bytes; larger bodies get a 413. */
   readonly maxBodyBytes: number;
+  /** Most instances in one request. */
   readonly maxInstancesPerRequest: number;
+  /**
+   * How long one Vertex AI call may take, in milliseconds (100 to 60000). A 429 or 5xx is retried once, and the
+   * function's timeout allows for both attempts.
+   */
   readonly upstreamTimeoutMs: number;
   /**
    * IAM members allowed to call it (`serviceAccount:…`, `group:…`, `user:…`, `domain:…`); never public.
    * @default - nobody beyond the project's owners
    */
   readonly invokers?: readonly string[];
-  /** @default 'all' (reachable from the internet, but only with an invoker's identity token) */
+  /**
+   * Where requests may come from: `all`, `internal-and-gclb` (the VPC and load balancers) or `internal` (the VPC).
+   * @default 'all' (reachable from the internet, but only with an invoker's identity token)
+   */
   readonly ingress?: FunctionIngress;
-  /** @default 10 */
+  /**
+   * Most instances of the function.
+   * @default 10
+   */
   readonly maxInstances?: number;
 }
 
@@ -41,14 +57,34 @@ const UPSTREAM_ATTEMPTS = 2;
  * one endpoint through Terraform's GA provider).
  *
  * @example
- * new InferenceFunction(stack, 'Inference-churn', {
- *   platform, endpoint: churn, features: model.inputSchema.features, knownModels: ['churn'],
- *   maxBodyBytes: 1048576, maxInstancesPerRequest: 100, upstreamTimeoutMs: 10000,
- *   invokers: ['serviceAccount:checkout@my-project.iam.gserviceaccount.com'],
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { InferenceFunction, type FunctionPlatform, type ModelEndpoint } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const platform: FunctionPlatform;
+ * declare const churn: ModelEndpoint;
+ *
+ * const inference = new InferenceFunction(stack, 'Inference-churn', {
+ *   platform,
+ *   endpoint: churn,
+ *   features: [
+ *     { name: 'tenure_months', type: 'numeric' },
+ *     { name: 'contract', type: 'categorical' },
+ *   ],
+ *   knownModels: ['churn'],
+ *   maxBodyBytes: 1048576,
+ *   maxInstancesPerRequest: 100,
+ *   upstreamTimeoutMs: 10000,
+ *   invokers: ['serviceAccount:checkout@my-ml-project.iam.gserviceaccount.com'],
  * });
+ * // Callers POST to `${inference.url}/models/churn/predict` with an identity token.
+ * ```
  */
 export class InferenceFunction extends Construct {
+  /** The function (Cloud Run functions, 2nd gen). */
   readonly function: Cloudfunctions2Function;
+  /** The function's own service account, whose one permission is Vertex AI online prediction. */
   readonly serviceAccount: ServiceAccount;
   /** The function's URL; requests go to `<url>/models/<model>/predict`. */
   readonly url: string;

@@ -9,19 +9,37 @@ import { ServiceAgents } from './private/service-agents';
 
 /** Private serving: Private Service Connect, or VPC peering (private services access must already exist). */
 export type EndpointNetwork =
-  | { readonly kind: 'psc'; readonly projectAllowlist?: readonly string[] }
-  | { readonly kind: 'vpc'; readonly network: string };
+  | {
+      /** Private Service Connect. */
+      readonly kind: 'psc';
+      /**
+       * More projects that may create PSC endpoints to this endpoint.
+       * @default - only the endpoint's own project, which is always allowed
+       */
+      readonly projectAllowlist?: readonly string[];
+    }
+  | {
+      /** VPC peering through private services access. */
+      readonly kind: 'vpc';
+      /** The peered network, as `projects/<project number>/global/networks/<name>`. */
+      readonly network: string;
+    };
 
+/** Properties of a {@link ModelEndpoint}. */
 export interface ModelEndpointProps {
+  /** The registry: its key encrypts the endpoint and its BigQuery dataset receives the request-response logs. */
   readonly registry: ModelRegistry;
   /** Prefix of the endpoint's display name, such as `modelstack-dev`. */
   readonly namePrefix: string;
   /** The model served; its versions are read from `models/<model>/` in the registry. */
   readonly model: string;
+  /** GCP project id. */
   readonly project: string;
+  /** Region of the endpoint, such as `europe-west1`. */
   readonly region: string;
   /**
-   * Percentage of requests and responses logged to the registry's BigQuery dataset; 0 turns logging off.
+   * Percentage of requests and responses logged to the registry's BigQuery dataset, a whole number from 0 to 100;
+   * 0 turns logging off (and a `DriftFunction` needs the log).
    * @default 0
    */
   readonly samplingPercentage?: number;
@@ -44,6 +62,13 @@ export interface ModelEndpointProps {
  * versions to it and owns its traffic split, which Terraform therefore ignores.
  *
  * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { ModelEndpoint, type ModelRegistry } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const registry: ModelRegistry;
+ *
  * const churn = new ModelEndpoint(stack, 'Churn', {
  *   registry,
  *   namePrefix: 'modelstack-dev',
@@ -53,13 +78,17 @@ export interface ModelEndpointProps {
  *   samplingPercentage: 20,
  *   network: { kind: 'psc' },
  * });
- * // churn.endpointId is known at synth time: monitoring filters and the deploy trigger use it
+ * // churn.endpointId is known at synth time: monitoring filters and the deploy trigger use it.
+ * ```
  */
 export class ModelEndpoint extends Construct {
+  /** The Vertex AI endpoint resource. */
   readonly endpoint: VertexAiEndpoint;
   /** The endpoint's numeric id, derived from its display name. */
   readonly endpointId: string;
+  /** The endpoint's display name, `<namePrefix>-<model>`. */
   readonly displayName: string;
+  /** The model served. */
   readonly model: string;
   /** `projects/<project>/locations/<region>/endpoints/<id>`: what the Vertex AI REST API calls it. */
   readonly resourceName: string;

@@ -14,6 +14,7 @@ import { objectPrefixCondition } from './private/iam';
 import { underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
 
+/** Properties of a {@link ModelRegistry}. */
 export interface ModelRegistryProps {
   /** Prefix for resource names, such as `modelstack-dev`. Lowercase letters, digits and single hyphens. */
   readonly namePrefix: string;
@@ -22,7 +23,7 @@ export interface ModelRegistryProps {
   /** Region of the bucket and the key ring, such as `europe-west1` (CMEK keys must share the bucket's location). */
   readonly region: string;
   /**
-   * Keep the bucket and key when the stack is destroyed (Terraform `prevent_destroy`).
+   * Keep the buckets, the key and the request-log dataset when the stack is destroyed (Terraform `prevent_destroy`).
    * @default true
    */
   readonly retainOnDelete?: boolean;
@@ -60,17 +61,28 @@ export type RegistryBucket = 'artifacts' | 'baselines' | 'reports';
  * that may read the artifacts (and nothing else).
  *
  * @example
+ * ```ts
+ * import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
+ * import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+ * import { App, TerraformStack } from 'cdktf';
+ * import { ModelRegistry } from 'modelstack/gcp';
+ *
+ * const stack = new TerraformStack(new App(), 'models-dev');
+ * new GoogleProvider(stack, 'google', { project: 'my-ml-project', region: 'europe-west1' });
  * const registry = new ModelRegistry(stack, 'Registry', {
  *   namePrefix: 'modelstack-dev',
  *   project: 'my-ml-project',
  *   region: 'europe-west1',
  *   retainOnDelete: false,
  * });
- * // registry.bucket.name, registry.cryptoKey.id, registry.readerServiceAccount.email
+ * const trainer = new ServiceAccount(stack, 'Trainer', { accountId: 'churn-trainer', project: 'my-ml-project' });
  * registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', trainer.member, 'models/churn/');
+ * ```
  */
 export class ModelRegistry extends Construct {
+  /** The key ring of the registry key (`<namePrefix>-registry`). */
   readonly keyRing: KmsKeyRing;
+  /** The rotating key that encrypts the buckets, the dataset, and the platform's topics, images and functions. */
   readonly cryptoKey: KmsCryptoKey;
   /** Model artifacts (`models/<model>/<version>/`), versioned. */
   readonly bucket: StorageBucket;

@@ -4,10 +4,13 @@ import { registryLayout } from '../../lambdas/core/layout';
 import { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
 
+/** Properties of a {@link ModelVersionEvents}. */
 export interface ModelVersionEventsProps {
+  /** The registry whose artifact bucket is watched; its key encrypts the topic. */
   readonly registry: ModelRegistry;
   /** Topic name, such as `modelstack-dev-model-versions`. */
   readonly topicName: string;
+  /** GCP project id. */
   readonly project: string;
   /**
    * Labels on the topic.
@@ -22,11 +25,25 @@ export interface ModelVersionEventsProps {
  * `objectId` name the object; a Cloud Build Pub/Sub trigger filters them to start a deployment.
  *
  * @example
- * const events = new ModelVersionEvents(stack, 'ModelVersions', { registry, topicName: 'modelstack-dev-model-versions', project });
- * // events.topic.topic.id is what a CloudbuildTrigger's pubsubConfig.topic takes
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { ModelVersionEvents, type ModelRegistry } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const registry: ModelRegistry;
+ *
+ * const events = new ModelVersionEvents(stack, 'ModelVersions', {
+ *   registry,
+ *   topicName: 'modelstack-dev-model-versions',
+ *   project: 'my-ml-project',
+ * });
+ * // events.topic.topic.id is what a CloudbuildTrigger's pubsubConfig.topic takes.
+ * ```
  */
 export class ModelVersionEvents extends Construct {
+  /** The encrypted topic the notifications are published to. */
   readonly topic: EncryptedTopic;
+  /** The bucket notification (`OBJECT_FINALIZE` under `models/`). */
   readonly notification: StorageNotification;
 
   constructor(scope: Construct, id: string, props: ModelVersionEventsProps) {

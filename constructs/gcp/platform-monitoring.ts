@@ -14,6 +14,7 @@ const VERTEX = {
   errors: 'aiplatform.googleapis.com/prediction/online/error_count',
 } as const;
 
+/** Thresholds of the alert policies `PlatformMonitoring` creates; each alert fires above its threshold. */
 export interface AlertThresholds {
   /**
    * 99th-percentile prediction latency in milliseconds, over 5 minutes.
@@ -32,11 +33,13 @@ export interface AlertThresholds {
   readonly driftShare?: number;
 }
 
+/** Properties of a {@link PlatformMonitoring}. */
 export interface PlatformMonitoringProps {
-  /** Prefix of display names, such as `modelstack-dev`. */
+  /** Prefix of display names and of the monitored function names, such as `modelstack-dev`. */
   readonly namePrefix: string;
   /** Environment name, as the drift metrics label it. */
   readonly environment: string;
+  /** GCP project id. */
   readonly project: string;
   /** Endpoints that get latency and error-rate alerts and a dashboard row each. */
   readonly endpoints: readonly ModelEndpoint[];
@@ -46,7 +49,8 @@ export interface PlatformMonitoringProps {
    */
   readonly alarmEmail?: string;
   /**
-   * @default - the defaults of each threshold
+   * Alert thresholds.
+   * @default - the defaults of each {@link AlertThresholds} field
    */
   readonly thresholds?: AlertThresholds;
 }
@@ -58,14 +62,29 @@ export interface PlatformMonitoringProps {
  * `DRIFT_METRICS`, whose descriptors it creates), and a dashboard.
  *
  * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { PlatformMonitoring, type ModelEndpoint } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const churn: ModelEndpoint;
+ *
  * new PlatformMonitoring(stack, 'Monitoring', {
- *   namePrefix: 'modelstack-prod', environment: 'prod', project, endpoints: [churn],
- *   alarmEmail: 'ml-oncall@example.com', thresholds: { latencyP99Ms: 500 },
+ *   namePrefix: 'modelstack-prod',
+ *   environment: 'prod',
+ *   project: 'my-ml-project',
+ *   endpoints: [churn],
+ *   alarmEmail: 'ml-oncall@example.com',
+ *   thresholds: { latencyP99Ms: 500 },
  * });
+ * ```
  */
 export class PlatformMonitoring extends Construct {
+  /** The email notification channel; undefined without `alarmEmail`. */
   readonly notificationChannel?: MonitoringNotificationChannel;
+  /** Every alert policy created. */
   readonly alertPolicies: MonitoringAlertPolicy[] = [];
+  /** The environment's Cloud Monitoring dashboard. */
   readonly dashboard: MonitoringDashboard;
   private readonly props: PlatformMonitoringProps;
 

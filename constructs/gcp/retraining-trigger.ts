@@ -10,13 +10,17 @@ import type { ModelRegistry } from './model-registry';
 import { buildServiceAccount } from './private/build-account';
 import type { GitHubRepository } from './vertex-deploy-trigger';
 
+/** Properties of a {@link RetrainingTrigger}. */
 export interface RetrainingTriggerProps {
+  /** The registry the build reads baselines from and writes new model versions to. */
   readonly registry: ModelRegistry;
   /** The environment's DriftDetected topic. */
   readonly driftTopic: EncryptedTopic;
+  /** The repository holding the retraining build config (connected to Cloud Build). */
   readonly repository: GitHubRepository;
   /** Prefix of the trigger and service-account names, such as `modelstack-dev`. */
   readonly namePrefix: string;
+  /** GCP project id. */
   readonly project: string;
   /**
    * Build config in the repository.
@@ -37,14 +41,28 @@ export interface RetrainingTriggerProps {
  * reads through `serviceAccount`.
  *
  * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { RetrainingTrigger, type EncryptedTopic, type ModelRegistry } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const registry: ModelRegistry;
+ * declare const driftTopic: EncryptedTopic;
+ *
  * const retraining = new RetrainingTrigger(stack, 'Retraining', {
- *   registry, driftTopic, namePrefix: 'modelstack-prod', project,
+ *   registry,
+ *   driftTopic,
+ *   namePrefix: 'modelstack-prod',
+ *   project: 'my-ml-project',
  *   repository: { owner: 'example-org', name: 'modelstack' },
  * });
- * // retraining.serviceAccount.member: grant it read access to your training data
+ * // Grant retraining.serviceAccount.member read access to your training data.
+ * ```
  */
 export class RetrainingTrigger extends Construct {
+  /** The Cloud Build Pub/Sub trigger. */
   readonly trigger: CloudbuildTrigger;
+  /** The service account the retraining build runs as. */
   readonly serviceAccount: ServiceAccount;
 
   constructor(scope: Construct, id: string, props: RetrainingTriggerProps) {

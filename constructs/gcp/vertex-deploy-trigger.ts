@@ -11,7 +11,9 @@ import type { VertexDeployerRole } from './vertex-deployer-role';
 
 /** A GitHub repository connected to Cloud Build (the Cloud Build GitHub App). */
 export interface GitHubRepository {
+  /** User or organization that owns the repository. */
   readonly owner: string;
+  /** Repository name. */
   readonly name: string;
   /**
    * Branch whose code the builds run.
@@ -20,16 +22,21 @@ export interface GitHubRepository {
   readonly branch?: string;
 }
 
+/** Properties of a {@link VertexDeployTrigger}. */
 export interface VertexDeployTriggerProps {
+  /** The endpoint new versions are deployed to; its model decides which objects start a build. */
   readonly endpoint: ModelEndpoint;
   /** Where the registry announces new objects under `models/`. */
   readonly events: ModelVersionEvents;
+  /** The custom role whose Vertex AI permissions the build's service account gets. */
   readonly deployerRole: VertexDeployerRole;
   /** The repository holding this project (the build runs its `modelstack vertex-deploy`). */
   readonly repository: GitHubRepository;
   /** Prefix of the trigger and service-account names, such as `modelstack-dev`. */
   readonly namePrefix: string;
+  /** GCP project id. */
   readonly project: string;
+  /** Region of the endpoint, such as `europe-west1`. */
   readonly region: string;
   /** Serving container image the model version is uploaded with. */
   readonly containerImage: string;
@@ -39,10 +46,12 @@ export interface VertexDeployTriggerProps {
    */
   readonly machineType?: string;
   /**
+   * Fewest replicas of the deployed version.
    * @default 1
    */
   readonly minReplicas?: number;
   /**
+   * Most replicas of the deployed version.
    * @default 2
    */
   readonly maxReplicas?: number;
@@ -50,7 +59,12 @@ export interface VertexDeployTriggerProps {
    * Traffic for the version being deployed and for the one that served before it, in percent (sum 100).
    * @default { latest: 100, previous: 0 }
    */
-  readonly trafficSplit?: { readonly latest: number; readonly previous: number };
+  readonly trafficSplit?: {
+    /** Percent of traffic for the version being deployed; at least 1. */
+    readonly latest: number;
+    /** Percent of traffic left with the version that served before it. */
+    readonly previous: number;
+  };
   /**
    * Whether each build waits for a manual approval in Cloud Build before it runs.
    * @default false
@@ -76,16 +90,36 @@ export interface VertexDeployTriggerProps {
  * account, which may only use the deployer role's Vertex AI permissions and write its logs.
  *
  * @example
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { VertexDeployTrigger, type ModelEndpoint, type ModelVersionEvents, type VertexDeployerRole } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * declare const churn: ModelEndpoint;
+ * declare const events: ModelVersionEvents;
+ * declare const deployerRole: VertexDeployerRole;
+ *
  * new VertexDeployTrigger(stack, 'DeployChurn', {
- *   endpoint: churn, events, deployerRole, namePrefix: 'modelstack-prod', project, region: 'europe-west1',
+ *   endpoint: churn,
+ *   events,
+ *   deployerRole,
+ *   namePrefix: 'modelstack-prod',
+ *   project: 'my-ml-project',
+ *   region: 'europe-west1',
  *   repository: { owner: 'example-org', name: 'modelstack', branch: 'release' },
  *   containerImage: 'europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.1-7:latest',
- *   machineType: 'n1-standard-4', minReplicas: 1, maxReplicas: 4, trafficSplit: { latest: 10, previous: 90 },
- *   approvalRequired: true, alias: 'prod',
+ *   machineType: 'n1-standard-4',
+ *   maxReplicas: 4,
+ *   trafficSplit: { latest: 10, previous: 90 },
+ *   approvalRequired: true,
+ *   alias: 'prod',
  * });
+ * ```
  */
 export class VertexDeployTrigger extends Construct {
+  /** The Cloud Build Pub/Sub trigger. */
   readonly trigger: CloudbuildTrigger;
+  /** The service account the deploy build runs as. */
   readonly serviceAccount: ServiceAccount;
 
   constructor(scope: Construct, id: string, props: VertexDeployTriggerProps) {

@@ -3,9 +3,11 @@ import { Construct } from 'constructs';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { underscored } from './private/ids';
 
+/** Properties of a {@link VertexDeployerRole}. */
 export interface VertexDeployerRoleProps {
   /** Prefix of the role id, such as `modelstack-dev` (hyphens become underscores). */
   readonly namePrefix: string;
+  /** GCP project id. */
   readonly project: string;
 }
 
@@ -15,10 +17,18 @@ export interface VertexDeployerRoleProps {
  * operation needs the `get` permission of the resource it belongs to, which the list already holds.
  *
  * @example
- * const role = new VertexDeployerRole(stack, 'DeployerRole', { namePrefix: 'modelstack-dev', project });
- * // role.role.name is `projects/<project>/roles/modelstack_dev_vertex_deployer`
+ * ```ts
+ * import type { TerraformStack } from 'cdktf';
+ * import { VertexDeployerRole } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ *
+ * const deployer = new VertexDeployerRole(stack, 'DeployerRole', { namePrefix: 'modelstack-dev', project: 'my-ml-project' });
+ * // deployer.role.name is projects/my-ml-project/roles/modelstack_dev_vertex_deployer
+ * ```
  */
 export class VertexDeployerRole extends Construct {
+  /** The role's permissions. */
   static readonly PERMISSIONS: readonly string[] = [
     'aiplatform.models.get', // find the model and its version by alias
     'aiplatform.models.upload', // upload a new version
@@ -28,6 +38,7 @@ export class VertexDeployerRole extends Construct {
     'aiplatform.endpoints.undeploy',
   ];
 
+  /** The project custom role; grant `role.name` to the deploying account. */
   readonly role: ProjectIamCustomRole;
 
   constructor(scope: Construct, id: string, props: VertexDeployerRoleProps) {

@@ -1,8 +1,8 @@
-import { type App, Tags, Validations } from 'aws-cdk-lib';
+import { type App, Tags } from 'aws-cdk-lib';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { AwsSolutionsChecks, NIST80053R5Checks } from 'cdk-nag';
 import type { Construct } from 'constructs';
+import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
 import { acknowledgeAccessLogBucket, acknowledgeDriftMonitorFindings, acknowledgeNistFindings, acknowledgeSyncFunctionDlq, applyGovernanceTags, shareRegistryWith } from './governance';
 import { OperationsStack, promotionStateMachineName } from './operations-stack';
@@ -11,12 +11,17 @@ import { RegistryStack, ServingStack } from './stacks';
 
 /** The stacks of one environment. */
 export interface EnvironmentStacks {
+  /** `<platform>-<env>-registry`: the model registry. */
   readonly registry: RegistryStack;
+  /** `<platform>-<env>-serving`: the inference API and a nested stack per model (endpoint, function, drift check). */
   readonly serving: ServingStack;
+  /** `<platform>-<env>-operations`: monitoring, promotion, feature store and per-model operations. */
   readonly operations: OperationsStack;
 }
 
+/** What {@link buildAwsPlatform} added to the app. */
 export interface AwsPlatform {
+  /** The app the stacks were added to. */
   readonly app: App;
   /** Stacks per environment name. */
   readonly environments: Record<string, EnvironmentStacks>;
@@ -46,10 +51,6 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
   return { app, environments };
 }
 
-/** cdk-nag's AwsSolutions and NIST 800-53 R5 packs as validation plugins of `scope` (an App or Stage). */
-export function addComplianceChecks(scope: Construct): void {
-  Validations.of(scope).addPlugins(new AwsSolutionsChecks(scope), new NIST80053R5Checks(scope));
-}
 
 /**
  * The stacks of one environment, in `scope` (the app, or a pipeline stage). Stack names are explicit, so the same

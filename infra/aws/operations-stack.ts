@@ -16,15 +16,21 @@ import type { AwsPlatformConfig } from '../config/aws-schema';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { type ServingStack, removalPolicyOf } from './stacks';
 
+/** Properties of an {@link OperationsStack}. */
 export interface OperationsStackProps extends StackProps {
+  /** Prefix of physical names, `<platform>-<env>`, such as `modelstack-dev`. */
   readonly namePrefix: string;
+  /** Literal name of the registry bucket (the registry is imported by name, not by a cross-stack reference). */
   readonly registryBucketName: string;
   /** ARN of the registry key (a cross-stack reference). */
   readonly registryKeyArn: string;
+  /** The environment's validated config: alarm recipients and thresholds, removal policy, approvals. */
   readonly environment: EnvironmentConfig;
   /** The models as this environment serves them (after any serving override). */
   readonly models: readonly ModelConfig[];
+  /** The inference API's limits; streaming inference enforces the same body and instance limits. */
   readonly inference: InferenceConfig;
+  /** Platform-wide AWS settings: the feature store's entities and the governance tags. */
   readonly aws: AwsPlatformConfig;
   /** The environment's serving stack: its endpoints, inference functions, drift monitors and API are monitored here. */
   readonly serving: ServingStack;
@@ -39,11 +45,43 @@ export function promotionStateMachineName(namePrefix: string): string {
  * Day-2 operations of one environment: the dashboard and alarms, the promotion workflow, the feature store, and a
  * nested stack per model (its alarms, model card, batch and streaming inference), so the stack stays far below
  * CloudFormation's 500-resource limit however many models the config lists.
+ *
+ * @example
+ * ```ts
+ * import type { App } from 'aws-cdk-lib';
+ * import {
+ *   demoConfig,
+ *   OperationsStack,
+ *   parseConfig,
+ *   type EnvironmentStackProps,
+ *   type RegistryStack,
+ *   type ServingStack,
+ * } from 'modelstack/platform';
+ *
+ * declare const app: App;
+ * declare const registry: RegistryStack;
+ * declare const serving: ServingStack;
+ * declare const common: EnvironmentStackProps; // what the other two stacks were created with
+ *
+ * const config = parseConfig(demoConfig);
+ * const operations = new OperationsStack(app, 'modelstack-staging-operations', {
+ *   ...common,
+ *   registryKeyArn: registry.registry.encryptionKey.keyArn,
+ *   inference: config.inference,
+ *   aws: config.aws,
+ *   serving,
+ * });
+ * operations.addStackDependency(serving);
+ * ```
  */
 export class OperationsStack extends Stack {
+  /** The environment's dashboard, alarms and alarm topic. */
   readonly monitoring: PlatformMonitoring;
+  /** The promotion workflow, `<namePrefix>-model-promotion`. */
   readonly promotion: ModelPromotion;
+  /** The feature groups; only when the config declares feature store entities. */
   readonly featureStore?: FeatureStore;
+  /** The nested stack of each model, by model name. */
   readonly models: Readonly<Record<string, ModelOperationsStack>>;
   /** The inference API's URL, as an output (the pipeline's smoke step reads it). */
   readonly inferenceApiUrl: CfnOutput;
@@ -115,23 +153,69 @@ export class OperationsStack extends Stack {
   }
 }
 
-interface ModelOperationsProps {
+/** Props of a {@link ModelOperationsStack}: one model's operations, nested in the environment's operations stack. */
+export interface ModelOperationsProps {
+  /** The model's validated config, as the environment serves it. */
   readonly model: ModelConfig;
+  /** Prefix of physical names, `<platform>-<env>`; the model's endpoint is `<namePrefix>-<model>`. */
   readonly namePrefix: string;
+  /** The environment's validated config: removal policy, and whether the endpoint must see steady traffic. */
   readonly environment: EnvironmentConfig;
+  /** The inference API's limits, enforced by streaming inference too. */
   readonly inference: InferenceConfig;
+  /** Platform-wide AWS settings; `tags.owner` is the model card's owner when the model names none. */
   readonly aws: AwsPlatformConfig;
+  /** The environment's registry (batch input and output, streaming results, the model card's key). */
   readonly registry: IModelRegistry;
+  /** The environment's serving stack; it must serve this model. */
   readonly serving: ServingStack;
+  /** The environment's monitoring, which gets the model's alarms and dashboard widgets. */
   readonly monitoring: PlatformMonitoring;
+  /** Key that encrypts the batch workflow's and the streaming function's logs. */
   readonly logKey: kms.IKey;
+  /** How long those logs are kept. */
   readonly logRetention: logs.RetentionDays;
 }
 
-/** One model's alarms, model card, and (when configured) batch and streaming inference. */
+/**
+ * One model's alarms, model card, and (when configured) batch and streaming inference. {@link OperationsStack}
+ * creates one per model.
+ *
+ * @example
+ * ```ts
+ * import type { Stack } from 'aws-cdk-lib';
+ * import type * as kms from 'aws-cdk-lib/aws-kms';
+ * import * as logs from 'aws-cdk-lib/aws-logs';
+ * import type { IModelRegistry, PlatformMonitoring } from 'modelstack/aws';
+ * import { demoConfig, ModelOperationsStack, parseConfig, type ServingStack } from 'modelstack/platform';
+ *
+ * declare const stack: Stack;
+ * declare const registry: IModelRegistry;
+ * declare const serving: ServingStack;
+ * declare const monitoring: PlatformMonitoring;
+ * declare const logKey: kms.IKey;
+ *
+ * const config = parseConfig(demoConfig);
+ * new ModelOperationsStack(stack, 'Model-churn', {
+ *   model: config.models[0],
+ *   namePrefix: 'modelstack-staging',
+ *   environment: config.environments.staging,
+ *   inference: config.inference,
+ *   aws: config.aws,
+ *   registry,
+ *   serving,
+ *   monitoring,
+ *   logKey,
+ *   logRetention: logs.RetentionDays.ONE_YEAR,
+ * });
+ * ```
+ */
 export class ModelOperationsStack extends NestedStack {
+  /** The scheduled batch inference; only when the model configures `aws.batch`. */
   readonly batch?: BatchInference;
+  /** The streaming inference; only when the model configures `aws.streaming`. */
   readonly streaming?: StreamingInference;
+  /** The model's SageMaker model card. */
   readonly card: ModelCard;
 
   constructor(scope: Construct, id: string, props: ModelOperationsProps) {

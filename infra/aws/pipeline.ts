@@ -3,7 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/schema';
-import { addComplianceChecks, buildEnvironment, type EnvironmentStacks } from './app';
+import { addComplianceChecks } from '../../constructs/aws/compliance';
+import { buildEnvironment, type EnvironmentStacks } from './app';
 import { acknowledgeNistFindings, applyGovernanceTags } from './governance';
 import { acknowledgeWildcardResource } from '../../constructs/aws/private/nag';
 

@@ -1,5 +1,5 @@
 import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DriftMonitor } from '../../constructs/aws/drift-monitor';
@@ -9,12 +9,17 @@ import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-r
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { servingVariantOf } from './serving-variant';
 
+/** Properties every stack of an environment shares (see {@link RegistryStack}). */
 export interface EnvironmentStackProps extends StackProps {
+  /** Prefix of physical names, `<platform>-<env>`, such as `modelstack-dev`. */
   readonly namePrefix: string;
+  /** The environment's name in the config, such as `dev`. */
   readonly environmentName: string;
   /** Fixed name of the registry bucket, so the serving stack can name it literally in IAM policies. */
   readonly registryBucketName: string;
+  /** The environment's validated config. */
   readonly environment: EnvironmentConfig;
+  /** The models as this environment serves them (`buildEnvironment` applies the environment's `servingOverride` first). */
   readonly models: readonly ModelConfig[];
 }
 
@@ -22,8 +27,32 @@ export function removalPolicyOf(environment: EnvironmentConfig): RemovalPolicy {
   return environment.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
 }
 
-/** The environment's model registry. */
+/**
+ * The environment's model registry. {@link buildEnvironment} creates it together with the environment's
+ * {@link ServingStack} and {@link OperationsStack}.
+ *
+ * @example
+ * ```ts
+ * import { App } from 'aws-cdk-lib';
+ * import { demoConfig, parseConfig, RegistryStack } from 'modelstack/platform';
+ *
+ * const config = parseConfig(demoConfig);
+ * const staging = config.environments.staging;
+ * // The registry's access logging needs this feature flag (set in the cdk.json that `cdk init` writes).
+ * const app = new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } });
+ * const registry = new RegistryStack(app, 'modelstack-staging-registry', {
+ *   env: { account: staging.aws.account, region: staging.aws.region },
+ *   namePrefix: 'modelstack-staging',
+ *   environmentName: 'staging',
+ *   registryBucketName: `modelstack-staging-models-${staging.aws.account}-${staging.aws.region}`,
+ *   environment: staging,
+ *   models: config.models,
+ * });
+ * // registry.registry is the stack's ModelRegistry.
+ * ```
+ */
 export class RegistryStack extends Stack {
+  /** The registry: bucket, key, model package groups and approval rule. */
   readonly registry: ModelRegistry;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -38,27 +67,68 @@ export class RegistryStack extends Stack {
   }
 }
 
+/** Properties of a {@link ServingStack}. */
 export interface ServingStackProps extends EnvironmentStackProps {
+  /** The inference API's limits and throttling. */
   readonly inference: InferenceConfig;
   /** ARN of the registry key (a cross-stack reference, which also orders the deployments). */
   readonly registryKeyArn: string;
 }
 
-/** One model's endpoint and inference function. */
+/**
+ * One model's endpoint, its route on the environment's inference API (except async endpoints) and, when the
+ * endpoint captures data, its drift monitor. {@link ServingStack} creates one per model.
+ *
+ * @example
+ * ```ts
+ * import { Stack } from 'aws-cdk-lib';
+ * import { InferenceApi, type IModelRegistry } from 'modelstack/aws';
+ * import { demoConfig, ModelServingStack, parseConfig } from 'modelstack/platform';
+ *
+ * declare const stack: Stack;
+ * declare const registry: IModelRegistry;
+ *
+ * const config = parseConfig(demoConfig);
+ * const api = new InferenceApi(stack, 'InferenceApi');
+ * const churn = new ModelServingStack(stack, 'Model-churn', {
+ *   registry,
+ *   namePrefix: 'modelstack-staging',
+ *   environmentName: 'staging',
+ *   model: config.models[0],
+ *   environment: config.environments.staging,
+ *   api,
+ * });
+ * // churn.endpoint is the model's ModelEndpoint, churn.driftMonitor its DriftMonitor (when it captures data).
+ * ```
+ */
 export class ModelServingStack extends NestedStack {
+  /** The model's SageMaker endpoint, `<namePrefix>-<model>`. */
   readonly endpoint: ModelEndpoint;
   /**
    * The function behind the model's API route. Async endpoints have none: SageMaker refuses InvokeEndpoint
    * on them, so callers put the payload in the registry and call InvokeEndpointAsync (`grantInvokeAsync`).
    */
-  readonly inferenceFunction?: NodejsFunction;
+  readonly inferenceFunction?: lambda.Function;
   /** The scheduled drift check; only for models whose endpoint captures data. */
   readonly driftMonitor?: DriftMonitor;
 
   constructor(
     scope: Construct,
     id: string,
-    props: { registry: IModelRegistry; namePrefix: string; environmentName: string; model: ModelConfig; environment: EnvironmentConfig; api: InferenceApi },
+    props: {
+      /** The environment's registry, holding the model artifact. */
+      registry: IModelRegistry;
+      /** Prefix of physical names, `<platform>-<env>`; the endpoint is `<namePrefix>-<model>`. */
+      namePrefix: string;
+      /** The environment's name, written into drift reports and events. */
+      environmentName: string;
+      /** The model's validated config, as the environment serves it. */
+      model: ModelConfig;
+      /** The environment's validated config (its VPC and removal policy). */
+      environment: EnvironmentConfig;
+      /** The environment's inference API, which gets the model's route. */
+      api: InferenceApi;
+    },
   ) {
     super(scope, id, { description: `ModelStack: serving of ${props.model.name}` });
     const { model } = props;
@@ -96,9 +166,29 @@ export class ModelServingStack extends NestedStack {
 /**
  * The inference API of an environment, and a nested stack per model (its endpoint and function): nesting keeps
  * this stack far below CloudFormation's 500-resource limit however many models the config lists.
+ *
+ * @example
+ * ```ts
+ * import type { App } from 'aws-cdk-lib';
+ * import { demoConfig, parseConfig, ServingStack, type EnvironmentStackProps, type RegistryStack } from 'modelstack/platform';
+ *
+ * declare const app: App;
+ * declare const registry: RegistryStack;
+ * declare const common: EnvironmentStackProps; // what the RegistryStack was created with
+ *
+ * const config = parseConfig(demoConfig);
+ * const serving = new ServingStack(app, 'modelstack-staging-serving', {
+ *   ...common,
+ *   registryKeyArn: registry.registry.encryptionKey.keyArn,
+ *   inference: config.inference,
+ * });
+ * // serving.inferenceApi.url is the API's base URL.
+ * ```
  */
 export class ServingStack extends Stack {
+  /** The environment's inference API. */
   readonly inferenceApi: InferenceApi;
+  /** The nested stack of each model, by model name. */
   readonly models: Readonly<Record<string, ModelServingStack>>;
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {

@@ -216,7 +216,11 @@ export const awsPlatformSchema = z
   })
   .default({ featureStore: { entities: [] } });
 
+/** Validated platform-wide AWS settings: tags, delivery pipeline and feature store, with defaults filled in. */
 export type AwsPlatformConfig = z.output<typeof awsPlatformSchema>;
+/** Validated AWS settings of one model beyond serving: promotion, batch, streaming and model card. */
 export type AwsModelConfig = z.output<typeof awsModelSchema>;
+/** Validated AWS target of one environment: account, region, serving override, alarm recipients and thresholds. */
 export type AwsEnvironmentConfig = z.output<typeof awsEnvironmentSchema>;
+/** One validated SageMaker feature group (one entity) of the platform's feature store. */
 export type FeatureGroupConfig = AwsPlatformConfig['featureStore']['entities'][number];

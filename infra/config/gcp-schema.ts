@@ -144,5 +144,7 @@ export const gcpModelSchema = z
   .refine((m) => !(m?.minReplicas > m?.maxReplicas), { path: ['minReplicas'], message: 'expected at most maxReplicas', ...ALWAYS })
   .default({ machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2, trafficSplit: { latest: 100, previous: 0 } });
 
+/** Validated Google Cloud settings of one environment, with defaults filled in. */
 export type GcpEnvironmentConfig = z.output<typeof gcpEnvironmentSchema>;
+/** Validated Google Cloud (Vertex AI) settings of one model, with defaults filled in. */
 export type GcpModelConfig = z.output<typeof gcpModelSchema>;

@@ -51,7 +51,9 @@ export function loadConfigFile(path: string): PlatformConfig {
   return parseConfig(doc.toJS(), path);
 }
 
+/** A validated config and where it came from; see {@link resolveConfig}. */
 export interface ResolvedConfig {
+  /** The validated config. */
   readonly config: PlatformConfig;
   /** Where the config came from: a file path or "embedded demo". */
   readonly source: string;
@@ -60,7 +62,20 @@ export interface ResolvedConfig {
 /**
  * Picks the config: the CDK context `config` first, then `MODELSTACK_CONFIG`, else the embedded demo.
  */
-export function resolveConfig(options: { contextPath?: string; env?: NodeJS.ProcessEnv } = {}): ResolvedConfig {
+export function resolveConfig(
+  options: {
+    /**
+     * Path of a YAML or JSON config file, such as the CDK context value `config`; an empty string counts as none.
+     * @default - none: `MODELSTACK_CONFIG` decides
+     */
+    contextPath?: string;
+    /**
+     * The environment variables to read `MODELSTACK_CONFIG` from.
+     * @default process.env
+     */
+    env?: NodeJS.ProcessEnv;
+  } = {},
+): ResolvedConfig {
   const path = options.contextPath || (options.env ?? process.env).MODELSTACK_CONFIG;
   if (path) return { config: loadConfigFile(path), source: path };
   return { config: parseConfig(demoConfig, 'embedded demo'), source: 'embedded demo' };

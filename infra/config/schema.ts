@@ -4,13 +4,6 @@ import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSc
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
- * The platform config: one typed document that drives both clouds.
- *
- * Names end up inside S3/GCS bucket names, SageMaker and Vertex AI resource names, IAM role names and
- * GCP service-account ids, so they are restricted to the intersection of what all of those accept:
- * lowercase letters, digits and single hyphens, starting with a letter.
- */
-/**
  * Cross-field rules run even when other fields already failed, so one error lists every problem. Their
  * input may therefore be partly invalid, and they read it defensively.
  */
@@ -84,7 +77,7 @@ const driftSchema = z
     maxObjectsPerInvocation: z.number().int().min(1).max(10_000).default(DRIFT_DEFAULTS.maxObjectsPerInvocation),
     /** Share of drifted features from which the dataset counts as drifted. */
     driftShareThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.driftShareThreshold),
-    /** Relative drop of the main quality metric (accuracy or R²-based) against the baseline that raises the alarm. */
+    /** Relative drop of the main quality metric (accuracy for classifiers, RMSE for regressors) against the baseline that raises the alarm. */
     qualityDegradationThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.qualityDegradationThreshold),
   })
   .default(DRIFT_DEFAULTS);
@@ -143,6 +136,14 @@ const inferenceSchema = z
   })
   .default({ maxBodyBytes: 1024 * 1024, maxInstancesPerRequest: 100, throttleRateLimit: 100, throttleBurstLimit: 200, upstreamTimeoutMs: 10_000 });
 
+/**
+ * The platform config: one typed document that drives both clouds. {@link parseConfig} validates with it and lists
+ * every problem at once.
+ *
+ * Names end up inside S3/GCS bucket names, SageMaker and Vertex AI resource names, IAM role names and
+ * GCP service-account ids, so they are restricted to the intersection of what all of those accept:
+ * lowercase letters, digits and single hyphens, starting with a letter.
+ */
 export const platformConfigSchema = z.strictObject({
   platform: z.strictObject({ name: platformNameSchema }),
   inference: inferenceSchema,
@@ -177,9 +178,15 @@ function addDuplicateIssues(items: readonly { name: string }[], ctx: z.Refinemen
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
 /** What a user writes: optional fields may be left out. */
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
+/** One validated environment: its AWS and Google Cloud targets, removal policy, alarm email, approvals and VPC. */
 export type EnvironmentConfig = PlatformConfig['environments'][string];
+/** One validated model: task, framework, image, version, serving, data capture, drift, per-cloud settings and input schema. */
 export type ModelConfig = PlatformConfig['models'][number];
+/** How a model is served on AWS: a real-time, serverless or async SageMaker endpoint, chosen by `kind`. */
 export type ServingConfig = ModelConfig['serving'];
+/** The inference API's limits and throttling, shared by both clouds. */
 export type InferenceConfig = PlatformConfig['inference'];
+/** A model's drift and model-quality check settings, with defaults filled in. */
 export type DriftConfig = ModelConfig['drift'];
+/** One input feature of a model: its name and whether it is numeric or categorical. */
 export type FeatureConfig = ModelConfig['inputSchema']['features'][number];

@@ -18,10 +18,15 @@ import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
 
+/** Properties of a {@link GcpEnvironmentStack} (exported as `GcpEnvironmentStackProps`). */
 export interface EnvironmentStackProps {
+  /** The platform's name; resource names start with `<platform>-<environmentName>`. */
   readonly platform: string;
+  /** The environment's name in the config, such as `dev`. */
   readonly environmentName: string;
+  /** The environment's validated config (its `gcp` section, removal policy, alarm email, approvals). */
   readonly environment: EnvironmentConfig;
+  /** The platform's models. */
   readonly models: readonly ModelConfig[];
   /** The inference API's limits (shared with AWS). */
   readonly inference: InferenceConfig;
@@ -32,18 +37,46 @@ export interface EnvironmentStackProps {
  * state, which a single stack avoids): the registry, model-version events and the DriftDetected topic, a Vertex
  * AI endpoint per model with its inference function, a drift check (function, schedule, fan-out workflow) per
  * model whose requests are logged, the Cloud Build deploy trigger per model and the optional retraining trigger,
- * the optional feature store, and monitoring.
+ * the optional feature store, and monitoring. It configures the Google provider for the environment's project and
+ * region itself. {@link buildGcpPlatform} adds one per environment.
+ *
+ * @example
+ * ```ts
+ * import { App } from 'cdktf';
+ * import { demoConfig, GcpEnvironmentStack, parseConfig } from 'modelstack/platform';
+ *
+ * const config = parseConfig(demoConfig);
+ * const app = new App();
+ * new GcpEnvironmentStack(app, 'modelstack-dev-platform', {
+ *   platform: config.platform.name,
+ *   environmentName: 'dev',
+ *   environment: config.environments.dev,
+ *   models: config.models,
+ *   inference: config.inference,
+ * });
+ * app.synth();
+ * ```
  */
 export class GcpEnvironmentStack extends TerraformStack {
+  /** The environment's registry. */
   readonly registry: ModelRegistry;
+  /** The environment's DriftDetected topic. */
   readonly driftTopic: EncryptedTopic;
+  /** Notifications of new objects under `models/`, which start the deploy triggers. */
   readonly modelVersionEvents: ModelVersionEvents;
+  /** The Vertex AI endpoint of each model, by model name. */
   readonly endpoints: Record<string, ModelEndpoint> = {};
+  /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
   readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
+  /** The retraining trigger; only with `gcp.retraining` and `gcp.repository`. */
   readonly retraining?: RetrainingTrigger;
+  /** The feature store; only when `gcp.featureStore` declares entities. */
   readonly featureStore?: FeatureStore;
+  /** The environment's alert policies and dashboard. */
   readonly monitoring: PlatformMonitoring;
+  /** What the environment's functions share. */
   readonly functions: FunctionPlatform;
+  /** The inference function of each model, by model name. */
   readonly inferenceFunctions: Record<string, InferenceFunction> = {};
   /** Per model whose requests are logged (`dataCapture.samplingPercentage` > 0). */
   readonly driftFunctions: Record<string, DriftFunction> = {};

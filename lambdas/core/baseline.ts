@@ -18,7 +18,7 @@ const sketchSchema = z.object({
   weights: z.array(z.number().positive()),
 });
 
-const numericSchema = z.object({
+export const numericSchema = z.object({
   name: z.string(),
   kind: z.literal('numeric'),
   count: z.number().int().nonnegative(),
@@ -32,7 +32,7 @@ const numericSchema = z.object({
   bins: z.object({ edges: z.array(z.number()), counts: z.array(z.number().nonnegative()) }),
 });
 
-const categoricalSchema = z.object({
+export const categoricalSchema = z.object({
   name: z.string(),
   kind: z.literal('categorical'),
   count: z.number().int().nonnegative(),

@@ -16,9 +16,26 @@ export const DEFAULT_DRIFT_SHARE = 0.5;
 export interface FeatureMetrics {
   psi: number;
   jensenShannon: number;
+  /**
+   * Two-sample Kolmogorov–Smirnov statistic D between the baseline and window sketches; numeric features only.
+   * @default - absent for categorical features
+   */
   ks?: number;
+  /**
+   * Wasserstein-1 distance divided by the baseline's standard deviation (at least `WASSERSTEIN_STD_FLOOR`);
+   * numeric features only.
+   * @default - absent for categorical features
+   */
   wasserstein?: number;
+  /**
+   * L-infinity distance between the binned distributions; categorical features only.
+   * @default - absent for numeric features
+   */
   lInfinity?: number;
+  /**
+   * Chi-square test p-value of the window's counts against the baseline's; categorical features only.
+   * @default - absent for numeric features
+   */
   chiSquarePValue?: number;
 }
 
@@ -33,7 +50,10 @@ export interface FeatureReport {
   missing: number;
   /** Non-missing values compared (numeric: valid numbers; categorical: all non-missing). */
   count: number;
-  /** Numeric only: non-numeric text in the window. */
+  /**
+   * Numeric only: non-numeric text in the window.
+   * @default - absent for categorical features
+   */
   invalid?: number;
   metrics: FeatureMetrics;
   /** Bin labels with baseline and window counts, for the HTML histograms. */
@@ -53,14 +73,28 @@ export interface DriftReport {
 }
 
 export interface MethodOverride {
+  /**
+   * Drift method of the feature; it must apply to the feature's kind.
+   * @default - `defaultMethod(kind, baselineRows)`
+   */
   method?: DriftMethod;
+  /**
+   * Threshold of the method.
+   * @default - the method's threshold in `METHODS`
+   */
   threshold?: number;
 }
 
 export interface EvaluateOptions {
-  /** Per-feature method and/or threshold. */
+  /**
+   * Per-feature method and/or threshold, by feature name.
+   * @default - every feature uses its default method and threshold
+   */
   overrides?: Record<string, MethodOverride>;
-  /** Dataset drift when the share of drifted features is ≥ this (default 0.5). */
+  /**
+   * Dataset drift when the share of drifted features is ≥ this.
+   * @default DEFAULT_DRIFT_SHARE (0.5)
+   */
   driftShare?: number;
 }
 

@@ -21,3 +21,8 @@ export * from './sketch-cdf';
 export * from './special';
 export * from './tdigest';
 export * from './values';
+// The serving and scheduled-job cores (cloud-free, shared by the AWS and GCP function adapters).
+export * from './drift-job';
+export * from './inference';
+export * from './layout';
+export * from './quality';

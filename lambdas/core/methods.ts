@@ -15,10 +15,12 @@ export const METHODS = {
 
 export type DriftMethod = keyof typeof METHODS;
 
+/** Whether `name` is one of the drift methods in `METHODS` (for parsing user input). */
 export function isMethod(name: string): name is DriftMethod {
   return Object.prototype.hasOwnProperty.call(METHODS, name);
 }
 
+/** Whether `method` can score a feature of `kind` (numeric or categorical). */
 export function methodApplies(method: DriftMethod, kind: FeatureKind): boolean {
   return (METHODS[method].kinds as readonly FeatureKind[]).includes(kind);
 }
@@ -33,6 +35,7 @@ export function defaultMethod(kind: FeatureKind, baselineRows: number): DriftMet
   return baselineRows > 1000 ? 'wasserstein' : 'ks';
 }
 
+/** Whether `score` means drift: below `threshold` for p-value tests, at or above it for distances. */
 export function isDrifted(method: DriftMethod, score: number, threshold: number): boolean {
   return METHODS[method].pValue ? score < threshold : score >= threshold;
 }

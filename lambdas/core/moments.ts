@@ -9,6 +9,7 @@ export interface Moments {
   m2: number;
 }
 
+/** The moments of `a` and `b` together (Chan et al.'s parallel update); the inputs are not changed. */
 export function mergeMoments(a: Moments, b: Moments): Moments {
   if (b.count === 0) return { ...a };
   if (a.count === 0) return { ...b };

@@ -8,11 +8,25 @@ import { formatOf, readColumns, readRows, type DataFormat } from './readers/read
 import { isGzip, type ProgressCallback } from './readers/source';
 
 export interface BaselineOptions extends ProfileOptions {
+  /**
+   * Format of the data file.
+   * @default - from the file name (see `formatOf`)
+   */
   format?: DataFormat;
-  /** Columns forced categorical; with none given, kinds are inferred from the first 10k rows. */
+  /**
+   * Columns forced categorical; the kinds of the others are inferred from the first 10k rows.
+   * @default - none: every kind is inferred
+   */
   categorical?: string[];
-  /** Columns to leave out. */
+  /**
+   * Columns to leave out.
+   * @default - none
+   */
   exclude?: string[];
+  /**
+   * Called as each of the two passes reads the file.
+   * @default - no progress reports
+   */
   onProgress?: (pass: number, bytesRead: number, totalBytes: number) => void;
 }
 
@@ -44,11 +58,20 @@ export async function buildBaseline(path: string, options: BaselineOptions = {})
 }
 
 export interface DriftOptions extends EvaluateOptions {
+  /**
+   * Format of the window file.
+   * @default - from the file name (see `formatOf`)
+   */
   format?: DataFormat;
+  /**
+   * Called as the window file is read.
+   * @default - no progress reports
+   */
   onProgress?: ProgressCallback;
   /**
-   * Worker threads for the window pass (default 1). More than one applies only to uncompressed
-   * JSON Lines, which splits at line boundaries; other inputs are read by one thread.
+   * Worker threads for the window pass. More than one applies only to uncompressed JSON Lines, which
+   * splits at line boundaries; other inputs are read by one thread.
+   * @default 1
    */
   workers?: number;
 }

@@ -7,8 +7,15 @@ export type FeatureKind = 'numeric' | 'categorical';
 export interface FeatureSpec {
   name: string;
   kind: FeatureKind;
-  /** Numeric: baseline inner edges. Categorical: baseline categories. Absent when building a baseline. */
+  /**
+   * Numeric: the baseline's inner bin edges.
+   * @default - none: building a baseline, the bins are not known yet
+   */
   edges?: number[];
+  /**
+   * Categorical: the baseline's categories (others count as the catch-all bin).
+   * @default - none: building a baseline, the categories are learnt from the data
+   */
   categories?: string[];
 }
 
@@ -32,7 +39,15 @@ export interface DatasetState {
 }
 
 export interface ProfileOptions {
+  /**
+   * t-digest compression of the numeric sketches (higher: more centroids, more accurate quantiles).
+   * @default DEFAULT_COMPRESSION (500)
+   */
   compression?: number;
+  /**
+   * Most distinct categories a categorical profile keeps.
+   * @default DEFAULT_CATEGORY_CAP (1000)
+   */
   categoryCap?: number;
 }
 

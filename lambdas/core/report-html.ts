@@ -98,6 +98,10 @@ rect.base{fill:#7b8fb0}rect.cur{fill:#e8833a}
 .notes li{color:#5b6372}
 `;
 
+/**
+ * Renders a drift report as one self-contained HTML page (inline CSS and SVG histograms, no scripts): the
+ * verdict, a summary table with drifted features first, then a section per feature.
+ */
 export function renderReportHtml(report: DriftReport, title = 'ModelStack drift report'): string {
   const ordered = [...report.features].sort((a, b) => Number(b.drifted) - Number(a.drifted));
   const summary = ordered

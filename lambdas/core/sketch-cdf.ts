@@ -11,6 +11,7 @@ export interface SketchCdf {
   fs: Float64Array;
 }
 
+/** Reads the piecewise-linear CDF off `digest` (empty knots for an empty digest). */
 export function sketchCdf(digest: TDigest): SketchCdf {
   const { means, weights } = digest.centroids();
   const n = digest.count;

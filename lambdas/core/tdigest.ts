@@ -28,6 +28,10 @@ export interface TDigestJSON {
   weights: number[];
 }
 
+/**
+ * A merging t-digest of numbers: a quantile sketch of constant memory that merges with other digests (see the
+ * error bound above). Numeric profiles use it for quantiles, bin edges and the KS and Wasserstein CDFs.
+ */
 export class TDigest {
   readonly compression: number;
   private lo = Infinity;

@@ -1,18 +1,15 @@
-import { join } from 'node:path';
 import { Duration } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { type FunctionBundleName, functionBundleDir } from '../../private/function-bundles';
 import { acknowledgeWildcardResource } from './nag';
 
-const ROOT = join(__dirname, '..', '..', '..');
-
 export interface BundledFunctionProps {
-  /** Entry file, relative to the repository root, such as `lambdas/inference/index.ts`. */
-  readonly entry: string;
+  /** Which of the project's handlers this function runs, such as `aws-inference`. */
+  readonly bundle: FunctionBundleName;
   readonly description: string;
   readonly environment: Record<string, string>;
   readonly logEncryptionKey: kms.IKey;
@@ -22,12 +19,12 @@ export interface BundledFunctionProps {
 }
 
 /**
- * A TypeScript handler bundled by the local esbuild (no Docker): minified, with source maps, ESM-first module
- * resolution so unused SDK code is tree-shaken, and the SDK's credential chain reduced to environment
- * credentials. It runs under its own role, which may write only to its own encrypted log group.
+ * One of the project's TypeScript handlers, bundled by esbuild (no Docker; see `function-bundles.ts`): pre-built in
+ * the published package, built at synth time in a checkout. It runs under its own role, which may write only to
+ * its own encrypted log group.
  */
 export class BundledFunction extends Construct {
-  readonly function: NodejsFunction;
+  readonly function: lambda.Function;
   readonly role: iam.Role;
   readonly logGroup: logs.LogGroup;
 
@@ -44,10 +41,9 @@ export class BundledFunction extends Construct {
     );
     acknowledgeWildcardResource(this.role, `${this.logGroup.logGroupArn}:*`, "Log streams inside the function's own log group.");
 
-    this.function = new NodejsFunction(this, 'Function', {
-      entry: join(ROOT, props.entry),
-      projectRoot: ROOT,
-      depsLockFilePath: join(ROOT, 'package-lock.json'),
+    this.function = new lambda.Function(this, 'Function', {
+      code: lambda.Code.fromAsset(functionBundleDir(props.bundle)),
+      handler: 'index.handler',
       // The latest Lambda Node.js runtime (cdk-nag L1); the bundle targets it.
       runtime: lambda.Runtime.NODEJS_24_X,
       architecture: lambda.Architecture.ARM_64,
@@ -58,16 +54,6 @@ export class BundledFunction extends Construct {
       logGroup: this.logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,
       environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-      bundling: {
-        minify: true,
-        sourceMap: true,
-        target: 'node24',
-        format: OutputFormat.CJS,
-        mainFields: ['module', 'main'],
-        bundleAwsSDK: true,
-        forceDockerBundling: false,
-        esbuildArgs: { '--alias:@aws-sdk/credential-provider-node': join(ROOT, 'lambdas', 'shared', 'env-credentials.ts') },
-      },
     });
     this.function.node.addDependency(this.role);
   }

@@ -30,7 +30,10 @@ export interface DriftDeps {
   readonly store: ObjectStore;
   readonly events: DriftEvents;
   readonly metrics: DriftMetricsSink;
-  /** Starts a fan-out for large windows; without one, every window is checked in one pass. */
+  /**
+   * Starts a fan-out for large windows.
+   * @default - none: every window is checked in one pass
+   */
   readonly launcher?: ShardLauncher;
 }
 
@@ -50,7 +53,10 @@ export interface StoredReport extends DriftReport {
   readonly windowEnd: string;
   readonly baselineKey: string;
   readonly captureObjects: number;
-  /** Model quality, when ground-truth labels arrived for the window. */
+  /**
+   * Model quality, when ground-truth labels arrived for the window.
+   * @default - absent when no labels arrived
+   */
   readonly quality?: QualityReport;
 }
 
@@ -150,6 +156,7 @@ export async function loadBaseline(spec: DriftCheckSpec, store: ObjectStore): Pr
   }
 }
 
+/** An empty profile of a window, binned like `baseline` and sketched at the baseline's compression. */
 export function newWindowProfile(baseline: BaselineFile): DatasetProfile {
   const numeric = baseline.features.find((f) => f.kind === 'numeric');
   // The window sketch uses the baseline's compression so both CDFs have the same resolution.

@@ -6,7 +6,10 @@ export interface ApiError {
   readonly status: number;
   readonly code: ApiErrorCode;
   readonly message: string;
-  /** Path of the offending field, such as `instances[3].tenure`. */
+  /**
+   * Path of the offending field, such as `instances[3].tenure`.
+   * @default - absent when no single field is at fault
+   */
   readonly field?: string;
 }
 
@@ -23,10 +26,12 @@ export type ApiErrorCode =
   | 'UpstreamTimeout'
   | 'InternalError';
 
+/** An {@link ApiError}; `field` is left out of the object when undefined. */
 export function apiError(status: number, code: ApiErrorCode, message: string, field?: string): ApiError {
   return field === undefined ? { status, code, message } : { status, code, message, field };
 }
 
+/** The JSON response body of `error`: `{ "error": { "code", "message", "field"? } }` (the status is not in it). */
 export function errorBody(error: ApiError): string {
   const { code, message, field } = error;
   return JSON.stringify({ error: field === undefined ? { code, message } : { code, message, field } });

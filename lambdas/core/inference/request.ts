@@ -2,7 +2,9 @@ import { type ApiError, apiError } from './api-error';
 
 /** A model input feature, as in the platform config's `inputSchema.features`. */
 export interface InputFeature {
+  /** Feature name: the key of the feature in each request instance. */
   readonly name: string;
+  /** `numeric` takes finite numbers; `categorical` takes non-empty strings or numbers (passed on as text). */
   readonly type: 'numeric' | 'categorical';
 }
 

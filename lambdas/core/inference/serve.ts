@@ -5,14 +5,20 @@ import type { ParsedRequest } from './request';
 /** What one request came to: an answer or an error, and how many instances it carried (for metrics). */
 export interface Outcome {
   readonly body: string;
+  /**
+   * What went wrong.
+   * @default - absent when the request succeeded
+   */
   readonly error?: ApiError;
   readonly instances: number;
 }
 
+/** The outcome of a request that failed with `error`; its body is the error's JSON body. */
 export function failed(error: ApiError, instances = 0): Outcome {
   return { body: errorBody(error), error, instances };
 }
 
+/** A 404 `UnknownModel` outcome that names the models this front end serves. */
 export function unknownModel(requested: string | undefined, knownModels: readonly string[]): Outcome {
   return failed(apiError(404, 'UnknownModel', `unknown model "${requested ?? ''}": expected one of ${knownModels.join(', ')}`, 'model'));
 }
@@ -20,6 +26,10 @@ export function unknownModel(requested: string | undefined, knownModels: readonl
 /** A model server's raw answer. */
 export interface UpstreamAnswer {
   readonly body: string;
+  /**
+   * The answer's Content-Type header.
+   * @default - absent when the model server sent none
+   */
   readonly contentType?: string;
 }
 

@@ -86,12 +86,28 @@ export interface QualityReport {
   readonly metrics: ClassificationMetrics | RegressionMetrics;
   /** accuracy for classifiers, rmse for regressors. */
   readonly primaryMetric: 'accuracy' | 'rmse';
+  /**
+   * The quality baseline's metrics.
+   * @default - absent when the model version has no quality baseline
+   */
   readonly baseline?: Readonly<Record<string, number>>;
-  /** Relative loss of the primary metric against the baseline: 0 = as good or better, 0.1 = 10 % worse. */
+  /**
+   * Relative loss of the primary metric against the baseline: 0 = as good or better, 0.1 = 10 % worse.
+   * @default - absent without labelled rows or without a non-zero baseline value of the primary metric
+   */
   readonly degradation?: number;
+  /**
+   * Whether `degradation` is above the threshold.
+   * @default - absent when `degradation` is
+   */
   readonly degraded?: boolean;
 }
 
+/**
+ * Model quality of one window from its labelled predictions: the task's metrics and, when the quality baseline has
+ * the primary metric (accuracy for classifiers, RMSE for regressors), its relative loss and whether that loss is
+ * above `threshold`.
+ */
 export function assessQuality(task: ModelTask, pairs: LabelledPairs, invalidLabels: number, baseline: QualityBaseline | undefined, threshold: number): QualityReport {
   const metrics = task === 'classification' ? classificationMetrics(pairs.labels, pairs.predictions) : regressionMetrics(pairs.labels, pairs.predictions);
   const primaryMetric = task === 'classification' ? 'accuracy' : 'rmse';

@@ -20,7 +20,10 @@ export interface ClassificationMetrics {
   readonly precision: number;
   readonly recall: number;
   readonly f1: number;
-  /** Absent when the labels hold only one class. */
+  /**
+   * Area under the ROC curve.
+   * @default - absent when the labels hold only one class
+   */
   readonly rocAuc?: number;
 }
 
@@ -31,6 +34,10 @@ export interface RegressionMetrics {
   readonly r2: number;
 }
 
+/**
+ * Accuracy, precision, recall, F1 and ROC AUC of binary predictions: `labels` are 0/1, `scores` are predicted
+ * scores, and a score at or above `threshold` predicts 1.
+ */
 export function classificationMetrics(labels: readonly number[], scores: readonly number[], threshold = 0.5): ClassificationMetrics {
   checkLengths(labels, scores);
   let tp = 0;
@@ -72,6 +79,7 @@ export function rocAuc(labels: readonly number[], scores: readonly number[]): nu
   return (rankSum - (positives * (positives + 1)) / 2) / (positives * negatives);
 }
 
+/** MAE, RMSE and R² of `predicted` against `actual` (all 0 for no rows). */
 export function regressionMetrics(actual: readonly number[], predicted: readonly number[]): RegressionMetrics {
   checkLengths(actual, predicted);
   const n = actual.length;

@@ -13,15 +13,29 @@ export interface RowSink {
 }
 
 export interface ReadOptions {
-  /** Default: from the extension (.csv/.tsv → csv, else jsonl), ignoring a trailing .gz. */
+  /**
+   * Format of the file.
+   * @default - from the file name (see `formatOf`)
+   */
   format?: DataFormat;
+  /**
+   * Called as the file is read, with the bytes read so far and the total.
+   * @default - no progress reports
+   */
   onProgress?: ProgressCallback;
-  /** Stop after this many data rows (type inference reads a sample). */
+  /**
+   * Stop after this many data rows (type inference reads a sample).
+   * @default - no limit
+   */
   maxRows?: number;
-  /** Read only this byte range of an uncompressed JSON Lines file (parallel profiling). */
+  /**
+   * Read only this byte range of an uncompressed JSON Lines file (parallel profiling).
+   * @default - the whole file
+   */
   range?: ByteRange;
 }
 
+/** The format a file name implies: `.csv` or `.csv.gz` (any case) is CSV, anything else JSON Lines. */
 export function formatOf(path: string): DataFormat {
   return /\.csv(\.gz)?$/i.test(path) ? 'csv' : 'jsonl';
 }

@@ -1,0 +1,38 @@
+/**
+ * ModelStack's AWS constructs (aws-cdk-lib): compose them in your own CDK stacks.
+ *
+ * @example
+ * ```ts
+ * import { App, Stack } from 'aws-cdk-lib';
+ * import { ModelEndpoint, ModelRegistry } from 'modelstack/aws';
+ *
+ * const stack = new Stack(new App(), 'Models', { env: { account: '111111111111', region: 'eu-west-1' } });
+ * const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'models-dev', models: ['churn'] });
+ * ```
+ *
+ * @packageDocumentation
+ */
+export { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
+export { BatchInference, type BatchInferenceProps } from './batch-inference';
+export { addComplianceChecks } from './compliance';
+export { DRIFT_METRICS, driftMetric } from './drift-metrics';
+export { DriftMonitor, type DriftMonitorProps } from './drift-monitor';
+export { type FeatureGroupSpec, FeatureStore, type FeatureStoreProps } from './feature-store';
+export { InferenceApi, type InferenceApiProps, type InferenceModel } from './inference-api';
+export { ModelCard, type ModelCardProps } from './model-card';
+export {
+  type AsyncVariant,
+  type IModelEndpoint,
+  ModelEndpoint,
+  ModelEndpointBase,
+  type ModelEndpointProps,
+  type ModelVpcConfig,
+  type RealtimeVariant,
+  type ServerlessVariant,
+  type ServingVariant,
+  VARIANT_NAME,
+} from './model-endpoint';
+export { type ModelPromotionProps, ModelPromotion, type PromotedModel, type PromotionStrategy } from './model-promotion';
+export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, type ModelRegistryProps } from './model-registry';
+export { type DriftMetrics, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
+export { StreamingInference, type StreamingInferenceProps } from './streaming-inference';

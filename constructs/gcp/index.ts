@@ -1,0 +1,21 @@
+/**
+ * ModelStack's Google Cloud constructs (CDKTF and @cdktf/provider-google): compose them in your own CDKTF stacks.
+ *
+ * @packageDocumentation
+ */
+export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
+export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';
+export { EncryptedTopic, type EncryptedTopicProps } from './encrypted-topic';
+export { type FeatureEntity, FeatureStore, type FeatureStoreProps } from './feature-store';
+export { FUNCTION_SOURCES_PREFIX, FunctionPlatform, type FunctionPlatformProps } from './function-platform';
+export type { FunctionIngress } from './private/cloud-function';
+export type { FunctionBundle } from './private/function-bundle';
+export { InferenceFunction, type InferenceFunctionProps } from './inference-function';
+export { type EndpointNetwork, ModelEndpoint, type ModelEndpointProps } from './model-endpoint';
+export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './model-registry';
+export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
+export { type AlertThresholds, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
+export { prebuiltServingImage } from './prebuilt-images';
+export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';
+export { type GitHubRepository, VertexDeployTrigger, type VertexDeployTriggerProps } from './vertex-deploy-trigger';
+export { VertexDeployerRole, type VertexDeployerRoleProps } from './vertex-deployer-role';
