@@ -3,6 +3,7 @@
  * environment's stacks to a CDK app ({@link buildAwsPlatform}) or a CDKTF app ({@link buildGcpPlatform}).
  *
  * @packageDocumentation
+ * @module modelstack/platform
  */
 export { type AwsPlatform, buildAwsPlatform, buildEnvironment, type EnvironmentStacks } from './aws/app';
 export { type ModelOperationsProps, ModelOperationsStack, OperationsStack, type OperationsStackProps } from './aws/operations-stack';

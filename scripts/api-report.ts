@@ -11,6 +11,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Extractor, ExtractorConfig, ExtractorLogLevel, type IConfigFile } from '@microsoft/api-extractor';
+import { atLeast, removedLines, requiredBump, signaturesOnly } from './api-semver';
 
 /** Package subpath → its entry file, as in package.json `exports`. */
 const ENTRY_POINTS = {
@@ -50,6 +51,7 @@ function generateReport(entry: Entry, declarations: string): string {
     projectFolder: root,
     mainEntryPointFilePath: join(declarations, `${ENTRY_POINTS[entry]}.d.ts`),
     compiler: { overrideTsconfig: { compilerOptions: { target: 'ES2022', module: 'commonjs', moduleResolution: 'node', strict: true, skipLibCheck: true, types: ['node'] }, files: [join(declarations, `${ENTRY_POINTS[entry]}.d.ts`)] } },
+    newlineKind: 'lf',
     apiReport: { enabled: true, reportFileName: entry, reportFolder, reportTempFolder: reportFolder },
     docModel: { enabled: false },
     dtsRollup: { enabled: false },
@@ -72,39 +74,11 @@ function generateReport(entry: Entry, declarations: string): string {
     },
   });
   if (!result.succeeded) throw new Error(`API Extractor failed for modelstack/${entry} (${result.errorCount} errors)`);
-  // Signatures only: doc coverage is test/package/tsdoc.test.ts's job, and a new doc comment is not an API change.
-  return readFileSync(join(reportFolder, `${entry}.api.md`), 'utf8')
-    .replace(/^[ \t]*\/\/ \(undocumented\)\n/gm, '')
-    .replace(/ \(undocumented\)$/gm, '');
+  return signaturesOnly(readFileSync(join(reportFolder, `${entry}.api.md`), 'utf8'));
 }
 
 function changelogHas(version: string): boolean {
   return new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\]`, 'm').test(read(join(root, 'CHANGELOG.md')) ?? '');
-}
-
-/** Lines of the old report that are gone from the new one: removed or changed signatures. */
-function removedLines(before: string, after: string): string[] {
-  const kept = new Set(after.split('\n'));
-  return before.split('\n').filter((line) => line.trim() !== '' && !line.trim().startsWith('//') && !kept.has(line));
-}
-
-function parseVersion(version: string): [number, number, number] {
-  const match = /^(\d+)\.(\d+)\.(\d+)/.exec(version);
-  if (!match) throw new Error(`package.json version ${version} is not semantic (major.minor.patch)`);
-  return [Number(match[1]), Number(match[2]), Number(match[3])];
-}
-
-/** The smallest bump from `from` that a change with (or without) breaking lines needs. */
-function requiredBump(from: string, breaking: boolean): string {
-  const [major, minor] = parseVersion(from);
-  if (breaking && major > 0) return `${major + 1}.0.0`;
-  return `${major}.${minor + 1}.0`;
-}
-
-function atLeast(version: string, minimum: string): boolean {
-  const [a, b] = [parseVersion(version), parseVersion(minimum)];
-  for (let i = 0; i < 3; i++) if (a[i] !== b[i]) return a[i] > b[i];
-  return true;
 }
 
 function main(): number {

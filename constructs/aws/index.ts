@@ -11,6 +11,7 @@
  * ```
  *
  * @packageDocumentation
+ * @module modelstack/aws
  */
 export { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
 export { BatchInference, type BatchInferenceProps } from './batch-inference';

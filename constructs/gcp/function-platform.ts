@@ -75,8 +75,11 @@ export class FunctionPlatform extends Construct {
   readonly driftRole: ProjectIamCustomRole;
   /** What a function must be created after: the key grants and the build account's roles. */
   readonly ready: ITerraformDependable[] = [];
+  /** The prefix of resource names the platform was created with. */
   readonly namePrefix: string;
+  /** The GCP project id. */
   readonly project: string;
+  /** The region of the repository and the functions. */
   readonly region: string;
   private readonly sources = new Map<FunctionBundle, StorageBucketObject>();
 

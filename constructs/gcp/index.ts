@@ -2,6 +2,7 @@
  * ModelStack's Google Cloud constructs (CDKTF and @cdktf/provider-google): compose them in your own CDKTF stacks.
  *
  * @packageDocumentation
+ * @module modelstack/gcp
  */
 export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
 export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';

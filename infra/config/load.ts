@@ -6,7 +6,9 @@ import { platformConfigSchema, type PlatformConfig } from './schema';
 /** A config that cannot be used. `problems` lists every problem, each prefixed with its path. */
 export class ConfigError extends Error {
   constructor(
+    /** Where the config came from (a file path, `inline config`, `embedded demo`) or what rejected it (`Google Cloud platform`). */
     readonly source: string,
+    /** Every problem found, each starting with its path in the config, such as `models[0].name: ...`. */
     readonly problems: string[],
   ) {
     super(`Invalid platform config (${source}): ${problems.length} problem${problems.length === 1 ? '' : 's'}\n${problems.map((p) => `  - ${p}`).join('\n')}`);

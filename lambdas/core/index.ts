@@ -1,4 +1,11 @@
-/** Drift core: pure TypeScript (Node built-ins only), shared by the CLI and the cloud functions. */
+/**
+ * The cloud-free core, pure TypeScript (Node built-ins and zod): the drift engine (streaming profiles, drift
+ * methods, readers, the HTML report), inference request validation, model-quality metrics and the scheduled
+ * drift job. The CLI and the AWS and GCP functions share it.
+ *
+ * @packageDocumentation
+ * @module modelstack/core
+ */
 export * from './baseline';
 export * from './bins';
 export * from './categorical-profile';

@@ -6,6 +6,7 @@ import type { Construct } from 'constructs';
 import type { FunctionPlatform } from '../function-platform';
 import { FUNCTION_BUNDLES, type FunctionBundle } from './function-bundle';
 
+/** Who may reach a function: anyone (`all`), Google load balancers and the VPC (`internal-and-gclb`), or the VPC only (`internal`). */
 export type FunctionIngress = 'all' | 'internal-and-gclb' | 'internal';
 
 export interface PlatformFunctionProps {
