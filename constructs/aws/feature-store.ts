@@ -1,4 +1,4 @@
-import { type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { CfnFeatureGroup } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
@@ -34,7 +34,7 @@ export interface FeatureStoreProps {
   readonly groups: readonly FeatureGroupSpec[];
   /**
    * What happens to the feature groups when the stack is deleted.
-   * @default - no deletion policy is set, so CloudFormation deletes the feature groups with the stack
+   * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -122,7 +122,7 @@ export class FeatureStore extends Construct {
         roleArn: this.offlineStoreRole.roleArn,
       });
       groups[group.name].node.addDependency(policy);
-      if (props.removalPolicy) groups[group.name].applyRemovalPolicy(props.removalPolicy);
+      groups[group.name].applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
     }
     this.groups = groups;
   }

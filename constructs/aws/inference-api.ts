@@ -1,4 +1,4 @@
-import { Duration, Lazy } from 'aws-cdk-lib';
+import { Duration, Lazy, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -157,6 +157,7 @@ export class InferenceApi extends Construct {
       environment: this.sharedEnvironment,
       memorySize: 256,
     }).function;
+    acknowledgeSynchronousOnly(unknownModel);
     this.api.addRoutes({
       path: '/models/{model}/predict',
       methods: [apigw.HttpMethod.POST],
@@ -183,6 +184,7 @@ export class InferenceApi extends Construct {
         [INFERENCE_ENV.features]: JSON.stringify(model.features),
       },
     }).function;
+    acknowledgeSynchronousOnly(fn);
     model.endpoint.grantInvoke(fn);
     new apigw.HttpRoute(scope, `Route-${model.name}`, {
       httpApi: this.api,
@@ -199,12 +201,23 @@ export class InferenceApi extends Construct {
     return this.stage.url;
   }
 
-  /** Lets `grantee` call `POST /models/*\/predict` (IAM authorization). */
-  grantInvoke(grantee: iam.IGrantable): iam.Grant {
+  /**
+   * Lets `grantee` call `POST /models/<name>/predict` (IAM authorization) for `models`, or for every model,
+   * present and future, when `models` is omitted. Naming the models keeps the grant free of wildcards (cdk-nag
+   * AwsSolutions-IAM5 flags `models/*`).
+   *
+   * @param models - the models `grantee` may call; each must be served by this API
+   */
+  grantInvoke(grantee: iam.IGrantable, models?: readonly string[]): iam.Grant {
+    const unknown = (models ?? []).filter((name) => !(name in this.functions));
+    if (unknown.length > 0) {
+      throw new Error(`InferenceApi.grantInvoke: ${unknown.join(', ')} not served by this API (it serves ${Object.keys(this.functions).join(', ') || 'no model yet'})`);
+    }
+    const paths = models ? models.map((name) => `/models/${name}/predict`) : ['/models/*/predict'];
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['execute-api:Invoke'],
-      resourceArns: [this.api.arnForExecuteApi('POST', '/models/*/predict', this.stage.stageName)],
+      resourceArns: paths.map((path) => this.api.arnForExecuteApi('POST', path, this.stage.stageName)),
     });
   }
 
@@ -250,4 +263,12 @@ function validateProps(props: InferenceApiProps): void {
   const timeout = props.upstreamTimeout?.toMilliseconds() ?? 10_000;
   problems.check(timeout >= 100 && timeout <= 25_000, `upstreamTimeout ${timeout} ms: expected 100 ms to 25 s`);
   problems.throwIfAny();
+}
+
+/** API Gateway invokes the API's functions synchronously only: a dead-letter queue would never receive anything. */
+function acknowledgeSynchronousOnly(fn: lambda.Function): void {
+  Validations.of(fn).acknowledge({
+    id: 'NIST.800.53.R5-LambdaDLQ',
+    reason: 'API Gateway invokes this function synchronously, so the caller gets any error; a dead-letter queue only applies to asynchronous invocations.',
+  });
 }

@@ -1,4 +1,4 @@
-import type { RemovalPolicy } from 'aws-cdk-lib';
+import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import { CfnModelCard } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
@@ -40,10 +40,13 @@ export interface ModelCardProps {
   readonly encryptionKey: kms.IKey;
   /**
    * What happens to the card when the stack is deleted.
-   * @default - no deletion policy is set, so CloudFormation deletes the card with the stack
+   * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
 }
+
+/** The model card schema's spelling of each rating (CloudFormation rejects lowercase values). */
+const RISK_RATINGS = { high: 'High', medium: 'Medium', low: 'Low', unknown: 'Unknown' } as const;
 
 /**
  * A SageMaker model card (in `Draft` status, for reviewers to complete) describing one model from its config:
@@ -94,9 +97,9 @@ export class ModelCard extends Construct {
           modelOwner: props.owner,
           inferenceEnvironment: { containerImage: [props.image] },
         },
-        intendedUses: { intendedUses: props.intendedUses, riskRating: props.riskRating ?? 'unknown' },
+        intendedUses: { intendedUses: props.intendedUses, riskRating: RISK_RATINGS[props.riskRating ?? 'unknown'] },
       },
     });
-    if (props.removalPolicy) this.cfnModelCard.applyRemovalPolicy(props.removalPolicy);
+    this.cfnModelCard.applyRemovalPolicy(props.removalPolicy ?? RemovalPolicy.RETAIN);
   }
 }

@@ -4,6 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnModelPackageGroup } from 'aws-cdk-lib/aws-sagemaker';
+import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct, type IConstruct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
@@ -52,8 +53,8 @@ export interface ModelRegistryProps {
  * A KMS-encrypted, versioned S3 bucket (SSL only, no public access, server access logs to a separate bucket)
  * plus a SageMaker model package group per model and an EventBridge rule for model approval changes.
  *
- * The app needs the `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` feature flag (set in the `cdk.json` that
- * `cdk init` writes): without it, CDK rejects the access log bucket's configuration at synth.
+ * The access logs are delivered under a bucket policy (not the legacy log-delivery ACL) whatever the app's
+ * `@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy` flag says: the registry sets it for its own buckets.
  *
  * @example
  * ```ts
@@ -61,7 +62,7 @@ export interface ModelRegistryProps {
  * import * as iam from 'aws-cdk-lib/aws-iam';
  * import { ModelRegistry } from 'modelstack/aws';
  *
- * const app = new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } });
+ * const app = new App();
  * const stack = new Stack(app, 'Models', { env: { account: '111111111111', region: 'eu-west-1' } });
  * const registry = new ModelRegistry(stack, 'Registry', {
  *   namePrefix: 'modelstack-dev',
@@ -99,6 +100,9 @@ export class ModelRegistry extends Construct implements IModelRegistry {
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
     validateProps(props);
+    // Access logs under a bucket policy, as the flag's recommended value does: the legacy ACL cannot coexist with
+    // BUCKET_OWNER_ENFORCED, so without this an app whose cdk.json lacks the flag would fail to synthesize.
+    this.node.setContext(S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY, true);
     this.namePrefix = props.namePrefix;
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
@@ -118,10 +122,14 @@ export class ModelRegistry extends Construct implements IModelRegistry {
       lifecycleRules: [{ expiration: props.accessLogRetention ?? Duration.days(365) }],
       removalPolicy,
     });
-    Validations.of(this.accessLogBucket).acknowledge({
-      id: 'AwsSolutions-S1',
-      reason: 'This bucket is the server access log destination; logging it into itself would loop.',
-    });
+    Validations.of(this.accessLogBucket).acknowledge(
+      { id: 'AwsSolutions-S1', reason: 'This bucket is the server access log destination; logging it into itself would loop.' },
+      { id: 'NIST.800.53.R5-S3DefaultEncryptionKMS', reason: 'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.' },
+      {
+        id: 'NIST.800.53.R5-S3BucketVersioningEnabled',
+        reason: 'Access logs are written once by the S3 logging service and expire by lifecycle; versions would only keep expired logs.',
+      },
+    );
 
     this.bucket = new s3.Bucket(this, 'Bucket', {
       bucketName: props.bucketName,

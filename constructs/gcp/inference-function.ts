@@ -19,17 +19,27 @@ export interface InferenceFunctionProps {
   readonly endpoint: ModelEndpoint;
   /** The model's input schema; requests are validated against it before the endpoint is called. */
   readonly features: readonly InputFeature[];
-  /** Every model of the environment, for the 404 message. */
-  readonly knownModels: readonly string[];
-  /** Largest accepted request body, in bytes; larger bodies get a 413. */
-  readonly maxBodyBytes: number;
-  /** Most instances in one request. */
-  readonly maxInstancesPerRequest: number;
+  /**
+   * Every model of the environment, for the 404 message.
+   * @default - the endpoint's model only
+   */
+  readonly knownModels?: readonly string[];
+  /**
+   * Largest accepted request body, in bytes; larger bodies get a 413.
+   * @default 1048576 (1 MiB, as the AWS inference API)
+   */
+  readonly maxBodyBytes?: number;
+  /**
+   * Most instances in one request.
+   * @default 100
+   */
+  readonly maxInstancesPerRequest?: number;
   /**
    * How long one Vertex AI call may take, in milliseconds (100 to 60000). A 429 or 5xx is retried once, and the
    * function's timeout allows for both attempts.
+   * @default 10000
    */
-  readonly upstreamTimeoutMs: number;
+  readonly upstreamTimeoutMs?: number;
   /**
    * IAM members allowed to call it (`serviceAccount:…`, `group:…`, `user:…`, `domain:…`); never public.
    * @default - nobody beyond the project's owners
@@ -72,10 +82,6 @@ const UPSTREAM_ATTEMPTS = 2;
  *     { name: 'tenure_months', type: 'numeric' },
  *     { name: 'contract', type: 'categorical' },
  *   ],
- *   knownModels: ['churn'],
- *   maxBodyBytes: 1048576,
- *   maxInstancesPerRequest: 100,
- *   upstreamTimeoutMs: 10000,
  *   invokers: ['serviceAccount:checkout@my-ml-project.iam.gserviceaccount.com'],
  * });
  * // Callers POST to `${inference.url}/models/churn/predict` with an identity token.
@@ -92,11 +98,16 @@ export class InferenceFunction extends Construct {
   constructor(scope: Construct, id: string, props: InferenceFunctionProps) {
     super(scope, id);
     const { platform, endpoint } = props;
+    // The AWS inference API's defaults, so a model answers the same on both clouds.
+    const upstreamTimeoutMs = props.upstreamTimeoutMs ?? 10_000;
     const problems = new Problems('InferenceFunction');
     for (const member of props.invokers ?? []) {
       problems.check(/^(serviceAccount|group|user|domain|principal|principalSet):\S+$/.test(member) && !/allUsers|allAuthenticatedUsers/.test(member), `invoker "${member}": expected serviceAccount:, group:, user: or domain: (never public)`);
     }
-    problems.check(props.upstreamTimeoutMs >= 100 && props.upstreamTimeoutMs <= 60_000, `upstreamTimeoutMs ${props.upstreamTimeoutMs}: expected 100 to 60000`);
+    problems.check(upstreamTimeoutMs >= 100 && upstreamTimeoutMs <= 60_000, `upstreamTimeoutMs ${upstreamTimeoutMs}: expected 100 to 60000`);
+    for (const [field, value] of [['maxBodyBytes', props.maxBodyBytes], ['maxInstancesPerRequest', props.maxInstancesPerRequest]] as const) {
+      problems.check(value === undefined || (Number.isInteger(value) && value > 0), `${field} ${value}: expected a positive integer`);
+    }
     problems.throwIfAny();
     const name = functionServiceName(platform.namePrefix, `predict-${endpoint.model}`);
 
@@ -117,14 +128,14 @@ export class InferenceFunction extends Construct {
         [INFERENCE_ENV.model]: endpoint.model,
         [INFERENCE_ENV.endpointName]: endpoint.resourceName,
         [INFERENCE_ENV.features]: JSON.stringify(props.features.map((f) => ({ name: f.name, type: f.type }))),
-        [INFERENCE_ENV.knownModels]: props.knownModels.join(','),
-        [INFERENCE_ENV.maxBodyBytes]: String(props.maxBodyBytes),
-        [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest),
-        [INFERENCE_ENV.upstreamTimeoutMs]: String(props.upstreamTimeoutMs),
+        [INFERENCE_ENV.knownModels]: (props.knownModels ?? [endpoint.model]).join(','),
+        [INFERENCE_ENV.maxBodyBytes]: String(props.maxBodyBytes ?? 1024 * 1024),
+        [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest ?? 100),
+        [INFERENCE_ENV.upstreamTimeoutMs]: String(upstreamTimeoutMs),
         [INFERENCE_ENV.upstreamMaxAttempts]: String(UPSTREAM_ATTEMPTS),
       },
       // Every attempt may take the whole upstream timeout; a few seconds on top for validation and the answer.
-      timeoutSeconds: Math.ceil((props.upstreamTimeoutMs * UPSTREAM_ATTEMPTS) / 1000) + 5,
+      timeoutSeconds: Math.ceil((upstreamTimeoutMs * UPSTREAM_ATTEMPTS) / 1000) + 5,
       maxInstances: props.maxInstances ?? 10,
       ingress: props.ingress ?? 'all',
       dependsOn: [canPredict],

@@ -4,7 +4,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
-import { acknowledgeAccessLogBucket, acknowledgeDriftMonitorFindings, acknowledgeNistFindings, acknowledgeSyncFunctionDlq, applyGovernanceTags, shareRegistryWith } from './governance';
+import { acknowledgeDriftMonitorFindings, acknowledgeNistFindings, applyGovernanceTags, shareRegistryWith } from './governance';
 import { OperationsStack, promotionStateMachineName } from './operations-stack';
 import { modelsForEnvironment } from './serving-variant';
 import { RegistryStack, ServingStack } from './stacks';
@@ -104,20 +104,10 @@ export function buildEnvironment(scope: Construct, config: PlatformConfig, envNa
     names.slice(names.indexOf(envName) + 1).map((n) => config.environments[n].aws.account),
   );
 
-  acknowledgeAccessLogBucket(registry.registry);
-  acknowledgeSyncFunctionDlq(apiFunctions(serving));
   for (const model of Object.values(serving.models)) if (model.driftMonitor) acknowledgeDriftMonitorFindings(model.driftMonitor);
   for (const stack of [registry, serving, operations]) {
     acknowledgeNistFindings(stack);
     Tags.of(stack).add('modelstack:environment', envName);
   }
   return { registry, serving, operations };
-}
-
-/** The inference API's functions: one per model, and the catch-all for unknown models. */
-function apiFunctions(serving: ServingStack): Construct[] {
-  const functions: Construct[] = Object.values(serving.inferenceApi.functions);
-  const unknownModel = serving.inferenceApi.node.tryFindChild('UnknownModel')?.node.tryFindChild('Function');
-  if (unknownModel) functions.push(unknownModel as Construct);
-  return functions;
 }

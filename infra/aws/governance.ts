@@ -35,10 +35,6 @@ const NIST_BY_RESOURCE_TYPE: Record<string, Record<string, string>> = {
   },
 };
 
-/** Findings of synchronous-only functions (the API's), which have no asynchronous invocations to dead-letter. */
-const SYNC_FUNCTION_DLQ_REASON =
-  'Invoked synchronously by API Gateway only: the caller gets the error, and a dead-letter queue applies to asynchronous invocations only.';
-
 /** Acknowledges the NIST 800-53 R5 findings listed above on every matching resource below `scope`. */
 export function acknowledgeNistFindings(scope: IConstruct): void {
   for (const construct of scope.node.findAll()) {
@@ -49,16 +45,9 @@ export function acknowledgeNistFindings(scope: IConstruct): void {
   }
 }
 
-/** The inference API's functions are invoked synchronously only. */
-export function acknowledgeSyncFunctionDlq(functions: readonly IConstruct[]): void {
-  for (const fn of functions) Validations.of(fn).acknowledge({ id: 'NIST.800.53.R5-LambdaDLQ', reason: SYNC_FUNCTION_DLQ_REASON });
-}
-
 /**
  * A drift monitor's own alarms carry no action: an action would make the serving stack reference the operations
  * stack's topic, which already depends on it. The operations stack alarms on the same metrics with the action.
- * Its function is invoked asynchronously with an on-failure destination (its dead-letter queue), which the NIST
- * rule, looking only for a function-level DLQ, does not see.
  */
 export function acknowledgeDriftMonitorFindings(drift: DriftMonitor): void {
   for (const alarm of [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm]) {
@@ -67,23 +56,6 @@ export function acknowledgeDriftMonitorFindings(drift: DriftMonitor): void {
       reason: "The operations stack's alarm on the same metric notifies the environment's alarm topic; an action here would make the serving stack depend on the operations stack.",
     });
   }
-  Validations.of(drift.function).acknowledge({
-    id: 'NIST.800.53.R5-LambdaDLQ',
-    reason: 'Asynchronous invocations that fail go to the KMS-encrypted dead-letter queue through an on-failure destination, which supersedes a function-level DLQ.',
-  });
-}
-
-/** The registry's access-log bucket: S3 server access logs can only be delivered to an SSE-S3, unversioned-friendly bucket. */
-export function acknowledgeAccessLogBucket(registry: ModelRegistry): void {
-  const bucket = registry.accessLogBucket;
-  Validations.of(bucket).acknowledge({
-    id: 'NIST.800.53.R5-S3DefaultEncryptionKMS',
-    reason: 'S3 server access logs can only be delivered to a bucket encrypted with SSE-S3, not SSE-KMS.',
-  });
-  Validations.of(bucket).acknowledge({
-    id: 'NIST.800.53.R5-S3BucketVersioningEnabled',
-    reason: 'Access logs are written once by the S3 logging service and expire by lifecycle; versions would only keep expired logs.',
-  });
 }
 
 /**

@@ -106,6 +106,16 @@ describe('InferenceApi', () => {
     expect(stack.resolve(api.url)).toBeDefined();
   });
 
+  test('grantInvoke for named models lists their routes, without a wildcard; an unserved model is refused', () => {
+    const { stack, api } = build();
+    const caller = new iam.Role(stack, 'Caller', { assumedBy: new iam.AccountRootPrincipal() });
+    api.grantInvoke(caller, ['churn']);
+    const [statement] = policiesOf(Template.fromStack(stack), /Caller/);
+    expect(JSON.stringify(statement.Resource)).toContain('/$default/POST/models/churn/predict');
+    expect(JSON.stringify(statement.Resource)).not.toContain('*');
+    expect(() => api.grantInvoke(caller, ['churn', 'fraud'])).toThrow('InferenceApi.grantInvoke: fraud not served by this API (it serves churn, sales)');
+  });
+
   test('invalid props and models fail with every problem listed', () => {
     expect(() => build({ maxBodyBytes: 0, upstreamTimeout: Duration.seconds(40) })).toThrow(
       'InferenceApi: invalid props\n  - maxBodyBytes 0: expected a positive integer\n  - upstreamTimeout 40000 ms: expected 100 ms to 25 s',

@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { testStack } from '../helpers/aws';
 
@@ -54,6 +55,17 @@ describe('ModelRegistry (AWS)', () => {
     const destroy = registryTemplate({ removalPolicy: RemovalPolicy.DESTROY }).template;
     destroy.allResources('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
     destroy.allResources('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
+  test('synthesizes in an app without the access-log feature flag: logs are delivered under a bucket policy', () => {
+    const stack = new Stack(new App(), 'Plain', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: stack.getLogicalId(registry.accessLogBucket.node.defaultChild as CfnBucket) },
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'logging.s3.amazonaws.com' }, Action: 's3:PutObject' })]) },
+    });
+    template.allResources('AWS::S3::Bucket', { Properties: Match.not(Match.objectLike({ AccessControl: Match.anyValue() })) });
   });
 
   test('retention periods are configurable', () => {

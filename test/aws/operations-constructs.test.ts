@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -137,5 +137,21 @@ describe('FeatureStore grants', () => {
       Roles: [{ Ref: Match.stringLikeRegexp('^Writer') }],
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Action: ['sagemaker:DeleteRecord', 'sagemaker:PutRecord'], Resource: groupArn })]) },
     });
+  });
+});
+
+describe('data is retained unless asked otherwise', () => {
+  test('feature groups and model cards default to RETAIN; DESTROY when asked', () => {
+    const { stack, registry } = setup();
+    const groups = [{ name: 'customer', recordIdentifier: 'id', eventTime: 'ts', features: [{ name: 'id', type: 'string' as const }, { name: 'ts', type: 'string' as const }] }];
+    new FeatureStore(stack, 'Store', { namePrefix: 'ms-dev', registry, groups });
+    new ModelCard(stack, 'Card', { modelCardName: 'churn-card', model: 'churn', problemType: 'x', algorithmType: 'y', image: 'i', encryptionKey: registry.encryptionKey });
+    const template = Template.fromStack(stack);
+    template.allResources('AWS::SageMaker::FeatureGroup', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.allResources('AWS::SageMaker::ModelCard', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+
+    const dev = setup();
+    new FeatureStore(dev.stack, 'Store', { namePrefix: 'ms-dev', registry: dev.registry, groups, removalPolicy: RemovalPolicy.DESTROY });
+    Template.fromStack(dev.stack).allResources('AWS::SageMaker::FeatureGroup', { DeletionPolicy: 'Delete' });
   });
 });

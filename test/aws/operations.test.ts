@@ -121,7 +121,7 @@ describe('operations stacks of the demo', () => {
     prodChurn.hasResourceProperties('AWS::SageMaker::ModelCard', {
       ModelCardName: 'modelstack-prod-churn',
       SecurityConfig: { KmsKeyId: Match.anyValue() },
-      Content: Match.objectLike({ IntendedUses: Match.objectLike({ RiskRating: 'medium' }), ModelOverview: Match.objectLike({ ModelOwner: 'ml-platform' }) }),
+      Content: Match.objectLike({ IntendedUses: Match.objectLike({ RiskRating: 'Medium' }), ModelOverview: Match.objectLike({ ModelOwner: 'ml-platform' }) }),
     });
   });
 

@@ -78,6 +78,21 @@ describe('GCP inference and drift functions', () => {
     expect(roles.find((r) => r.role_id === 'ms_dev_vertex_predictor').permissions).toEqual(['aiplatform.endpoints.predict']);
   });
 
+  test('inference limits default to the AWS inference API\'s; bad limits are all reported', () => {
+    const defaults = synth((scope) => {
+      const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region });
+      const platform = new FunctionPlatform(scope, 'Functions', { registry, namePrefix: 'ms-dev', project, region });
+      const endpoint = new ModelEndpoint(scope, 'Endpoint', { registry, namePrefix: 'ms-dev', model: 'churn', project, region });
+      new InferenceFunction(scope, 'Inference', { platform, endpoint, features: [{ name: 'tenure', type: 'numeric' }] });
+      expect(() => new InferenceFunction(scope, 'Bad', { platform, endpoint, features: [], maxBodyBytes: 0, maxInstancesPerRequest: 1.5, upstreamTimeoutMs: 50 })).toThrow(
+        /upstreamTimeoutMs 50: expected 100 to 60000[\s\S]*maxBodyBytes 0: expected a positive integer[\s\S]*maxInstancesPerRequest 1.5: expected a positive integer/,
+      );
+    });
+    const [fn] = all(defaults, 'google_cloudfunctions2_function');
+    expect(fn.service_config.timeout_seconds).toBe(25);
+    expect(fn.service_config.environment_variables).toMatchObject({ KNOWN_MODELS: 'churn', MAX_BODY_BYTES: '1048576', MAX_INSTANCES: '100', UPSTREAM_TIMEOUT_MS: '10000' });
+  });
+
   test('every function runs as its own account; project roles are only custom roles and build log writing', () => {
     const accounts = functions.map((f) => f.service_config.service_account_email);
     expect(new Set(accounts).size).toBe(4);

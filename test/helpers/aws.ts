@@ -1,9 +1,9 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { cdkJsonContext } from '../../infra/aws/context';
 
-/** An app with the project's feature flags; no asset bundling (construct tests don't inspect bundles). */
+/** An app with the project's feature flags (functions are bundled once per test process; see function-bundles.ts). */
 export function testApp(): App {
-  return new App({ context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  return new App({ context: cdkJsonContext() });
 }
 
 export function testStack(app = testApp(), id = 'Test'): Stack {

@@ -41,10 +41,7 @@ class ChurnStack extends TerraformStack {
         { name: 'monthly_charges', type: 'numeric' },
         { name: 'contract', type: 'categorical' },
       ],
-      knownModels: ['churn'],
-      maxBodyBytes: 1024 * 1024,
-      maxInstancesPerRequest: 100,
-      upstreamTimeoutMs: 10_000,
+      // Limits default to the AWS inference API's: 1 MiB bodies, 100 instances per request, 10 s upstream timeout.
       invokers: [`serviceAccount:checkout@${project}.iam.gserviceaccount.com`],
     });
 
