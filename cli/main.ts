@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './baseline-command';
 import { registerDrift } from './drift-command';
@@ -11,9 +13,21 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 /** Every subcommand of `modelstack`; adding one is one line here. */
 export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
 
+/** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
+export function packageVersion(): string {
+  for (const dir of [join(__dirname, '..'), join(__dirname, '..', '..')]) {
+    const file = join(dir, 'package.json');
+    if (!existsSync(file)) continue;
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };
+    if (manifest.name === 'modelstack' && manifest.version) return manifest.version;
+  }
+  return 'unknown';
+}
+
 export function buildProgram(ctx: CliContext): Command {
   const program = new Command('modelstack')
     .description('ModelStack: MLOps infrastructure as code, and the drift check')
+    .version(packageVersion())
     .exitOverride()
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     // Keep every error on one line (suggestions would add a second).

@@ -179,6 +179,8 @@ if (tarball) {
 
     // The installed CLI, from dist/: the GCP app has every peer (cdktf and the provider, and aws-cdk-lib, required).
     const bin = join(dir, 'node_modules', '.bin', 'modelstack');
+    const version = must('modelstack --version', bin, ['--version'], dir).trim();
+    check('the installed CLI reports the packed version', version === (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as Manifest).version, version);
     must('modelstack synth (demo config, both clouds)', bin, ['synth', '--aws-out', 'platform-aws.out', '--gcp-out', 'platform-gcp.out'], dir);
     const rows = (shift: number) => Array.from({ length: 3000 }, (_, i) => JSON.stringify({ age: 20 + ((i * 7) % 50) + shift, plan: i % 3 === 0 ? 'pro' : 'basic' })).join('\n');
     writeFileSync(join(dir, 'reference.jsonl'), `${rows(0)}\n`);

@@ -164,6 +164,12 @@ describe('modelstack drift', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('--fail-on-drift');
   });
+
+  test('--version prints the package version', async () => {
+    const r = await cli(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe(JSON.parse(readFileSync(join(__dirname, '../../package.json'), 'utf8')).version);
+  });
 });
 
 describe('structure', () => {
