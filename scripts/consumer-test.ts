@@ -165,6 +165,8 @@ if (tarball) {
     }
     const assets = filesUnder(join(dir, 'cdk.out')).filter((f) => /asset\.[0-9a-f]+[/\\]index\.js$/.test(f));
     check('its functions are the pre-built bundles', assets.length > 0 && assets.every((f) => readFileSync(f).length > 10_000), `${assets.length} bundles`);
+    // An older app's cdk.json may carry none of the recommended feature flags: the constructs must not need them.
+    must('synth with no feature flags (CDK_CONTEXT_JSON={})', process.execPath, ['lib/main.js'], dir, { CDK_CONTEXT_JSON: '{}', CDK_OUTDIR: join(dir, 'cdk.no-flags.out') });
   });
 
   section('examples/gcp-app', () => {
