@@ -4,13 +4,17 @@ import { Construct } from 'constructs';
 import { Problems } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
 import { ServiceAgents } from './private/service-agents';
+import { withRegistryDefaults } from './private/registry-defaults';
 
 /** Properties of an {@link EncryptedTopic}. */
 export interface EncryptedTopicProps {
   /** Topic name: a letter, then letters, digits and `-_.~+%`, 3 to 255 characters, not starting with `goog`. */
   readonly name: string;
-  /** GCP project id. */
-  readonly project: string;
+  /**
+   * GCP project id.
+   * @default - the registry's project
+   */
+  readonly project?: string;
   /** The registry whose key encrypts the messages. */
   readonly registry: ModelRegistry;
   /**
@@ -51,8 +55,9 @@ export class EncryptedTopic extends Construct {
   /** The Pub/Sub topic. */
   readonly topic: PubsubTopic;
 
-  constructor(scope: Construct, id: string, props: EncryptedTopicProps) {
+  constructor(scope: Construct, id: string, given: EncryptedTopicProps) {
     super(scope, id);
+    const props = withRegistryDefaults(given);
     validateProps(props);
     const agentCanUseKey = props.registry.grantKeyUse('PubSubAgent', ServiceAgents.of(this, props.project).pubsub);
     this.topic = new PubsubTopic(this, 'Topic', {

@@ -12,17 +12,27 @@ import { buildServiceAccount } from './private/build-account';
 import { type FunctionBundle, functionBundleDir } from './private/function-bundle';
 import { underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
+import { withRegistryDefaults } from './private/registry-defaults';
 
 /** Properties of a {@link FunctionPlatform}. */
 export interface FunctionPlatformProps {
   /** The registry: its key encrypts the images and functions, its artifacts bucket holds the function sources. */
   readonly registry: ModelRegistry;
-  /** Prefix of resource names, such as `modelstack-dev`: lowercase letters, digits and single hyphens. */
-  readonly namePrefix: string;
-  /** GCP project id. */
-  readonly project: string;
-  /** Region of the image repository and the functions, such as `europe-west1`. */
-  readonly region: string;
+  /**
+   * Prefix of resource names, such as `modelstack-dev`: lowercase letters, digits and single hyphens.
+   * @default - the registry's `namePrefix`
+   */
+  readonly namePrefix?: string;
+  /**
+   * GCP project id.
+   * @default - the registry's project
+   */
+  readonly project?: string;
+  /**
+   * Region of the image repository and the functions, such as `europe-west1`.
+   * @default - the registry's region
+   */
+  readonly region?: string;
 }
 
 /** Where function sources live in the artifacts bucket. */
@@ -83,8 +93,9 @@ export class FunctionPlatform extends Construct {
   readonly region: string;
   private readonly sources = new Map<FunctionBundle, StorageBucketObject>();
 
-  constructor(scope: Construct, id: string, props: FunctionPlatformProps) {
+  constructor(scope: Construct, id: string, given: FunctionPlatformProps) {
     super(scope, id);
+    const props = withRegistryDefaults(given);
     const problems = new Problems('FunctionPlatform');
     problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
     problems.throwIfAny();

@@ -6,6 +6,7 @@ import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
 import { numericId, underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
+import { withRegistryDefaults } from './private/registry-defaults';
 
 /** Private serving: Private Service Connect, or VPC peering (private services access must already exist). */
 export type EndpointNetwork =
@@ -29,14 +30,23 @@ export type EndpointNetwork =
 export interface ModelEndpointProps {
   /** The registry: its key encrypts the endpoint and its BigQuery dataset receives the request-response logs. */
   readonly registry: ModelRegistry;
-  /** Prefix of the endpoint's display name, such as `modelstack-dev`. */
-  readonly namePrefix: string;
+  /**
+   * Prefix of the endpoint's display name, such as `modelstack-dev`.
+   * @default - the registry's `namePrefix`
+   */
+  readonly namePrefix?: string;
   /** The model served; its versions are read from `models/<model>/` in the registry. */
   readonly model: string;
-  /** GCP project id. */
-  readonly project: string;
-  /** Region of the endpoint, such as `europe-west1`. */
-  readonly region: string;
+  /**
+   * GCP project id.
+   * @default - the registry's project
+   */
+  readonly project?: string;
+  /**
+   * Region of the endpoint, such as `europe-west1`.
+   * @default - the registry's region
+   */
+  readonly region?: string;
   /**
    * Percentage of requests and responses logged to the registry's BigQuery dataset, a whole number from 0 to 100;
    * 0 turns logging off (and a `DriftFunction` needs the log).
@@ -95,8 +105,9 @@ export class ModelEndpoint extends Construct {
   /** The BigQuery table request-response logs go to (Vertex AI creates it), or undefined when logging is off. */
   readonly requestLogTable?: string;
 
-  constructor(scope: Construct, id: string, props: ModelEndpointProps) {
+  constructor(scope: Construct, id: string, given: ModelEndpointProps) {
     super(scope, id);
+    const props = withRegistryDefaults(given);
     validateProps(props);
     const { registry, project, region } = props;
     const agents = ServiceAgents.of(this, project);
@@ -148,7 +159,7 @@ export class ModelEndpoint extends Construct {
 
 }
 
-function validateProps(props: ModelEndpointProps): void {
+function validateProps(props: ModelEndpointProps & { namePrefix: string }): void {
   const problems = new Problems('ModelEndpoint (GCP)');
   problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
   problems.check(SAFE_RESOURCE_NAME.test(props.model), `model "${props.model}": expected lowercase letters, digits and single hyphens`);

@@ -96,6 +96,12 @@ export class ModelRegistry extends Construct {
   readonly readerServiceAccount: ServiceAccount;
   /** The project's Cloud Storage service agent (it publishes the buckets' notifications). */
   readonly storageAgentMember: string;
+  /** The registry's name prefix, such as `modelstack-dev`: the default of the constructs built on it. */
+  readonly namePrefix: string;
+  /** The GCP project id of the registry: the default of the constructs built on it. */
+  readonly project: string;
+  /** The registry's region, such as `europe-west1`: the default of the constructs built on it. */
+  readonly region: string;
   private readonly keyGrants = new Map<string, KmsCryptoKeyIamMember>();
   private readonly objectGrants = new Map<string, StorageBucketIamMember>();
 
@@ -103,6 +109,9 @@ export class ModelRegistry extends Construct {
     super(scope, id);
     validateProps(props);
     const { project, region } = props;
+    this.namePrefix = props.namePrefix;
+    this.project = project;
+    this.region = region;
     const retain = props.retainOnDelete ?? true;
     const lifecycle = retain ? { preventDestroy: true } : undefined;
 

@@ -10,8 +10,11 @@ export interface ModelVersionEventsProps {
   readonly registry: ModelRegistry;
   /** Topic name, such as `modelstack-dev-model-versions`. */
   readonly topicName: string;
-  /** GCP project id. */
-  readonly project: string;
+  /**
+   * GCP project id.
+   * @default - the registry's project
+   */
+  readonly project?: string;
   /**
    * Labels on the topic.
    * @default - none

@@ -9,6 +9,7 @@ import type { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
 import { buildServiceAccount } from './private/build-account';
 import type { GitHubRepository } from './vertex-deploy-trigger';
+import { withRegistryDefaults } from './private/registry-defaults';
 
 /** Properties of a {@link RetrainingTrigger}. */
 export interface RetrainingTriggerProps {
@@ -18,10 +19,16 @@ export interface RetrainingTriggerProps {
   readonly driftTopic: EncryptedTopic;
   /** The repository holding the retraining build config (connected to Cloud Build). */
   readonly repository: GitHubRepository;
-  /** Prefix of the trigger and service-account names, such as `modelstack-dev`. */
-  readonly namePrefix: string;
-  /** GCP project id. */
-  readonly project: string;
+  /**
+   * Prefix of the trigger and service-account names, such as `modelstack-dev`.
+   * @default - the registry's `namePrefix`
+   */
+  readonly namePrefix?: string;
+  /**
+   * GCP project id.
+   * @default - the registry's project
+   */
+  readonly project?: string;
   /**
    * Build config in the repository.
    * @default 'cloudbuild/retrain.yaml'
@@ -65,8 +72,9 @@ export class RetrainingTrigger extends Construct {
   /** The service account the retraining build runs as. */
   readonly serviceAccount: ServiceAccount;
 
-  constructor(scope: Construct, id: string, props: RetrainingTriggerProps) {
+  constructor(scope: Construct, id: string, given: RetrainingTriggerProps) {
     super(scope, id);
+    const props = withRegistryDefaults(given);
     const problems = new Problems('RetrainingTrigger');
     problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
     const buildConfig = props.buildConfig ?? 'cloudbuild/retrain.yaml';

@@ -3,6 +3,8 @@ import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint'
 import { Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/gcp/model-endpoint';
+import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
+import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { numericId } from '../../constructs/gcp/private/ids';
 import { all, synth } from './helpers';
@@ -21,6 +23,23 @@ function endpoints(...variants: Array<Partial<ModelEndpointProps> & { model: str
 }
 
 describe('ModelEndpoint (GCP)', () => {
+  test('name prefix, project and region default to the registry\'s, for the endpoint and the constructs around it', () => {
+    let endpoint!: ModelEndpoint;
+    let platform!: FunctionPlatform;
+    const s = synth((scope: Construct) => {
+      const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-prod', project: 'prod-project', region: 'europe-west4' });
+      endpoint = new ModelEndpoint(scope, 'Churn', { registry, model: 'churn' });
+      platform = new FunctionPlatform(scope, 'Functions', { registry });
+      new EncryptedTopic(scope, 'Topic', { registry, name: 'ms-prod-DriftDetected' });
+    });
+    expect(endpoint.displayName).toBe('ms-prod-churn');
+    expect(endpoint.resourceName).toBe(`projects/prod-project/locations/europe-west4/endpoints/${numericId('ms-prod-churn')}`);
+    expect([platform.namePrefix, platform.project, platform.region]).toEqual(['ms-prod', 'prod-project', 'europe-west4']);
+    expect(all(s, 'google_vertex_ai_endpoint')).toEqual([expect.objectContaining({ project: 'prod-project', location: 'europe-west4', region: 'europe-west4' })]);
+    expect(all(s, 'google_artifact_registry_repository')).toEqual([expect.objectContaining({ project: 'prod-project', location: 'europe-west4', repository_id: 'ms-prod-functions' })]);
+    expect(all(s, 'google_pubsub_topic')).toEqual([expect.objectContaining({ project: 'prod-project', name: 'ms-prod-DriftDetected' })]);
+  });
+
   test('CMEK, request-response logging to BigQuery at the sampling rate, a stable numeric id, traffic left to the deploy tool', () => {
     const s = endpoints({ model: 'churn', samplingPercentage: 20 });
     const [endpoint] = s.made;

@@ -17,20 +17,18 @@ class ChurnStack extends TerraformStack {
     new GoogleProvider(this, 'google', { project, region, defaultLabels: { team: 'churn' } });
 
     // CMEK buckets for artifacts (models/churn/<version>/), baselines and reports; a BigQuery dataset for request logs.
+    // The constructs built on the registry take its name prefix, project and region unless told otherwise.
     const registry = new ModelRegistry(this, 'Registry', { namePrefix, project, region, retainOnDelete: false });
 
     // An empty, CMEK-encrypted Vertex AI endpoint; `npx modelstack vertex-deploy` deploys model versions to it.
     const endpoint = new ModelEndpoint(this, 'Churn', {
       registry,
-      namePrefix,
       model: 'churn',
-      project,
-      region,
       samplingPercentage: 10, // request-response logging to the registry's BigQuery dataset
     });
 
     // What the functions of this stack share: the CMEK image repository, the build account, the source archives.
-    const functions = new FunctionPlatform(this, 'Functions', { registry, namePrefix, project, region });
+    const functions = new FunctionPlatform(this, 'Functions', { registry });
 
     // A Cloud Run function with the same validation and errors as the AWS inference API; IAM invokers only.
     const inference = new InferenceFunction(this, 'ChurnInference', {
