@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { buildBaseline, DEFAULT_CATEGORY_CAP, type DataFormat } from '../lambdas/core';
 import type { CliContext } from './io';
-import { parseFormat, parseList, parsePositiveInt } from './options';
+import { dataFormat, parseFormat, parseList, parsePositiveInt } from './options';
 import { createProgress } from './progress';
 
 interface BaselineFlags {
@@ -33,7 +33,7 @@ export function registerBaseline(program: Command, ctx: CliContext): void {
       const { baseline } = await buildBaseline(flags.data, {
         categorical: flags.categorical,
         exclude: flags.exclude,
-        format: flags.format,
+        format: dataFormat(flags.data, flags.format),
         categoryCap: flags.categoryCap,
         onProgress: (p, read, total) => {
           if (p !== pass) {

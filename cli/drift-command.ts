@@ -3,7 +3,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { checkDrift, parseBaseline, renderReportHtml, type BaselineFile, type DataFormat, type DriftReport, type MethodOverride } from '../lambdas/core';
 import { UsageError, type CliContext } from './io';
-import { parseFormat, parseMethod, parsePositiveInt, parseShare } from './options';
+import { dataFormat, parseFormat, parseMethod, parsePositiveInt, parseShare } from './options';
 import { createProgress } from './progress';
 
 interface DriftFlags {
@@ -73,7 +73,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
       }
       const progress = createProgress(ctx.io, 'checking', flags.progress);
       const report = await checkDrift(baseline, flags.data, {
-        format: flags.format,
+        format: dataFormat(flags.data, flags.format),
         overrides: flags.method,
         driftShare: flags.driftShare,
         onProgress: progress.update,

@@ -1,5 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import { isMethod, type DataFormat, type MethodOverride } from '../lambdas/core';
+import { UsageError } from './io';
 
 /** Commander argument parsers: each throws a one-line message naming what was expected. */
 
@@ -12,6 +13,17 @@ export function parseList(value: string, previous: string[] = []): string[] {
 export function parseFormat(value: string): DataFormat {
   if (value !== 'csv' && value !== 'jsonl') throw new InvalidArgumentError('expected csv or jsonl');
   return value;
+}
+
+/**
+ * The data file's format: `--format`, else its name (`.csv`, or `.jsonl`/`.ndjson`/`.json`, optionally `.gz`). Any
+ * other name (a `.tsv`, a `.parquet`) is refused, rather than read as JSON Lines with every row counted malformed.
+ */
+export function dataFormat(file: string, format: DataFormat | undefined): DataFormat {
+  if (format) return format;
+  if (/\.csv(\.gz)?$/i.test(file)) return 'csv';
+  if (/\.(jsonl|ndjson|json)(\.gz)?$/i.test(file)) return 'jsonl';
+  throw new UsageError(`--data ${file}: cannot tell the format from the name: expected .csv or .jsonl (optionally .gz), or pass --format csv|jsonl`);
 }
 
 export function parseShare(value: string): number {

@@ -138,7 +138,11 @@ describe('modelstack drift', () => {
     const empty = join(csv.dir, 'empty.csv');
     writeFileSync(empty, '');
     expect((await cli(['baseline', '--data', empty, '--out', join(csv.dir, 'x.json')])).stderr).toMatch(/no columns found/);
-    for (const r of [missingData, missingBaseline, invalid, unknownFeature, badCategorical]) {
+    const tsv = join(csv.dir, 'train.tsv');
+    writeFileSync(tsv, 'a\tb\n1\t2\n');
+    const unknownFormat = await cli(['baseline', '--data', tsv, '--out', join(csv.dir, 'x.json')]);
+    expect(unknownFormat.stderr).toMatch(/--data .*train\.tsv: cannot tell the format from the name: expected \.csv or \.jsonl \(optionally \.gz\), or pass --format csv\|jsonl/);
+    for (const r of [missingData, missingBaseline, invalid, unknownFeature, badCategorical, unknownFormat]) {
       expect(r.code).toBe(2);
       oneLine(r.stderr);
     }
