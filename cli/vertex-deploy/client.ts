@@ -1,8 +1,10 @@
-/** A small Vertex AI REST client: retries on 429/503 with backoff, polls long-running operations, names the failing call. */
-import { errorDetail } from '../../lambdas/shared/gcp/google-http';
+/**
+ * A small Vertex AI REST client on the shared Google HTTP path: retries only what Google did not process (429, 503;
+ * uploads and deployments are not idempotent), polls long-running operations, names the failing call.
+ */
+import { type AccessTokenProvider, errorDetail, GoogleApiError, type GoogleHttp, googleHttp } from '../../lambdas/shared/gcp/google-http';
 
-/** Returns an OAuth2 access token for the `Authorization: Bearer` header. */
-export type AccessTokenProvider = () => Promise<string>;
+export type { AccessTokenProvider };
 
 export interface VertexClientOptions {
   /** Region of the resources, such as `europe-west1`; picks the regional API host. */
@@ -43,19 +45,33 @@ export interface Operation<T = unknown> {
   readonly response?: T;
 }
 
-const RETRYABLE = new Set([429, 503]);
+/** The answers that mean Google did not act on the request, so sending it again cannot do anything twice. */
+const notProcessed = (status: number) => status === 429 || status === 503;
 
 export class VertexClient {
   readonly baseUrl: string;
-  private readonly fetch: typeof fetch;
+  private readonly http: GoogleHttp;
+  private readonly maxAttempts: number;
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly now: () => number;
 
   constructor(private readonly options: VertexClientOptions) {
     this.baseUrl = (options.baseUrl ?? `https://${options.region}-aiplatform.googleapis.com`).replace(/\/+$/, '');
-    this.fetch = options.fetch ?? globalThis.fetch;
+    this.maxAttempts = options.maxAttempts ?? 5;
     this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
     this.now = options.now ?? Date.now;
+    this.http = googleHttp({
+      accessToken: options.accessToken,
+      maxAttempts: this.maxAttempts,
+      initialBackoffMs: options.initialBackoffMs ?? 1000,
+      maxBackoffMs: options.maxBackoffMs ?? 30_000,
+      // Long-running work comes back as an operation at once; a minute covers a slow answer.
+      timeoutMs: 60_000,
+      retryStatus: notProcessed,
+      retryNetworkFailures: false,
+      fetch: options.fetch,
+      sleep: this.sleep,
+    });
   }
 
   /** Calls `method path` (path without the `/v1/` prefix) and returns the JSON body. */
@@ -88,35 +104,21 @@ export class VertexClient {
     }
   }
 
-  private async send<T>(call: string, method: string, path: string, body: unknown, notFoundIsUndefined: boolean): Promise<T | undefined> {
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    let backoff = this.options.initialBackoffMs ?? 1000;
-    for (let attempt = 1; ; attempt++) {
-      let response: Response;
-      try {
-        response = await this.fetch(`${this.baseUrl}/v1/${path}`, {
-          method,
-          headers: { authorization: `Bearer ${await this.options.accessToken()}`, 'content-type': 'application/json' },
-          body: body === undefined ? undefined : JSON.stringify(body),
-        });
-      } catch (err) {
-        throw new VertexApiError(call, undefined, `${method} ${path}: ${(err as Error).message}`);
-      }
-      if (response.ok) return (await response.json()) as T;
-      if (response.status === 404 && notFoundIsUndefined) {
-        await response.body?.cancel();
-        return undefined;
-      }
-      const detail = await errorDetail(response);
-      if (!RETRYABLE.has(response.status) || attempt >= maxAttempts) {
-        const tries = attempt > 1 ? ` (after ${attempt} attempts)` : '';
-        throw new VertexApiError(call, response.status, `${method} ${path}: HTTP ${response.status} ${detail}${tries}`);
-      }
-      // Honour Retry-After when the server sends one, within the same cap.
-      const retryAfterMs = Number(response.headers.get('retry-after')) * 1000 || 0;
-      const maxBackoff = this.options.maxBackoffMs ?? 30000;
-      await this.sleep(Math.min(Math.max(backoff, retryAfterMs), maxBackoff));
-      backoff = Math.min(backoff * 2, maxBackoff);
+  private async send<T>(call: string, method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, notFoundIsUndefined: boolean): Promise<T | undefined> {
+    let response: Response;
+    try {
+      response = await this.http(call, `${this.baseUrl}/v1/${path}`, { method, json: body });
+    } catch (err) {
+      if (err instanceof GoogleApiError) throw new VertexApiError(call, undefined, `${method} ${path}: ${err.detail}`);
+      throw err;
     }
+    if (response.ok) return (await response.json()) as T;
+    if (response.status === 404 && notFoundIsUndefined) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    // A retried status that is still the answer has used every attempt.
+    const tries = notProcessed(response.status) && this.maxAttempts > 1 ? ` (after ${this.maxAttempts} attempts)` : '';
+    throw new VertexApiError(call, response.status, `${method} ${path}: HTTP ${response.status} ${await errorDetail(response)}${tries}`);
   }
 }

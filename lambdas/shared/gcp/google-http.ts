@@ -1,7 +1,8 @@
 /**
- * The one HTTP path every GCP function adapter takes to a Google REST API (GCS, BigQuery, Pub/Sub, Monitoring,
- * Workflows, Vertex AI): a bearer token, a per-attempt timeout and bounded retries with backoff on 429, 5xx and
- * network failures. Node 20's fetch keeps the bundles free of Google client libraries.
+ * The one HTTP path to a Google REST API (GCS, BigQuery, Pub/Sub, Monitoring, Workflows, Vertex AI) for the GCP
+ * function adapters and the `vertex-deploy` CLI: a bearer token, a per-attempt timeout and bounded retries with
+ * backoff (by default on 429, 5xx and network failures). Node 20's fetch keeps the bundles free of Google client
+ * libraries.
  */
 
 /** Returns an OAuth2 access token for the `Authorization: Bearer` header. */
@@ -19,12 +20,19 @@ export interface GoogleHttpOptions {
   readonly timeoutMs?: number;
   /** Whether a timed-out attempt is retried (not for calls whose caller waits, such as a prediction). Default true. */
   readonly retryTimeouts?: boolean;
+  /** Whether a network failure (no answer at all) is retried. Default true. */
+  readonly retryNetworkFailures?: boolean;
+  /**
+   * Which answers are retried. Default 429 and 5xx; a caller whose requests are not idempotent narrows this to
+   * the statuses that mean "not processed", such as 429 and 503.
+   */
+  readonly retryStatus?: (status: number) => boolean;
   readonly fetch?: typeof fetch;
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
 export interface GoogleRequest {
-  readonly method?: 'GET' | 'POST' | 'DELETE';
+  readonly method?: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** A JSON value (sent as application/json) or a string with `contentType`. */
   readonly json?: unknown;
   readonly body?: string;
@@ -37,7 +45,8 @@ export class GoogleApiError extends Error {
     readonly call: string,
     /** The HTTP status of the last answer; undefined when none came (network failure or timeout). */
     readonly status: number | undefined,
-    detail: string,
+    /** What went wrong, without the call's name. */
+    readonly detail: string,
     readonly timedOut = false,
   ) {
     super(`${call} failed: ${detail}`);
@@ -59,6 +68,7 @@ export function googleHttp(options: GoogleHttpOptions): GoogleHttp {
   const timeoutMs = options.timeoutMs ?? 30_000;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const retryStatus = options.retryStatus ?? retryable;
 
   return async (call, url, request = {}) => {
     let backoff = options.initialBackoffMs ?? 200;
@@ -73,7 +83,7 @@ export function googleHttp(options: GoogleHttpOptions): GoogleHttp {
         response = await fetchImpl(url, { method: request.method ?? 'GET', headers, body, signal: AbortSignal.timeout(timeoutMs) });
       } catch (err) {
         const timedOut = (err as Error)?.name === 'TimeoutError' || (err as Error)?.name === 'AbortError';
-        if (last || (timedOut && options.retryTimeouts === false)) {
+        if (last || (timedOut ? options.retryTimeouts === false : options.retryNetworkFailures === false)) {
           const what = timedOut ? `no answer within ${timeoutMs} ms (timed out)` : (err as Error).message;
           throw new GoogleApiError(call, undefined, `${what}${attempt > 1 ? ` after ${attempt} attempts` : ''}`, timedOut);
         }
@@ -81,7 +91,7 @@ export function googleHttp(options: GoogleHttpOptions): GoogleHttp {
         backoff = Math.min(backoff * 2, maxBackoff);
         continue;
       }
-      if (!retryable(response.status) || last) return response;
+      if (!retryStatus(response.status) || last) return response;
       await response.body?.cancel();
       // Honour Retry-After when the server sends one, within the same cap.
       const retryAfterMs = Number(response.headers.get('retry-after')) * 1000 || 0;
