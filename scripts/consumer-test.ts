@@ -157,6 +157,9 @@ if (tarball) {
   section('examples/aws-app', () => {
     const dir = installExample('aws-app');
     checkPrivateImport(dir);
+    // ES module apps import the CommonJS build through Node's named-export detection.
+    const esm = run(process.execPath, ['--input-type=module', '-e', "import { ModelRegistry } from 'modelstack/aws'; import { evaluateDrift } from 'modelstack/core'; console.log(typeof ModelRegistry, typeof evaluateDrift);"], dir);
+    check('an ES module can import the entry points by name', esm.stdout.trim() === 'function function', `${esm.stdout}${esm.stderr}`.trim());
     must('cdk synth', join(dir, 'node_modules', '.bin', 'cdk'), ['synth', '--quiet', '--no-notices', '--output', 'cdk.out'], dir);
     const templates = filesUnder(join(dir, 'cdk.out')).filter((f) => f.endsWith('.template.json')).map((f) => readFileSync(f, 'utf8'));
     const all = templates.join('\n');
