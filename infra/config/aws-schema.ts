@@ -55,6 +55,13 @@ export const awsEnvironmentSchema = z.strictObject({
    * @default - each model's own `aws.streaming`
    */
   streamingOverride: z.literal('off', { error: 'expected "off"' }).optional(),
+  /**
+   * Accounts that may read this environment's approved model versions: its model package groups (describe, list)
+   * and the artifacts under `models/` in its registry (bucket and key). Opt-in because S3, KMS and SageMaker check a
+   * resource policy's principals when it is set: each account named here must exist before this environment deploys.
+   * @default [] (shared with no one)
+   */
+  shareRegistryWith: z.array(z.string().regex(/^\d{12}$/, 'expected 12 digits')).default([]),
   /** More alarm recipients, beside the environment's `alarmEmail`. */
   alarmEmails: z.array(z.email('expected an email address')).default([]),
   alarms: alarmThresholdsSchema,
@@ -226,7 +233,7 @@ export const awsPlatformSchema = z
 export type AwsPlatformConfig = z.output<typeof awsPlatformSchema>;
 /** Validated AWS settings of one model beyond serving: promotion, batch, streaming and model card. */
 export type AwsModelConfig = z.output<typeof awsModelSchema>;
-/** Validated AWS target of one environment: account, region, serving and streaming overrides, alarm recipients and thresholds. */
+/** Validated AWS target of one environment: account, region, serving and streaming overrides, registry sharing, alarm recipients and thresholds. */
 export type AwsEnvironmentConfig = z.output<typeof awsEnvironmentSchema>;
 /** One validated SageMaker feature group (one entity) of the platform's feature store. */
 export type FeatureGroupConfig = AwsPlatformConfig['featureStore']['entities'][number];
