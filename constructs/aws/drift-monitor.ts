@@ -205,6 +205,9 @@ export class DriftMonitor extends Construct {
         role: scheduleRole,
       }),
     });
+    // The target construct grants only sqs:SendMessage; Scheduler also needs the queue key to deliver into an
+    // SSE-KMS queue ("Configuring a schedule's dead-letter queue", EventBridge Scheduler User Guide).
+    key.grant(scheduleRole, 'kms:GenerateDataKey', 'kms:Decrypt');
     for (const role of [scheduleRole, this.stateMachine.role]) {
       acknowledgeWildcardResource(role, `${this.function.functionArn}:*`, 'Versions and aliases of the drift-check function only.');
     }

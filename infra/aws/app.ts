@@ -3,7 +3,7 @@ import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
 import { checkVersionsAgainstConfig, type ResolvedVersions, withServedVersions } from '../config/versions';
-import { acknowledgeNistFindings, applyGovernanceTags, shareRegistryWith } from './governance';
+import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareRegistryWith } from './governance';
 import { OperationsStack } from './operations-stack';
 import { modelsForEnvironment } from './serving-variant';
 import { RegistryStack, ServingStack } from './stacks';
@@ -111,12 +111,8 @@ export function buildEnvironment(
     description: `ModelStack ${envName}: monitoring, batch and streaming inference, feature store, model cards`,
   });
   operations.addStackDependency(serving);
-  // Later environments (staging, prod) may live in other accounts and read the approved versions from here.
-  const names = Object.keys(config.environments);
-  shareRegistryWith(
-    registry.registry,
-    names.slice(names.indexOf(envName) + 1).map((n) => config.environments[n].aws.account),
-  );
+  // Other accounts read this registry only where the environment opts in (aws.shareRegistryWith): each must exist.
+  shareRegistryWith(registry.registry, registryReaders(config, envName));
 
   for (const stack of [registry, serving, operations]) {
     acknowledgeNistFindings(stack);

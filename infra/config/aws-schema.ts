@@ -49,6 +49,19 @@ export const awsEnvironmentSchema = z.strictObject({
    * @default - each model's own `serving`
    */
   servingOverride: servingOverrideSchema.optional(),
+  /**
+   * `off`: no model gets streaming inference in this environment, whatever its own `aws.streaming` says. A Kinesis
+   * stream bills per hour even on demand and idle, so an environment meant to idle at zero cost turns it off.
+   * @default - each model's own `aws.streaming`
+   */
+  streamingOverride: z.literal('off', { error: 'expected "off"' }).optional(),
+  /**
+   * Accounts that may read this environment's approved model versions: its model package groups (describe, list)
+   * and the artifacts under `models/` in its registry (bucket and key). Opt-in because S3, KMS and SageMaker check a
+   * resource policy's principals when it is set: each account named here must exist before this environment deploys.
+   * @default [] (shared with no one)
+   */
+  shareRegistryWith: z.array(z.string().regex(/^\d{12}$/, 'expected 12 digits')).default([]),
   /** More alarm recipients, beside the environment's `alarmEmail`. */
   alarmEmails: z.array(z.email('expected an email address')).default([]),
   alarms: alarmThresholdsSchema,
@@ -225,7 +238,7 @@ export const awsPlatformSchema = z
 export type AwsPlatformConfig = z.output<typeof awsPlatformSchema>;
 /** Validated AWS settings of one model beyond serving: promotion, batch, streaming and model card. */
 export type AwsModelConfig = z.output<typeof awsModelSchema>;
-/** Validated AWS target of one environment: account, region, serving override, alarm recipients and thresholds. */
+/** Validated AWS target of one environment: account, region, serving and streaming overrides, registry sharing, alarm recipients and thresholds. */
 export type AwsEnvironmentConfig = z.output<typeof awsEnvironmentSchema>;
 /** One validated SageMaker feature group (one entity) of the platform's feature store. */
 export type FeatureGroupConfig = AwsPlatformConfig['featureStore']['entities'][number];

@@ -33,8 +33,8 @@ export const demoConfig: PlatformConfigInput = {
   },
   environments: {
     dev: {
-      // Dev idles at zero cost: every model is served serverless here.
-      aws: { account: '111111111111', region: 'eu-west-1', servingOverride: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 } },
+      // Dev idles at zero cost: every model is served serverless here, and no Kinesis stream (billed hourly) is created.
+      aws: { account: '111111111111', region: 'eu-west-1', servingOverride: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 }, streamingOverride: 'off' },
       gcp: {
         project: 'modelstack-demo-dev',
         region: 'europe-west1',

@@ -147,16 +147,30 @@ const modelSchema = z.strictObject({
   }
 }, ALWAYS);
 
+/**
+ * Largest request a SageMaker serverless endpoint accepts: "The maximum request and response payload size for
+ * serverless invocations is 4 MB" (SageMaker Developer Guide, "Invoke a serverless endpoint"), read as 4,000,000 bytes.
+ */
+export const SERVERLESS_MAX_PAYLOAD_BYTES = 4_000_000;
+
+/**
+ * Per-attempt timeout of the SageMaker call by default. The function tries twice and API Gateway cuts HTTP API
+ * integrations at 30 s, so two 14 s attempts use the whole budget: a serverless endpoint's cold start (it may take
+ * up to 3 minutes to download the model and answer /ping) still answers within 28 s when it can.
+ */
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 14_000;
+
 /** The inference API in front of the endpoints (both clouds). */
 const inferenceSchema = z
   .strictObject({
+    /** At most 6 MiB (SageMaker real-time InvokeEndpoint); at most 4 MB when any model is served serverless. */
     maxBodyBytes: z.number().int().min(1024).max(6 * 1024 * 1024).default(1024 * 1024),
     maxInstancesPerRequest: z.number().int().min(1).max(10_000).default(100),
     throttleRateLimit: z.number().int().min(1).default(100),
     throttleBurstLimit: z.number().int().min(1).default(200),
-    upstreamTimeoutMs: z.number().int().min(100).max(25_000).default(10_000),
+    upstreamTimeoutMs: z.number().int().min(100).max(25_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   })
-  .default({ maxBodyBytes: 1024 * 1024, maxInstancesPerRequest: 100, throttleRateLimit: 100, throttleBurstLimit: 200, upstreamTimeoutMs: 10_000 });
+  .default({ maxBodyBytes: 1024 * 1024, maxInstancesPerRequest: 100, throttleRateLimit: 100, throttleBurstLimit: 200, upstreamTimeoutMs: DEFAULT_UPSTREAM_TIMEOUT_MS });
 
 /**
  * The platform config: one typed document that drives both clouds. {@link parseConfig} validates with it and lists
@@ -185,7 +199,27 @@ export const platformConfigSchema = z.strictObject({
     .array(modelSchema)
     .min(1, 'expected at least one model')
     .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name'), ALWAYS),
-});
+}).superRefine((config, ctx) => {
+  const served = servedServerless(config);
+  const maxBodyBytes = config.inference?.maxBodyBytes;
+  if (served.length > 0 && typeof maxBodyBytes === 'number' && maxBodyBytes > SERVERLESS_MAX_PAYLOAD_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['inference', 'maxBodyBytes'],
+      message: `expected at most ${SERVERLESS_MAX_PAYLOAD_BYTES} bytes: serverless endpoints accept at most 4 MB per request (served serverless: ${served.join(', ')})`,
+    });
+  }
+}, ALWAYS);
+
+/** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
+function servedServerless(config: { models?: unknown; environments?: unknown }): string[] {
+  const models = Array.isArray(config.models) ? (config.models as { name?: string; serving?: { kind?: string } }[]) : [];
+  const environments = Object.entries((config.environments ?? {}) as Record<string, { aws?: { servingOverride?: unknown } } | undefined>);
+  return models.flatMap((model) => {
+    if (model?.serving?.kind === 'serverless') return [String(model.name)];
+    return environments.filter(([, env]) => env?.aws?.servingOverride).map(([name]) => `${String(model?.name)} in ${name}`);
+  });
+}
 
 function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
   const seen = new Set<string>();

@@ -1,3 +1,4 @@
+import { modelsForEnvironment } from '../../infra/aws/serving-variant';
 import { parseConfig } from '../../infra/config/load';
 import { demo, problemsOf } from '../helpers/config';
 
@@ -16,7 +17,7 @@ describe('AWS config settings', () => {
     for (const model of config.models) delete model.aws;
     const parsed = parseConfig(config);
     expect(parsed.aws).toEqual({ featureStore: { entities: [] } });
-    expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', alarmEmails: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });
+    expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', shareRegistryWith: [], alarmEmails: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });
     expect(parsed.models[0].aws).toEqual({ promotion: { strategy: 'all-at-once', trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 }, modelCard: { riskRating: 'unknown' } });
   });
 
@@ -64,6 +65,15 @@ describe('AWS config settings', () => {
       'models[1].aws.promotion.timeoutMinutes: 120: must exceed the 200 minutes the linear deployment bakes',
     ]);
     expect(problemsAfter((c) => (c.models[0].aws.promotion.timeoutMinutes = 600))).toEqual(['models[0].aws.promotion.timeoutMinutes: 600: expected 10 to 480 minutes']);
+  });
+
+  test('streamingOverride takes only "off", which drops every model\'s streaming in that environment', () => {
+    expect(problemsAfter((c) => (c.environments.dev.aws.streamingOverride = 'on'))).toEqual(['environments.dev.aws.streamingOverride: expected "off"']);
+    const parsed = parseConfig(demo());
+    expect(parsed.environments.dev.aws.streamingOverride).toBe('off');
+    expect(parsed.environments.prod.aws.streamingOverride).toBeUndefined();
+    expect(modelsForEnvironment(parsed.models, parsed.environments.dev).map((m) => m.aws.streaming)).toEqual([undefined, undefined]);
+    expect(modelsForEnvironment(parsed.models, parsed.environments.prod)[0].aws.streaming).toEqual(parsed.models[0].aws.streaming);
   });
 });
 

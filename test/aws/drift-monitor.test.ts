@@ -32,6 +32,14 @@ describe('DriftMonitor', () => {
     });
   });
 
+  test("the schedule's role may send dead letters into the KMS-encrypted queue: SendMessage plus the queue key's GenerateDataKey and Decrypt", () => {
+    const statements = statementsOf(template, /DriftScheduleRole/);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/DriftDeadLetters/), 'Arn'] } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']), Resource: { 'Fn::GetAtt': [expect.stringMatching(/DriftKey/), 'Arn'] } }),
+    );
+  });
+
   test('the function knows its model, window, fan-out threshold and state machine; failed async invocations are dead-lettered', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 900,

@@ -21,6 +21,12 @@ describe('operations stacks of the demo', () => {
     devChurn = Template.fromStack(platform.environments.dev.operations.models.churn);
   });
 
+  test('dev has no Kinesis stream (aws.streamingOverride: off): even on demand, a stream bills by the hour', () => {
+    devChurn.resourceCountIs('AWS::Kinesis::Stream', 0);
+    expect(platform.environments.dev.operations.models.churn.streaming).toBeUndefined();
+    prodChurn.resourceCountIs('AWS::Kinesis::Stream', 1);
+  });
+
   test('dev serves every model serverless (aws.servingOverride), so it idles at zero cost', () => {
     const churn = Template.fromStack(platform.environments.dev.serving.models.churn);
     churn.hasResourceProperties('AWS::SageMaker::EndpointConfig', {
@@ -88,15 +94,12 @@ describe('operations stacks of the demo', () => {
     expect(devEndpoint.Properties.DeploymentConfig).toBeUndefined();
   });
 
-  test('later environments may read approved packages and artifacts of earlier ones', () => {
-    const dev = Template.fromStack(platform.environments.dev.registry);
-    dev.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', {
-      ModelPackageGroupName: 'modelstack-dev-churn',
-      ModelPackageGroupPolicy: Match.objectLike({
-        Statement: [Match.objectLike({ Principal: { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root'] } })],
-      }),
-    });
-    Template.fromStack(platform.environments.prod.registry).hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
+  test('no registry names another account unless its environment opts in (the first environment deploys alone)', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const registry = Template.fromStack(platform.environments[env].registry);
+      registry.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
+      expect(JSON.stringify(registry.toJSON())).not.toMatch(/:iam::(222222222222|333333333333):root/);
+    }
   });
 
   test('batch inference: a scheduled transform over the model\'s input prefix, KMS throughout, failure alarms', () => {
@@ -125,9 +128,9 @@ describe('operations stacks of the demo', () => {
       DeliveryStreamEncryptionConfigurationInput: { KeyType: 'CUSTOMER_MANAGED_CMK', KeyARN: Match.anyValue() },
       ExtendedS3DestinationConfiguration: Match.objectLike({ Prefix: 'streaming/churn/results/!{timestamp:yyyy/MM/dd/HH}/' }),
     });
-    // Production data is retained; dev's is disposable.
+    // Production data is retained; staging's is disposable.
     prodChurn.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Retain' });
-    devChurn.hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete' });
+    Template.fromStack(platform.environments.staging.operations.models.churn).hasResource('AWS::Kinesis::Stream', { DeletionPolicy: 'Delete' });
   });
 
   test('feature store and model cards from the config, KMS-encrypted', () => {
@@ -163,6 +166,9 @@ describe('operations stacks of the demo', () => {
     const classes = classifyIdleCost(config);
     const endpoints = (env: string) => classes[env].filter((i) => i.resource.startsWith('endpoint'));
     expect(endpoints('dev').every((i) => i.costClass === 'scales-to-zero')).toBe(true);
+    // Nothing of dev's own bills while idle; CloudWatch's monthly dashboard and alarm charges are the only fixed cost.
+    expect(classes.dev.filter((i) => i.costClass === 'always-on').map((i) => i.resource)).toEqual(['dashboard and alarms']);
+    expect(classes.prod.map((i) => i.resource)).toContain('stream churn');
     expect(endpoints('prod')).toContainEqual({ resource: 'endpoint churn', costClass: 'always-on', detail: '2-4 x ml.m5.large' });
     expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: .*\n {2}scales to zero: .*endpoint churn \(serverless 2048 MB\)/);
   });
