@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -21,7 +22,7 @@ import { demo } from '../helpers/config';
  * async, serverless and real-time serving (VPC, data capture), batch (JSON Lines), provisioned streaming, the
  * feature store, alarm emails, approvals, every promotion strategy.
  */
-export function everyFeatureConfig() {
+function everyFeatureConfig() {
   const config = demo();
   config.platform.name = 'allfeatures';
   config.environments = {
@@ -51,15 +52,23 @@ function synth(build: (app: App) => void): string {
   return outdir;
 }
 
+/** The cloud assemblies of the demo, the pipeline app and the every-feature config, synthesized once. */
+let outdirs: Record<string, string>;
+
 describe('CloudFormation validation of everything we synthesize', () => {
   let validation: CfnValidation;
-  let outdirs: Record<string, string>;
 
   beforeAll(() => {
     const demoConfig = parseConfig(demo());
+    const withDelivery = demo();
+    // The pipeline app needs a delivery section; the demo's, or a placeholder one.
+    withDelivery.aws.delivery ??= {
+      connectionArn: 'arn:aws:codeconnections:eu-west-1:111111111111:connection/0f1e2d3c-4b5a-6978-8a9b-0c1d2e3f4a5b',
+      repository: 'example-org/modelstack',
+    };
     outdirs = {
       demo: synth((app) => buildAwsPlatform(app, demoConfig)),
-      pipeline: synth((app) => buildPipelineApp(app, demoConfig)),
+      pipeline: synth((app) => buildPipelineApp(app, parseConfig(withDelivery))),
       every: synth((app) => buildAwsPlatform(app, everyFeatureConfig())),
     };
     validation = validateTemplates(Object.values(outdirs).flatMap(findTemplates), { root: tmpdir() });
@@ -154,6 +163,27 @@ describe('the validator and its allowlist', () => {
     const strict = formatVerdict(validation, listed, true);
     expect(strict.failed).toBe(true);
     expect(strict.text).toContain('1 allowlist entries matched nothing:\n  W3005 AWS::SQS::Queue/*');
+  });
+
+  test('the script: exit 1 with the finding on a bad template, 2 without a cloud assembly', () => {
+    const root = join(__dirname, '..', '..');
+    const script = (args: string[]) =>
+      spawnSync(process.execPath, ['--import', require.resolve('tsx'), join(root, 'scripts', 'cfn-validate.ts'), ...args], { cwd: dir, encoding: 'utf8' });
+    const bad = mkdtempSync(join(tmpdir(), 'modelstack-cfn-bad-'));
+    writeFileSync(join(bad, 'bad.template.json'), JSON.stringify({ Resources: { Queue: { Type: 'AWS::SQS::Queue', Properties: { Colour: 'red' } } } }));
+    writeFileSync(
+      join(bad, 'manifest.json'),
+      JSON.stringify({ artifacts: { bad: { type: 'aws:cloudformation:stack', environment: 'aws://111111111111/eu-west-1', properties: { templateFile: 'bad.template.json' } } } }),
+    );
+    const failed = script([bad]);
+    expect(failed.status).toBe(1);
+    expect(failed.stdout).toMatch(/1 errors:\n {2}[EF]\d{4} .*bad\.template\.json AWS::SQS::Queue\/Queue: .*Colour/);
+    expect(failed.stdout).toMatch(/\n1 errors, 0 unlisted warnings, 0 allowlisted warnings\n$/);
+    const missing = script([join(dir, 'nowhere')]);
+    expect({ status: missing.status, stderr: missing.stderr }).toEqual({
+      status: 2,
+      stderr: `${join(dir, 'nowhere')}: no manifest.json: synthesize first (npm run synth, or npx cdk synth -o ${join(dir, 'nowhere')})\n`,
+    });
   });
 
   test('an allowlist entry needs a warning rule id, a resource pattern and a reason', () => {
