@@ -1,4 +1,6 @@
 import { type App, Tags } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
@@ -111,6 +113,7 @@ export function buildEnvironment(
     description: `ModelStack ${envName}: monitoring, batch and streaming inference, feature store, model cards`,
   });
   operations.addStackDependency(serving);
+  if (config.aws.delivery) forwardApprovalsToPipeline(registry, config);
   // Other accounts read this registry only where the environment opts in (aws.shareRegistryWith): each must exist.
   shareRegistryWith(registry.registry, registryReaders(config, envName));
 
@@ -119,4 +122,30 @@ export function buildEnvironment(
     Tags.of(stack).add('modelstack:environment', envName);
   }
   return { registry, serving, operations };
+}
+
+/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first environment's. */
+export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
+  const first = Object.values(config.environments)[0].aws;
+  return { account: config.aws.delivery?.account ?? first.account, region: config.aws.delivery?.region ?? first.region };
+}
+
+/**
+ * Approvals in an environment outside the pipeline's account or region go to the pipeline's default event bus
+ * (EventBridge cross-account delivery, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html),
+ * where the pipeline's own rule starts a run.
+ */
+function forwardApprovalsToPipeline(registry: RegistryStack, config: PlatformConfig): void {
+  const pipeline = pipelineEnvironment(config);
+  if (registry.account === pipeline.account && registry.region === pipeline.region) return;
+  const bus = events.EventBus.fromEventBusArn(registry, 'PipelineBus', `arn:${registry.partition}:events:${pipeline.region}:${pipeline.account}:event-bus/default`);
+  const rule = new events.Rule(registry, 'ForwardApprovals', {
+    description: 'Approved model packages start the delivery pipeline in its own account',
+    eventPattern: {
+      source: ['aws.sagemaker'],
+      detailType: ['SageMaker Model Package State Change'],
+      detail: { ModelPackageGroupName: config.models.map((m) => registry.registry.modelPackageGroupName(m.name)), ModelApprovalStatus: ['Approved'] },
+    },
+  });
+  rule.addTarget(new targets.EventBus(bus));
 }

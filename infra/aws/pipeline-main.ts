@@ -3,11 +3,12 @@
 // once (from the tooling account); after that the pipeline updates itself and deploys every environment.
 import { App } from 'aws-cdk-lib';
 import { exitOnConfigError, resolveConfig } from '../config/load';
+import { readVersionsOption } from '../config/versions';
 import { buildPipelineApp } from './pipeline';
 
 exitOnConfigError(() => {
   const app = new App();
   const { config } = resolveConfig({ contextPath: app.node.tryGetContext('config') });
-  buildPipelineApp(app, config);
+  buildPipelineApp(app, config, readVersionsOption(app.node.tryGetContext('versions')));
   app.synth();
 });

@@ -1,11 +1,14 @@
 import { type App, Stack, type StackProps, Stage, type StageProps, Validations } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/schema';
+import type { ResolvedVersions } from '../config/versions';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
-import { buildEnvironment, type EnvironmentStacks } from './app';
+import { buildEnvironment, type EnvironmentStacks, pipelineEnvironment } from './app';
 import { acknowledgeNistFindings, applyGovernanceTags } from './governance';
 import { acknowledgeWildcardResource } from '../../constructs/aws/private/nag';
 
@@ -13,14 +16,16 @@ import { acknowledgeWildcardResource } from '../../constructs/aws/private/nag';
 export class EnvironmentStage extends Stage {
   readonly stacks: EnvironmentStacks;
 
-  constructor(scope: Construct, id: string, props: StageProps & { config: PlatformConfig; environmentName: string }) {
+  constructor(scope: Construct, id: string, props: StageProps & { config: PlatformConfig; environmentName: string; versions?: ResolvedVersions }) {
     super(scope, id, props);
-    this.stacks = buildEnvironment(this, props.config, props.environmentName);
+    this.stacks = buildEnvironment(this, props.config, props.environmentName, props.versions?.[props.environmentName]);
   }
 }
 
 export interface PipelineStackProps extends StackProps {
   readonly config: PlatformConfig;
+  /** The versions the synth step resolved (`-c versions=model-versions.json`). */
+  readonly versions?: ResolvedVersions;
 }
 
 /** The pipeline's stack name: `<platform>-pipeline`. */
@@ -35,14 +40,23 @@ export function pipelineStackName(config: PlatformConfig): string {
  */
 export const PIPELINE_NODE_VERSION = '20';
 
+/** The role `resolve-versions` assumes in each environment's account: the CDK bootstrap's read-only lookup role. */
+export const LOOKUP_ROLE_ARN = 'arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}';
+
 /**
- * The synth step's build commands. The tests are not among them: they gate every merge in CI (and need a
- * browser, which CodeBuild's image does not have); the synth step only installs and synthesizes.
+ * The synth step's build commands: resolve each environment's latest approved model versions (through the lookup
+ * role the CDK bootstrap creates in every account, which trusts the pipeline's account when bootstrapped with
+ * `--trust`), then synthesize the pipeline app with them. The tests are not among them: they gate every merge in CI
+ * (and need a browser, which CodeBuild's image does not have); the synth step only installs and synthesizes.
  */
-export const SYNTH_COMMANDS: readonly string[] = [
-  // Resolve the model versions to deploy here, before synthesizing (`npx modelstack resolve-versions`, issue #11).
-  'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"',
-];
+export function synthCommands(config: PlatformConfig): string[] {
+  const unpinned = config.models.some((m) => m.version === undefined);
+  if (!unpinned) return ['npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"'];
+  return [
+    `npx modelstack resolve-versions --env ${Object.keys(config.environments).join(',')} --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
+    'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json',
+  ];
+}
 
 /**
  * CDK Pipelines delivery of the platform: source from a CodeConnections connection, a synth step that installs
@@ -68,11 +82,18 @@ export class PipelineStack extends Stack {
         buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
         partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: PIPELINE_NODE_VERSION } } } }),
       },
-      synth: new pipelines.ShellStep('Synth', {
+      synth: new pipelines.CodeBuildStep('Synth', {
         input: source,
         installCommands: ['npm ci'],
-        commands: [...SYNTH_COMMANDS],
+        commands: synthCommands(props.config),
         primaryOutputDirectory: 'cdk.out',
+        // resolve-versions reads each environment's model package groups through its lookup role.
+        rolePolicyStatements: [
+          new iam.PolicyStatement({
+            actions: ['sts:AssumeRole'],
+            resources: Object.values(props.config.environments).map((e) => LOOKUP_ROLE_ARN.replaceAll('{account}', e.aws.account).replaceAll('{region}', e.aws.region)),
+          }),
+        ],
       }),
     });
 
@@ -80,6 +101,7 @@ export class PipelineStack extends Stack {
       const stage = new EnvironmentStage(this, name, {
         config: props.config,
         environmentName: name,
+        versions: props.versions,
         env: { account: environment.aws.account, region: environment.aws.region },
       });
       this.stages[name] = stage;
@@ -106,19 +128,20 @@ export class PipelineStack extends Stack {
  * The pipeline app (`infra/aws/pipeline-main.ts`): the pipeline stack, with each environment as a stage inside it.
  * Kept apart from the main app so `npm run synth` and `cdk deploy -c env=<env>` don't synthesize every environment twice.
  */
-export function buildPipelineApp(app: App, config: PlatformConfig): PipelineStack {
+export function buildPipelineApp(app: App, config: PlatformConfig, versions?: ResolvedVersions): PipelineStack {
   addComplianceChecks(app);
   applyGovernanceTags(app, config.aws.tags);
   const delivery = config.aws.delivery;
-  const first = Object.values(config.environments)[0];
   const stack = new PipelineStack(app, pipelineStackName(config), {
     config,
-    env: { account: delivery?.account ?? first.aws.account, region: delivery?.region ?? first.aws.region },
+    versions,
+    env: pipelineEnvironment(config),
     terminationProtection: true,
     description: 'ModelStack: CDK Pipelines delivery of every environment',
   });
   stack.pipeline.buildPipeline();
   if (delivery) grantConnectionUse(stack, delivery.connectionArn);
+  startOnApproval(stack, config);
   acknowledgePipelineFindings(stack);
   return stack;
 }
@@ -138,6 +161,34 @@ function grantConnectionUse(stack: PipelineStack, connectionArn: string): void {
   for (const role of sourceRoles) {
     role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeconnections:UseConnection'], resources: [connectionArn] }));
   }
+}
+
+/**
+ * An approved model package starts the pipeline, which resolves the versions again and deploys them. Approvals in the
+ * pipeline's own account and region arrive on its default bus; other environments forward theirs
+ * (`forwardApprovalsToPipeline`), which this bus accepts from their accounts only. A metadata edit of an approved
+ * package also starts a run; it resolves the same versions, so its deploy changes nothing.
+ */
+function startOnApproval(stack: PipelineStack, config: PlatformConfig): void {
+  const rule = new events.Rule(stack, 'StartOnApproval', {
+    description: 'An approved model package of any environment starts the delivery pipeline',
+    eventPattern: approvalPattern(config),
+  });
+  rule.addTarget(new targets.CodePipeline(stack.pipeline.pipeline));
+  const others = [...new Set(Object.values(config.environments).map((e) => e.aws.account))].filter((a) => a !== stack.account);
+  for (const account of others) {
+    new events.CfnEventBusPolicy(stack, `AcceptApprovalsFrom${account}`, {
+      eventBusName: 'default',
+      statementId: `modelstack-approvals-${account}`,
+      statement: { Effect: 'Allow', Principal: { AWS: `arn:${stack.partition}:iam::${account}:root` }, Action: 'events:PutEvents', Resource: `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default` },
+    });
+  }
+}
+
+/** Approvals of the platform's model package groups, in every environment. */
+export function approvalPattern(config: PlatformConfig): events.EventPattern {
+  const groups = Object.keys(config.environments).flatMap((env) => config.models.map((m) => `${config.platform.name}-${env}-${m.name}`));
+  return { source: ['aws.sagemaker'], detailType: ['SageMaker Model Package State Change'], detail: { ModelPackageGroupName: groups, ModelApprovalStatus: ['Approved'] } };
 }
 
 const GENERATED_WILDCARD_REASON =

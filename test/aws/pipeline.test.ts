@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import packageJson from '../../package.json';
-import { buildPipelineApp, PIPELINE_NODE_VERSION, type PipelineStack, SYNTH_COMMANDS } from '../../infra/aws/pipeline';
+import { buildPipelineApp, LOOKUP_ROLE_ARN, PIPELINE_NODE_VERSION, type PipelineStack, synthCommands } from '../../infra/aws/pipeline';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import { testApp } from '../helpers/aws';
@@ -29,7 +29,7 @@ describe('CDK Pipelines delivery', () => {
     const spec = JSON.parse(synth!.Properties.Source.BuildSpec);
     expect(spec.phases.install.commands).toEqual(['npm ci']);
     // The tests need a browser CodeBuild's image lacks; they gate merges in CI instead.
-    expect(spec.phases.build.commands).toEqual([...SYNTH_COMMANDS]);
+    expect(spec.phases.build.commands).toEqual(synthCommands(parseConfig(demoConfig)));
     expect(JSON.stringify(spec)).not.toContain('npm test');
   });
 
@@ -77,6 +77,44 @@ describe('CDK Pipelines delivery', () => {
     expect(stack.stages.prod.stacks.operations.stackName).toBe('modelstack-prod-operations');
     expect(stack.stages.prod.stacks.registry.account).toBe('333333333333');
     expect(stack.terminationProtection).toBe(true);
+  });
+
+  test('the synth step resolves the approved versions of unpinned models through each account\'s lookup role, then synthesizes with them', () => {
+    const raw = structuredClone(demoConfig) as any;
+    delete raw.models[0].version;
+    expect(synthCommands(parseConfig(raw))).toEqual([
+      `npx modelstack resolve-versions --env dev,staging,prod --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
+      'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json',
+    ]);
+    // Everything pinned: nothing to resolve.
+    expect(synthCommands(parseConfig(demoConfig))).toEqual(['npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"']);
+    const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    const assume = statements.find((st: any) => st.Action === 'sts:AssumeRole' && JSON.stringify(st.Resource).includes('lookup-role'));
+    expect(assume.Resource).toEqual([
+      'arn:aws:iam::111111111111:role/cdk-hnb659fds-lookup-role-111111111111-eu-west-1',
+      'arn:aws:iam::222222222222:role/cdk-hnb659fds-lookup-role-222222222222-eu-west-1',
+      'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-eu-west-1',
+    ]);
+  });
+
+  test('an approved package in any environment starts the pipeline; other accounts forward approvals to its bus', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        source: ['aws.sagemaker'],
+        'detail-type': ['SageMaker Model Package State Change'],
+        detail: { ModelPackageGroupName: Match.arrayWith(['modelstack-dev-churn', 'modelstack-prod-sales-forecast']), ModelApprovalStatus: ['Approved'] },
+      },
+      Targets: [Match.objectLike({ Arn: Match.anyValue(), RoleArn: Match.anyValue() })],
+    });
+    for (const account of ['222222222222', '333333333333']) {
+      template.hasResourceProperties('AWS::Events::EventBusPolicy', { EventBusName: 'default', Statement: Match.objectLike({ Action: 'events:PutEvents', Principal: { AWS: `arn:aws:iam::${account}:root` } }) });
+    }
+    // dev runs in the pipeline's account: its approvals are already on the pipeline's bus.
+    Template.fromStack(stack.stages.dev.stacks.registry).resourcePropertiesCountIs('AWS::Events::Rule', { Description: Match.stringLikeRegexp('start the delivery pipeline') }, 0);
+    Template.fromStack(stack.stages.prod.stacks.registry).hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: Match.objectLike({ detail: { ModelPackageGroupName: ['modelstack-prod-churn', 'modelstack-prod-sales-forecast'], ModelApprovalStatus: ['Approved'] } }),
+      Targets: [Match.objectLike({ Arn: 'arn:aws:events:eu-west-1:111111111111:event-bus/default' })],
+    });
   });
 
   test('no delivery config, no pipeline: the error names the field', () => {
