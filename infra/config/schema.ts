@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
+import { addGcpBucketNameIssues } from './gcp-names';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -163,7 +164,7 @@ export const platformConfigSchema = z.strictObject({
     .array(modelSchema)
     .min(1, 'expected at least one model')
     .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name'), ALWAYS),
-});
+}).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
   const seen = new Set<string>();
