@@ -191,8 +191,8 @@ export class ModelRegistry extends Construct {
       role: 'roles/storage.objectViewer',
       member: this.readerServiceAccount.member,
     });
-    // No key grant: Cloud Storage decrypts CMEK objects as its service agent, readers need only storage access
-    // (https://cloud.google.com/storage/docs/encryption/customer-managed-keys).
+    // No key grant: Cloud Storage decrypts CMEK objects as its service agent; a reader needs storage.objects.get
+    // only (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys, "Before you begin").
   }
 
   /**

@@ -18,8 +18,9 @@ export function underscored(name: string): string {
 
 /**
  * A project custom role id, `<prefix>_<name>_<deployment stamp>`: a deleted role's id stays reserved for up to 37
- * days (https://cloud.google.com/iam/docs/creating-custom-roles#deleting-custom-role), so each deployment of the
- * stack names its roles anew. Role ids take letters, digits, `_` and `.`, at most 64 characters; the stamp takes 11.
+ * days (https://registry.terraform.io/providers/hashicorp/google/6.50.0/docs/resources/google_project_iam_custom_role,
+ * https://cloud.google.com/iam/docs/reference/rest/v1/projects.roles/delete), so each deployment of the stack names
+ * its roles anew. Role ids take letters, digits, `_` and `.`, at most 64 characters; the stamp takes 11.
  */
 export function customRoleId(scope: Construct, namePrefix: string, name: string): string {
   return `${underscored(namePrefix)}_${name}`.slice(0, 53) + `_${deploymentStamp(scope)}`;
