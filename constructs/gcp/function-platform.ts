@@ -113,11 +113,14 @@ export class FunctionPlatform extends Construct {
     this.namePrefix = namePrefix;
     const agents = ServiceAgents.of(this, project);
 
-    // Cloud Run functions CMEK: these agents encrypt the sources, the image and the instances with the key.
+    // Cloud Run functions CMEK: "for all functions" Google lists the Cloud Run functions, Artifact Registry, Cloud
+    // Storage (registry grant), Cloud Run and Eventarc agents (https://cloud.google.com/functions/docs/securing/cmek),
+    // and warns that a first deployment can fail while the grants propagate: each function waits for them.
     const artifactRegistryKey = agents.settled(registry.grantKeyUse('ArtifactRegistryAgent', agents.artifactRegistry));
     this.ready.push(
       agents.settled(registry.grantKeyUse('FunctionsAgent', agents.functions)),
       agents.settled(registry.grantKeyUse('CloudRunAgent', agents.cloudRun)),
+      agents.settled(registry.grantKeyUse('EventarcAgent', agents.eventarc)),
       artifactRegistryKey,
     );
 

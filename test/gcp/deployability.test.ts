@@ -52,7 +52,7 @@ describe('deployability of every synthesized GCP stack (first deploy into an emp
     expect(Object.values(prod.resource!.google_project_service).map((s) => [s.service, s.disable_on_destroy]).sort()).toEqual(
       [
         'aiplatform.googleapis.com', 'artifactregistry.googleapis.com', 'bigquery.googleapis.com', 'cloudbuild.googleapis.com', 'cloudfunctions.googleapis.com',
-        'cloudkms.googleapis.com', 'cloudresourcemanager.googleapis.com', 'cloudscheduler.googleapis.com', 'iam.googleapis.com', 'logging.googleapis.com',
+        'cloudkms.googleapis.com', 'cloudresourcemanager.googleapis.com', 'cloudscheduler.googleapis.com', 'eventarc.googleapis.com', 'iam.googleapis.com', 'logging.googleapis.com',
         'monitoring.googleapis.com', 'pubsub.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com', 'workflows.googleapis.com',
       ].map((api) => [api, false]),
     );

@@ -147,14 +147,16 @@ describe('GCP inference and drift functions', () => {
 
   test('the Google agents that encrypt for functions, images and workflows are created, then get the key, before the resources', () => {
     const identities = all(s, 'google_project_service_identity').map((i) => i.service);
-    for (const service of ['cloudfunctions.googleapis.com', 'artifactregistry.googleapis.com', 'run.googleapis.com', 'workflows.googleapis.com']) expect(identities).toContain(service);
+    for (const service of ['cloudfunctions.googleapis.com', 'artifactregistry.googleapis.com', 'run.googleapis.com', 'eventarc.googleapis.com', 'workflows.googleapis.com']) expect(identities).toContain(service);
     const keyMembers = all(s, 'google_kms_crypto_key_iam_member').map((m) => m.member).join(' ');
-    for (const agent of ['functions', 'artifactRegistry', 'cloudRun', 'workflows']) expect(keyMembers).toMatch(new RegExp(`\\$\\{google_project_service_identity\\.ServiceAgents-ms-project_Identity-${agent}_\\w+\\.member\\}`));
+    for (const agent of ['functions', 'artifactRegistry', 'cloudRun', 'eventarc', 'workflows']) expect(keyMembers).toMatch(new RegExp(`\\$\\{google_project_service_identity\\.ServiceAgents-ms-project_Identity-${agent}_\\w+\\.member\\}`));
     const repository = all(s, 'google_artifact_registry_repository')[0];
     expect(repository).toMatchObject({ format: 'DOCKER', kms_key_name: expect.stringMatching(/kms_crypto_key/) });
     // Each waits for the grant and the time IAM takes to apply it.
     expect(repository.depends_on).toEqual([expect.stringMatching(/^time_sleep\..*Settled-Registry_ArtifactRegistryAgentKeyAccess_/)]);
-    expect(functions[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^time_sleep\..*Settled-Registry_FunctionsAgentKeyAccess_/), expect.stringMatching(/^time_sleep\..*Settled-Registry_CloudRunAgentKeyAccess_/)]));
+    for (const agent of ['Functions', 'CloudRun', 'Eventarc', 'ArtifactRegistry']) {
+      expect(functions[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^time_sleep\\..*Settled-Registry_${agent}AgentKeyAccess_`))]));
+    }
     expect(all(s, 'google_workflows_workflow')[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^time_sleep\..*Settled-Registry_WorkflowsAgentKeyAccess_/)]));
   });
 

@@ -20,6 +20,7 @@ const IDENTITY_SERVICES = {
   artifactRegistry: 'artifactregistry.googleapis.com',
   cloudRun: 'run.googleapis.com',
   workflows: 'workflows.googleapis.com',
+  eventarc: 'eventarc.googleapis.com',
 } as const;
 type IdentityAgent = keyof typeof IDENTITY_SERVICES;
 
@@ -77,6 +78,10 @@ export class ServiceAgents extends Construct {
   /** Workflows (execution data). */
   get workflows(): string {
     return this.identity('workflows');
+  }
+  /** Eventarc (one of the agents Cloud Run functions CMEK needs, event-driven or not). */
+  get eventarc(): string {
+    return this.identity('eventarc');
   }
   /** BigQuery (CMEK of datasets); reading the data source creates the agent. */
   get bigquery(): string {
