@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import { REGISTRY_BUCKET_KINDS, registryBucketName } from '../../constructs/gcp/model-registry';
 import { bucketNameProblems } from '../../constructs/gcp/private/naming-rules';
+import { SAFE_RESOURCE_NAME } from '../../constructs/private/validation';
 
 /** What the rule reads of a (possibly partly invalid) platform config. */
 interface NamedConfig {
@@ -13,16 +14,17 @@ interface NamedConfig {
  * (https://cloud.google.com/storage/docs/buckets#naming), and every registry bucket name starts with the platform
  * and environment names. So this rule builds the bucket names each environment's Google Cloud stack would create
  * (with the stack's own naming function) and checks them against Google's rules. A problem the platform name
- * causes by itself is reported once, at `platform.name`; any other at the environment.
+ * causes by itself is reported once, at `platform.name`; any other at the environment. Names other rules already
+ * reject are left to those rules.
  */
 export function addGcpBucketNameIssues(config: NamedConfig, ctx: z.RefinementCtx): void {
   const platform = config?.platform?.name;
-  if (typeof platform !== 'string') return;
+  if (typeof platform !== 'string' || !SAFE_RESOURCE_NAME.test(platform)) return;
   const fromPlatform = new Set(bucketNameProblems(platform).filter(isReservedWordProblem));
   const reported = new Set<string>();
   for (const [environment, env] of Object.entries(config.environments ?? {})) {
     const project = env?.gcp?.project;
-    if (typeof project !== 'string') continue;
+    if (typeof project !== 'string' || !SAFE_RESOURCE_NAME.test(environment) || !SAFE_RESOURCE_NAME.test(project)) continue;
     for (const kind of REGISTRY_BUCKET_KINDS) {
       const bucket = registryBucketName(`${platform}-${environment}`, kind, project);
       for (const problem of bucketNameProblems(bucket)) {
