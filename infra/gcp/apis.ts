@@ -69,9 +69,6 @@ export const APIS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   google_service_networking_connection: ['servicenetworking.googleapis.com', COMPUTE],
 };
 
-/** Types that need no API of their own: enabling APIs, and service identities (which need their service's API). */
-const SELF_MANAGED = new Set(['google_project_service', 'google_project_service_identity']);
-
 /** `google_x` for a resource, `data.google_x` for a data source; undefined for anything else. */
 function typeKey(node: IConstruct): string | undefined {
   if (TerraformResource.isTerraformResource(node)) return node.terraformResourceType;
@@ -87,7 +84,7 @@ export function apisFor(node: IConstruct): readonly string[] | undefined {
   const type = typeKey(node);
   if (type === undefined || !/^(data\.)?google_/.test(type)) return [];
   if (node instanceof GoogleProjectServiceIdentity) return node.serviceInput ? [node.serviceInput] : undefined;
-  if (SELF_MANAGED.has(type)) return [];
+  if (type === 'google_project_service') return [];
   return APIS_BY_TYPE[type];
 }
 
