@@ -95,6 +95,18 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       expect({ at: `${stack}/${type}.${id}`, prevent: r.lifecycle?.prevent_destroy ?? false }).toEqual({ at: `${stack}/${type}.${id}`, prevent: retained });
     });
   });
+
+  test('destroy environments can be destroyed and deployed again: contents go with their containers, reserved names are new per deployment', () => {
+    each(['google_storage_bucket'], (stack, _t, id, b) => {
+      expect({ at: `${stack}/${id}`, force: b.force_destroy }).toEqual({ at: `${stack}/${id}`, force: stack !== 'modelstack-prod-platform' });
+    });
+    each(['google_bigquery_dataset'], (stack, _t, id, d) => {
+      expect({ at: `${stack}/${id}`, contents: d.delete_contents_on_destroy }).toEqual({ at: `${stack}/${id}`, contents: stack !== 'modelstack-prod-platform' });
+    });
+    each(['google_kms_key_ring', 'google_project_iam_custom_role'], (stack, type, id, r) => {
+      expect({ at: `${stack}/${type}.${id}`, name: r.name ?? r.role_id }).toEqual({ at: `${stack}/${type}.${id}`, name: expect.stringMatching(/_?-?\$\{time_static\.DeploymentStamp\.unix\}$/) });
+    });
+  });
 });
 
 describe('buildGcpPlatform', () => {
