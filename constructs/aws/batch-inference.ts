@@ -52,8 +52,9 @@ export interface BatchInferenceProps {
 }
 
 /**
- * Scheduled batch inference for one model: a Step Functions workflow looks up the model version the endpoint
- * serves, runs a SageMaker batch transform over `batch/<model>/input/` in the registry, writes to
+ * Scheduled batch inference for one model: a Step Functions workflow ends successfully at once when
+ * `batch/<model>/input/` holds no object (nothing to score, no job, no alarm); otherwise it looks up the model
+ * version the endpoint serves, runs a SageMaker batch transform over `batch/<model>/input/` in the registry, writes to
  * `batch/<model>/output/<job>/` (output and ML volume encrypted with the registry key), waits for the job, and
  * fails (stopping the job first when it ran too long) so `metricFailed`-based alarms fire.
  *
@@ -109,6 +110,24 @@ export class BatchInference extends Construct {
       return task;
     };
 
+    // A transform job over a prefix with no objects fails (and would alarm), so a run without input ends here,
+    // successfully. StartAfter skips a "folder" object named like the prefix itself.
+    const inputPrefix = operationsLayout.batchInputPrefix(props.model);
+    const listInput = tasks.CallAwsService.jsonata(this, 'ListBatchInput', {
+      service: 's3',
+      action: 'listObjectsV2',
+      iamAction: 's3:ListBucket',
+      iamResources: [registry.bucket.bucketArn],
+      parameters: { Bucket: registry.bucket.bucketName, Prefix: inputPrefix, StartAfter: inputPrefix, MaxKeys: 1 },
+      // A Choice state has no $states.result: the count goes on in a variable.
+      assign: { inputObjects: '{% $states.result.KeyCount %}' },
+    });
+    listInput.addCatch(fail, { outputs: '{% $states.input %}' });
+    const anyInput = sfn.Choice.jsonata(this, 'AnyBatchInput').when(
+      sfn.Condition.jsonata('{% $inputObjects = 0 %}'),
+      sfn.Succeed.jsonata(this, 'NoBatchInput', { comment: 'Nothing to score in this run' }),
+    );
+
     const describeEndpoint = call('DescribeEndpoint', 'describeEndpoint', [endpoint.endpointArn], { EndpointName: endpoint.endpointName }, {
       config: '{% $states.result.EndpointConfigName %}',
       // Job names are at most 63 characters: an endpoint name (at most 52) and a 10-digit timestamp.
@@ -145,19 +164,30 @@ export class BatchInference extends Construct {
       )
       .when(sfn.Condition.jsonata("{% $jobStatus in ['InProgress', 'Stopping'] %}"), wait)
       .otherwise(fail);
+    listInput.next(anyInput.otherwise(describeEndpoint));
     describeEndpoint.next(describeConfig).next(createJob).next(wait);
     wait.next(poll).next(outcome);
 
     this.logGroup = new logs.LogGroup(this, 'Logs', { retention: props.logRetention ?? logs.RetentionDays.ONE_YEAR, encryptionKey: props.logEncryptionKey });
     this.stateMachine = new sfn.StateMachine(this, 'StateMachine', {
       queryLanguage: sfn.QueryLanguage.JSONATA,
-      definitionBody: sfn.DefinitionBody.fromChainable(describeEndpoint),
+      definitionBody: sfn.DefinitionBody.fromChainable(listInput),
       // The workflow itself gives up shortly after the job's own limit.
       timeout: Duration.millis(maxRuntimeMs).plus(Duration.minutes(30)),
       tracingEnabled: true,
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: true },
     });
     const role = this.stateMachine.role;
+    // The listing task's grant covers the whole bucket; this keeps it to the model's own input prefix.
+    role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        sid: 'ListOwnBatchInputOnly',
+        effect: iam.Effect.DENY,
+        actions: ['s3:ListBucket'],
+        resources: [registry.bucket.bucketArn],
+        conditions: { StringNotLike: { 's3:prefix': `${inputPrefix}*` } },
+      }),
+    );
     // SageMaker creates grants on the key for the job's ML volume and output.
     role.addToPrincipalPolicy(new iam.PolicyStatement({ sid: 'JobKeyGrant', actions: ['kms:CreateGrant', 'kms:DescribeKey'], resources: [registry.encryptionKey.keyArn] }));
     acknowledgeWildcardResource(role, jobArns, "Each run creates a transform job named after the model's endpoint and a timestamp.");

@@ -97,8 +97,10 @@ export class FeatureStore extends Construct {
     const policy = new iam.Policy(this, 'OfflineStorePolicy', {
       roles: [this.offlineStoreRole],
       statements: [
+        // What AWS's AmazonSageMakerFeatureStoreAccess grants for the offline store (s3:PutObject, s3:PutObjectAcl,
+        // s3:GetBucketAcl; s3:GetObject of its metadata), scoped to our prefix; its Glue actions are not needed (no table).
         new iam.PolicyStatement({ sid: 'Bucket', actions: ['s3:GetBucketAcl'], resources: [registry.bucket.bucketArn] }),
-        new iam.PolicyStatement({ sid: 'OfflineStore', actions: ['s3:PutObject', 's3:GetObject'], resources: [objects] }),
+        new iam.PolicyStatement({ sid: 'OfflineStore', actions: ['s3:PutObject', 's3:PutObjectAcl', 's3:GetObject'], resources: [objects] }),
         new iam.PolicyStatement({ sid: 'OfflineStoreKey', actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [registry.encryptionKey.keyArn] }),
       ],
     });

@@ -1,4 +1,5 @@
 import { Duration, Lazy, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigw from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
@@ -14,6 +15,29 @@ import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { IModelEndpoint } from './model-endpoint';
 import { BundledFunction, type BundledFunctionProps } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
+
+const DEFAULT_UPSTREAM_TIMEOUT = Duration.seconds(14);
+
+/**
+ * The stage's access log line: HTTP API `$context` variables ("Customize HTTP API access logs", API Gateway Developer
+ * Guide), each quoted, so every line is a JSON object. It must include `$context.requestId`.
+ */
+const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  caller: '$context.identity.caller',
+  userAgent: '$context.identity.userAgent',
+  httpMethod: '$context.httpMethod',
+  routeKey: '$context.routeKey',
+  status: '$context.status',
+  protocol: '$context.protocol',
+  responseLength: '$context.responseLength',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  responseLatency: '$context.responseLatency',
+} as const;
 
 /** One model the API serves. */
 export interface InferenceModel {
@@ -54,8 +78,10 @@ export interface InferenceApiProps {
    */
   readonly throttleBurstLimit?: number;
   /**
-   * How long one SageMaker call may take before the caller gets a 504.
-   * @default Duration.seconds(10)
+   * How long one SageMaker call may take before the caller gets a 504. The function tries twice and API Gateway
+   * cuts HTTP API integrations at 30 s, so the default uses that budget whole: a serverless endpoint's cold start
+   * still answers when it can.
+   * @default Duration.seconds(14)
    */
   readonly upstreamTimeout?: Duration;
   /**
@@ -136,7 +162,8 @@ export class InferenceApi extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.throttleRateLimit ?? 100, burstLimit: props.throttleBurstLimit ?? 200 },
-      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogGroup) },
+      // Without a format, CDK writes Common Log Format; this is one JSON object per request.
+      accessLogSettings: { destination: new apigw.LogGroupLogDestination(this.accessLogGroup), format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)) },
     });
 
     this.sharedEnvironment = {
@@ -144,7 +171,7 @@ export class InferenceApi extends Construct {
       [INFERENCE_ENV.knownModels]: Lazy.string({ produce: () => Object.keys(this.functions).join(',') }),
       [INFERENCE_ENV.maxBodyBytes]: String(props.maxBodyBytes ?? 1024 * 1024),
       [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest ?? 100),
-      [INFERENCE_ENV.upstreamTimeoutMs]: String((props.upstreamTimeout ?? Duration.seconds(10)).toMilliseconds()),
+      [INFERENCE_ENV.upstreamTimeoutMs]: String((props.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT).toMilliseconds()),
       POWERTOOLS_SERVICE_NAME: 'inference',
       POWERTOOLS_METRICS_NAMESPACE: 'ModelStack',
     };
@@ -260,7 +287,7 @@ function validateProps(props: InferenceApiProps): void {
   positive(props.throttleRateLimit, 'throttleRateLimit');
   positive(props.throttleBurstLimit, 'throttleBurstLimit');
   // API Gateway cuts HTTP API integrations at 30 s.
-  const timeout = props.upstreamTimeout?.toMilliseconds() ?? 10_000;
+  const timeout = (props.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT).toMilliseconds();
   problems.check(timeout >= 100 && timeout <= 25_000, `upstreamTimeout ${timeout} ms: expected 100 ms to 25 s`);
   problems.throwIfAny();
 }

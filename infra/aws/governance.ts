@@ -1,9 +1,9 @@
 import { CfnResource, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import type { ModelRegistry } from '../../constructs/aws/model-registry';
 import type { AwsPlatformConfig } from '../config/aws-schema';
+import type { PlatformConfig } from '../config/schema';
 
 /** The config's governance tags, on every taggable resource below `scope`. */
 export function applyGovernanceTags(scope: IConstruct, tags: AwsPlatformConfig['tags']): void {
@@ -46,21 +46,21 @@ export function acknowledgeNistFindings(scope: IConstruct): void {
 }
 
 /**
- * A drift monitor's own alarms carry no action: an action would make the serving stack reference the operations
- * stack's topic, which already depends on it. The operations stack alarms on the same metrics with the action.
+ * The accounts `envName`'s registry is shared with: its `aws.shareRegistryWith`, none by default. Sharing is opt-in
+ * because every principal in the policies {@link shareRegistryWith} writes must already exist: S3 rejects a bucket
+ * policy naming an unknown principal ("Invalid principal in policy"), and KMS requires that "the principals in the key
+ * policy must exist and be visible to KMS" (PutKeyPolicy). A principal `*` narrowed by `aws:PrincipalAccount` is no
+ * way around it: S3 counts such a policy as public (it is not among the conditions S3 accepts as non-public, see
+ * "The meaning of public") and Block Public Access rejects it. So dev cannot name staging and prod before they exist.
  */
-export function acknowledgeDriftMonitorFindings(drift: DriftMonitor): void {
-  for (const alarm of [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm]) {
-    Validations.of(alarm).acknowledge({
-      id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-      reason: "The operations stack's alarm on the same metric notifies the environment's alarm topic; an action here would make the serving stack depend on the operations stack.",
-    });
-  }
+export function registryReaders(config: PlatformConfig, envName: string): string[] {
+  return [...config.environments[envName].aws.shareRegistryWith];
 }
 
 /**
- * Lets the accounts of later environments read this registry's approved model versions: the package groups get a
- * resource policy (describe and list packages), and the bucket and key let them read artifacts under `models/`.
+ * Lets `readerAccounts` (see {@link registryReaders}) read this registry's approved model versions: the package
+ * groups get a resource policy (describe and list packages), and the bucket and key let them read artifacts under
+ * `models/`. Each account must exist when the registry deploys.
  */
 export function shareRegistryWith(registry: ModelRegistry, readerAccounts: readonly string[]): void {
   const accounts = [...new Set(readerAccounts)].filter((a) => a !== Stack.of(registry).account);

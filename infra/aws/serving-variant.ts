@@ -16,14 +16,17 @@ export function servingVariantOf(model: ModelConfig): ServingVariant {
 
 /**
  * The models as `environment` serves them: with `aws.servingOverride` every model is served serverless there
- * (so the environment idles at zero cost), which also turns data capture off, as serverless endpoints have none.
+ * (so the environment idles at zero cost), which also turns data capture off, as serverless endpoints have none;
+ * with `aws.streamingOverride: 'off'` no model gets streaming inference there (a Kinesis stream bills while idle).
  */
 export function modelsForEnvironment(models: readonly ModelConfig[], environment: EnvironmentConfig): ModelConfig[] {
-  const override = environment.aws.servingOverride;
-  if (!override) return [...models];
+  const { servingOverride: override, streamingOverride } = environment.aws;
   return models.map((model) => ({
     ...model,
-    serving: { kind: 'serverless', memorySizeMb: override.memorySizeMb, maxConcurrency: override.maxConcurrency },
-    dataCapture: { samplingPercentage: 0 },
+    ...(override && {
+      serving: { kind: 'serverless', memorySizeMb: override.memorySizeMb, maxConcurrency: override.maxConcurrency },
+      dataCapture: { samplingPercentage: 0 },
+    }),
+    ...(streamingOverride === 'off' && { aws: { ...model.aws, streaming: undefined } }),
   }));
 }

@@ -49,6 +49,19 @@ export const awsEnvironmentSchema = z.strictObject({
    * @default - each model's own `serving`
    */
   servingOverride: servingOverrideSchema.optional(),
+  /**
+   * `off`: no model gets streaming inference in this environment, whatever its own `aws.streaming` says. A Kinesis
+   * stream bills per hour even on demand and idle, so an environment meant to idle at zero cost turns it off.
+   * @default - each model's own `aws.streaming`
+   */
+  streamingOverride: z.literal('off', { error: 'expected "off"' }).optional(),
+  /**
+   * Accounts that may read this environment's approved model versions: its model package groups (describe, list)
+   * and the artifacts under `models/` in its registry (bucket and key). Opt-in because S3, KMS and SageMaker check a
+   * resource policy's principals when it is set: each account named here must exist before this environment deploys.
+   * @default [] (shared with no one)
+   */
+  shareRegistryWith: z.array(z.string().regex(/^\d{12}$/, 'expected 12 digits')).default([]),
   /** More alarm recipients, beside the environment's `alarmEmail`. */
   alarmEmails: z.array(z.email('expected an email address')).default([]),
   alarms: alarmThresholdsSchema,
@@ -68,17 +81,22 @@ export const asyncServingSchema = z.strictObject({
   targetBacklogPerInstance: z.number().int().min(1).default(5),
 });
 
-const PROMOTION_DEFAULTS = { strategy: 'canary' as const, trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 };
+const PROMOTION_DEFAULTS = { strategy: 'all-at-once' as const, trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 };
+/**
+ * How a new version goes live on a real-time or async endpoint: SageMaker's blue/green deployment, which CloudFormation
+ * runs when the endpoint's config changes. The rules that depend on the serving shape (instance count, total baking
+ * time) are checked per model in schema.ts with `deploymentProblems`.
+ */
 const promotionSchema = z
   .strictObject({
-    /** How traffic moves to the new version: a canary share then the rest, or equal linear steps. */
+    /** How traffic moves to the new version: a canary share then the rest, equal linear steps, or all at once. */
     strategy: z.enum(['canary', 'linear', 'all-at-once']).default(PROMOTION_DEFAULTS.strategy),
-    /** Share of capacity the canary (or each linear step) gets, in percent. */
-    trafficPercent: z.number().int().min(1).max(50).default(PROMOTION_DEFAULTS.trafficPercent),
-    /** Baking time between traffic steps, watched by the rollback alarms. */
-    waitMinutes: z.number().int().min(1).max(60).default(PROMOTION_DEFAULTS.waitMinutes),
-    /** Longest a deployment may take before SageMaker rolls it back. */
-    timeoutMinutes: z.number().int().min(10).max(480).default(PROMOTION_DEFAULTS.timeoutMinutes),
+    /** Share of capacity the canary (1-50) or each linear step (10-50) gets, in percent. */
+    trafficPercent: z.number().int().default(PROMOTION_DEFAULTS.trafficPercent),
+    /** Baking time after each traffic step, watched by the rollback alarms (SageMaker allows 0 to 60 minutes). */
+    waitMinutes: z.number().int().default(PROMOTION_DEFAULTS.waitMinutes),
+    /** Longest a deployment may take before SageMaker rolls it back (10 minutes to 8 hours). */
+    timeoutMinutes: z.number().int().default(PROMOTION_DEFAULTS.timeoutMinutes),
   })
   .default(PROMOTION_DEFAULTS);
 
@@ -220,7 +238,7 @@ export const awsPlatformSchema = z
 export type AwsPlatformConfig = z.output<typeof awsPlatformSchema>;
 /** Validated AWS settings of one model beyond serving: promotion, batch, streaming and model card. */
 export type AwsModelConfig = z.output<typeof awsModelSchema>;
-/** Validated AWS target of one environment: account, region, serving override, alarm recipients and thresholds. */
+/** Validated AWS target of one environment: account, region, serving and streaming overrides, registry sharing, alarm recipients and thresholds. */
 export type AwsEnvironmentConfig = z.output<typeof awsEnvironmentSchema>;
 /** One validated SageMaker feature group (one entity) of the platform's feature store. */
 export type FeatureGroupConfig = AwsPlatformConfig['featureStore']['entities'][number];

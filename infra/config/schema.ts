@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
+import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
@@ -9,6 +10,9 @@ import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
  * input may therefore be partly invalid, and they read it defensively.
  */
 const ALWAYS = { when: () => true } as const;
+
+/** A model version label: the folder under `models/<model>/` in the registry. */
+export const MODEL_VERSION = /^[A-Za-z0-9._-]{1,64}$/;
 
 const SAFE_NAME_HINT = 'lowercase letters, digits and single hyphens, starting with a letter';
 
@@ -97,8 +101,14 @@ const modelSchema = z.strictObject({
   image: z
     .string()
     .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
-  /** Artifact version; the model data is read from `models/<name>/<version>/model.tar.gz` in the registry. */
-  version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a version label such as 1 or 2024-06-01').default('1'),
+  /**
+   * Pins the artifact version every environment serves: the model data is `models/<name>/<version>/model.tar.gz` in
+   * the environment's registry. Leave it out to serve each environment's latest approved model package, resolved
+   * before synth (`modelstack resolve-versions`); a model with neither gets its registry and monitoring but no
+   * endpoint yet ("waiting for a first version").
+   * @default - the latest approved package, when resolved
+   */
+  version: z.string().regex(MODEL_VERSION, 'expected a version label such as 1 or 2024-06-01').optional(),
   serving: z.discriminatedUnion('kind', [realtimeServingSchema, serverlessServingSchema, asyncServingSchema]),
   dataCapture: z
     .strictObject({ samplingPercentage: z.number().int().min(0).max(100) })
@@ -124,18 +134,44 @@ const modelSchema = z.strictObject({
       message: 'serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
     });
   }
+  const promotion = model.aws?.promotion;
+  if (promotion && model.serving) {
+    const instanceCount = model.serving.kind === 'realtime' ? model.serving.autoscaling?.minInstances : model.serving.kind === 'async' ? 1 : undefined;
+    const found = deploymentProblems({
+      strategy: promotion.strategy,
+      trafficPercent: promotion.trafficPercent,
+      waitSeconds: promotion.waitMinutes * 60,
+      timeoutSeconds: promotion.timeoutMinutes * 60,
+      instanceCount,
+    });
+    for (const [field, message] of found) ctx.addIssue({ code: 'custom', path: ['aws', 'promotion', field], message });
+  }
 }, ALWAYS);
+
+/**
+ * Largest request a SageMaker serverless endpoint accepts: "The maximum request and response payload size for
+ * serverless invocations is 4 MB" (SageMaker Developer Guide, "Invoke a serverless endpoint"), read as 4,000,000 bytes.
+ */
+export const SERVERLESS_MAX_PAYLOAD_BYTES = 4_000_000;
+
+/**
+ * Per-attempt timeout of the SageMaker call by default. The function tries twice and API Gateway cuts HTTP API
+ * integrations at 30 s, so two 14 s attempts use the whole budget: a serverless endpoint's cold start (it may take
+ * up to 3 minutes to download the model and answer /ping) still answers within 28 s when it can.
+ */
+const DEFAULT_UPSTREAM_TIMEOUT_MS = 14_000;
 
 /** The inference API in front of the endpoints (both clouds). */
 const inferenceSchema = z
   .strictObject({
+    /** At most 6 MiB (SageMaker real-time InvokeEndpoint); at most 4 MB when any model is served serverless. */
     maxBodyBytes: z.number().int().min(1024).max(6 * 1024 * 1024).default(1024 * 1024),
     maxInstancesPerRequest: z.number().int().min(1).max(10_000).default(100),
     throttleRateLimit: z.number().int().min(1).default(100),
     throttleBurstLimit: z.number().int().min(1).default(200),
-    upstreamTimeoutMs: z.number().int().min(100).max(25_000).default(10_000),
+    upstreamTimeoutMs: z.number().int().min(100).max(25_000).default(DEFAULT_UPSTREAM_TIMEOUT_MS),
   })
-  .default({ maxBodyBytes: 1024 * 1024, maxInstancesPerRequest: 100, throttleRateLimit: 100, throttleBurstLimit: 200, upstreamTimeoutMs: 10_000 });
+  .default({ maxBodyBytes: 1024 * 1024, maxInstancesPerRequest: 100, throttleRateLimit: 100, throttleBurstLimit: 200, upstreamTimeoutMs: DEFAULT_UPSTREAM_TIMEOUT_MS });
 
 /**
  * The platform config: one typed document that drives both clouds. {@link parseConfig} validates with it and lists
@@ -164,7 +200,27 @@ export const platformConfigSchema = z.strictObject({
     .array(modelSchema)
     .min(1, 'expected at least one model')
     .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name'), ALWAYS),
-}).superRefine(addGcpBucketNameIssues, ALWAYS);
+}).superRefine((config, ctx) => {
+  const served = servedServerless(config);
+  const maxBodyBytes = config.inference?.maxBodyBytes;
+  if (served.length > 0 && typeof maxBodyBytes === 'number' && maxBodyBytes > SERVERLESS_MAX_PAYLOAD_BYTES) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['inference', 'maxBodyBytes'],
+      message: `expected at most ${SERVERLESS_MAX_PAYLOAD_BYTES} bytes: serverless endpoints accept at most 4 MB per request (served serverless: ${served.join(', ')})`,
+    });
+  }
+}, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
+
+/** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
+function servedServerless(config: { models?: unknown; environments?: unknown }): string[] {
+  const models = Array.isArray(config.models) ? (config.models as { name?: string; serving?: { kind?: string } }[]) : [];
+  const environments = Object.entries((config.environments ?? {}) as Record<string, { aws?: { servingOverride?: unknown } } | undefined>);
+  return models.flatMap((model) => {
+    if (model?.serving?.kind === 'serverless') return [String(model.name)];
+    return environments.filter(([, env]) => env?.aws?.servingOverride).map(([name]) => `${String(model?.name)} in ${name}`);
+  });
+}
 
 function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
   const seen = new Set<string>();

@@ -8,7 +8,8 @@ function build(overrides: Partial<DriftMonitorProps> = {}) {
   const stack = testStack();
   const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
   const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
-  const monitor = new DriftMonitor(stack, 'Drift', { registry, model: 'churn', endpoint, environment: 'dev', task: 'classification', windowHours: 6, maxObjectsPerInvocation: 20, ...overrides });
+  const props: DriftMonitorProps = { registry, model: 'churn', modelVersion: '1', endpoint, environment: 'dev', task: 'classification', windowHours: 6, maxObjectsPerInvocation: 20, ...overrides } as DriftMonitorProps;
+  const monitor = new DriftMonitor(stack, 'Drift', props);
   return { stack, monitor, template: Template.fromStack(stack) };
 }
 
@@ -29,6 +30,14 @@ describe('DriftMonitor', () => {
         DeadLetterConfig: { Arn: { 'Fn::GetAtt': [Match.stringLikeRegexp('DriftDeadLetters'), 'Arn'] } },
       },
     });
+  });
+
+  test("the schedule's role may send dead letters into the KMS-encrypted queue: SendMessage plus the queue key's GenerateDataKey and Decrypt", () => {
+    const statements = statementsOf(template, /DriftScheduleRole/);
+    expect(statements).toContainEqual(expect.objectContaining({ Action: 'sqs:SendMessage', Resource: { 'Fn::GetAtt': [expect.stringMatching(/DriftDeadLetters/), 'Arn'] } }));
+    expect(statements).toContainEqual(
+      expect.objectContaining({ Action: expect.arrayContaining(['kms:GenerateDataKey', 'kms:Decrypt']), Resource: { 'Fn::GetAtt': [expect.stringMatching(/DriftKey/), 'Arn'] } }),
+    );
   });
 
   test('the function knows its model, window, fan-out threshold and state machine; failed async invocations are dead-lettered', () => {

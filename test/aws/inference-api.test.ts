@@ -57,6 +57,36 @@ describe('InferenceApi', () => {
     });
   });
 
+  test('the access log is JSON (as documented), one object per request with the fields an investigation needs', () => {
+    const stage = Object.values(Template.fromStack(build().stack).findResources('AWS::ApiGatewayV2::Stage'))[0];
+    const format = stage.Properties.AccessLogSettings.Format as string;
+    expect(format).not.toContain('\n');
+    const fields = JSON.parse(format) as Record<string, string>;
+    expect(fields).toEqual(
+      expect.objectContaining({
+        requestId: '$context.requestId',
+        extendedRequestId: '$context.extendedRequestId',
+        requestTime: '$context.requestTime',
+        sourceIp: '$context.identity.sourceIp',
+        caller: '$context.identity.caller',
+        httpMethod: '$context.httpMethod',
+        routeKey: '$context.routeKey',
+        status: '$context.status',
+        responseLength: '$context.responseLength',
+        integrationStatus: '$context.integrationStatus',
+        integrationLatency: '$context.integrationLatency',
+        responseLatency: '$context.responseLatency',
+      }),
+    );
+    // Every value is a quoted $context variable, so each logged line is itself valid JSON.
+    for (const value of Object.values(fields)) expect(value).toMatch(/^\$context\.[A-Za-z.]+$/);
+  });
+
+  test('by default a SageMaker call may take 14 s: two attempts fit the 30 s integration limit (a serverless cold start)', () => {
+    const template = Template.fromStack(build().stack);
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ MODEL_NAME: 'churn', UPSTREAM_TIMEOUT_MS: '14000' }) } });
+  });
+
   test('each model function knows its model, endpoint, schema and limits, on the latest Node.js runtime', () => {
     const template = Template.fromStack(build({ maxBodyBytes: 2048, maxInstancesPerRequest: 5, upstreamTimeout: Duration.seconds(3) }).stack);
     template.hasResourceProperties('AWS::Lambda::Function', {

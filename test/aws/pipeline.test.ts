@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildPipelineApp, type PipelineStack } from '../../infra/aws/pipeline';
+import packageJson from '../../package.json';
+import { buildPipelineApp, PIPELINE_NODE_VERSION, type PipelineStack, SYNTH_COMMANDS } from '../../infra/aws/pipeline';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import { testApp } from '../helpers/aws';
@@ -15,7 +16,7 @@ describe('CDK Pipelines delivery', () => {
     template = Template.fromStack(stack);
   });
 
-  test('source from the configured connection; the synth step runs the tests', () => {
+  test('source from the configured connection; the synth step installs and synthesizes, without the tests', () => {
     template.hasResourceProperties('AWS::CodePipeline::Pipeline', {
       Stages: Match.arrayWith([
         Match.objectLike({
@@ -24,8 +25,40 @@ describe('CDK Pipelines delivery', () => {
         }),
       ]),
     });
-    const projects = JSON.stringify(template.findResources('AWS::CodeBuild::Project'));
-    expect(projects).toContain('npm test');
+    const synth = Object.values(template.findResources('AWS::CodeBuild::Project')).find((p) => String(p.Properties.Source.BuildSpec).includes('cdk synth'));
+    const spec = JSON.parse(synth!.Properties.Source.BuildSpec);
+    expect(spec.phases.install.commands).toEqual(['npm ci']);
+    // The tests need a browser CodeBuild's image lacks; they gate merges in CI instead.
+    expect(spec.phases.build.commands).toEqual([...SYNTH_COMMANDS]);
+    expect(JSON.stringify(spec)).not.toContain('npm test');
+  });
+
+  test('every CodeBuild project runs a Node.js the project supports (>= 20) on a documented image runtime', () => {
+    const projects = Object.values(template.findResources('AWS::CodeBuild::Project'));
+    expect(projects.length).toBeGreaterThanOrEqual(5);
+    for (const project of projects) {
+      expect(project.Properties.Environment.Image).toBe('aws/codebuild/standard:7.0');
+      const spec = JSON.parse(project.Properties.Source.BuildSpec);
+      expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: PIPELINE_NODE_VERSION });
+    }
+    expect(Number(PIPELINE_NODE_VERSION)).toBeGreaterThanOrEqual(Number(packageJson.engines.node.replace('>=', '')));
+  });
+
+  test("the source action may use the connection under its ARN's own service prefix (codeconnections or codestar-connections)", () => {
+    // The actions the source action's role may take on `arn`.
+    const actionsOn = (t: Template, arn: string) =>
+      Object.entries(t.findResources('AWS::IAM::Policy'))
+        .filter(([id]) => /PipelineSource.*CodePipelineActionRole/.test(id))
+        .flatMap(([, p]) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])
+        .filter((st) => st.Resource === arn)
+        .flatMap((st) => [st.Action].flat());
+    const arn = demoConfig.aws!.delivery!.connectionArn;
+    expect(arn).toMatch(/:codeconnections:/);
+    expect(actionsOn(template, arn)).toContain('codeconnections:UseConnection');
+
+    const legacyArn = arn.replace(':codeconnections:', ':codestar-connections:');
+    const legacy = buildPipelineApp(testApp(), parseConfig({ ...demoConfig, aws: { ...demoConfig.aws, delivery: { ...demoConfig.aws!.delivery!, connectionArn: legacyArn } } }));
+    expect(actionsOn(Template.fromStack(legacy), legacyArn)).toEqual(['codestar-connections:UseConnection']);
   });
 
   test('environments in order, a manual approval before those that require one, a smoke step after each', () => {
