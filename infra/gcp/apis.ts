@@ -95,7 +95,8 @@ export function apisFor(node: IConstruct): readonly string[] | undefined {
  * A data source that depends on a resource still to be created is read during apply, after its API is on.
  *
  * An aspect, so it sees the finished stack: it runs once at synth, on the stack itself, before its children.
- * The Service Usage API itself (`serviceusage.googleapis.com`) must already be on: it is in new projects.
+ * Service Usage and Cloud Resource Manager must already be on: Terraform needs them to enable anything
+ * (`modelstack preflight` checks them).
  */
 export class RequiredApis implements IAspect {
   private done = false;
