@@ -73,7 +73,6 @@ function agentCreator(email: string): { service: string } | { dataType: string }
   const known: Record<string, string> = {
     'gcf-admin-robot.iam.gserviceaccount.com': 'cloudfunctions.googleapis.com',
     'serverless-robot-prod.iam.gserviceaccount.com': 'run.googleapis.com',
-    'gcp-sa-cloudbuild.iam.gserviceaccount.com': 'cloudbuild.googleapis.com',
   };
   if (known[domain]) return { service: known[domain] };
   if (domain === 'gs-project-accounts.iam.gserviceaccount.com') return { dataType: 'google_storage_project_service_account' };

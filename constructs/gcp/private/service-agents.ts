@@ -83,11 +83,17 @@ export class ServiceAgents extends Construct {
   get eventarc(): string {
     return this.identity('eventarc');
   }
-  /** BigQuery (CMEK of datasets); reading the data source creates the agent. */
+  /**
+   * BigQuery (CMEK of datasets); the data source calls projects.getServiceAccount, which creates the agent on first
+   * use (https://cloud.google.com/bigquery/docs/customer-managed-encryption).
+   */
   get bigquery(): string {
     return this.memoized('BigQuery', () => new DataGoogleBigqueryDefaultServiceAccount(this, 'BigQuery', { project: this.project }).member);
   }
-  /** Cloud Storage (CMEK of buckets, bucket notifications); reading the data source creates the agent. */
+  /**
+   * Cloud Storage (CMEK of buckets, bucket notifications); the data source calls projects.serviceAccount.get, which
+   * creates the agent (https://registry.terraform.io/providers/hashicorp/google/6.50.0/docs/data-sources/storage_project_service_account).
+   */
   get storage(): string {
     return this.memoized('Storage', () => new DataGoogleStorageProjectServiceAccount(this, 'Storage', { project: this.project }).member);
   }
