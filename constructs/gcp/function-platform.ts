@@ -141,15 +141,16 @@ export class FunctionPlatform extends Construct {
       displayName: `${namePrefix} function builds`,
       project,
     });
-    // What Google lists for a build service account (https://cloud.google.com/functions/docs/securing/build-custom-sa):
-    // Logs Writer (comes with buildServiceAccount), Artifact Registry Writer (on our repository), and Storage
-    // Object Viewer on the source bucket. The build reads the source from the bucket Cloud Run functions copies it
-    // to, `gcf-v2-sources-<project number>-<region>[-<CMEK key hash>]`
-    // (https://cloud.google.com/functions/docs/building), which Google creates on the first deployment: a bucket
-    // grant cannot name it ahead, so the project grant is limited to those buckets by an IAM condition.
+    // What Google lists for a function's build service account
+    // (https://cloud.google.com/run/docs/configuring/services/build-service-account, "Required roles"): Logs Writer
+    // (comes with buildServiceAccount), Artifact Registry Writer (on our repository only), and Storage Object Admin
+    // "for retrieving the function source from the Cloud Storage bucket". That bucket is the one Cloud Run functions
+    // copies the source to, `gcf-v2-sources-<project number>-<region>[-<CMEK key hash>]`
+    // (https://cloud.google.com/functions/docs/building), created by Google on the first deployment: a bucket grant
+    // cannot name it ahead, so the project grant is limited to those buckets by an IAM condition.
     const readsSources = new ProjectIamMember(this, 'BuildReadsSources', {
       project,
-      role: 'roles/storage.objectViewer',
+      role: 'roles/storage.objectAdmin',
       member: this.buildAccount.member,
       condition: FUNCTION_SOURCE_BUCKETS_CONDITION,
     });

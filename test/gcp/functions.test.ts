@@ -101,7 +101,7 @@ describe('GCP inference and drift functions', () => {
     expect(projectRoles.sort()).toEqual(
       [
         'roles/logging.logWriter',
-        'roles/storage.objectViewer',
+        'roles/storage.objectAdmin',
         ...Array(2).fill('${google_project_iam_custom_role.Functions_PredictorRole_B1E3C9D9.name}'),
         ...Array(2).fill('${google_project_iam_custom_role.Functions_DriftRole_3D4FBC33.name}'),
       ].sort(),
@@ -166,7 +166,7 @@ describe('GCP inference and drift functions', () => {
     const projectGrants = all(s, 'google_project_iam_member').filter((m) => m.member === build);
     expect(projectGrants.map(({ role, condition }) => ({ role, condition })).sort((a, b) => a.role.localeCompare(b.role))).toEqual([
       { role: 'roles/logging.logWriter', condition: undefined },
-      { role: 'roles/storage.objectViewer', condition: { title: 'only gcf-v2-sources buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' } },
+      { role: 'roles/storage.objectAdmin', condition: { title: 'only gcf-v2-sources buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' } },
     ]);
     expect(all(s, 'google_artifact_registry_repository_iam_member')).toEqual([expect.objectContaining({ role: 'roles/artifactregistry.writer' })]);
     expect(all(s, 'google_storage_bucket_iam_member').filter((m) => m.member === build)).toEqual([]);

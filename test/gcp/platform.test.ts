@@ -78,7 +78,7 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       expect(accounts.length).toBeGreaterThan(0);
       expect(new Set(accounts).size).toBe(accounts.length);
       for (const m of Object.values(resources.google_project_iam_member ?? {}) as any[]) {
-        if (m.role === 'roles/storage.objectViewer') {
+        if (m.role === 'roles/storage.objectAdmin') {
           // Only the function build account, only the gcf-v2-sources buckets.
           expect({ stack, member: m.member, condition: m.condition?.expression }).toEqual({ stack, member: expect.stringMatching(/Functions_Build_/), condition: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' });
           continue;
