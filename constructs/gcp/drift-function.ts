@@ -169,7 +169,8 @@ export class DriftFunction extends Construct {
     });
 
     const workflowAccount = account('Fanout', 'fan-out workflow');
-    const workflowKey = registry.grantKeyUse('WorkflowsAgent', ServiceAgents.of(this, project).workflows);
+    const agents = ServiceAgents.of(this, project);
+    const workflowKey = agents.settled(registry.grantKeyUse('WorkflowsAgent', agents.workflows));
     this.workflow = new WorkflowsWorkflow(this, 'FanOut', {
       name: workflowName,
       region,

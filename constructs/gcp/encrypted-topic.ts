@@ -59,7 +59,8 @@ export class EncryptedTopic extends Construct {
     super(scope, id);
     const props = withRegistryDefaults(given);
     validateProps(props);
-    const agentCanUseKey = props.registry.grantKeyUse('PubSubAgent', ServiceAgents.of(this, props.project).pubsub);
+    const agents = ServiceAgents.of(this, props.project);
+    const agentCanUseKey = agents.settled(props.registry.grantKeyUse('PubSubAgent', agents.pubsub));
     this.topic = new PubsubTopic(this, 'Topic', {
       name: props.name,
       project: props.project,

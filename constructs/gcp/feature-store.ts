@@ -88,7 +88,8 @@ export class FeatureStore extends Construct {
     super(scope, id);
     validateProps(props);
     const retain = props.retainOnDelete ?? true;
-    const vertexAgent = ServiceAgents.of(this, props.project).vertex;
+    const agents = ServiceAgents.of(this, props.project);
+    const vertexAgent = agents.vertex;
     this.store = new VertexAiFeatureOnlineStore(this, 'Store', {
       name: `${underscored(props.namePrefix)}_features`,
       project: props.project,
@@ -124,7 +125,7 @@ export class FeatureStore extends Construct {
           bigQuerySource: { uri: entity.sourceTable, entityIdColumns: [...entity.entityIdColumns] },
           syncConfig: { cron: entity.syncCron ?? '0 * * * *' },
           labels: props.labels,
-          dependsOn: [readers.get(key)!],
+          dependsOn: [agents.settled(readers.get(key)!)],
         }),
       );
     }

@@ -1,6 +1,7 @@
 import { ArtifactRegistryRepository } from '@cdktf/provider-google/lib/artifact-registry-repository';
 import { ArtifactRegistryRepositoryIamMember } from '@cdktf/provider-google/lib/artifact-registry-repository-iam-member';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
+import { ProjectIamMember, type ProjectIamMemberCondition } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { StorageBucketObject } from '@cdktf/provider-google/lib/storage-bucket-object';
 import { AssetType, type ITerraformDependable, TerraformAsset } from 'cdktf';
@@ -10,7 +11,7 @@ import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
 import { buildServiceAccount } from './private/build-account';
 import { type FunctionBundle, functionBundleDir } from './private/function-bundle';
-import { underscored } from './private/ids';
+import { customRoleId } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
 import { withRegistryDefaults } from './private/registry-defaults';
 
@@ -37,6 +38,12 @@ export interface FunctionPlatformProps {
 
 /** Where function sources live in the artifacts bucket. */
 export const FUNCTION_SOURCES_PREFIX = 'functions/';
+
+/** Objects in the buckets Cloud Run functions (2nd gen) keeps deployed sources in, and those buckets themselves. */
+const FUNCTION_SOURCE_BUCKETS_CONDITION: ProjectIamMemberCondition = {
+  title: 'only gcf-v2-sources buckets',
+  expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")',
+};
 
 /**
  * What every platform Cloud Function of one environment shares: the CMEK Artifact Registry repository its image is
@@ -106,9 +113,16 @@ export class FunctionPlatform extends Construct {
     this.namePrefix = namePrefix;
     const agents = ServiceAgents.of(this, project);
 
-    // Cloud Run functions CMEK: these agents encrypt the sources, the image and the instances with the key.
-    const artifactRegistryKey = registry.grantKeyUse('ArtifactRegistryAgent', agents.artifactRegistry);
-    this.ready.push(registry.grantKeyUse('FunctionsAgent', agents.functions), registry.grantKeyUse('CloudRunAgent', agents.cloudRun), artifactRegistryKey);
+    // Cloud Run functions CMEK: "for all functions" Google lists the Cloud Run functions, Artifact Registry, Cloud
+    // Storage (registry grant), Cloud Run and Eventarc agents (https://cloud.google.com/functions/docs/securing/cmek),
+    // and warns that a first deployment can fail while the grants propagate: each function waits for them.
+    const artifactRegistryKey = agents.settled(registry.grantKeyUse('ArtifactRegistryAgent', agents.artifactRegistry));
+    this.ready.push(
+      agents.settled(registry.grantKeyUse('FunctionsAgent', agents.functions)),
+      agents.settled(registry.grantKeyUse('CloudRunAgent', agents.cloudRun)),
+      agents.settled(registry.grantKeyUse('EventarcAgent', agents.eventarc)),
+      artifactRegistryKey,
+    );
 
     this.repository = new ArtifactRegistryRepository(this, 'Images', {
       repositoryId: `${namePrefix}-functions`,
@@ -127,6 +141,19 @@ export class FunctionPlatform extends Construct {
       displayName: `${namePrefix} function builds`,
       project,
     });
+    // What Google lists for a function's build service account
+    // (https://cloud.google.com/run/docs/configuring/services/build-service-account, "Required roles"): Logs Writer
+    // (comes with buildServiceAccount), Artifact Registry Writer (on our repository only), and Storage Object Admin
+    // "for retrieving the function source from the Cloud Storage bucket". That bucket is the one Cloud Run functions
+    // copies the source to, `gcf-v2-sources-<project number>-<region>[-<CMEK key hash>]`
+    // (https://cloud.google.com/functions/docs/building), created by Google on the first deployment: a bucket grant
+    // cannot name it ahead, so the project grant is limited to those buckets by an IAM condition.
+    const readsSources = new ProjectIamMember(this, 'BuildReadsSources', {
+      project,
+      role: 'roles/storage.objectAdmin',
+      member: this.buildAccount.member,
+      condition: FUNCTION_SOURCE_BUCKETS_CONDITION,
+    });
     this.ready.push(
       new ArtifactRegistryRepositoryIamMember(this, 'BuildPushesImages', {
         project,
@@ -135,13 +162,14 @@ export class FunctionPlatform extends Construct {
         role: 'roles/artifactregistry.writer',
         member: this.buildAccount.member,
       }),
-      registry.grantObjects('FunctionBuildReadsSources', 'artifacts', 'roles/storage.objectViewer', this.buildAccount.member, FUNCTION_SOURCES_PREFIX),
+      readsSources,
+      this.node.findChild('BuildLogs') as unknown as ITerraformDependable,
+      // Cloud Run functions copies the source named in the function (our bucket) into that bucket as its agent.
+      agents.settled(registry.grantObjects('FunctionsAgentReadsSources', 'artifacts', 'roles/storage.objectViewer', agents.functions, FUNCTION_SOURCES_PREFIX)),
     );
-    // Build log writing (the one project role every build needs) comes with buildServiceAccount.
-    this.ready.push(this.node.findChild('BuildLogs') as unknown as ITerraformDependable);
 
     this.predictorRole = new ProjectIamCustomRole(this, 'PredictorRole', {
-      roleId: `${underscored(namePrefix)}_vertex_predictor`.slice(0, 64),
+      roleId: customRoleId(this, namePrefix, 'vertex_predictor'),
       title: `${namePrefix} Vertex AI predictor`,
       // Vertex AI IAM cannot name one endpoint through Terraform's GA provider: this applies to every endpoint of the project.
       description: 'Online predictions from Vertex AI endpoints (the inference functions).',
@@ -149,7 +177,7 @@ export class FunctionPlatform extends Construct {
       project,
     });
     this.driftRole = new ProjectIamCustomRole(this, 'DriftRole', {
-      roleId: `${underscored(namePrefix)}_drift_function`.slice(0, 64),
+      roleId: customRoleId(this, namePrefix, 'drift_function'),
       title: `${namePrefix} drift function`,
       description: 'Query jobs over the request logs, drift time series, and starting the fan-out workflow (the drift functions).',
       permissions: ['bigquery.jobs.create', 'monitoring.timeSeries.create', 'workflows.executions.create'],

@@ -1,9 +1,9 @@
 import { VertexAiEndpoint } from '@cdktf/provider-google/lib/vertex-ai-endpoint';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
+import { MODELS_PREFIX } from './private/iam';
 import { numericId, underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
 import { withRegistryDefaults } from './private/registry-defaults';
@@ -117,13 +117,14 @@ export class ModelEndpoint extends Construct {
     this.resourceName = `projects/${project}/locations/${region}/endpoints/${this.endpointId}`;
 
     // Vertex AI acts as its service agent to encrypt the endpoint, write logs and read uploaded artifacts.
-    const agentCanUseKey = registry.grantKeyUse('VertexAgent', agents.vertex);
-    registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', agents.vertex, registryLayout.modelPrefix(''));
+    const agentCanUseKey = agents.settled(registry.grantKeyUse('VertexAgent', agents.vertex));
+    // Every model's versions (models.upload reads the artifact as the agent), whichever endpoint deploys them.
+    registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', agents.vertex, MODELS_PREFIX);
 
     const sampling = props.samplingPercentage ?? 0;
     const dependsOn: ITerraformDependable[] = [agentCanUseKey];
     if (sampling > 0) {
-      dependsOn.push(registry.grantRequestLogWrite('VertexAgentWritesLogs', agents.vertex));
+      dependsOn.push(agents.settled(registry.grantRequestLogWrite('VertexAgentWritesLogs', agents.vertex)));
       // A full table reference: Vertex AI creates the table with its schema; the dataset must exist.
       this.requestLogTable = `${registry.requestLogDataset.datasetId}.request_response_${underscored(props.model)}`;
     }

@@ -1,6 +1,5 @@
 import { BigqueryDataset } from '@cdktf/provider-google/lib/bigquery-dataset';
 import { BigqueryDatasetIamMember } from '@cdktf/provider-google/lib/bigquery-dataset-iam-member';
-import { DataGoogleStorageProjectServiceAccount } from '@cdktf/provider-google/lib/data-google-storage-project-service-account';
 import { KmsCryptoKey } from '@cdktf/provider-google/lib/kms-crypto-key';
 import { KmsCryptoKeyIamMember } from '@cdktf/provider-google/lib/kms-crypto-key-iam-member';
 import { KmsKeyRing } from '@cdktf/provider-google/lib/kms-key-ring';
@@ -13,6 +12,7 @@ import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { objectPrefixCondition } from './private/iam';
 import { underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
+import { deploymentStamp } from './private/time';
 
 /** Properties of a {@link ModelRegistry}. */
 export interface ModelRegistryProps {
@@ -24,6 +24,7 @@ export interface ModelRegistryProps {
   readonly region: string;
   /**
    * Keep the buckets, the key and the request-log dataset when the stack is destroyed (Terraform `prevent_destroy`).
+   * When false, destroying the stack deletes them with their contents (`force_destroy`, `delete_contents_on_destroy`).
    * @default true
    */
   readonly retainOnDelete?: boolean;
@@ -115,8 +116,10 @@ export class ModelRegistry extends Construct {
     const retain = props.retainOnDelete ?? true;
     const lifecycle = retain ? { preventDestroy: true } : undefined;
 
-    // Key rings cannot be deleted in GCP; destroying one only removes it from state.
-    this.keyRing = new KmsKeyRing(this, 'KeyRing', { name: `${props.namePrefix}-registry`, location: region, project });
+    // Key rings and keys cannot be deleted: destroying one only removes it from the state, and creating the same name
+    // again fails with 409 (https://registry.terraform.io/providers/hashicorp/google/6.50.0/docs/resources/kms_key_ring).
+    // The deployment stamp makes each deployment's key ring a new one, so destroy-then-deploy works.
+    this.keyRing = new KmsKeyRing(this, 'KeyRing', { name: `${props.namePrefix}-registry-${deploymentStamp(this)}`, location: region, project });
     this.cryptoKey = new KmsCryptoKey(this, 'Key', {
       name: 'registry',
       keyRing: this.keyRing.id,
@@ -127,17 +130,13 @@ export class ModelRegistry extends Construct {
     });
 
     // GCS encrypts with the key on the bucket's behalf, as the project's Cloud Storage service agent.
-    const storageAgent = new DataGoogleStorageProjectServiceAccount(this, 'StorageAgent', { project });
-    this.storageAgentMember = storageAgent.member;
-    const agentCanUseKey = new KmsCryptoKeyIamMember(this, 'StorageAgentKeyAccess', {
-      cryptoKeyId: this.cryptoKey.id,
-      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
-      member: storageAgent.member,
-    });
+    const agents = ServiceAgents.of(this, project);
+    this.storageAgentMember = agents.storage;
+    const agentCanUseKey = agents.settled(this.grantKeyUse('StorageAgent', agents.storage));
 
-    const versioned = (id: string, kind: string) =>
+    const versioned = (id: string, kind: RegistryBucketKind) =>
       new StorageBucket(this, id, {
-        ...secureBucket(props.namePrefix, kind, project, region, this.cryptoKey.id),
+        ...secureBucket(props.namePrefix, kind, project, region, this.cryptoKey.id, !retain),
         versioning: { enabled: true },
         lifecycleRule: [
           {
@@ -155,7 +154,7 @@ export class ModelRegistry extends Construct {
 
     const reportDays = props.reportRetentionDays ?? 30;
     this.reportsBucket = new StorageBucket(this, 'Reports', {
-      ...secureBucket(props.namePrefix, 'reports', project, region, this.cryptoKey.id),
+      ...secureBucket(props.namePrefix, 'reports', project, region, this.cryptoKey.id, !retain),
       // Not locked: a locked policy can never be shortened or removed, which is a decision for the operator.
       retentionPolicy: { retentionPeriod: reportDays * 86400, isLocked: false },
       lifecycleRule: [
@@ -168,14 +167,15 @@ export class ModelRegistry extends Construct {
     });
 
     // BigQuery encrypts the dataset's tables as its own service agent, which must be able to use the key first.
-    const bigqueryCanUseKey = this.grantKeyUse('BigQueryAgent', ServiceAgents.of(this, project).bigquery);
+    const bigqueryCanUseKey = agents.settled(this.grantKeyUse('BigQueryAgent', agents.bigquery));
     this.requestLogDataset = new BigqueryDataset(this, 'RequestLogs', {
       datasetId: `${underscored(props.namePrefix)}_request_logs`,
       project,
       location: region,
       description: `${props.namePrefix} Vertex AI request-response logs`,
       defaultEncryptionConfiguration: { kmsKeyName: this.cryptoKey.id },
-      deleteContentsOnDestroy: false,
+      // Vertex AI adds a table per endpoint; without this a destroy stops at a non-empty dataset.
+      deleteContentsOnDestroy: !retain,
       labels: props.labels,
       lifecycle,
       dependsOn: [bigqueryCanUseKey],
@@ -191,11 +191,8 @@ export class ModelRegistry extends Construct {
       role: 'roles/storage.objectViewer',
       member: this.readerServiceAccount.member,
     });
-    new KmsCryptoKeyIamMember(this, 'ReaderKeyAccess', {
-      cryptoKeyId: this.cryptoKey.id,
-      role: 'roles/cloudkms.cryptoKeyDecrypter',
-      member: this.readerServiceAccount.member,
-    });
+    // No key grant: Cloud Storage decrypts CMEK objects as its service agent; a reader needs storage.objects.get
+    // only (https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys, "Before you begin").
   }
 
   /**
@@ -245,18 +242,28 @@ export class ModelRegistry extends Construct {
   }
 }
 
-/** What every registry bucket shares: CMEK, uniform access, public access prevention, no force destroy. */
-function secureBucket(namePrefix: string, kind: string, project: string, region: string, kmsKeyName: string) {
+/** What the registry's buckets are called in their names. */
+export const REGISTRY_BUCKET_KINDS = ['models', 'baselines', 'reports'] as const;
+type RegistryBucketKind = (typeof REGISTRY_BUCKET_KINDS)[number];
+
+/** The name of one of the registry's buckets. Bucket names are global; the project id makes these unique. */
+export function registryBucketName(namePrefix: string, kind: RegistryBucketKind, project: string): string {
+  return boundedName([namePrefix, kind, project], 63);
+}
+
+/** What every registry bucket shares: CMEK, uniform access, public access prevention; force destroy only when not retained. */
+function secureBucket(namePrefix: string, kind: RegistryBucketKind, project: string, region: string, kmsKeyName: string, forceDestroy: boolean) {
   return {
-    // Bucket names are global; the project id makes these unique.
-    name: boundedName([namePrefix, kind, project], 63),
+    name: registryBucketName(namePrefix, kind, project),
     project,
     location: region.toUpperCase(),
     storageClass: 'STANDARD',
     uniformBucketLevelAccess: true,
     publicAccessPrevention: 'enforced',
     encryption: { defaultKmsKeyName: kmsKeyName },
-    forceDestroy: false,
+    // Versioned buckets keep non-current versions: without force_destroy a destroy stops at a non-empty bucket.
+    // Reports under an unexpired retention policy still cannot be deleted (see docs/operations.md).
+    forceDestroy,
   };
 }
 

@@ -1,8 +1,9 @@
 import { StorageNotification } from '@cdktf/provider-google/lib/storage-notification';
 import { Construct } from 'constructs';
-import { registryLayout } from '../../lambdas/core/layout';
 import { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
+import { MODELS_PREFIX } from './private/iam';
+import { ServiceAgents } from './private/service-agents';
 
 /** Properties of a {@link ModelVersionEvents}. */
 export interface ModelVersionEventsProps {
@@ -53,7 +54,8 @@ export class ModelVersionEvents extends Construct {
     super(scope, id);
     this.topic = new EncryptedTopic(this, 'Topic', { name: props.topicName, project: props.project, registry: props.registry, labels: props.labels });
     // GCS publishes as the project's storage service agent, which needs publish rights before the notification exists.
-    const agentCanPublish = this.topic.grantPublish('StorageAgentPublish', props.registry.storageAgentMember);
+    const agents = ServiceAgents.of(this, props.project ?? props.registry.project);
+    const agentCanPublish = agents.settled(this.topic.grantPublish('StorageAgentPublish', agents.storage));
     this.notification = new StorageNotification(this, 'Notification', {
       bucket: props.registry.bucket.name,
       topic: this.topic.topic.id,
@@ -64,6 +66,3 @@ export class ModelVersionEvents extends Construct {
     });
   }
 }
-
-/** `models/`: where every model's versions live (`registryLayout.modelPrefix` without the model). */
-const MODELS_PREFIX = registryLayout.modelPrefix('').replace(/\/+$/, '/');

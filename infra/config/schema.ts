@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
 import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
+import { addGcpBucketNameIssues } from './gcp-names';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -209,7 +210,7 @@ export const platformConfigSchema = z.strictObject({
       message: `expected at most ${SERVERLESS_MAX_PAYLOAD_BYTES} bytes: serverless endpoints accept at most 4 MB per request (served serverless: ${served.join(', ')})`,
     });
   }
-}, ALWAYS);
+}, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
 function servedServerless(config: { models?: unknown; environments?: unknown }): string[] {

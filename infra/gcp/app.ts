@@ -1,5 +1,6 @@
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { type App, TerraformStack } from 'cdktf';
+import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
+import { type App, Aspects, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { driftTopicName } from '../../constructs/gcp/drift-contract';
 import { DriftFunction, scheduleFor } from '../../constructs/gcp/drift-function';
@@ -17,6 +18,7 @@ import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger'
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import { RequiredApis } from './apis';
 
 /** Properties of a {@link GcpEnvironmentStack} (exported as `GcpEnvironmentStackProps`). */
 export interface EnvironmentStackProps {
@@ -91,6 +93,10 @@ export class GcpEnvironmentStack extends TerraformStack {
     // GCP label keys allow underscores, not the colon AWS tags use.
     const labels = { modelstack_platform: props.platform, modelstack_environment: environmentName };
     new GoogleProvider(this, 'google', { project, region, defaultLabels: labels });
+    // Service identities (the agents' creation) exist in google-beta only.
+    new GoogleBetaProvider(this, 'google-beta', { project, region, defaultLabels: labels });
+    // Enables every API the finished stack uses, before anything that needs it.
+    Aspects.of(this).add(new RequiredApis(this, project));
 
     this.registry = new ModelRegistry(this, 'Registry', {
       namePrefix,

@@ -41,7 +41,7 @@ describe('delivery (GCP)', () => {
     const s = platform();
     expect(s.json).toHaveResourceWithProperties(PubsubTopic, { name: 'ms-prod-DriftDetected', kms_key_name: expect.stringMatching(/Registry_Key/), message_retention_duration: '604800s' });
     expect(s.json).toHaveResourceWithProperties(PubsubTopic, { name: 'ms-prod-model-versions', kms_key_name: expect.stringMatching(/Registry_Key/) });
-    for (const topic of all(s, 'google_pubsub_topic')) expect(topic.depends_on).toEqual([expect.stringMatching(/Registry_PubSubAgentKeyAccess/)]);
+    for (const topic of all(s, 'google_pubsub_topic')) expect(topic.depends_on).toEqual([expect.stringMatching(/^time_sleep\..*Settled-Registry_PubSubAgentKeyAccess/)]);
     expect(s.json).toHaveResourceWithProperties(StorageNotification, {
       bucket: expect.stringMatching(/Registry_Bucket_\w+\.name/),
       payload_format: 'JSON_API_V1',
@@ -49,8 +49,8 @@ describe('delivery (GCP)', () => {
       object_name_prefix: 'models/',
     });
     const [publish] = all(s, 'google_pubsub_topic_iam_member');
-    expect(publish).toMatchObject({ role: 'roles/pubsub.publisher', member: expect.stringMatching(/google_storage_project_service_account\.Registry_StorageAgent/) });
-    expect(all(s, 'google_storage_notification')[0].depends_on).toEqual([expect.stringMatching(/StorageAgentPublish/)]);
+    expect(publish).toMatchObject({ role: 'roles/pubsub.publisher', member: expect.stringMatching(/^\$\{data\.google_storage_project_service_account\.ServiceAgents-my-ml-project_Storage_\w+\.member\}$/) });
+    expect(all(s, 'google_storage_notification')[0].depends_on).toEqual([expect.stringMatching(/^time_sleep\..*Settled-Events_Topic_StorageAgentPublish/)]);
   });
 
   test('the deploy trigger: Pub/Sub on new model.tar.gz of its model, runs vertex-deploy with the configured deployment', () => {
@@ -77,7 +77,8 @@ describe('delivery (GCP)', () => {
   test('the deploy account holds exactly the deployer role and log writing', () => {
     const s = platform();
     expect(s.json).toHaveResourceWithProperties(ProjectIamCustomRole, {
-      role_id: 'ms_prod_vertex_deployer',
+      // A new id per deployment: a deleted role's id stays reserved for up to 37 days.
+      role_id: 'ms_prod_vertex_deployer_${time_static.DeploymentStamp.unix}',
       permissions: [...VertexDeployerRole.PERMISSIONS],
     });
     const deployer = all(s, 'google_service_account').find((a) => a.account_id === 'ms-prod-deploy-churn');

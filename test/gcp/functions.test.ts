@@ -75,7 +75,8 @@ describe('GCP inference and drift functions', () => {
     const invokers = all(s, 'google_cloud_run_v2_service_iam_member').filter((m) => m.name.includes('Inference-churn'));
     expect(invokers).toEqual([expect.objectContaining({ role: 'roles/run.invoker', member: 'serviceAccount:app@ms-project.iam.gserviceaccount.com' })]);
     const roles = all(s, 'google_project_iam_custom_role');
-    expect(roles.find((r) => r.role_id === 'ms_dev_vertex_predictor').permissions).toEqual(['aiplatform.endpoints.predict']);
+    // Role ids end with the deployment stamp: a deleted role's id stays reserved for up to 37 days.
+    expect(roles.find((r) => r.role_id === 'ms_dev_vertex_predictor_${time_static.DeploymentStamp.unix}').permissions).toEqual(['aiplatform.endpoints.predict']);
   });
 
   test('inference limits default to the AWS inference API\'s; bad limits are all reported', () => {
@@ -93,12 +94,17 @@ describe('GCP inference and drift functions', () => {
     expect(fn.service_config.environment_variables).toMatchObject({ KNOWN_MODELS: 'churn', MAX_BODY_BYTES: '1048576', MAX_INSTANCES: '100', UPSTREAM_TIMEOUT_MS: '10000' });
   });
 
-  test('every function runs as its own account; project roles are only custom roles and build log writing', () => {
+  test('every function runs as its own account; project roles are only custom roles and what the build account needs', () => {
     const accounts = functions.map((f) => f.service_config.service_account_email);
     expect(new Set(accounts).size).toBe(4);
     const projectRoles = all(s, 'google_project_iam_member').map((m) => m.role);
     expect(projectRoles.sort()).toEqual(
-      ['roles/logging.logWriter', ...Array(2).fill('${google_project_iam_custom_role.Functions_PredictorRole_B1E3C9D9.name}'), ...Array(2).fill('${google_project_iam_custom_role.Functions_DriftRole_3D4FBC33.name}')].sort(),
+      [
+        'roles/logging.logWriter',
+        'roles/storage.objectAdmin',
+        ...Array(2).fill('${google_project_iam_custom_role.Functions_PredictorRole_B1E3C9D9.name}'),
+        ...Array(2).fill('${google_project_iam_custom_role.Functions_DriftRole_3D4FBC33.name}'),
+      ].sort(),
     );
     expect(s.json).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
@@ -139,11 +145,35 @@ describe('GCP inference and drift functions', () => {
     expect(invokers.map((m) => m.member).sort()).toEqual([expect.stringMatching(/Drift-churn_Fanout/), expect.stringMatching(/Drift-churn_Scheduler/)]);
   });
 
-  test('the Google agents that encrypt for functions, images and workflows get the key before the resources', () => {
-    const keyMembers = all(s, 'google_kms_crypto_key_iam_member').map((m) => m.member);
-    for (const agent of ['gcf-admin-robot', 'gcp-sa-artifactregistry', 'serverless-robot-prod', 'gcp-sa-workflows']) expect(keyMembers.join(' ')).toContain(agent);
-    expect(all(s, 'google_artifact_registry_repository')[0]).toMatchObject({ format: 'DOCKER', kms_key_name: expect.stringMatching(/kms_crypto_key/) });
-    expect(functions[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/FunctionsAgentKeyAccess/), expect.stringMatching(/CloudRunAgentKeyAccess/)]));
+  test('the Google agents that encrypt for functions, images and workflows are created, then get the key, before the resources', () => {
+    const identities = all(s, 'google_project_service_identity').map((i) => i.service);
+    for (const service of ['cloudfunctions.googleapis.com', 'artifactregistry.googleapis.com', 'run.googleapis.com', 'eventarc.googleapis.com', 'workflows.googleapis.com']) expect(identities).toContain(service);
+    const keyMembers = all(s, 'google_kms_crypto_key_iam_member').map((m) => m.member).join(' ');
+    for (const agent of ['functions', 'artifactRegistry', 'cloudRun', 'eventarc', 'workflows']) expect(keyMembers).toMatch(new RegExp(`\\$\\{google_project_service_identity\\.ServiceAgents-ms-project_Identity-${agent}_\\w+\\.member\\}`));
+    const repository = all(s, 'google_artifact_registry_repository')[0];
+    expect(repository).toMatchObject({ format: 'DOCKER', kms_key_name: expect.stringMatching(/kms_crypto_key/) });
+    // Each waits for the grant and the time IAM takes to apply it.
+    expect(repository.depends_on).toEqual([expect.stringMatching(/^time_sleep\..*Settled-Registry_ArtifactRegistryAgentKeyAccess_/)]);
+    for (const agent of ['Functions', 'CloudRun', 'Eventarc', 'ArtifactRegistry']) {
+      expect(functions[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(new RegExp(`^time_sleep\\..*Settled-Registry_${agent}AgentKeyAccess_`))]));
+    }
+    expect(all(s, 'google_workflows_workflow')[0].depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^time_sleep\..*Settled-Registry_WorkflowsAgentKeyAccess_/)]));
+  });
+
+  test('the build account holds what Google lists for function builds: logs, our image repository, the gcf-v2-sources buckets', () => {
+    const build = all(s, 'google_artifact_registry_repository_iam_member')[0].member;
+    expect(build).toMatch(/^\$\{google_service_account\.Functions_Build_\w+\.member\}$/);
+    const projectGrants = all(s, 'google_project_iam_member').filter((m) => m.member === build);
+    expect(projectGrants.map(({ role, condition }) => ({ role, condition })).sort((a, b) => a.role.localeCompare(b.role))).toEqual([
+      { role: 'roles/logging.logWriter', condition: undefined },
+      { role: 'roles/storage.objectAdmin', condition: { title: 'only gcf-v2-sources buckets', expression: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' } },
+    ]);
+    expect(all(s, 'google_artifact_registry_repository_iam_member')).toEqual([expect.objectContaining({ role: 'roles/artifactregistry.writer' })]);
+    expect(all(s, 'google_storage_bucket_iam_member').filter((m) => m.member === build)).toEqual([]);
+    // Cloud Run functions copies the source from our bucket as its agent: read access to functions/ only.
+    const agentReads = all(s, 'google_storage_bucket_iam_member').filter((m) => /Identity-functions_/.test(m.member));
+    expect(agentReads).toEqual([expect.objectContaining({ role: 'roles/storage.objectViewer', condition: expect.objectContaining({ title: 'only functions/' }) })]);
+    for (const fn of functions) expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_project_iam_member\.Functions_BuildReadsSources_/)]));
   });
 
   test('refuses public invokers, unlogged endpoints and windows a cron cannot express', () => {

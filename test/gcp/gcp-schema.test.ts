@@ -45,4 +45,16 @@ describe('Google Cloud config', () => {
       'models[1].gcp.trafficSplit.latest: expected the deployed version to get traffic: 1 to 100',
     ]);
   });
+  test('bucket names the Google Cloud stacks would create must meet Cloud Storage\'s naming rules', () => {
+    const raw = demo();
+    raw.platform.name = 'mygoogle';
+    // Once, at the field that causes it, for every bucket of every environment.
+    expect(problemsOf(raw)).toEqual(['platform.name: gives the Cloud Storage bucket "mygoogle-dev-models-modelstack-demo-dev", whose name must not contain "google"']);
+    raw.platform.name = 'goog';
+    expect(problemsOf(raw)).toEqual(['platform.name: gives the Cloud Storage bucket "goog-dev-models-modelstack-demo-dev", whose name must not start with "goog"']);
+    const env = demo();
+    env.environments.g00gle = env.environments.dev;
+    delete env.environments.dev;
+    expect(problemsOf(env)).toEqual(['environments.g00gle: gives the Cloud Storage bucket "modelstack-g00gle-models-modelstack-demo-dev", whose name must not contain "g00gle"']);
+  });
 });

@@ -11,7 +11,8 @@ import { all, synth } from './helpers';
 
 Testing.setupJest();
 
-const VERTEX_AGENT = /^serviceAccount:service-\$\{data\.google_project\.ServiceAgents-my-ml-project_Project_\w+\.number\}@gcp-sa-aiplatform\.iam\.gserviceaccount\.com$/;
+// The agent is created first (google_project_service_identity), and every grant names it through that resource.
+const VERTEX_AGENT = /^\$\{google_project_service_identity\.ServiceAgents-my-ml-project_Identity-vertex_\w+\.member\}$/;
 
 function endpoints(...variants: Array<Partial<ModelEndpointProps> & { model: string }>) {
   const made: ModelEndpoint[] = [];
@@ -63,7 +64,23 @@ describe('ModelEndpoint (GCP)', () => {
       VERTEX_AGENT.test(g.member),
     );
     expect(vertexGrants.map((g) => g.role).sort()).toEqual(['roles/bigquery.dataEditor', 'roles/cloudkms.cryptoKeyEncrypterDecrypter', 'roles/storage.objectViewer']);
-    expect(all(s, 'google_vertex_ai_endpoint')[0].depends_on).toHaveLength(2);
+    // The endpoint waits for the key and log grants to apply (time_sleep after each).
+    expect(all(s, 'google_vertex_ai_endpoint')[0].depends_on).toEqual([
+      expect.stringMatching(/^time_sleep\.ServiceAgents-my-ml-project_Settled-Registry_VertexAgentKeyAccess_\w+$/),
+      expect.stringMatching(/^time_sleep\.ServiceAgents-my-ml-project_Settled-Registry_VertexAgentWritesLogs_\w+$/),
+    ]);
+    expect(all(s, 'google_project_service_identity')).toEqual([expect.objectContaining({ service: 'aiplatform.googleapis.com', project: 'my-ml-project', provider: 'google-beta' })]);
+  });
+
+  test('the Vertex AI agent reads every model\'s artifacts: exactly objects under models/ (not models//)', () => {
+    const s = endpoints({ model: 'churn' }, { model: 'sales' });
+    const reads = all(s, 'google_storage_bucket_iam_member').filter((g) => VERTEX_AGENT.test(g.member));
+    expect(reads).toHaveLength(1);
+    expect(reads[0].role).toBe('roles/storage.objectViewer');
+    expect(reads[0].condition.expression).toMatch(
+      /^resource\.type == "storage\.googleapis\.com\/Bucket" \|\| resource\.name\.startsWith\("projects\/_\/buckets\/\$\{google_storage_bucket\.Registry_Bucket_\w+\.name\}\/objects\/models\/"\)$/,
+    );
+    expect(reads[0].condition.title).toBe('only models/');
   });
 
   test('no logging at 0%, private service connect and VPC peering, shared agent grants', () => {

@@ -35,7 +35,6 @@ describe('ModelRegistry (GCP)', () => {
         public_access_prevention: 'enforced',
         versioning: { enabled: true },
         encryption: { default_kms_key_name: KEY },
-        force_destroy: false,
         lifecycle_rule: [
           { action: { type: 'Delete' }, condition: { days_since_noncurrent_time: 90, with_state: 'ARCHIVED' } },
           { action: { type: 'AbortIncompleteMultipartUpload' }, condition: { age: 7 } },
@@ -70,7 +69,11 @@ describe('ModelRegistry (GCP)', () => {
       role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
       member: expect.stringMatching(/^\$\{data\.google_bigquery_default_service_account\.ServiceAgents-my-ml-project_BigQuery_\w+\.member\}$/),
     });
-    expect(all(s, 'google_bigquery_dataset')[0].depends_on).toEqual([expect.stringMatching(/^google_kms_crypto_key_iam_member\.Registry_BigQueryAgentKeyAccess_\w+$/)]);
+    // After the grant and the time IAM takes to apply it.
+    const [dataset] = all(s, 'google_bigquery_dataset');
+    expect(dataset.depends_on).toEqual([expect.stringMatching(/^time_sleep\.ServiceAgents-my-ml-project_Settled-Registry_BigQueryAgentKeyAccess_\w+$/)]);
+    const sleep = s.resources.time_sleep[dataset.depends_on[0].split('.')[1]];
+    expect(sleep).toMatchObject({ create_duration: '120s', depends_on: [expect.stringMatching(/^google_kms_crypto_key_iam_member\.Registry_BigQueryAgentKeyAccess_\w+$/)] });
   });
 
   test('the key rotates, and the storage agent may use it before any bucket is created', () => {
@@ -78,10 +81,10 @@ describe('ModelRegistry (GCP)', () => {
     expect(s.json).toHaveResourceWithProperties(KmsCryptoKey, { rotation_period: '2592000s', purpose: 'ENCRYPT_DECRYPT' });
     expect(s.json).toHaveResourceWithProperties(KmsCryptoKeyIamMember, {
       role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
-      member: expect.stringMatching(/^\$\{data\.google_storage_project_service_account\.Registry_StorageAgent_\w+\.member\}$/),
+      member: expect.stringMatching(/^\$\{data\.google_storage_project_service_account\.ServiceAgents-my-ml-project_Storage_\w+\.member\}$/),
     });
     for (const bucket of all(s, 'google_storage_bucket')) {
-      expect(bucket.depends_on).toEqual([expect.stringMatching(/^google_kms_crypto_key_iam_member\.Registry_StorageAgentKeyAccess_\w+$/)]);
+      expect(bucket.depends_on).toEqual([expect.stringMatching(/^time_sleep\.ServiceAgents-my-ml-project_Settled-Registry_StorageAgentKeyAccess_\w+$/)]);
     }
   });
 
@@ -90,16 +93,29 @@ describe('ModelRegistry (GCP)', () => {
     for (const type of ['google_storage_bucket', 'google_kms_crypto_key', 'google_bigquery_dataset']) {
       for (const resource of all(kept, type)) expect(resource.lifecycle).toEqual({ prevent_destroy: true });
     }
+    for (const bucket of all(kept, 'google_storage_bucket')) expect(bucket.force_destroy).toBe(false);
+    expect(all(kept, 'google_bigquery_dataset')[0].delete_contents_on_destroy).toBe(false);
+    // Disposable data goes with the stack: buckets with their (non-current) objects, the dataset with its tables.
     const disposable = synth({ retainOnDelete: false });
-    for (const bucket of all(disposable, 'google_storage_bucket')) expect(bucket.lifecycle).toBeUndefined();
+    for (const bucket of all(disposable, 'google_storage_bucket')) expect({ lifecycle: bucket.lifecycle, force: bucket.force_destroy }).toEqual({ lifecycle: undefined, force: true });
+    expect(all(disposable, 'google_bigquery_dataset')[0]).toMatchObject({ delete_contents_on_destroy: true });
     expect(all(disposable, 'google_bigquery_dataset')[0].lifecycle).toBeUndefined();
   });
 
-  test('a reader service account gets object read and decrypt, and no public member exists', () => {
-    const { json } = synth();
+  test('the key ring is named per deployment: key rings are never deleted, so a re-deploy needs a new name', () => {
+    const s = synth();
+    expect(all(s, 'google_kms_key_ring')[0].name).toBe('ms-dev-registry-${time_static.DeploymentStamp.unix}');
+    expect(s.resources.time_static.DeploymentStamp).toBeDefined();
+    expect(JSON.parse(s.json).terraform.required_providers.time).toEqual({ source: 'hashicorp/time', version: '~> 0.12' });
+  });
+
+  test('a reader service account gets object read only (Cloud Storage decrypts as its agent), and no public member exists', () => {
+    const s = synth();
+    const { json } = s;
     expect(json).toHaveResourceWithProperties(ServiceAccount, { account_id: 'ms-dev-reader' });
-    expect(json).toHaveResourceWithProperties(StorageBucketIamMember, { role: 'roles/storage.objectViewer' });
-    expect(json).toHaveResourceWithProperties(KmsCryptoKeyIamMember, { role: 'roles/cloudkms.cryptoKeyDecrypter' });
+    expect(json).toHaveResourceWithProperties(StorageBucketIamMember, { role: 'roles/storage.objectViewer', member: expect.stringMatching(/Registry_Reader_/) });
+    expect(all(s, 'google_kms_crypto_key_iam_member').filter((g) => /Registry_Reader_/.test(g.member))).toEqual([]);
+    expect(json).not.toMatch(/roles\/cloudkms\.cryptoKeyDecrypter"/);
     expect(json).not.toMatch(/allUsers|allAuthenticatedUsers/);
     expect(json).not.toMatch(/roles\/(owner|editor|storage\.admin)/);
   });

@@ -120,8 +120,10 @@ describe('FeatureStore (GCP)', () => {
     });
     expect(all(s, 'google_vertex_ai_feature_online_store_featureview')).toHaveLength(2);
     expect(all(s, 'google_bigquery_dataset_iam_member')).toEqual([
-      expect.objectContaining({ project: 'feature-project', dataset_id: 'features', role: 'roles/bigquery.dataViewer', member: expect.stringMatching(/gcp-sa-aiplatform/) }),
+      expect.objectContaining({ project: 'feature-project', dataset_id: 'features', role: 'roles/bigquery.dataViewer', member: expect.stringMatching(/^\$\{google_project_service_identity\.ServiceAgents-my-ml-project_Identity-vertex_\w+\.member\}$/) }),
     ]);
+    // Each view syncs only after its read grant has applied.
+    for (const view of all(s, 'google_vertex_ai_feature_online_store_featureview')) expect(view.depends_on).toEqual([expect.stringMatching(/^time_sleep\..*Settled-Features_SyncReads-feature-project-features_/)]);
     const disposable = all(store({ retainOnDelete: false }), 'google_vertex_ai_feature_online_store')[0];
     expect(disposable).toMatchObject({ force_destroy: true });
     expect(disposable.lifecycle).toBeUndefined();

@@ -72,12 +72,17 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
     expect(JSON.stringify(demo)).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
-  test('each trigger runs as its own service account, whose project roles are only log writing and the deployer role', () => {
+  test('each trigger runs as its own service account; project roles are log writing, custom roles and the function build\'s source read', () => {
     for (const [stack, resources] of Object.entries(demo)) {
       const accounts = Object.values(resources.google_cloudbuild_trigger ?? {}).map((t: any) => t.service_account);
       expect(accounts.length).toBeGreaterThan(0);
       expect(new Set(accounts).size).toBe(accounts.length);
       for (const m of Object.values(resources.google_project_iam_member ?? {}) as any[]) {
+        if (m.role === 'roles/storage.objectAdmin') {
+          // Only the function build account, only the gcf-v2-sources buckets.
+          expect({ stack, member: m.member, condition: m.condition?.expression }).toEqual({ stack, member: expect.stringMatching(/Functions_Build_/), condition: 'resource.name.startsWith("projects/_/buckets/gcf-v2-sources-")' });
+          continue;
+        }
         expect({ stack, role: m.role }).toEqual({ stack, role: expect.stringMatching(/^(roles\/logging\.logWriter|\$\{google_project_iam_custom_role\.\w+\.name\})$/) });
       }
     }
@@ -88,6 +93,18 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
     each(dataTypes, (stack, type, id, r) => {
       const retained = stack === 'modelstack-prod-platform';
       expect({ at: `${stack}/${type}.${id}`, prevent: r.lifecycle?.prevent_destroy ?? false }).toEqual({ at: `${stack}/${type}.${id}`, prevent: retained });
+    });
+  });
+
+  test('destroy environments can be destroyed and deployed again: contents go with their containers, reserved names are new per deployment', () => {
+    each(['google_storage_bucket'], (stack, _t, id, b) => {
+      expect({ at: `${stack}/${id}`, force: b.force_destroy }).toEqual({ at: `${stack}/${id}`, force: stack !== 'modelstack-prod-platform' });
+    });
+    each(['google_bigquery_dataset'], (stack, _t, id, d) => {
+      expect({ at: `${stack}/${id}`, contents: d.delete_contents_on_destroy }).toEqual({ at: `${stack}/${id}`, contents: stack !== 'modelstack-prod-platform' });
+    });
+    each(['google_kms_key_ring', 'google_project_iam_custom_role'], (stack, type, id, r) => {
+      expect({ at: `${stack}/${type}.${id}`, name: r.name ?? r.role_id }).toEqual({ at: `${stack}/${type}.${id}`, name: expect.stringMatching(/_?-?\$\{time_static\.DeploymentStamp\.unix\}$/) });
     });
   });
 });

@@ -1,4 +1,8 @@
 import type { StorageBucketIamMemberCondition } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
+import { registryLayout } from '../../../lambdas/core/layout';
+
+/** `models/`: where every model's versions live (`registryLayout.modelPrefix` of no model would be `models//`). */
+export const MODELS_PREFIX = registryLayout.modelPrefix('').replace(/\/+$/, '/');
 
 /**
  * An IAM condition that limits a bucket role to objects under `prefix`. Listing is checked on the bucket

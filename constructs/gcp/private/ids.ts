@@ -1,4 +1,6 @@
 import { createHash } from 'node:crypto';
+import type { Construct } from 'constructs';
+import { deploymentStamp } from './time';
 
 /**
  * A stable 10-digit id without a leading zero, derived from `name`. Vertex AI endpoint ids must be numeric,
@@ -12,4 +14,14 @@ export function numericId(name: string): string {
 /** `modelstack-dev` → `modelstack_dev`: BigQuery datasets and feature stores take underscores, not hyphens. */
 export function underscored(name: string): string {
   return name.replace(/-/g, '_');
+}
+
+/**
+ * A project custom role id, `<prefix>_<name>_<deployment stamp>`: a deleted role's id stays reserved for up to 37
+ * days (https://registry.terraform.io/providers/hashicorp/google/6.50.0/docs/resources/google_project_iam_custom_role,
+ * https://cloud.google.com/iam/docs/reference/rest/v1/projects.roles/delete), so each deployment of the stack names
+ * its roles anew. Role ids take letters, digits, `_` and `.`, at most 64 characters; the stamp takes 11.
+ */
+export function customRoleId(scope: Construct, namePrefix: string, name: string): string {
+  return `${underscored(namePrefix)}_${name}`.slice(0, 53) + `_${deploymentStamp(scope)}`;
 }
