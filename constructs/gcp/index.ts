@@ -17,6 +17,7 @@ export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './m
 export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
 export { type AlertThresholds, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
 export { prebuiltServingImage } from './prebuilt-images';
+export { APIS_BY_TYPE, RequiredApis } from './required-apis';
 export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';
 export { type GitHubRepository, VertexDeployTrigger, type VertexDeployTriggerProps } from './vertex-deploy-trigger';
 export { VertexDeployerRole, type VertexDeployerRoleProps } from './vertex-deployer-role';

@@ -18,7 +18,7 @@ import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger'
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
-import { RequiredApis } from './apis';
+import { RequiredApis } from '../../constructs/gcp/required-apis';
 
 /** Properties of a {@link GcpEnvironmentStack} (exported as `GcpEnvironmentStackProps`). */
 export interface EnvironmentStackProps {

@@ -2,7 +2,7 @@ import { ComputeInstance } from '@cdktf/provider-google/lib/compute-instance';
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
 import { App, Aspects, TerraformStack, Testing } from 'cdktf';
-import { RequiredApis } from '../../infra/gcp/apis';
+import { RequiredApis } from '../../constructs/gcp/required-apis';
 
 /** A stack with the aspect and what `build` adds, synthesized. */
 function synth(build: (stack: TerraformStack) => void): any {
@@ -29,6 +29,6 @@ describe('RequiredApis', () => {
       synth((stack) => {
         new ComputeInstance(stack, 'Vm', { name: 'vm', machineType: 'e2-small', zone: 'europe-west1-b', bootDisk: { initializeParams: { image: 'debian-12' } }, networkInterface: [{ network: 'default' }] });
       }),
-    ).toThrow('test: no API known for google_compute_instance: add each to APIS_BY_TYPE in infra/gcp/apis.ts');
+    ).toThrow('test: no API known for google_compute_instance: add each to APIS_BY_TYPE in constructs/gcp/required-apis.ts');
   });
 });

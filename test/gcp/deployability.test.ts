@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { App } from 'cdktf';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
-import { APIS_BY_TYPE } from '../../infra/gcp/apis';
+import { APIS_BY_TYPE } from '../../constructs/gcp/required-apis';
 import { buildGcpPlatform } from '../../infra/gcp/app';
 import { checkDeployability, type SynthesizedStack } from './deployability';
 
@@ -98,8 +98,8 @@ describe('checkDeployability catches each class of defect', () => {
     s.data = { google_kms_key_ring: { Ring: {} } };
     expect(checkDeployability(s)).toEqual([
       { rule: 'api', where: 'google_project_service.Api-pubsub', message: 'pubsub.googleapis.com: expected disable_on_destroy = false' },
-      { rule: 'api', where: 'google_compute_instance.Vm', message: 'no API known for google_compute_instance: add it to APIS_BY_TYPE (infra/gcp/apis.ts)' },
-      { rule: 'api', where: 'data.google_kms_key_ring.Ring', message: 'no API known for data.google_kms_key_ring: add it to APIS_BY_TYPE (infra/gcp/apis.ts)' },
+      { rule: 'api', where: 'google_compute_instance.Vm', message: 'no API known for google_compute_instance: add it to APIS_BY_TYPE (constructs/gcp/required-apis.ts)' },
+      { rule: 'api', where: 'data.google_kms_key_ring.Ring', message: 'no API known for data.google_kms_key_ring: add it to APIS_BY_TYPE (constructs/gcp/required-apis.ts)' },
     ]);
   });
 

@@ -12,7 +12,7 @@
  * It lives with the tests: it reads synth output, is run by jest over every stack of a config, and is not part of
  * the published API.
  */
-import { APIS_BY_TYPE } from '../../infra/gcp/apis';
+import { APIS_BY_TYPE } from '../../constructs/gcp/required-apis';
 import { bucketNameProblems, customRoleIdProblems, serviceAccountIdProblems } from '../../constructs/gcp/private/naming-rules';
 
 type Block = Record<string, any>;
@@ -53,7 +53,7 @@ function checkApis(stack: SynthesizedStack): Finding[] {
     if (!/^(data\.)?google_/.test(type) || type === 'google_project_service') continue;
     const apis = type === 'google_project_service_identity' ? [body.service] : APIS_BY_TYPE[type];
     if (!apis) {
-      findings.push({ rule: 'api', where: address, message: `no API known for ${type}: add it to APIS_BY_TYPE (infra/gcp/apis.ts)` });
+      findings.push({ rule: 'api', where: address, message: `no API known for ${type}: add it to APIS_BY_TYPE (constructs/gcp/required-apis.ts)` });
       continue;
     }
     for (const api of apis) {

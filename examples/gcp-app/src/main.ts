@@ -2,9 +2,9 @@
 // One environment of one model on Google Cloud, composed from ModelStack's constructs in a CDKTF stack: the
 // CMEK model registry, a Vertex AI endpoint, and the inference function (POST /models/churn/predict) in front of it.
 import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
-import { App, TerraformOutput, TerraformStack } from 'cdktf';
+import { App, Aspects, TerraformOutput, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
-import { FunctionPlatform, InferenceFunction, ModelEndpoint, ModelRegistry } from 'modelstack/gcp';
+import { FunctionPlatform, InferenceFunction, ModelEndpoint, ModelRegistry, RequiredApis } from 'modelstack/gcp';
 
 const project = 'acme-ml-dev';
 const region = 'europe-west1';
@@ -15,6 +15,8 @@ class ChurnStack extends TerraformStack {
     super(scope, id);
     // Import provider resources per file (`@cdktf/provider-google/lib/<resource>`): the whole provider is slow to load.
     new GoogleProvider(this, 'google', { project, region, defaultLabels: { team: 'churn' } });
+    // Enables every API the stack's resources need, before them: an empty project has almost none enabled.
+    Aspects.of(this).add(new RequiredApis(this, project));
 
     // CMEK buckets for artifacts (models/churn/<version>/), baselines and reports; a BigQuery dataset for request logs.
     // The constructs built on the registry take its name prefix, project and region unless told otherwise.

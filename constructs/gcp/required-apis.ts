@@ -97,10 +97,23 @@ export function apisFor(node: IConstruct): readonly string[] | undefined {
  * An aspect, so it sees the finished stack: it runs once at synth, on the stack itself, before its children.
  * Service Usage and Cloud Resource Manager must already be on: Terraform needs them to enable anything
  * (`modelstack preflight` checks them).
+ *
+ * @example
+ * ```ts
+ * import { Aspects, TerraformStack } from 'cdktf';
+ * import { RequiredApis } from 'modelstack/gcp';
+ *
+ * declare const stack: TerraformStack;
+ * Aspects.of(stack).add(new RequiredApis(stack, 'acme-ml-dev'));
+ * ```
  */
 export class RequiredApis implements IAspect {
   private done = false;
 
+  /**
+   * @param stack the stack whose resources get their APIs enabled
+   * @param project the project the APIs are enabled in
+   */
   constructor(
     private readonly stack: TerraformStack,
     private readonly project: string,
@@ -129,7 +142,7 @@ export class RequiredApis implements IAspect {
       if (apis.length > 0) child.dependsOn = [...(child.dependsOn ?? []), ...[...new Set(apis)].map((api) => dependable(service(api)))];
     }
     if (unknown.size > 0) {
-      throw new Error(`${this.stack.node.id}: no API known for ${[...unknown].sort().join(', ')}: add each to APIS_BY_TYPE in infra/gcp/apis.ts`);
+      throw new Error(`${this.stack.node.id}: no API known for ${[...unknown].sort().join(', ')}: add each to APIS_BY_TYPE in constructs/gcp/required-apis.ts`);
     }
   }
 }
