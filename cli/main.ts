@@ -4,6 +4,7 @@ import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './baseline-command';
 import { registerDrift } from './drift-command';
 import { processIO, type CliContext, type CliIO } from './io';
+import { registerResolveVersions } from './resolve-versions-command';
 import { registerSynth } from './synth-command';
 import { registerVertexDeploy } from './vertex-deploy';
 
@@ -11,7 +12,7 @@ import { registerVertexDeploy } from './vertex-deploy';
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand of `modelstack`; adding one is one line here. */
-export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
+export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
 
 /** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
 export function packageVersion(): string {

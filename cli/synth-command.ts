@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { ConfigError, resolveConfig } from '../infra/config/load';
+import { readVersionsOption } from '../infra/config/versions';
 import { type CliContext, UsageError } from './io';
 
 /** `modelstack synth [--config file] [--aws-out dir] [--gcp-out dir]`: both clouds, as `npm run synth`. */
@@ -10,23 +11,27 @@ export function registerSynth(program: Command, ctx: CliContext): void {
     .option('--config <file>', 'platform config (YAML or JSON); default: MODELSTACK_CONFIG, else the embedded demo')
     .option('--aws-out <dir>', 'CloudFormation output directory', 'cdk.out')
     .option('--gcp-out <dir>', 'Terraform output directory', 'cdktf.out')
-    .action(async (options: { config?: string; awsOut: string; gcpOut: string }) => {
+    .option('--versions <file>', 'latest approved versions from modelstack resolve-versions; default: MODELSTACK_VERSIONS')
+    .action(async (options: { config?: string; awsOut: string; gcpOut: string; versions?: string }) => {
       // Loaded on use: aws-cdk-lib and cdktf would add ~80 MB and a second to every other command's start.
-      const { formatSummary, synthesizeAll } = await import('../infra/synth');
+      const { formatSummary, formatWaiting, synthesizeAll } = await import('../infra/synth');
       const { classifyIdleCost, formatIdleCost } = await import('../infra/aws/cost-class');
       let resolved;
+      let versions;
       try {
         resolved = resolveConfig({ contextPath: options.config });
+        versions = readVersionsOption(options.versions ?? process.env.MODELSTACK_VERSIONS);
       } catch (err) {
         // The config error lists every problem; the CLI's contract is one line, so they are joined.
         if (err instanceof ConfigError) throw new UsageError(`${err.source}: ${err.problems.join('; ')}`);
         throw err;
       }
       const started = process.hrtime.bigint();
-      const rows = synthesizeAll(resolved.config, { awsOutdir: options.awsOut, gcpOutdir: options.gcpOut });
+      const rows = synthesizeAll(resolved.config, { awsOutdir: options.awsOut, gcpOutdir: options.gcpOut, versions });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.io.stdout(`ModelStack synth (${resolved.source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> ${options.awsOut}/, ${options.gcpOut}/\n`);
       ctx.io.stdout(`${formatSummary(rows)}\n`);
+      for (const line of formatWaiting(resolved.config, versions)) ctx.io.stdout(`${line}\n`);
       ctx.io.stdout(`Idle cost (AWS), per environment:\n${formatIdleCost(classifyIdleCost(resolved.config))}\n`);
     });
 }

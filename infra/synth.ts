@@ -10,6 +10,8 @@ import { classifyIdleCost, formatIdleCost } from './aws/cost-class';
 import { cdkJsonContext } from './aws/context';
 import { exitOnConfigError, resolveConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
+import { readVersionsOption, type ResolvedVersions, waitingModels, withServedVersions } from './config/versions';
+import { modelsForEnvironment } from './aws/serving-variant';
 import { buildGcpPlatform } from './gcp/app';
 
 export interface StackSummary {
@@ -24,6 +26,8 @@ export interface SynthOptions {
   readonly gcpOutdir?: string;
   /** Extra CDK context, e.g. to skip asset bundling in tests. */
   readonly awsContext?: Record<string, unknown>;
+  /** Versions resolved from the model registries (`modelstack resolve-versions`) for models the config does not pin. */
+  readonly versions?: ResolvedVersions;
 }
 
 /** Synthesizes both clouds for `config` and returns one summary row per stack. */
@@ -31,7 +35,7 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
   const rows: StackSummary[] = [];
 
   const awsApp = new cdk.App({ outdir: options.awsOutdir ?? 'cdk.out', context: { ...cdkJsonContext(), ...options.awsContext } });
-  const aws = buildAwsPlatform(awsApp, config);
+  const aws = buildAwsPlatform(awsApp, config, undefined, { versions: options.versions });
   awsApp.synth();
   for (const [environment, stacks] of Object.entries(aws.environments)) {
     for (const stack of [stacks.registry, stacks.serving, stacks.operations]) {
@@ -54,6 +58,18 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
   return rows;
 }
 
+/**
+ * One line per environment and model that has no version to serve yet: it gets its registry and monitoring, but no
+ * model or endpoint, and a deploy never fails for it.
+ */
+export function formatWaiting(config: PlatformConfig, versions?: ResolvedVersions): string[] {
+  return Object.entries(config.environments).flatMap(([env, environment]) =>
+    waitingModels(withServedVersions(modelsForEnvironment(config.models, environment), versions?.[env])).map(
+      (model) => `${env}: ${model}: waiting for a first version (pin models[].version, or approve a model package and run modelstack resolve-versions)`,
+    ),
+  );
+}
+
 /** A short per-environment table. */
 export function formatSummary(rows: readonly StackSummary[]): string {
   const lines: string[] = [];
@@ -70,10 +86,12 @@ if (require.main === module) {
   exitOnConfigError(() => {
     const started = process.hrtime.bigint();
     const { config, source } = resolveConfig();
-    const rows = synthesizeAll(config);
+    const versions = readVersionsOption(process.env.MODELSTACK_VERSIONS);
+    const rows = synthesizeAll(config, { versions });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> cdk.out/, cdktf.out/`);
     console.log(formatSummary(rows));
+    for (const line of formatWaiting(config, versions)) console.log(line);
     console.log('Idle cost (AWS), per environment:');
     console.log(formatIdleCost(classifyIdleCost(config)));
   });

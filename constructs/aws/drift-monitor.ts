@@ -34,10 +34,14 @@ export interface DriftMonitorProps {
   /** Environment name, written into reports and events. */
   readonly environment: string;
   /**
-   * Artifact version whose `baseline.json` is the reference.
-   * @default '1'
+   * The served artifact version, whose `baseline.json` (and `quality.json`) are the reference.
    */
-  readonly modelVersion?: string;
+  readonly modelVersion: string;
+  /**
+   * Where the check's failure, quality and dead-letter alarms notify, on alarm and on OK.
+   * @default - no action
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
   /**
    * Hours per window; the check runs at this rate over the hours that just ended.
    * @default 24
@@ -98,6 +102,7 @@ export interface DriftMonitorProps {
  * const drift = new DriftMonitor(stack, 'ChurnDrift', {
  *   registry,
  *   model: 'churn',
+ *   modelVersion: '3',
  *   endpoint,
  *   environment: 'prod',
  *   task: 'classification',
@@ -156,7 +161,7 @@ export class DriftMonitor extends Construct {
       environment: {
         [DRIFT_ENV.bucket]: registry.bucket.bucketName,
         [DRIFT_ENV.model]: model,
-        [DRIFT_ENV.modelVersion]: props.modelVersion ?? '1',
+        [DRIFT_ENV.modelVersion]: props.modelVersion,
         [DRIFT_ENV.environment]: props.environment,
         [DRIFT_ENV.endpointName]: props.endpoint.endpointName,
         [DRIFT_ENV.variantName]: VARIANT_NAME,
@@ -228,6 +233,12 @@ export class DriftMonitor extends Construct {
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
+    if (props.alarmAction) {
+      for (const alarm of [this.failureAlarm, this.qualityAlarm, this.deadLetterAlarm]) {
+        alarm.addAlarmAction(props.alarmAction);
+        alarm.addOkAction(props.alarmAction);
+      }
+    }
   }
 
   /** Share of drifted features per window. @default maximum over 1 hour */

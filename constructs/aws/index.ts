@@ -14,8 +14,10 @@
  * @module modelstack/aws
  */
 export { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
+export { AlarmTopic, type AlarmTopicProps } from './alarm-topic';
 export { BatchInference, type BatchInferenceProps } from './batch-inference';
 export { addComplianceChecks } from './compliance';
+export { type TrafficShift } from './deployment-rules';
 export { DRIFT_METRICS, driftMetric } from './drift-metrics';
 export { DriftMonitor, type DriftMonitorProps } from './drift-monitor';
 export { type FeatureGroupSpec, FeatureStore, type FeatureStoreProps } from './feature-store';
@@ -23,6 +25,8 @@ export { InferenceApi, type InferenceApiProps, type InferenceModel } from './inf
 export { ModelCard, type ModelCardProps } from './model-card';
 export {
   type AsyncVariant,
+  type EndpointAlarmOptions,
+  type EndpointDeployment,
   type IModelEndpoint,
   ModelEndpoint,
   ModelEndpointBase,
@@ -33,7 +37,6 @@ export {
   type ServingVariant,
   VARIANT_NAME,
 } from './model-endpoint';
-export { type ModelPromotionProps, ModelPromotion, type PromotedModel, type PromotionStrategy } from './model-promotion';
 export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, type ModelRegistryProps } from './model-registry';
 export { type DriftMetrics, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
 export { StreamingInference, type StreamingInferenceProps } from './streaming-inference';

@@ -1,13 +1,14 @@
-import { ArnFormat, Duration, type IResource, Resource, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, Duration, type IResource, Resource, Stack, Token, Validations } from 'aws-cdk-lib';
 import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
-import { CfnEndpoint, CfnEndpointConfig, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
+import { CfnEndpoint, CfnEndpointConfig, type CfnEndpointProps, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
+import { deploymentProblems, type TrafficShift } from './deployment-rules';
 import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import { operationsLayout } from './private/operations-layout';
@@ -110,11 +111,8 @@ export interface ModelEndpointProps {
   readonly registry: IModelRegistry;
   /** Model name in the registry (the artifact is `models/<model>/<version>/model.tar.gz`). */
   readonly model: string;
-  /**
-   * Artifact version to serve.
-   * @default '1'
-   */
-  readonly modelVersion?: string;
+  /** Artifact version to serve: the artifact is `models/<model>/<modelVersion>/model.tar.gz` in the registry. */
+  readonly modelVersion: string;
   /** Inference container image in ECR, `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`. */
   readonly image: string;
   /** Real-time (instances, autoscaling), serverless or asynchronous serving. */
@@ -137,6 +135,62 @@ export interface ModelEndpointProps {
    * @default - none
    */
   readonly environment?: Record<string, string>;
+  /**
+   * How an update (a new version, image or variant shape) reaches a real-time or async endpoint: SageMaker's
+   * blue/green deployment with traffic shifting, rolled back automatically while the endpoint's own alarms fire.
+   * Serverless endpoints always update all at once, without guardrails.
+   * @default - blue/green, all at once, baking 10 minutes, at most 2 hours
+   */
+  readonly deployment?: EndpointDeployment;
+  /**
+   * The endpoint's own alarms (5xx errors and ModelLatency p99), which also roll a deployment back.
+   * @default - 5 errors per 5 minutes, p99 above 1 second, no alarm action
+   */
+  readonly alarms?: EndpointAlarmOptions;
+}
+
+/** A blue/green update of a real-time or async endpoint (SageMaker deployment guardrails). */
+export interface EndpointDeployment {
+  /**
+   * How traffic moves to the new fleet: a canary share then the rest, equal linear steps, or all at once.
+   * Canary and linear need at least 2 instances.
+   * @default 'all-at-once'
+   */
+  readonly strategy?: TrafficShift;
+  /**
+   * The canary's (1-50) or each linear step's (10-50) share of the variant's capacity, in percent.
+   * @default 10 (canary), 20 (linear)
+   */
+  readonly trafficPercent?: number;
+  /**
+   * Baking time after each traffic step and before the old fleet is terminated, watched by the alarms (at most 1 hour).
+   * @default Duration.minutes(10)
+   */
+  readonly wait?: Duration;
+  /**
+   * Longest the deployment may take (10 minutes to 8 hours), more than its total baking time.
+   * @default Duration.hours(2)
+   */
+  readonly timeout?: Duration;
+}
+
+/** Thresholds and action of a {@link ModelEndpoint}'s own alarms. */
+export interface EndpointAlarmOptions {
+  /**
+   * Invocation5XXErrors summed over 5 minutes from which the errors alarm fires.
+   * @default 5
+   */
+  readonly errorsPer5Min?: number;
+  /**
+   * ModelLatency p99 (over 5 minutes, 2 of 3 periods) above which the latency alarm fires.
+   * @default Duration.seconds(1)
+   */
+  readonly latencyP99?: Duration;
+  /**
+   * Where both alarms notify, on alarm and on OK.
+   * @default - no action
+   */
+  readonly action?: cloudwatch.IAlarmAction;
 }
 
 /** The one production variant every ModelStack endpoint has. */
@@ -208,6 +262,7 @@ export abstract class ModelEndpointBase extends Resource implements IModelEndpoi
  * const endpoint = new ModelEndpoint(stack, 'Churn', {
  *   registry,
  *   model: 'churn',
+ *   modelVersion: '3',
  *   endpointName: 'modelstack-dev-churn',
  *   image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
  *   variant: { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1, maxInstances: 4 },
@@ -239,6 +294,10 @@ export class ModelEndpoint extends ModelEndpointBase {
   readonly cfnEndpoint: CfnEndpoint;
   /** The autoscaling target of a real-time or async variant; undefined for serverless. */
   readonly scalableTarget?: appscaling.ScalableTarget;
+  /** Fires on Invocation5XXErrors; named `<endpoint>-5xx-errors`. Deployments roll back while it is in alarm. */
+  readonly errorsAlarm: cloudwatch.Alarm;
+  /** Fires on ModelLatency p99; named `<endpoint>-model-latency-p99`. Deployments roll back while it is in alarm. */
+  readonly latencyAlarm: cloudwatch.Alarm;
   /** Where an async endpoint announces finished requests (KMS-encrypted with the registry key); async only. */
   readonly asyncSuccessTopic?: sns.Topic;
   /** Where an async endpoint announces failed requests; async only. */
@@ -277,7 +336,7 @@ export class ModelEndpoint extends ModelEndpointBase {
       executionRoleArn: this.role.roleArn,
       primaryContainer: {
         image: props.image,
-        modelDataUrl: registry.bucket.s3UrlForObject(registryLayout.modelArtifact(props.model, props.modelVersion ?? '1')),
+        modelDataUrl: registry.bucket.s3UrlForObject(registryLayout.modelArtifact(props.model, props.modelVersion)),
         environment: props.environment,
       },
       // Serverless endpoints support neither network isolation nor VPC config.
@@ -341,9 +400,11 @@ export class ModelEndpoint extends ModelEndpointBase {
       this.asyncInput = { objectsArn: registry.bucket.arnForObjects(`${operationsLayout.asyncInputPrefix(props.model)}*`), key: registry.encryptionKey };
     }
 
+    [this.errorsAlarm, this.latencyAlarm] = this.createAlarms(props);
     this.cfnEndpoint = new CfnEndpoint(this, 'Endpoint', {
       endpointName: props.endpointName,
       endpointConfigName: this.cfnEndpointConfig.attrEndpointConfigName,
+      ...(realtime ? instanceBackedUpdate(props.deployment, [this.errorsAlarm, this.latencyAlarm]) : {}),
     });
 
     if (variant.kind === 'realtime') {
@@ -412,6 +473,38 @@ export class ModelEndpoint extends ModelEndpointBase {
     return new cloudwatch.Metric({ namespace: 'AWS/SageMaker', metricName: 'HasBacklogWithoutCapacity', dimensionsMap: { EndpointName: this.endpointName }, statistic: 'Average', ...props });
   }
 
+  /** The errors and latency alarms, with the fixed names deployment guardrails and operators look for. */
+  private createAlarms(props: ModelEndpointProps): [cloudwatch.Alarm, cloudwatch.Alarm] {
+    const name = props.endpointName;
+    const errors = this.metricInvocation5XXErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
+      alarmName: `${name}-5xx-errors`,
+      alarmDescription: `${name}: the model answered with 5xx errors`,
+      threshold: props.alarms?.errorsPer5Min ?? 5,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const latencyMs = (props.alarms?.latencyP99 ?? Duration.seconds(1)).toMilliseconds();
+    const latency = this.metricModelLatency({ period: Duration.minutes(5) }).createAlarm(this, 'LatencyAlarm', {
+      alarmName: `${name}-model-latency-p99`,
+      alarmDescription: `${name}: ModelLatency p99 above ${latencyMs} ms`,
+      // ModelLatency is in microseconds.
+      threshold: latencyMs * 1000,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const action = props.alarms?.action;
+    for (const alarm of [errors, latency]) {
+      if (action) {
+        alarm.addAlarmAction(action);
+        alarm.addOkAction(action);
+      }
+    }
+    return [errors, latency];
+  }
+
   /** Topics, S3 output and the execution role's extra grants of an async endpoint. */
   private configureAsync(props: ModelEndpointProps, variant: AsyncVariant): { success: sns.Topic; error: sns.Topic } {
     const { registry } = props;
@@ -443,6 +536,42 @@ export class ModelEndpoint extends ModelEndpointBase {
     };
     return { success, error };
   }
+}
+
+const DEPLOYMENT_DEFAULTS = { strategy: 'all-at-once' as TrafficShift, wait: Duration.minutes(10), timeout: Duration.hours(2) };
+
+function trafficPercentOf(deployment: EndpointDeployment | undefined): number {
+  return deployment?.trafficPercent ?? (deployment?.strategy === 'linear' ? 20 : 10);
+}
+
+/**
+ * CloudFormation owns the endpoint; these settings make each update of it safe. A new endpoint config goes live
+ * through SageMaker's blue/green deployment (rolled back while a rollback alarm fires), and the variant's instance
+ * count (which autoscaling owns) is retained instead of being reset to the config's initial count. Data capture
+ * settings are not retained, so a change of the sampling percentage takes effect.
+ * https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-sagemaker-endpoint.html
+ */
+function instanceBackedUpdate(deployment: EndpointDeployment | undefined, rollbackAlarms: cloudwatch.IAlarm[]): Partial<CfnEndpointProps> {
+  const strategy = deployment?.strategy ?? DEPLOYMENT_DEFAULTS.strategy;
+  const wait = (deployment?.wait ?? DEPLOYMENT_DEFAULTS.wait).toSeconds();
+  const step = { type: 'CAPACITY_PERCENT', value: trafficPercentOf(deployment) };
+  return {
+    retainAllVariantProperties: true,
+    excludeRetainedVariantProperties: [{ variantPropertyType: 'DataCaptureConfig' }],
+    deploymentConfig: {
+      blueGreenUpdatePolicy: {
+        trafficRoutingConfiguration: {
+          type: strategy === 'canary' ? 'CANARY' : strategy === 'linear' ? 'LINEAR' : 'ALL_AT_ONCE',
+          waitIntervalInSeconds: wait,
+          canarySize: strategy === 'canary' ? step : undefined,
+          linearStepSize: strategy === 'linear' ? step : undefined,
+        },
+        terminationWaitInSeconds: wait,
+        maximumExecutionTimeoutInSeconds: (deployment?.timeout ?? DEPLOYMENT_DEFAULTS.timeout).toSeconds(),
+      },
+      autoRollbackConfiguration: { alarms: rollbackAlarms.map((alarm) => ({ alarmName: alarm.alarmName })) },
+    },
+  };
 }
 
 function endpointArnFor(stack: Stack, endpointName: string): string {
@@ -485,6 +614,18 @@ function validateProps(props: ModelEndpointProps): void {
     problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 200, `variant.maxConcurrency ${concurrency}: expected an integer from 1 to 200`);
     problems.check(capture === 0, 'dataCaptureSamplingPercentage: serverless endpoints do not support data capture; expected 0');
     problems.check(props.vpc === undefined, 'vpc: serverless endpoints cannot run in a VPC');
+  }
+  const d = props.deployment;
+  if (d && !Token.isUnresolved(d.wait?.toSeconds()) && !Token.isUnresolved(d.timeout?.toSeconds())) {
+    const instanceCount = v.kind === 'realtime' ? (v.minInstances ?? 1) : v.kind === 'async' ? 1 : undefined;
+    const found = deploymentProblems({
+      strategy: d.strategy ?? DEPLOYMENT_DEFAULTS.strategy,
+      trafficPercent: trafficPercentOf(d),
+      waitSeconds: (d.wait ?? DEPLOYMENT_DEFAULTS.wait).toSeconds(),
+      timeoutSeconds: (d.timeout ?? DEPLOYMENT_DEFAULTS.timeout).toSeconds(),
+      instanceCount,
+    });
+    for (const [field, message] of found) problems.check(false, `deployment.${field}: ${message}`);
   }
   problems.throwIfAny();
 }

@@ -1,18 +1,16 @@
-import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
-import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
-import * as iam from 'aws-cdk-lib/aws-iam';
-import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as sns from 'aws-cdk-lib/aws-sns';
-import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Problems } from '../private/validation';
 import { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
+import { AlarmTopic } from './alarm-topic';
 import type { InferenceApi } from './inference-api';
-import type { IModelEndpoint } from './model-endpoint';
+import { type IModelEndpoint, ModelEndpoint } from './model-endpoint';
 
 
 export type { AlarmThresholds };
@@ -23,7 +21,13 @@ export interface PlatformMonitoringProps {
   /** Name of the CloudWatch dashboard, such as `modelstack-prod`. */
   readonly dashboardName: string;
   /**
-   * Who gets the alarms by email (each address confirms its subscription once).
+   * The topic every alarm notifies; pass one created in a stack the others depend on, so the constructs there can
+   * notify it with their own alarms too.
+   * @default - a new {@link AlarmTopic} here, with `alarmEmails`
+   */
+  readonly alarmTopic?: AlarmTopic;
+  /**
+   * Who gets the alarms by email, when this construct creates the topic (each address confirms its subscription once).
    * @default - no subscriptions; subscribe to `alarmTopic` yourself
    */
   readonly alarmEmails?: readonly string[];
@@ -55,6 +59,11 @@ export interface DriftMetrics {
     /** The alarm fires when the metric is above this value (0 to 1). */
     readonly threshold: number;
   };
+  /**
+   * Alarms the drift check already has (a DriftMonitor's `failureAlarm`, `qualityAlarm`, `deadLetterAlarm`).
+   * @default - none: failures and quality degradation are alarmed here
+   */
+  readonly ownAlarms?: readonly cloudwatch.IAlarm[];
 }
 
 
@@ -64,8 +73,9 @@ export interface DriftMetrics {
  * per model, so alarms don't count against one stack's resource limit) and its widgets to the dashboard.
  *
  * The alarm ids each `monitor*` method uses are fixed, so give every monitored resource a scope of its own.
- * Alarm names of endpoints are fixed (`<endpoint>-5xx-errors`, `<endpoint>-model-latency-p99`) so SageMaker
- * deployment guardrails can roll back on them by name.
+ * A {@link ModelEndpoint} owns its 5xx and latency alarms (its deployments roll back on them) and a
+ * `DriftMonitor` its failure, quality and dead-letter alarms: `monitorEndpoint` and `monitorDrift` put those on the
+ * dashboard instead of alarming twice.
  *
  * @example
  * ```ts
@@ -88,45 +98,28 @@ export interface DriftMetrics {
  * ```
  */
 export class PlatformMonitoring extends Construct {
-  /** Names of the alarms SageMaker deployment guardrails watch for `endpointName`. */
-  static rollbackAlarmNames(endpointName: string): string[] {
-    return [`${endpointName}-5xx-errors`, `${endpointName}-model-latency-p99`];
-  }
-
   /** The topic every alarm notifies (on alarm and on OK), encrypted with `topicKey`. */
   readonly alarmTopic: sns.Topic;
   /** The rotating key of `alarmTopic`; CloudWatch alarms of this account may use it. */
   readonly topicKey: kms.Key;
+  /** The action every alarm here has; give it to alarms created elsewhere so they notify the same topic. */
+  readonly alarmAction: cloudwatch.IAlarmAction;
   /** The environment's CloudWatch dashboard. */
   readonly dashboard: cloudwatch.Dashboard;
   /** Every alarm added so far. */
   readonly alarms: cloudwatch.Alarm[] = [];
   private readonly thresholds: Required<AlarmThresholds>;
-  private readonly action: actions.SnsAction;
 
   constructor(scope: Construct, id: string, props: PlatformMonitoringProps) {
     super(scope, id);
     this.thresholds = { ...ALARM_THRESHOLD_DEFAULTS, ...props.thresholds };
     validateProps(props, this.thresholds);
 
-    this.topicKey = new kms.Key(this, 'TopicKey', {
-      description: `${props.dashboardName} alarm topic`,
-      enableKeyRotation: true,
-      removalPolicy: props.removalPolicy,
-    });
-    // CloudWatch alarms publish to the encrypted topic as the CloudWatch service, limited to this account's alarms.
-    this.topicKey.addToResourcePolicy(
-      new iam.PolicyStatement({
-        sid: 'CloudWatchAlarms',
-        principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
-        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
-        resources: ['*'],
-        conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
-      }),
-    );
-    this.alarmTopic = new sns.Topic(this, 'AlarmTopic', { displayName: `${props.dashboardName} alarms`, masterKey: this.topicKey, enforceSSL: true });
-    for (const email of props.alarmEmails ?? []) this.alarmTopic.addSubscription(new subscriptions.EmailSubscription(email));
-    this.action = new actions.SnsAction(this.alarmTopic);
+    const topic =
+      props.alarmTopic ?? new AlarmTopic(this, 'Topic', { displayName: `${props.dashboardName} alarms`, emails: props.alarmEmails, removalPolicy: props.removalPolicy });
+    this.alarmTopic = topic.topic;
+    this.topicKey = topic.key;
+    this.alarmAction = topic.action;
 
     this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: props.dashboardName,
@@ -151,13 +144,16 @@ export class PlatformMonitoring extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
       ...props,
     });
-    alarm.addAlarmAction(this.action);
-    alarm.addOkAction(this.action);
+    alarm.addAlarmAction(this.alarmAction);
+    alarm.addOkAction(this.alarmAction);
     this.alarms.push(alarm);
     return alarm;
   }
 
-  /** Endpoint ModelLatency p99, Invocation5XXErrors and absent invocations; a dashboard row. */
+  /**
+   * Endpoint ModelLatency p99, Invocation5XXErrors and absent invocations; a dashboard row. A {@link ModelEndpoint}
+   * brings its own errors and latency alarms: they go on the dashboard and are not created again.
+   */
   monitorEndpoint(
     scope: Construct,
     endpoint: IModelEndpoint,
@@ -170,20 +166,20 @@ export class PlatformMonitoring extends Construct {
     } = {},
   ): cloudwatch.Alarm[] {
     const name = endpoint.endpointName;
-    const [errorsName, latencyName] = PlatformMonitoring.rollbackAlarmNames(name);
     const latency = endpoint.metric('ModelLatency', { statistic: 'p99', period: Duration.minutes(5) });
     const errors = endpoint.metric('Invocation5XXErrors', { statistic: 'Sum', period: Duration.minutes(5) });
     const invocations = endpoint.metric('Invocations', { statistic: 'Sum', period: Duration.minutes(5) });
-    const alarms = [
+    const own = endpoint instanceof ModelEndpoint ? [endpoint.errorsAlarm, endpoint.latencyAlarm] : undefined;
+    const alarms: cloudwatch.Alarm[] = own ?? [
       this.addAlarm(scope, 'EndpointErrors', {
-        alarmName: errorsName,
+        alarmName: `${name}-5xx-errors`,
         alarmDescription: `${name}: model answered with 5xx errors`,
         metric: errors,
         threshold: this.thresholds.endpoint5xxPer5Min,
         evaluationPeriods: 1,
       }),
       this.addAlarm(scope, 'EndpointLatency', {
-        alarmName: latencyName,
+        alarmName: `${name}-model-latency-p99`,
         alarmDescription: `${name}: ModelLatency p99 above ${this.thresholds.endpointLatencyP99Ms} ms`,
         // ModelLatency is in microseconds.
         metric: latency,
@@ -209,6 +205,7 @@ export class PlatformMonitoring extends Construct {
       graph(`${name} ModelLatency p99 (µs)`, [latency]),
       graph(`${name} invocations and 5xx`, [invocations, errors]),
     );
+    if (own) this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: `${name} alarms`, alarms: own, width: 8 }));
     return alarms;
   }
 
@@ -250,13 +247,21 @@ export class PlatformMonitoring extends Construct {
     ];
   }
 
-  /** Drift share and failed drift checks of one model; a dashboard widget. */
+  /**
+   * Drift share, failed drift checks and quality degradation of one model; a dashboard widget. With
+   * `metrics.ownAlarms` (a DriftMonitor's failure, quality and dead-letter alarms) only the drift share is alarmed
+   * here and those alarms go on the dashboard.
+   */
   monitorDrift(scope: Construct, model: string, metrics: DriftMetrics): cloudwatch.Alarm[] {
     this.dashboard.addWidgets(graph(`${model} drift share`, [metrics.driftShare]), graph(`${model} drift-check failures`, [metrics.checkFailures]));
     const alarms = [
       this.addAlarm(scope, 'DriftShare', { alarmDescription: `${model}: drift share at or above ${this.thresholds.driftShare}`, metric: metrics.driftShare, threshold: this.thresholds.driftShare, evaluationPeriods: 1 }),
-      this.addAlarm(scope, 'DriftCheckFailures', { alarmDescription: `${model}: the drift check failed`, metric: metrics.checkFailures, threshold: 1, evaluationPeriods: 1 }),
     ];
+    if (metrics.ownAlarms) {
+      this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: `${model} drift check alarms`, alarms: [...metrics.ownAlarms], width: 8 }));
+      return alarms;
+    }
+    alarms.push(this.addAlarm(scope, 'DriftCheckFailures', { alarmDescription: `${model}: the drift check failed`, metric: metrics.checkFailures, threshold: 1, evaluationPeriods: 1 }));
     if (metrics.qualityDegradation) {
       const { metric, threshold } = metrics.qualityDegradation;
       alarms.push(

@@ -1,11 +1,10 @@
 import { type App, Tags } from 'aws-cdk-lib';
-import * as targets from 'aws-cdk-lib/aws-events-targets';
-import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
-import { acknowledgeDriftMonitorFindings, acknowledgeNistFindings, applyGovernanceTags, shareRegistryWith } from './governance';
-import { OperationsStack, promotionStateMachineName } from './operations-stack';
+import { checkVersionsAgainstConfig, type ResolvedVersions, withServedVersions } from '../config/versions';
+import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareRegistryWith } from './governance';
+import { OperationsStack } from './operations-stack';
 import { modelsForEnvironment } from './serving-variant';
 import { RegistryStack, ServingStack } from './stacks';
 
@@ -27,18 +26,31 @@ export interface AwsPlatform {
   readonly environments: Record<string, EnvironmentStacks>;
 }
 
+/** Options of {@link buildAwsPlatform}. */
+export interface AwsPlatformOptions {
+  /**
+   * The versions each environment serves where the config pins none: the latest approved model packages, as
+   * `modelstack resolve-versions` wrote them (read them with `loadVersionsFile`; the CDK app takes `-c versions=<file>`).
+   * @default - only pinned versions are served; other models wait for a first version
+   */
+  readonly versions?: ResolvedVersions;
+}
+
 /**
  * Adds the platform's stacks to `app`: per environment `<platform>-<env>-registry`, `<platform>-<env>-serving` and
- * `<platform>-<env>-operations`, with cdk-nag's AwsSolutions and NIST 800-53 R5 checks over everything.
+ * `<platform>-<env>-operations`, with cdk-nag's AwsSolutions and NIST 800-53 R5 checks over everything. A model
+ * serves its pinned `version`, else its resolved version (`options.versions`); a model with neither gets its model
+ * package group, model card and monitoring but no endpoint, and is listed in `serving.waiting`.
  *
  * @param only synthesize just these environments (the `-c env=<name>` context); all when omitted
  */
-export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readonly string[]): AwsPlatform {
+export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readonly string[], options: AwsPlatformOptions = {}): AwsPlatform {
   const known = Object.keys(config.environments);
   const unknown = (only ?? []).filter((name) => !known.includes(name));
   if (unknown.length > 0) {
     throw new Error(`Unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}: expected one of ${known.join(', ')}`);
   }
+  if (options.versions) checkVersionsAgainstConfig(options.versions, config);
   addComplianceChecks(app);
   Tags.of(app).add('modelstack:platform', config.platform.name);
   applyGovernanceTags(app, config.aws.tags);
@@ -46,7 +58,7 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
   const environments: AwsPlatform['environments'] = {};
   for (const envName of known) {
     if (only && !only.includes(envName)) continue;
-    environments[envName] = buildEnvironment(app, config, envName);
+    environments[envName] = buildEnvironment(app, config, envName, options.versions?.[envName]);
   }
   return { app, environments };
 }
@@ -56,10 +68,15 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
  * The stacks of one environment, in `scope` (the app, or a pipeline stage). Stack names are explicit, so the same
  * CloudFormation stacks are updated whether the pipeline or `cdk deploy -c env=<env>` deploys them.
  */
-export function buildEnvironment(scope: Construct, config: PlatformConfig, envName: string): EnvironmentStacks {
+export function buildEnvironment(
+  scope: Construct,
+  config: PlatformConfig,
+  envName: string,
+  versions?: ResolvedVersions[string],
+): EnvironmentStacks {
   const environment = config.environments[envName];
   const namePrefix = `${config.platform.name}-${envName}`;
-  const models = modelsForEnvironment(config.models, environment);
+  const models = withServedVersions(modelsForEnvironment(config.models, environment), versions);
   const common = {
     env: { account: environment.aws.account, region: environment.aws.region },
     namePrefix,
@@ -79,6 +96,7 @@ export function buildEnvironment(scope: Construct, config: PlatformConfig, envNa
     ...common,
     stackName: `${namePrefix}-serving`,
     registryKeyArn: registry.registry.encryptionKey.keyArn,
+    alarms: registry.alarms,
     inference: config.inference,
     description: `ModelStack ${envName}: SageMaker endpoints`,
   });
@@ -89,22 +107,13 @@ export function buildEnvironment(scope: Construct, config: PlatformConfig, envNa
     inference: config.inference,
     aws: config.aws,
     serving,
-    description: `ModelStack ${envName}: monitoring, promotion, batch and streaming inference, feature store, model cards`,
+    alarms: registry.alarms,
+    description: `ModelStack ${envName}: monitoring, batch and streaming inference, feature store, model cards`,
   });
   operations.addStackDependency(serving);
+  // Other accounts read this registry only where the environment opts in (aws.shareRegistryWith): each must exist.
+  shareRegistryWith(registry.registry, registryReaders(config, envName));
 
-  // Approved packages start the promotion workflow. The target names the state machine literally: a reference
-  // would make the registry stack depend on the operations stack, which already depends on it.
-  const promotion = sfn.StateMachine.fromStateMachineName(registry, 'PromotionWorkflow', promotionStateMachineName(namePrefix));
-  registry.registry.approvalRule.addTarget(new targets.SfnStateMachine(promotion));
-  // Later environments (staging, prod) may live in other accounts and read the approved versions from here.
-  const names = Object.keys(config.environments);
-  shareRegistryWith(
-    registry.registry,
-    names.slice(names.indexOf(envName) + 1).map((n) => config.environments[n].aws.account),
-  );
-
-  for (const model of Object.values(serving.models)) if (model.driftMonitor) acknowledgeDriftMonitorFindings(model.driftMonitor);
   for (const stack of [registry, serving, operations]) {
     acknowledgeNistFindings(stack);
     Tags.of(stack).add('modelstack:environment', envName);

@@ -1,7 +1,6 @@
 import { CfnResource, Stack, Tags, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
-import type { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import type { ModelRegistry } from '../../constructs/aws/model-registry';
 import type { AwsPlatformConfig } from '../config/aws-schema';
 import type { PlatformConfig } from '../config/schema';
@@ -43,19 +42,6 @@ export function acknowledgeNistFindings(scope: IConstruct): void {
     const rules = NIST_BY_RESOURCE_TYPE[construct.cfnResourceType];
     if (!rules) continue;
     for (const [id, reason] of Object.entries(rules)) Validations.of(construct).acknowledge({ id, reason });
-  }
-}
-
-/**
- * A drift monitor's own alarms carry no action: an action would make the serving stack reference the operations
- * stack's topic, which already depends on it. The operations stack alarms on the same metrics with the action.
- */
-export function acknowledgeDriftMonitorFindings(drift: DriftMonitor): void {
-  for (const alarm of [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm]) {
-    Validations.of(alarm).acknowledge({
-      id: 'NIST.800.53.R5-CloudWatchAlarmAction',
-      reason: "The operations stack's alarm on the same metric notifies the environment's alarm topic; an action here would make the serving stack depend on the operations stack.",
-    });
   }
 }
 

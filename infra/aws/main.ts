@@ -2,12 +2,15 @@
 // The CDK app (`cdk.json` runs it): `npx cdk synth`, `npx cdk deploy -c env=dev`.
 import { App } from 'aws-cdk-lib';
 import { exitOnConfigError, resolveConfig } from '../config/load';
+import { readVersionsOption } from '../config/versions';
 import { buildAwsPlatform } from './app';
 
 exitOnConfigError(() => {
   const app = new App();
   const { config } = resolveConfig({ contextPath: app.node.tryGetContext('config') });
   const env = app.node.tryGetContext('env') as string | undefined;
-  buildAwsPlatform(app, config, env ? env.split(',') : undefined);
+  // `-c versions=<file>`: the latest approved versions, written by `modelstack resolve-versions` before the deploy.
+  const versions = readVersionsOption(app.node.tryGetContext('versions') ?? process.env.MODELSTACK_VERSIONS);
+  buildAwsPlatform(app, config, env ? env.split(',') : undefined, { versions });
   app.synth();
 });

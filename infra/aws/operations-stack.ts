@@ -6,9 +6,8 @@ import { Construct } from 'constructs';
 import { BatchInference } from '../../constructs/aws/batch-inference';
 import { FeatureStore } from '../../constructs/aws/feature-store';
 import { ModelCard } from '../../constructs/aws/model-card';
-import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
+import type { AlarmTopic } from '../../constructs/aws/alarm-topic';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
-import { ModelPromotion } from '../../constructs/aws/model-promotion';
 import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
 import { logsEncryptionKey } from '../../constructs/aws/private/logs-key';
 import { StreamingInference } from '../../constructs/aws/streaming-inference';
@@ -34,15 +33,12 @@ export interface OperationsStackProps extends StackProps {
   readonly aws: AwsPlatformConfig;
   /** The environment's serving stack: its endpoints, inference functions, drift monitors and API are monitored here. */
   readonly serving: ServingStack;
-}
-
-/** The promotion workflow's fixed name, so the registry's approval rule can target it from its own stack. */
-export function promotionStateMachineName(namePrefix: string): string {
-  return `${namePrefix}-model-promotion`;
+  /** The environment's alarm topic (in the registry stack), which every alarm here notifies. */
+  readonly alarms: AlarmTopic;
 }
 
 /**
- * Day-2 operations of one environment: the dashboard and alarms, the promotion workflow, the feature store, and a
+ * Day-2 operations of one environment: the dashboard and alarms, the feature store, and a
  * nested stack per model (its alarms, model card, batch and streaming inference), so the stack stays far below
  * CloudFormation's 500-resource limit however many models the config lists.
  *
@@ -70,15 +66,14 @@ export function promotionStateMachineName(namePrefix: string): string {
  *   inference: config.inference,
  *   aws: config.aws,
  *   serving,
+ *   alarms: registry.alarms,
  * });
  * operations.addStackDependency(serving);
  * ```
  */
 export class OperationsStack extends Stack {
-  /** The environment's dashboard, alarms and alarm topic. */
+  /** The environment's dashboard and the alarms no other construct owns. */
   readonly monitoring: PlatformMonitoring;
-  /** The promotion workflow, `<namePrefix>-model-promotion`. */
-  readonly promotion: ModelPromotion;
   /** The feature groups; only when the config declares feature store entities. */
   readonly featureStore?: FeatureStore;
   /** The nested stack of each model, by model name. */
@@ -102,33 +97,10 @@ export class OperationsStack extends Stack {
 
     this.monitoring = new PlatformMonitoring(this, 'Monitoring', {
       dashboardName: props.namePrefix,
-      alarmEmails: [...(environment.alarmEmail ? [environment.alarmEmail] : []), ...environment.aws.alarmEmails],
+      alarmTopic: props.alarms,
       thresholds: environment.aws.alarms,
-      removalPolicy,
     });
     this.monitoring.monitorApi(this, serving.inferenceApi);
-
-    this.promotion = new ModelPromotion(this, 'Promotion', {
-      namePrefix: props.namePrefix,
-      stateMachineName: promotionStateMachineName(props.namePrefix),
-      models: props.models.map((model) => ({
-        name: model.name,
-        executionRole: serving.models[model.name].endpoint.role,
-        rollbackAlarmNames: PlatformMonitoring.rollbackAlarmNames(`${props.namePrefix}-${model.name}`),
-        strategy: {
-          kind: model.aws.promotion.strategy,
-          trafficPercent: model.aws.promotion.trafficPercent,
-          wait: Duration.minutes(model.aws.promotion.waitMinutes),
-          timeout: Duration.minutes(model.aws.promotion.timeoutMinutes),
-        },
-      })),
-      notificationTopic: this.monitoring.alarmTopic,
-      topicKey: this.monitoring.topicKey,
-      endpointKey: registry.encryptionKey,
-      logEncryptionKey: logKey,
-      logRetention,
-    });
-    this.monitoring.monitorStateMachine(this, 'model promotion', this.promotion.stateMachine);
 
     if (props.aws.featureStore.entities.length > 0) {
       this.featureStore = new FeatureStore(this, 'FeatureStore', { namePrefix: props.namePrefix, registry, groups: props.aws.featureStore.entities, removalPolicy });
@@ -178,8 +150,8 @@ export interface ModelOperationsProps {
 }
 
 /**
- * One model's alarms, model card, and (when configured) batch and streaming inference. {@link OperationsStack}
- * creates one per model.
+ * One model's alarms and dashboard rows, model card, and (when configured) batch and streaming inference.
+ * {@link OperationsStack} creates one per model; a model that has no version to serve yet gets only its card.
  *
  * @example
  * ```ts
@@ -221,27 +193,7 @@ export class ModelOperationsStack extends NestedStack {
   constructor(scope: Construct, id: string, props: ModelOperationsProps) {
     super(scope, id, { description: `ModelStack: operations of ${props.model.name}` });
     const { model, monitoring, registry, environment } = props;
-    const served = props.serving.models[model.name];
     const removalPolicy = removalPolicyOf(environment);
-    // By literal name: the alarms need no reference into the serving stack.
-    const endpoint = ModelEndpoint.fromEndpointName(this, 'Endpoint', `${props.namePrefix}-${model.name}`);
-
-    // One scope per monitored resource keeps alarm ids (and so logical ids) short and stable.
-    const alarms = (id: string) => new Construct(this, id);
-    // Production-like environments (those behind an approval) expect steady traffic; others may idle.
-    monitoring.monitorEndpoint(alarms('EndpointAlarms'), endpoint, { expectTraffic: environment.approvalRequired });
-    if (served.inferenceFunction) monitoring.monitorFunction(alarms('InferenceFunctionAlarms'), `${model.name} inference`, served.inferenceFunction);
-    // Models that capture data have a drift monitor in the serving stack; its metrics are published by name.
-    const drift = served.driftMonitor;
-    if (drift) {
-      monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
-        driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
-        checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
-        qualityDegradation: { metric: drift.metricQualityDegradation({ statistic: 'Maximum', period: Duration.hours(1) }), threshold: model.drift.qualityDegradationThreshold },
-      });
-      monitoring.monitorDeadLetterQueue(alarms('DriftDlqAlarms'), `${model.name} drift check`, drift.deadLetterQueue);
-    }
-
     this.card = new ModelCard(this, 'Card', {
       modelCardName: `${props.namePrefix}-${model.name}`,
       model: model.name,
@@ -255,6 +207,24 @@ export class ModelOperationsStack extends NestedStack {
       encryptionKey: registry.encryptionKey,
       removalPolicy,
     });
+
+    const served = props.serving.models[model.name];
+    if (!served) return; // waiting for a first version: nothing is served yet
+    const { endpoint } = served;
+    // One scope per monitored resource keeps alarm ids (and so logical ids) short and stable.
+    const alarms = (id: string) => new Construct(this, id);
+    // Production-like environments (those behind an approval) expect steady traffic; others may idle. The endpoint's
+    // errors and latency alarms are its own (in the serving stack, with the same action): they are not created twice.
+    monitoring.monitorEndpoint(alarms('EndpointAlarms'), endpoint, { expectTraffic: environment.approvalRequired });
+    if (served.inferenceFunction) monitoring.monitorFunction(alarms('InferenceFunctionAlarms'), `${model.name} inference`, served.inferenceFunction);
+    const drift = served.driftMonitor;
+    if (drift) {
+      monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
+        driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
+        checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
+        ownAlarms: [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm],
+      });
+    }
 
     const batch = model.aws.batch;
     if (batch) {

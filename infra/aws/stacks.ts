@@ -1,12 +1,16 @@
 import { Duration, NestedStack, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { ALARM_THRESHOLD_DEFAULTS } from '../../constructs/aws/alarm-thresholds';
+import { AlarmTopic } from '../../constructs/aws/alarm-topic';
 import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
+import { waitingModels } from '../config/versions';
 import { servingVariantOf } from './serving-variant';
 
 /** Properties every stack of an environment shares (see {@link RegistryStack}). */
@@ -54,9 +58,20 @@ export function removalPolicyOf(environment: EnvironmentConfig): RemovalPolicy {
 export class RegistryStack extends Stack {
   /** The registry: bucket, key, model package groups and approval rule. */
   readonly registry: ModelRegistry;
+  /**
+   * Where every alarm of the environment notifies. It lives here because every other stack depends on this one,
+   * so each construct can give its own alarms this action (each alarm exists once, with its action).
+   */
+  readonly alarms: AlarmTopic;
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id, props);
+    const { environment } = props;
+    this.alarms = new AlarmTopic(this, 'Alarms', {
+      displayName: `${props.namePrefix} alarms`,
+      emails: [...(environment.alarmEmail ? [environment.alarmEmail] : []), ...environment.aws.alarmEmails],
+      removalPolicy: removalPolicyOf(environment),
+    });
     this.registry = new ModelRegistry(this, 'Registry', {
       namePrefix: props.namePrefix,
       bucketName: props.registryBucketName,
@@ -73,6 +88,8 @@ export interface ServingStackProps extends EnvironmentStackProps {
   readonly inference: InferenceConfig;
   /** ARN of the registry key (a cross-stack reference, which also orders the deployments). */
   readonly registryKeyArn: string;
+  /** The environment's alarm topic (in the registry stack): the endpoints' and drift checks' alarms notify it. */
+  readonly alarms: AlarmTopic;
 }
 
 /**
@@ -122,16 +139,24 @@ export class ModelServingStack extends NestedStack {
       namePrefix: string;
       /** The environment's name, written into drift reports and events. */
       environmentName: string;
-      /** The model's validated config, as the environment serves it. */
+      /** The model's validated config, as the environment serves it; it must have a `version`. */
       model: ModelConfig;
-      /** The environment's validated config (its VPC and removal policy). */
+      /** The environment's validated config (its VPC, removal policy and alarm thresholds). */
       environment: EnvironmentConfig;
       /** The environment's inference API, which gets the model's route. */
       api: InferenceApi;
+      /**
+       * Where the endpoint's and the drift check's alarms notify.
+       * @default - no action
+       */
+      alarmAction?: cloudwatch.IAlarmAction;
     },
   ) {
     super(scope, id, { description: `ModelStack: serving of ${props.model.name}` });
     const { model } = props;
+    if (model.version === undefined) throw new Error(`ModelServingStack ${model.name}: the model has no version to serve yet`);
+    const thresholds = { ...ALARM_THRESHOLD_DEFAULTS, ...props.environment.aws.alarms };
+    const promotion = model.aws.promotion;
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       registry: props.registry,
       model: model.name,
@@ -141,6 +166,12 @@ export class ModelServingStack extends NestedStack {
       variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
       vpc: model.serving.kind === 'realtime' ? props.environment.vpc : undefined,
+      // Serverless endpoints (also those an environment's servingOverride makes) update all at once.
+      deployment:
+        model.serving.kind === 'serverless'
+          ? undefined
+          : { strategy: promotion.strategy, trafficPercent: promotion.trafficPercent, wait: Duration.minutes(promotion.waitMinutes), timeout: Duration.minutes(promotion.timeoutMinutes) },
+      alarms: { errorsPer5Min: thresholds.endpoint5xxPer5Min, latencyP99: Duration.millis(thresholds.endpointLatencyP99Ms), action: props.alarmAction },
     });
     if (model.serving.kind !== 'async') {
       this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
@@ -150,6 +181,7 @@ export class ModelServingStack extends NestedStack {
         registry: props.registry,
         model: model.name,
         modelVersion: model.version,
+        alarmAction: props.alarmAction,
         endpoint: this.endpoint,
         environment: props.environmentName,
         windowHours: model.drift.windowHours,
@@ -180,6 +212,7 @@ export class ModelServingStack extends NestedStack {
  * const serving = new ServingStack(app, 'modelstack-staging-serving', {
  *   ...common,
  *   registryKeyArn: registry.registry.encryptionKey.keyArn,
+ *   alarms: registry.alarms,
  *   inference: config.inference,
  * });
  * // serving.inferenceApi.url is the API's base URL.
@@ -188,8 +221,10 @@ export class ModelServingStack extends NestedStack {
 export class ServingStack extends Stack {
   /** The environment's inference API. */
   readonly inferenceApi: InferenceApi;
-  /** The nested stack of each model, by model name. */
+  /** The nested stack of each model that has a version to serve, by model name. */
   readonly models: Readonly<Record<string, ModelServingStack>>;
+  /** Models with no version to serve yet: they get no endpoint, route or drift check until one is pinned or approved. */
+  readonly waiting: readonly string[];
 
   constructor(scope: Construct, id: string, props: ServingStackProps) {
     super(scope, id, props);
@@ -207,7 +242,9 @@ export class ServingStack extends Stack {
       logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
     });
     const models: Record<string, ModelServingStack> = {};
+    this.waiting = waitingModels(props.models);
     for (const model of props.models) {
+      if (model.version === undefined) continue;
       models[model.name] = new ModelServingStack(this, `Model-${model.name}`, {
         registry,
         namePrefix: props.namePrefix,
@@ -215,6 +252,7 @@ export class ServingStack extends Stack {
         model,
         environment: props.environment,
         api: this.inferenceApi,
+        alarmAction: props.alarms.action,
       });
     }
     this.models = models;

@@ -81,17 +81,22 @@ export const asyncServingSchema = z.strictObject({
   targetBacklogPerInstance: z.number().int().min(1).default(5),
 });
 
-const PROMOTION_DEFAULTS = { strategy: 'canary' as const, trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 };
+const PROMOTION_DEFAULTS = { strategy: 'all-at-once' as const, trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 };
+/**
+ * How a new version goes live on a real-time or async endpoint: SageMaker's blue/green deployment, which CloudFormation
+ * runs when the endpoint's config changes. The rules that depend on the serving shape (instance count, total baking
+ * time) are checked per model in schema.ts with `deploymentProblems`.
+ */
 const promotionSchema = z
   .strictObject({
-    /** How traffic moves to the new version: a canary share then the rest, or equal linear steps. */
+    /** How traffic moves to the new version: a canary share then the rest, equal linear steps, or all at once. */
     strategy: z.enum(['canary', 'linear', 'all-at-once']).default(PROMOTION_DEFAULTS.strategy),
-    /** Share of capacity the canary (or each linear step) gets, in percent. */
-    trafficPercent: z.number().int().min(1).max(50).default(PROMOTION_DEFAULTS.trafficPercent),
-    /** Baking time between traffic steps, watched by the rollback alarms. */
-    waitMinutes: z.number().int().min(1).max(60).default(PROMOTION_DEFAULTS.waitMinutes),
-    /** Longest a deployment may take before SageMaker rolls it back. */
-    timeoutMinutes: z.number().int().min(10).max(480).default(PROMOTION_DEFAULTS.timeoutMinutes),
+    /** Share of capacity the canary (1-50) or each linear step (10-50) gets, in percent. */
+    trafficPercent: z.number().int().default(PROMOTION_DEFAULTS.trafficPercent),
+    /** Baking time after each traffic step, watched by the rollback alarms (SageMaker allows 0 to 60 minutes). */
+    waitMinutes: z.number().int().default(PROMOTION_DEFAULTS.waitMinutes),
+    /** Longest a deployment may take before SageMaker rolls it back (10 minutes to 8 hours). */
+    timeoutMinutes: z.number().int().default(PROMOTION_DEFAULTS.timeoutMinutes),
   })
   .default(PROMOTION_DEFAULTS);
 

@@ -92,7 +92,7 @@ export const demoConfig: PlatformConfigInput = {
       serving: {
         kind: 'realtime',
         instanceType: 'ml.m5.large',
-        autoscaling: { minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 200 },
+        autoscaling: { minInstances: 2, maxInstances: 4, targetInvocationsPerInstance: 200 },
       },
       dataCapture: { samplingPercentage: 20 },
       gcp: { machineType: 'n1-standard-4', minReplicas: 1, maxReplicas: 4, trafficSplit: { latest: 10, previous: 90 } },
@@ -127,7 +127,6 @@ export const demoConfig: PlatformConfigInput = {
       serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
       gcp: { machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2 },
       aws: {
-        promotion: { strategy: 'linear', trafficPercent: 25, waitMinutes: 5 },
         modelCard: { description: 'Weekly unit sales per store.', intendedUses: 'Inventory planning.', riskRating: 'low' },
       },
       inputSchema: {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
+import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
@@ -8,6 +9,9 @@ import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
  * input may therefore be partly invalid, and they read it defensively.
  */
 const ALWAYS = { when: () => true } as const;
+
+/** A model version label: the folder under `models/<model>/` in the registry. */
+export const MODEL_VERSION = /^[A-Za-z0-9._-]{1,64}$/;
 
 const SAFE_NAME_HINT = 'lowercase letters, digits and single hyphens, starting with a letter';
 
@@ -96,8 +100,14 @@ const modelSchema = z.strictObject({
   image: z
     .string()
     .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
-  /** Artifact version; the model data is read from `models/<name>/<version>/model.tar.gz` in the registry. */
-  version: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'expected a version label such as 1 or 2024-06-01').default('1'),
+  /**
+   * Pins the artifact version every environment serves: the model data is `models/<name>/<version>/model.tar.gz` in
+   * the environment's registry. Leave it out to serve each environment's latest approved model package, resolved
+   * before synth (`modelstack resolve-versions`); a model with neither gets its registry and monitoring but no
+   * endpoint yet ("waiting for a first version").
+   * @default - the latest approved package, when resolved
+   */
+  version: z.string().regex(MODEL_VERSION, 'expected a version label such as 1 or 2024-06-01').optional(),
   serving: z.discriminatedUnion('kind', [realtimeServingSchema, serverlessServingSchema, asyncServingSchema]),
   dataCapture: z
     .strictObject({ samplingPercentage: z.number().int().min(0).max(100) })
@@ -122,6 +132,18 @@ const modelSchema = z.strictObject({
       path: ['dataCapture', 'samplingPercentage'],
       message: 'serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
     });
+  }
+  const promotion = model.aws?.promotion;
+  if (promotion && model.serving) {
+    const instanceCount = model.serving.kind === 'realtime' ? model.serving.autoscaling?.minInstances : model.serving.kind === 'async' ? 1 : undefined;
+    const found = deploymentProblems({
+      strategy: promotion.strategy,
+      trafficPercent: promotion.trafficPercent,
+      waitSeconds: promotion.waitMinutes * 60,
+      timeoutSeconds: promotion.timeoutMinutes * 60,
+      instanceCount,
+    });
+    for (const [field, message] of found) ctx.addIssue({ code: 'custom', path: ['aws', 'promotion', field], message });
   }
 }, ALWAYS);
 

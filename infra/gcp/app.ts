@@ -131,7 +131,8 @@ export class GcpEnvironmentStack extends TerraformStack {
         ingress: gcp.functions?.ingress,
         maxInstances: gcp.functions?.maxInstances,
       });
-      if (model.dataCapture.samplingPercentage > 0) {
+      // The drift check compares against the served version's baseline: none before a first version.
+      if (model.dataCapture.samplingPercentage > 0 && model.version !== undefined) {
         this.driftFunctions[model.name] = new DriftFunction(this, `Drift-${model.name}`, {
           platform: this.functions,
           endpoint,

@@ -18,7 +18,7 @@ describe('AWS config settings', () => {
     const parsed = parseConfig(config);
     expect(parsed.aws).toEqual({ featureStore: { entities: [] } });
     expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', shareRegistryWith: [], alarmEmails: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });
-    expect(parsed.models[0].aws).toEqual({ promotion: { strategy: 'canary', trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 }, modelCard: { riskRating: 'unknown' } });
+    expect(parsed.models[0].aws).toEqual({ promotion: { strategy: 'all-at-once', trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 }, modelCard: { riskRating: 'unknown' } });
   });
 
   test('async serving is a serving kind with defaults', () => {
@@ -50,6 +50,23 @@ describe('AWS config settings', () => {
     }
   });
 
+  test('promotion settings follow SageMaker\'s blue/green rules for the model\'s serving shape', () => {
+    const problems = problemsAfter((c) => {
+      c.models[0].serving.autoscaling.minInstances = 1; // a canary needs at least 2 instances
+      c.models[0].aws.promotion = { strategy: 'canary', trafficPercent: 10, waitMinutes: 60, timeoutMinutes: 100 };
+      c.models[1].aws.promotion = { strategy: 'linear', trafficPercent: 5 }; // serverless, and a step below 10 %
+    });
+    expect(problems).toEqual([
+      'models[0].aws.promotion.strategy: canary traffic shifting needs at least 2 instances (the variant starts with 1): expected "all-at-once" or more instances',
+      'models[0].aws.promotion.timeoutMinutes: 100: must exceed the 120 minutes the canary deployment bakes',
+      'models[1].aws.promotion.strategy: linear traffic shifting needs an instance-backed endpoint (serverless endpoints update all at once): expected "all-at-once"',
+      'models[1].aws.promotion.trafficPercent: 5: a linear step must be 10-50 % of the variant\'s instances',
+      // 20 steps of the default 10 minutes
+      'models[1].aws.promotion.timeoutMinutes: 120: must exceed the 200 minutes the linear deployment bakes',
+    ]);
+    expect(problemsAfter((c) => (c.models[0].aws.promotion.timeoutMinutes = 600))).toEqual(['models[0].aws.promotion.timeoutMinutes: 600: expected 10 to 480 minutes']);
+  });
+
   test('streamingOverride takes only "off", which drops every model\'s streaming in that environment', () => {
     expect(problemsAfter((c) => (c.environments.dev.aws.streamingOverride = 'on'))).toEqual(['environments.dev.aws.streamingOverride: expected "off"']);
     const parsed = parseConfig(demo());
@@ -59,3 +76,4 @@ describe('AWS config settings', () => {
     expect(modelsForEnvironment(parsed.models, parsed.environments.prod)[0].aws.streaming).toEqual(parsed.models[0].aws.streaming);
   });
 });
+

@@ -8,7 +8,8 @@ function build(overrides: Partial<DriftMonitorProps> = {}) {
   const stack = testStack();
   const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
   const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
-  const monitor = new DriftMonitor(stack, 'Drift', { registry, model: 'churn', endpoint, environment: 'dev', task: 'classification', windowHours: 6, maxObjectsPerInvocation: 20, ...overrides });
+  const props: DriftMonitorProps = { registry, model: 'churn', modelVersion: '1', endpoint, environment: 'dev', task: 'classification', windowHours: 6, maxObjectsPerInvocation: 20, ...overrides } as DriftMonitorProps;
+  const monitor = new DriftMonitor(stack, 'Drift', props);
   return { stack, monitor, template: Template.fromStack(stack) };
 }
 

@@ -13,6 +13,7 @@ function asyncEndpoint() {
   const endpoint = new ModelEndpoint(stack, 'Churn', {
     registry,
     model: 'churn',
+    modelVersion: '1',
     endpointName: 'ms-dev-churn',
     image,
     variant: { kind: 'async', instanceType: 'ml.m5.xlarge', maxInstances: 3, maxConcurrentInvocationsPerInstance: 2 },
@@ -65,11 +66,11 @@ describe('ModelEndpoint async variant', () => {
   test('grantInvokeAsync needs an async variant; bad async props are listed together', () => {
     const stack2 = testStack();
     const registry = new ModelRegistry(stack2, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
-    const realtime = new ModelEndpoint(stack2, 'Rt', { registry, model: 'churn', endpointName: 'ms-dev-rt', image, variant: { kind: 'realtime', instanceType: 'ml.m5.large' } });
+    const realtime = new ModelEndpoint(stack2, 'Rt', { registry, model: 'churn', modelVersion: '1', endpointName: 'ms-dev-rt', image, variant: { kind: 'realtime', instanceType: 'ml.m5.large' } });
     expect(() => realtime.grantInvokeAsync(new iam.AccountRootPrincipal())).toThrow('grantInvokeAsync needs an async variant');
     let error: PropsValidationError | undefined;
     try {
-      new ModelEndpoint(stack2, 'Bad', { registry, model: 'churn', endpointName: 'ms-dev-bad', image, variant: { kind: 'async', instanceType: 'm5', maxInstances: 0, maxConcurrentInvocationsPerInstance: 0 } });
+      new ModelEndpoint(stack2, 'Bad', { registry, model: 'churn', modelVersion: '1', endpointName: 'ms-dev-bad', image, variant: { kind: 'async', instanceType: 'm5', maxInstances: 0, maxConcurrentInvocationsPerInstance: 0 } });
     } catch (err) {
       error = err as PropsValidationError;
     }

@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/aws/model-endpoint';
@@ -12,12 +13,13 @@ function build(overrides: Partial<ModelEndpointProps> = {}) {
   const endpoint = new ModelEndpoint(stack, 'Churn', {
     registry,
     model: 'churn',
+    modelVersion: '1',
     image: IMAGE,
     endpointName: 'ms-dev-churn',
     variant: { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 250 },
     dataCaptureSamplingPercentage: 20,
     ...overrides,
-  });
+  } as ModelEndpointProps);
   return { stack, registry, endpoint };
 }
 
@@ -171,5 +173,52 @@ describe('ModelEndpoint', () => {
     expect(() => build({ variant: { kind: 'realtime', instanceType: 'm5.large', minInstances: 3, maxInstances: 2 } })).toThrow(
       /instanceType "m5.large".*\n.*maxInstances 2: expected at least minInstances \(3\)/,
     );
+  });
+
+  test('updates are CloudFormation\'s: blue/green with the chosen traffic shift, rollback on its own alarms, instance count retained', () => {
+    const { stack } = build({
+      variant: { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 4, maxInstances: 8 },
+      deployment: { strategy: 'linear', trafficPercent: 25, wait: Duration.minutes(5), timeout: Duration.hours(1) },
+    });
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      // Autoscaling owns DesiredInstanceCount: an update must not reset it to the config's initial count.
+      RetainAllVariantProperties: true,
+      // ...but a changed sampling percentage must take effect.
+      ExcludeRetainedVariantProperties: [{ VariantPropertyType: 'DataCaptureConfig' }],
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: {
+          TrafficRoutingConfiguration: { Type: 'LINEAR', LinearStepSize: { Type: 'CAPACITY_PERCENT', Value: 25 }, WaitIntervalInSeconds: 300 },
+          TerminationWaitInSeconds: 300,
+          MaximumExecutionTimeoutInSeconds: 3600,
+        },
+        AutoRollbackConfiguration: { Alarms: [{ AlarmName: { Ref: Match.stringLikeRegexp('ChurnErrorsAlarm') } }, { AlarmName: { Ref: Match.stringLikeRegexp('ChurnLatencyAlarm') } }] },
+      },
+    });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ms-dev-churn-5xx-errors', MetricName: 'Invocation5XXErrors', Threshold: 5 });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'ms-dev-churn-model-latency-p99', MetricName: 'ModelLatency', Threshold: 1_000_000 });
+  });
+
+  test('the default update is blue/green all at once with a 10-minute bake; serverless endpoints get no guardrails', () => {
+    const realtime = Template.fromStack(build().stack);
+    realtime.hasResourceProperties('AWS::SageMaker::Endpoint', {
+      DeploymentConfig: { BlueGreenUpdatePolicy: { TrafficRoutingConfiguration: { Type: 'ALL_AT_ONCE', WaitIntervalInSeconds: 600 }, MaximumExecutionTimeoutInSeconds: 7200 } },
+    });
+    const serverless = Template.fromStack(build({ variant: { kind: 'serverless', memorySizeMb: 2048 }, dataCaptureSamplingPercentage: 0 }).stack);
+    const [endpoint] = Object.values(serverless.findResources('AWS::SageMaker::Endpoint'));
+    expect(endpoint.Properties.DeploymentConfig).toBeUndefined();
+    expect(endpoint.Properties.RetainAllVariantProperties).toBeUndefined();
+  });
+
+  test('its alarms notify the given action, on alarm and on OK', () => {
+    const topicArn = 'arn:aws:sns:eu-west-1:111111111111:alarms';
+    const withAction = build({ alarms: { action: { bind: () => ({ alarmActionArn: topicArn }) }, errorsPer5Min: 2, latencyP99: Duration.millis(250) } });
+    const template = Template.fromStack(withAction.stack);
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map((a) => a.Properties.Threshold).sort()).toEqual([2, 250_000]);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([topicArn]);
+      expect(alarm.Properties.OKActions).toEqual([topicArn]);
+    }
   });
 });

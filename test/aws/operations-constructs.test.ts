@@ -7,8 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchInference } from '../../constructs/aws/batch-inference';
 import { FeatureStore } from '../../constructs/aws/feature-store';
 import { ModelCard } from '../../constructs/aws/model-card';
-import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
-import { ModelPromotion } from '../../constructs/aws/model-promotion';
+import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/aws/model-endpoint';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
 import { StreamingInference } from '../../constructs/aws/streaming-inference';
@@ -34,7 +33,6 @@ function setup() {
 
 describe('operations constructs validate their props, listing every problem', () => {
   const { stack, registry, endpoint, key } = setup();
-  const topic = new PlatformMonitoring(stack, 'Monitoring', { dashboardName: 'ms-dev' }).alarmTopic;
   const role = new iam.Role(stack, 'ExecRole', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
 
   test('PlatformMonitoring', () => {
@@ -46,24 +44,24 @@ describe('operations constructs validate their props, listing every problem', ()
     ]);
   });
 
-  test('ModelPromotion', () => {
-    expect(
-      problems(
-        () =>
-          new ModelPromotion(stack, 'BadPromotion', {
-            namePrefix: 'Bad_Prefix',
-            models: [{ name: 'churn', executionRole: role, rollbackAlarmNames: [], strategy: { trafficPercent: 90, timeout: Duration.minutes(1) } }],
-            notificationTopic: topic,
-            endpointKey: registry.encryptionKey,
-            logEncryptionKey: key,
-          }),
-      ),
-    ).toEqual([
-      'namePrefix "Bad_Prefix": expected lowercase letters, digits and single hyphens',
-      'models[0].strategy.trafficPercent 90: expected an integer from 1 to 50',
-      'models[0].rollbackAlarmNames: expected at least one alarm to roll back on',
-      'models[0].strategy.timeout 60 s: expected 10 minutes to 8 hours',
+  test('ModelEndpoint deployment: SageMaker\'s blue/green rules, every problem at once', () => {
+    const image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+    const endpointWith = (id: string, variant: ModelEndpointProps['variant'], deployment: ModelEndpointProps['deployment']) =>
+      problems(() => new ModelEndpoint(stack, id, { registry, model: 'churn', modelVersion: '1', image, endpointName: `ms-dev-${id.toLowerCase()}`, variant, deployment }));
+    expect(endpointWith('One', { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1 }, { strategy: 'canary', trafficPercent: 60, timeout: Duration.minutes(5) })).toEqual([
+      'deployment.strategy: canary traffic shifting needs at least 2 instances (the variant starts with 1): expected "all-at-once" or more instances',
+      'deployment.trafficPercent: 60: a canary step must be 1-50 % of the variant\'s instances',
+      'deployment.timeoutMinutes: 5: expected 10 to 480 minutes',
     ]);
+    expect(endpointWith('Linear', { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 4 }, { strategy: 'linear', trafficPercent: 5, wait: Duration.minutes(30), timeout: Duration.hours(8) })).toEqual([
+      'deployment.trafficPercent: 5: a linear step must be 10-50 % of the variant\'s instances',
+      // 20 steps of 30 minutes bake for 10 hours
+      'deployment.timeoutMinutes: 480: must exceed the 600 minutes the linear deployment bakes',
+    ]);
+    expect(endpointWith('Serverless', { kind: 'serverless', memorySizeMb: 2048 }, { strategy: 'linear', trafficPercent: 20 })).toEqual([
+      'deployment.strategy: linear traffic shifting needs an instance-backed endpoint (serverless endpoints update all at once): expected "all-at-once"',
+    ]);
+    expect(endpointWith('Good', { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 2 }, { strategy: 'canary', trafficPercent: 50 })).toEqual([]);
   });
 
   test('BatchInference and StreamingInference', () => {

@@ -36,54 +36,70 @@ describe('operations stacks of the demo', () => {
     churn.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 0);
   });
 
-  test('alarms notify a KMS-encrypted, TLS-only topic with the environment\'s email subscription', () => {
-    prod.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
-    prod.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-platform-oncall@example.com' });
-    prod.hasResourceProperties('AWS::SNS::TopicPolicy', {
+  test('alarms notify a KMS-encrypted, TLS-only topic in the registry stack, which every other stack depends on', () => {
+    const registry = Template.fromStack(platform.environments.prod.registry);
+    registry.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    registry.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ml-platform-oncall@example.com' });
+    registry.hasResourceProperties('AWS::SNS::TopicPolicy', {
       PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
     });
+    prod.resourceCountIs('AWS::SNS::Topic', 0);
     prod.hasResourceProperties('AWS::CloudWatch::Dashboard', { DashboardName: 'modelstack-prod' });
-    // API 5xx and latency sit in the environment stack; promotion failures too.
-    prod.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.anyValue() }, 4);
+    // API 5xx and latency sit in the environment's operations stack.
+    prod.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { AlarmActions: Match.anyValue() }, 2);
   });
 
-  test('per model: endpoint, function, drift and DLQ alarms, with rollback alarms named for deployment guardrails', () => {
-    prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'modelstack-prod-churn-5xx-errors', MetricName: 'Invocation5XXErrors', Threshold: 5 });
-    prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'modelstack-prod-churn-model-latency-p99', ExtendedStatistic: 'p99', Threshold: 1_000_000 });
+  test('every alarm of an environment notifies, and each exists once, owned by the construct it watches', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const stacks = platform.environments[env];
+      const templates = [stacks.registry, stacks.serving, ...Object.values(stacks.serving.models), stacks.operations, ...Object.values(stacks.operations.models)].map((st) =>
+        Template.fromStack(st),
+      );
+      const alarms = templates.flatMap((t) => Object.values(t.findResources('AWS::CloudWatch::Alarm')));
+      expect(alarms.length).toBeGreaterThan(10);
+      const signatures = alarms.map((a) => {
+        const { MetricName, Namespace, Dimensions, Metrics } = a.Properties;
+        expect(a.Properties.AlarmActions).toHaveLength(1);
+        return JSON.stringify({ MetricName, Namespace, Dimensions, Metrics });
+      });
+      expect(new Set(signatures).size).toBe(signatures.length);
+    }
+    const prodServing = Template.fromStack(platform.environments.prod.serving.models.churn);
+    // The endpoint's own rollback alarms and the drift check's alarms live beside what they watch.
+    prodServing.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'modelstack-prod-churn-5xx-errors', MetricName: 'Invocation5XXErrors', Threshold: 5 });
+    prodServing.hasResourceProperties('AWS::CloudWatch::Alarm', { AlarmName: 'modelstack-prod-churn-model-latency-p99', ExtendedStatistic: 'p99', Threshold: 1_000_000 });
+    for (const metricName of ['DriftCheckFailed', 'QualityDegradation', 'ApproximateNumberOfMessagesVisible']) {
+      prodServing.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
+    }
     prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare', 'DriftCheckFailed', 'QualityDegradation', 'ApproximateNumberOfMessagesVisible']) {
+    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare']) {
       prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
     }
     // Environments without an approval may idle: no absent-invocation alarm there.
     devChurn.resourcePropertiesCountIs('AWS::CloudWatch::Alarm', { MetricName: 'Invocations' }, 0);
   });
 
-  test('approved packages start the promotion workflow: blue/green with the model\'s strategy and auto-rollback', () => {
-    Template.fromStack(platform.environments.prod.registry).hasResourceProperties('AWS::Events::Rule', {
-      EventPattern: Match.objectLike({ 'detail-type': ['SageMaker Model Package State Change'] }),
-      Targets: [Match.objectLike({ Arn: 'arn:aws:states:eu-west-1:333333333333:stateMachine:modelstack-prod-model-promotion' })],
-    });
-    const machine = prod.findResources('AWS::StepFunctions::StateMachine', { Properties: { StateMachineName: 'modelstack-prod-model-promotion' } });
-    const definition = JSON.stringify(Object.values(machine)[0].Properties.DefinitionString);
-    for (const piece of ['sagemaker:updateEndpoint', 'sagemaker:createEndpointConfig', 'BlueGreenUpdatePolicy', 'AutoRollbackConfiguration', 'CANARY', 'LINEAR', 'modelstack-prod-churn-5xx-errors', 'NotifyRejected']) {
-      expect(definition).toContain(piece);
-    }
-    prod.hasResourceProperties('AWS::IAM::Policy', {
-      PolicyDocument: {
-        Statement: Match.arrayWith([Match.objectLike({ Action: 'iam:PassRole', Condition: { StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } } })]),
+  test('CloudFormation owns each endpoint: the model\'s promotion strategy is the endpoint\'s blue/green update; no promotion workflow', () => {
+    Template.fromStack(platform.environments.prod.serving.models.churn).hasResourceProperties('AWS::SageMaker::Endpoint', {
+      EndpointName: 'modelstack-prod-churn',
+      RetainAllVariantProperties: true,
+      DeploymentConfig: {
+        BlueGreenUpdatePolicy: Match.objectLike({ TrafficRoutingConfiguration: { Type: 'CANARY', CanarySize: { Type: 'CAPACITY_PERCENT', Value: 10 }, WaitIntervalInSeconds: 600 } }),
+        AutoRollbackConfiguration: { Alarms: [Match.anyValue(), Match.anyValue()] },
       },
     });
+    prod.resourceCountIs('AWS::StepFunctions::StateMachine', 0);
+    // dev serves churn serverless: SageMaker updates serverless endpoints all at once, without guardrails.
+    const devEndpoint = Object.values(Template.fromStack(platform.environments.dev.serving.models.churn).findResources('AWS::SageMaker::Endpoint'))[0];
+    expect(devEndpoint.Properties.DeploymentConfig).toBeUndefined();
   });
 
-  test('later environments may read approved packages and artifacts of earlier ones', () => {
-    const dev = Template.fromStack(platform.environments.dev.registry);
-    dev.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', {
-      ModelPackageGroupName: 'modelstack-dev-churn',
-      ModelPackageGroupPolicy: Match.objectLike({
-        Statement: [Match.objectLike({ Principal: { AWS: ['arn:aws:iam::222222222222:root', 'arn:aws:iam::333333333333:root'] } })],
-      }),
-    });
-    Template.fromStack(platform.environments.prod.registry).hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
+  test('no registry names another account unless its environment opts in (the first environment deploys alone)', () => {
+    for (const env of ['dev', 'staging', 'prod'] as const) {
+      const registry = Template.fromStack(platform.environments[env].registry);
+      registry.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
+      expect(JSON.stringify(registry.toJSON())).not.toMatch(/:iam::(222222222222|333333333333):root/);
+    }
   });
 
   test('batch inference: a scheduled transform over the model\'s input prefix, KMS throughout, failure alarms', () => {
@@ -153,7 +169,7 @@ describe('operations stacks of the demo', () => {
     // Nothing of dev's own bills while idle; CloudWatch's monthly dashboard and alarm charges are the only fixed cost.
     expect(classes.dev.filter((i) => i.costClass === 'always-on').map((i) => i.resource)).toEqual(['dashboard and alarms']);
     expect(classes.prod.map((i) => i.resource)).toContain('stream churn');
-    expect(endpoints('prod')).toContainEqual({ resource: 'endpoint churn', costClass: 'always-on', detail: '1-4 x ml.m5.large' });
+    expect(endpoints('prod')).toContainEqual({ resource: 'endpoint churn', costClass: 'always-on', detail: '2-4 x ml.m5.large' });
     expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: .*\n {2}scales to zero: .*endpoint churn \(serverless 2048 MB\)/);
   });
 });

@@ -2,7 +2,7 @@
 // One environment of one model, composed from ModelStack's constructs: a model registry, a serverless SageMaker
 // endpoint, and the inference API in front of it; cdk-nag (AwsSolutions + NIST 800-53 R5) checks all of it.
 import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { addComplianceChecks, InferenceApi, ModelEndpoint, ModelRegistry } from 'modelstack/aws';
+import { addComplianceChecks, AlarmTopic, InferenceApi, ModelEndpoint, ModelRegistry } from 'modelstack/aws';
 
 const app = new App();
 // cdk-nag's packs as validation plugins: a finding that is not acknowledged fails `cdk synth`.
@@ -20,6 +20,9 @@ const registry = new ModelRegistry(stack, 'Registry', {
   removalPolicy: RemovalPolicy.DESTROY, // a dev environment: the default, RETAIN, keeps bucket and key
 });
 
+// Where alarms notify: a KMS-encrypted SNS topic (subscribe your on-call address with `emails`).
+const alarms = new AlarmTopic(stack, 'Alarms', { displayName: 'example-dev alarms', removalPolicy: RemovalPolicy.DESTROY });
+
 // Serverless: scales to zero when idle. Serves models/churn/1/model.tar.gz from the registry, which SageMaker reads
 // when it creates the model (see README.md: in a real app the registry is its own stack, deployed first).
 const endpoint = new ModelEndpoint(stack, 'Churn', {
@@ -29,6 +32,7 @@ const endpoint = new ModelEndpoint(stack, 'Churn', {
   endpointName: 'example-dev-churn',
   image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
   variant: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 },
+  alarms: { action: alarms.action }, // its own 5xx and latency alarms notify the topic
 });
 
 // POST /models/churn/predict, IAM-authorized (SigV4); each instance is validated against the features first.

@@ -1,0 +1,64 @@
+import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { ConfigError } from '../infra/config/load';
+import type { PlatformConfig } from '../infra/config/schema';
+import type { ResolvedVersion } from '../infra/config/versions';
+
+/** The SageMaker calls resolving needs; a `SageMakerClient` is one. */
+export interface ModelPackageReader {
+  send(command: ListModelPackagesCommand | DescribeModelPackageCommand): Promise<unknown>;
+}
+
+/** What `resolveVersions` found for one environment. */
+export interface EnvironmentVersions {
+  /** Served versions by model, for models the config does not pin and that have an approved package. */
+  readonly versions: Record<string, ResolvedVersion>;
+  /** Models with no approved package yet. */
+  readonly waiting: string[];
+}
+
+/**
+ * The latest approved package of each unpinned model in `<platform>-<env>-<model>`, as the SageMaker Projects
+ * model-deploy template resolves it before a deploy (ListModelPackages with ModelApprovalStatus=Approved, newest
+ * first: https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_ListModelPackages.html). The package's
+ * artifact must be `s3://<registry>/models/<model>/<version>/model.tar.gz`: that folder is the version, the layout
+ * the execution role, the drift check (baseline.json) and the preflight check read.
+ */
+export async function resolveVersions(config: PlatformConfig, env: string, reader: ModelPackageReader): Promise<EnvironmentVersions> {
+  const environment = config.environments[env];
+  const bucket = `${config.platform.name}-${env}-models-${environment.aws.account}-${environment.aws.region}`;
+  const versions: Record<string, ResolvedVersion> = {};
+  const waiting: string[] = [];
+  const problems: string[] = [];
+  for (const model of config.models) {
+    if (model.version !== undefined) continue; // pinned in the config: nothing to resolve
+    const group = `${config.platform.name}-${env}-${model.name}`;
+    const listed = (await reader.send(
+      new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }),
+    )) as { ModelPackageSummaryList?: Array<{ ModelPackageArn?: string }> };
+    const arn = listed.ModelPackageSummaryList?.[0]?.ModelPackageArn;
+    if (!arn) {
+      waiting.push(model.name);
+      continue;
+    }
+    const described = (await reader.send(new DescribeModelPackageCommand({ ModelPackageName: arn }))) as {
+      InferenceSpecification?: { Containers?: Array<{ Image?: string; ModelDataUrl?: string }> };
+    };
+    const container = described.InferenceSpecification?.Containers?.[0];
+    const prefix = `s3://${bucket}/models/${model.name}/`;
+    const match = container?.ModelDataUrl?.startsWith(prefix) ? /^([A-Za-z0-9._-]{1,64})\/model\.tar\.gz$/.exec(container.ModelDataUrl.slice(prefix.length)) : null;
+    if (!match) {
+      problems.push(`${env}.${model.name}: approved package ${arn} has ModelDataUrl ${container?.ModelDataUrl ?? '(none)'}: expected ${prefix}<version>/model.tar.gz`);
+      continue;
+    }
+    versions[model.name] = { version: match[1], image: container?.Image, modelPackageArn: arn };
+  }
+  if (problems.length > 0) throw new ConfigError(`approved model packages of ${env}`, problems);
+  return { versions, waiting };
+}
+
+/** A SageMaker client for one environment, optionally through a role assumed in its account. */
+export function sageMakerClientFor(region: string, roleArn?: string): SageMakerClient {
+  const credentials = roleArn ? fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: 'modelstack-resolve-versions' } }) : undefined;
+  return new SageMakerClient({ region, credentials });
+}
