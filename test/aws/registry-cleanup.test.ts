@@ -1,15 +1,16 @@
 import { DeleteModelPackageCommand, DeleteModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { type CleanupRequest, createCleanupHandler, putResponse } from '../../lambdas/registry-cleanup/handler';
-import { FakeSageMaker } from '../helpers/sagemaker-control-server';
+import { FakeSageMakerApi } from '../helpers/sagemaker-api-server';
 
 describe('registry cleanup custom resource (against a loopback SageMaker)', () => {
-  let sagemaker: FakeSageMaker;
+  let sagemaker: FakeSageMakerApi;
   let base: string;
   let client: SageMakerClient;
   const sleeps: number[] = [];
 
   beforeEach(async () => {
-    sagemaker = new FakeSageMaker();
+    sagemaker = new FakeSageMakerApi();
+    sagemaker.pageSize = 2;
     base = await sagemaker.start();
     client = new SageMakerClient({ endpoint: base, region: 'eu-west-1', credentials: { accessKeyId: 'AKIDTEST', secretAccessKey: 'test-secret' }, maxAttempts: 1 });
     sleeps.length = 0;
