@@ -204,6 +204,8 @@ export class ModelRegistry extends Construct implements IModelRegistry {
       logRetention: logs.RetentionDays.ONE_WEEK,
       timeout: Duration.minutes(10),
     });
+    // Gone with the stack, like the key that encrypts it.
+    cleanup.logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
     // ListModelPackages has no resource-level permission; deletion is limited to these groups' packages.
     cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
     const packages = names.map((name) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${name}/*` }));

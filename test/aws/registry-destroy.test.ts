@@ -29,6 +29,9 @@ describe('ModelRegistry with removalPolicy DESTROY empties itself so the stack c
     const fn = Object.entries(destroy.findResources('AWS::Lambda::Function')).find(([id]) => /PackageCleanupFunction/.test(id))!;
     expect(cleanup.Properties.ServiceToken).toEqual({ 'Fn::GetAtt': [fn[0], 'Arn'] });
     expect(fn[1].Properties).toMatchObject({ Runtime: 'nodejs24.x', Timeout: 600 });
+    // Its log group goes with the stack too: nothing of a destroyed environment is left behind.
+    const logGroup = Object.entries(destroy.findResources('AWS::Logs::LogGroup')).find(([id]) => /PackageCleanupFunction/.test(id))!;
+    expect(logGroup[1].DeletionPolicy).toBe('Delete');
   });
 
   test('the cleanup may delete only these groups\' packages', () => {
