@@ -206,12 +206,13 @@ export class ModelRegistry extends Construct implements IModelRegistry {
     });
     // Gone with the stack, like the key that encrypts it.
     cleanup.logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
-    // ListModelPackages has no resource-level permission; deletion is limited to these groups' packages.
+    // ListModelPackages has no resource-level permission. Deletion is limited to this registry's groups by their name
+    // prefix, which also covers a group just removed from the config (the policy is updated before the function runs).
     cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
-    const packages = names.map((name) => stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${name}/*` }));
-    cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DeleteModelPackage'], resources: packages }));
+    const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${packageGroupName(namePrefix, '*')}/*` });
+    cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DeleteModelPackage'], resources: [packages] }));
     acknowledgeWildcardResource(cleanup.role, '*', 'sagemaker:ListModelPackages has no resource-level permissions.');
-    for (const arn of packages) acknowledgeWildcardResource(cleanup.role, arn, "The versions of this registry's own model package groups.");
+    acknowledgeWildcardResource(cleanup.role, packages, "The versions of this registry's own model package groups (named <namePrefix>-<model>).");
     Validations.of(cleanup.function).acknowledge({
       id: 'NIST.800.53.R5-LambdaDLQ',
       reason: 'CloudFormation invokes this custom resource function and waits for its answer, which reports any failure on the stack; a dead-letter queue would add nothing.',

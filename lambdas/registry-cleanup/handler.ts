@@ -9,6 +9,8 @@ export interface CleanupRequest {
   readonly LogicalResourceId: string;
   readonly PhysicalResourceId?: string;
   readonly ResourceProperties: { readonly ModelPackageGroupNames?: readonly string[] };
+  /** Update requests only: the properties before the update. */
+  readonly OldResourceProperties?: { readonly ModelPackageGroupNames?: readonly string[] };
 }
 
 /** What the handler needs from the outside world; tests pass loopback-backed ones. */
@@ -26,7 +28,8 @@ export interface CleanupDeps {
 /**
  * Custom resource handler that empties the registry's model package groups when the stack is deleted:
  * DeleteModelPackageGroup is refused while a group still holds packages, so CloudFormation could not delete them.
- * Create and Update do nothing. It answers CloudFormation itself (the custom resource response protocol).
+ * An update empties the groups it no longer lists (a model removed from the config, whose group CloudFormation
+ * deletes next); Create does nothing. It answers CloudFormation itself (the custom resource response protocol).
  */
 export function createCleanupHandler(deps: CleanupDeps): (request: CleanupRequest) => Promise<void> {
   return async (request) => {
@@ -34,10 +37,10 @@ export function createCleanupHandler(deps: CleanupDeps): (request: CleanupReques
     let status: 'SUCCESS' | 'FAILED' = 'SUCCESS';
     let reason = 'ok';
     try {
-      if (request.RequestType === 'Delete') {
-        const groups = request.ResourceProperties.ModelPackageGroupNames ?? [];
+      const groups = groupsToEmpty(request);
+      if (groups.length > 0) {
         const deleted = await emptyGroups(deps, groups);
-        reason = `deleted ${deleted} model package(s) of ${groups.join(', ') || 'no group'}`;
+        reason = `deleted ${deleted} model package(s) of ${groups.join(', ')}`;
       }
     } catch (err) {
       status = 'FAILED';
@@ -53,6 +56,13 @@ export function createCleanupHandler(deps: CleanupDeps): (request: CleanupReques
     });
     await deps.respond(request.ResponseURL, body);
   };
+}
+
+function groupsToEmpty(request: CleanupRequest): readonly string[] {
+  const current = request.ResourceProperties.ModelPackageGroupNames ?? [];
+  if (request.RequestType === 'Delete') return current;
+  if (request.RequestType === 'Update') return (request.OldResourceProperties?.ModelPackageGroupNames ?? []).filter((g) => !current.includes(g));
+  return [];
 }
 
 /** Deletes every package of `groups`, then waits until none is listed; returns how many it deleted. */

@@ -92,7 +92,15 @@ describe('registry cleanup custom resource (against a loopback SageMaker)', () =
     expect(answer()).toMatchObject({ Status: 'FAILED', Reason: expect.stringMatching(/^emptying the model package groups failed: InternalFailure: DeleteModelPackage failed/) });
   });
 
-  test('create and update touch nothing and succeed, with a stable physical id', async () => {
+  test('an update empties the groups it no longer lists (a removed model), which CloudFormation deletes next', async () => {
+    sagemaker.addPackages('ms-dev-churn', 1);
+    sagemaker.addPackages('ms-dev-old', 2);
+    await handler()({ ...request('Update'), OldResourceProperties: { ModelPackageGroupNames: ['ms-dev-churn', 'ms-dev-old'] }, ResourceProperties: { ModelPackageGroupNames: ['ms-dev-churn'] } });
+    expect(answer()).toMatchObject({ Status: 'SUCCESS', Reason: 'deleted 2 model package(s) of ms-dev-old' });
+    expect(sagemaker.packages.map((p) => p.group)).toEqual(['ms-dev-churn']);
+  });
+
+  test('create and an update that removes no group touch nothing and succeed, with a stable physical id', async () => {
     sagemaker.addPackages('ms-dev-churn', 1);
     await handler()(request('Create'));
     await handler()(request('Update'));
