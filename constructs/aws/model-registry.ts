@@ -1,13 +1,17 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnModelPackageGroup } from 'aws-cdk-lib/aws-sagemaker';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import { Construct, type IConstruct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { BundledFunction } from './private/bundled-function';
+import { logsEncryptionKey } from './private/logs-key';
+import { acknowledgeWildcardResource } from './private/nag';
 
 /** A model registry: where model artifacts, baselines, captured data and reports live. */
 export interface IModelRegistry extends IConstruct {
@@ -33,7 +37,9 @@ export interface ModelRegistryProps {
   /** Models that get a model package group. At least one. */
   readonly models: readonly string[];
   /**
-   * What happens to the bucket and key when the stack is deleted.
+   * What happens to the bucket, key and model package groups when the stack is deleted. With `DESTROY` the registry
+   * also empties itself on delete (CloudFormation deletes neither a non-empty bucket nor a package group that holds
+   * packages): the buckets' objects and versions (`autoDeleteObjects`) and the groups' packages (a bundled function).
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy;
@@ -121,6 +127,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [{ expiration: props.accessLogRetention ?? Duration.days(365) }],
       removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
     Validations.of(this.accessLogBucket).acknowledge(
       { id: 'AwsSolutions-S1', reason: 'This bucket is the server access log destination; logging it into itself would loop.' },
@@ -149,6 +156,8 @@ export class ModelRegistry extends Construct implements IModelRegistry {
         },
       ],
       removalPolicy,
+      // Only where the data is disposable: a versioned, non-empty bucket cannot be deleted otherwise.
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
     });
 
     const groups: Record<string, CfnModelPackageGroup> = {};
@@ -160,6 +169,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
       groups[model].applyRemovalPolicy(removalPolicy);
     }
     this.packageGroups = groups;
+    if (removalPolicy === RemovalPolicy.DESTROY) this.emptyPackageGroupsOnDelete(props.namePrefix, Object.values(groups));
 
     this.approvalRule = new events.Rule(this, 'ApprovalRule', {
       description: `Model package approval status changes in ${props.namePrefix}`,
@@ -176,6 +186,43 @@ export class ModelRegistry extends Construct implements IModelRegistry {
 
   modelPackageGroupName(model: string): string {
     return packageGroupName(this.namePrefix, model);
+  }
+
+  /**
+   * A custom resource that deletes the groups' model packages when the stack is deleted, before the groups
+   * themselves (it depends on them): SageMaker refuses DeleteModelPackageGroup (ConflictException) while a group
+   * holds packages.
+   */
+  private emptyPackageGroupsOnDelete(namePrefix: string, groups: readonly CfnModelPackageGroup[]): void {
+    const stack = Stack.of(this);
+    const names = groups.map((g) => g.modelPackageGroupName);
+    const cleanup = new BundledFunction(this, 'PackageCleanupFunction', {
+      bundle: 'aws-registry-cleanup',
+      description: `Deletes the model packages of ${namePrefix} when its registry stack is deleted`,
+      environment: {},
+      logEncryptionKey: logsEncryptionKey(this, 'PackageCleanupLogKey', `${namePrefix} model package cleanup logs`, RemovalPolicy.DESTROY),
+      logRetention: logs.RetentionDays.ONE_WEEK,
+      timeout: Duration.minutes(10),
+    });
+    // Gone with the stack, like the key that encrypts it.
+    cleanup.logGroup.applyRemovalPolicy(RemovalPolicy.DESTROY);
+    // ListModelPackages has no resource-level permission. Deletion is limited to this registry's groups by their name
+    // prefix, which also covers a group just removed from the config (the policy is updated before the function runs).
+    cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:ListModelPackages'], resources: ['*'] }));
+    const packages = stack.formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${packageGroupName(namePrefix, '*')}/*` });
+    cleanup.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions: ['sagemaker:DeleteModelPackage'], resources: [packages] }));
+    acknowledgeWildcardResource(cleanup.role, '*', 'sagemaker:ListModelPackages has no resource-level permissions.');
+    acknowledgeWildcardResource(cleanup.role, packages, "The versions of this registry's own model package groups (named <namePrefix>-<model>).");
+    Validations.of(cleanup.function).acknowledge({
+      id: 'NIST.800.53.R5-LambdaDLQ',
+      reason: 'CloudFormation invokes this custom resource function and waits for its answer, which reports any failure on the stack; a dead-letter queue would add nothing.',
+    });
+    const resource = new CustomResource(this, 'PackageCleanup', {
+      serviceToken: cleanup.function.functionArn,
+      resourceType: 'Custom::ModelPackageCleanup',
+      properties: { ModelPackageGroupNames: names },
+    });
+    for (const group of groups) resource.node.addDependency(group);
   }
 
   /** ARN of the model package group of `model`. */
