@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback Vertex AI that speaks the REST calls `vertex-deploy` makes (models get/upload/mergeVersionAliases,
- * endpoints get/patch/deployModel/undeployModel, operations get), keeps state between them, and can be told to
+ * endpoints get/patch/deployModel/undeployModel, operations get) and the metadata server's token endpoint, keeps
+ * state between them, and can be told to
  * fail: `fault()` answers matching requests with an error status, `failOperations` makes operations end in error.
  */
 export interface FakeVersion {
@@ -52,6 +53,11 @@ export class FakeVertex {
   operationPolls = 1;
   /** Operations of calls matching this end with an error. */
   failOperations?: RegExp;
+  /**
+   * The project's number. Vertex AI answers with resource names in the number form
+   * (`projects/<number>/locations/...`) whichever form the request used, and so does the fake.
+   */
+  projectNumber = '123456789012';
   private readonly operations = new Map<string, PendingOperation>();
   private readonly faults: Fault[] = [];
   private nextId = 100;
@@ -87,6 +93,11 @@ export class FakeVertex {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The metadata server's token endpoint too, so a CLI run with GCE_METADATA_HOST pointing here gets a token.
+    if (req.method === 'GET' && req.url === '/computeMetadata/v1/instance/service-account/default/token') {
+      if (req.headers['metadata-flavor'] !== 'Google') return send(res, 403, { error: 'missing Metadata-Flavor: Google' });
+      return send(res, 200, { access_token: 'metadata-token', expires_in: 3599, token_type: 'Bearer' });
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
@@ -111,7 +122,7 @@ export class FakeVertex {
     if ((m = /\/endpoints\/(\d+)(?::(\w+))?(\?.*)?$/.exec(path))) {
       const endpoint = this.endpoints.get(m[1]);
       if (!endpoint) return send(res, 404, { error: { status: 'NOT_FOUND', message: `Endpoint ${m[1]} not found` } });
-      if (method === 'GET' && !m[2]) return send(res, 200, { name: path, deployedModels: endpoint.deployedModels, trafficSplit: endpoint.trafficSplit });
+      if (method === 'GET' && !m[2]) return send(res, 200, { name: this.canonical(path), deployedModels: endpoint.deployedModels, trafficSplit: endpoint.trafficSplit });
       if (method === 'PATCH' && !m[2]) return this.patchTraffic(res, endpoint, body);
       if (method === 'POST' && m[2] === 'deployModel') return this.deploy(res, path, endpoint, body);
       if (method === 'POST' && m[2] === 'undeployModel') return this.undeploy(res, path, endpoint, body);
@@ -123,7 +134,7 @@ export class FakeVertex {
     const versions = this.models.get(modelId);
     const version = ref ? versions?.find((v) => v.versionId === ref || v.aliases.includes(ref)) : versions?.[versions.length - 1];
     if (!version) return send(res, 404, { error: { status: 'NOT_FOUND', message: `Model ${path} not found` } });
-    send(res, 200, { name: path.split('@')[0], versionId: version.versionId, versionAliases: version.aliases, artifactUri: version.artifactUri });
+    send(res, 200, { name: this.canonical(path.split('@')[0]), versionId: version.versionId, versionAliases: version.aliases, artifactUri: version.artifactUri });
   }
 
   private upload(res: ServerResponse, body: any): void {
@@ -135,7 +146,7 @@ export class FakeVertex {
       const versionId = String(versions.length + 1);
       versions.push({ versionId, aliases: [...(body.model.versionAliases ?? [])], artifactUri: body.model.artifactUri, imageUri: body.model.containerSpec.imageUri });
       this.models.set(modelId, versions);
-      return { model: `projects/p/locations/r/models/${modelId}`, modelVersionId: versionId };
+      return { model: this.canonical(`projects/p/locations/r/models/${modelId}`), modelVersionId: versionId };
     });
   }
 
@@ -170,7 +181,7 @@ export class FakeVertex {
       const id = String(this.nextId++);
       const [model, modelVersionId] = (body.deployedModel.model as string).split('@');
       const { machineSpec, minReplicaCount, maxReplicaCount } = body.deployedModel.dedicatedResources;
-      endpoint.deployedModels.push({ id, model, modelVersionId, machineType: machineSpec.machineType, minReplicaCount, maxReplicaCount });
+      endpoint.deployedModels.push({ id, model: this.canonical(model), modelVersionId, machineType: machineSpec.machineType, minReplicaCount, maxReplicaCount });
       endpoint.trafficSplit = Object.fromEntries(Object.entries(split).map(([k, v]) => [k === '0' ? id : k, v]));
       return { deployedModel: { id } };
     });
@@ -184,6 +195,11 @@ export class FakeVertex {
       delete endpoint.trafficSplit[id];
       return {};
     });
+  }
+
+  /** `name` with the project number in place of the project id, as Vertex AI returns it. */
+  canonical(name: string): string {
+    return name.replace(/^projects\/[^/]+\//, `projects/${this.projectNumber}/`);
   }
 
   private operation(res: ServerResponse, call: string, complete: () => object): void {
