@@ -78,7 +78,7 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly functions: FunctionPlatform;
   /** The inference function of each model, by model name. */
   readonly inferenceFunctions: Record<string, InferenceFunction> = {};
-  /** Per model whose requests are logged (`dataCapture.samplingPercentage` > 0). */
+  /** Per model with a version whose requests are logged (`dataCapture.samplingPercentage` > 0). */
   readonly driftFunctions: Record<string, DriftFunction> = {};
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -131,13 +131,15 @@ export class GcpEnvironmentStack extends TerraformStack {
         ingress: gcp.functions?.ingress,
         maxInstances: gcp.functions?.maxInstances,
       });
-      if (model.dataCapture.samplingPercentage > 0) {
+      // The drift check compares with models/<model>/<version>/baseline.json: a model without a version has none.
+      const version: string | undefined = model.version;
+      if (model.dataCapture.samplingPercentage > 0 && version) {
         this.driftFunctions[model.name] = new DriftFunction(this, `Drift-${model.name}`, {
           platform: this.functions,
           endpoint,
           driftTopic: this.driftTopic,
           environment: environmentName,
-          modelVersion: model.version,
+          modelVersion: version,
           task: model.task,
           ...model.drift,
         });
