@@ -9,7 +9,7 @@ export { METADATA_TOKEN_URL, metadataTokenProvider } from './token';
 
 /** What the command talks to; tests replace both. */
 export interface VertexDeployDeps {
-  /** Default `https://<region>-aiplatform.googleapis.com`. */
+  /** Default `VERTEX_API_BASE_URL` when set (a private or regional API endpoint, a test's fake), else `https://<region>-aiplatform.googleapis.com`. */
   readonly baseUrl?: string;
   /** Default: the metadata server (Cloud Build's service account). */
   readonly accessToken?: AccessTokenProvider;
@@ -54,7 +54,7 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
       const write = (line: string) => (output.io ? output.io.stdout(`${line}\n`) : process.stdout.write(`${line}\n`));
       const client = new VertexClient({
         region: String(opts.region),
-        baseUrl: deps.baseUrl,
+        baseUrl: deps.baseUrl ?? (process.env.VERTEX_API_BASE_URL || undefined),
         accessToken: deps.accessToken ?? metadataTokenProvider(),
         pollIntervalMs: deps.pollIntervalMs,
         initialBackoffMs: deps.initialBackoffMs,
