@@ -17,6 +17,7 @@ import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger'
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import { configureStateBackend } from './state-backend';
 
 /** Properties of a {@link GcpEnvironmentStack} (exported as `GcpEnvironmentStackProps`). */
 export interface EnvironmentStackProps {
@@ -91,6 +92,7 @@ export class GcpEnvironmentStack extends TerraformStack {
     // GCP label keys allow underscores, not the colon AWS tags use.
     const labels = { modelstack_platform: props.platform, modelstack_environment: environmentName };
     new GoogleProvider(this, 'google', { project, region, defaultLabels: labels });
+    configureStateBackend(this, gcp.state, `${props.platform}/${environmentName}`, `environments.${environmentName}.gcp.state`);
 
     this.registry = new ModelRegistry(this, 'Registry', {
       namePrefix,

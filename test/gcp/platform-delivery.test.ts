@@ -46,3 +46,58 @@ describe('a model without a version (Google Cloud)', () => {
     expect(Object.keys(versioned.resource.google_cloud_scheduler_job ?? {})).toHaveLength(1);
   });
 });
+
+describe('Terraform state per environment (Google Cloud)', () => {
+  const withState = (state: unknown) => {
+    const raw: any = structuredClone(demoConfig);
+    for (const env of Object.values(raw.environments) as any[]) env.gcp.state = state;
+    return raw;
+  };
+
+  test('a Cloud Storage backend per environment, prefixed <platform>/<environment> unless the config says otherwise', () => {
+    const stacks = synthesize(parseConfig(demoConfig));
+    expect(Object.fromEntries(Object.entries(stacks).map(([name, s]) => [name, s.terraform.backend]))).toEqual({
+      'modelstack-dev-platform': { gcs: { bucket: 'modelstack-demo-tfstate', prefix: 'modelstack/dev' } },
+      'modelstack-staging-platform': { gcs: { bucket: 'modelstack-demo-tfstate', prefix: 'modelstack/staging' } },
+      'modelstack-prod-platform': { gcs: { bucket: 'modelstack-demo-tfstate', prefix: 'modelstack/prod' } },
+    });
+    const custom = synthesize(parseConfig(withState({ bucket: 'acme-ml-terraform', prefix: 'platform/ml' })));
+    expect(custom['modelstack-prod-platform'].terraform.backend).toEqual({ gcs: { bucket: 'acme-ml-terraform', prefix: 'platform/ml' } });
+  });
+
+  test('local state only when chosen, at a relative path (never cdktf\'s absolute default in the checkout)', () => {
+    const local = synthesize(parseConfig(withState({ local: true })));
+    expect(local['modelstack-dev-platform'].terraform.backend).toEqual({ local: { path: 'terraform.tfstate' } });
+    const named = synthesize(parseConfig(withState({ local: true, path: 'state/dev.tfstate' })));
+    expect(named['modelstack-dev-platform'].terraform.backend).toEqual({ local: { path: 'state/dev.tfstate' } });
+  });
+
+  test('the state setting is required, and bucket names follow Cloud Storage rules', () => {
+    const problems = (state: unknown) => {
+      try {
+        parseConfig(withState(state));
+        return [];
+      } catch (err) {
+        return ((err as { problems?: string[] }).problems ?? [String(err)]).filter((p) => p.startsWith('environments.dev.'));
+      }
+    };
+    expect(problems(undefined)).toEqual([
+      'environments.dev.gcp.state: expected where Terraform keeps the state: { bucket: <Cloud Storage bucket>, prefix? } or, explicitly, { local: true }',
+    ]);
+    const bucket = 'environments.dev.gcp.state.bucket: expected a Cloud Storage bucket name:';
+    expect(problems({ bucket: 'TF_State' })).toEqual([`${bucket} lowercase letters, digits, -, _ and ., starting and ending with a letter or digit`]);
+    expect(problems({ bucket: 'ab' })).toEqual([`${bucket} 3 to 63 characters`]);
+    expect(problems({ bucket: 'x'.repeat(64) })).toEqual([`${bucket} 3 to 63 characters`]);
+    expect(problems({ bucket: '192.168.1.10' })).toEqual([`${bucket} not an IP address`]);
+    expect(problems({ bucket: 'goog-state' })).toEqual([`${bucket} not starting with "goog" or containing "google"`]);
+    expect(problems({ bucket: 'my-g00gle-state' })).toEqual([`${bucket} not starting with "goog" or containing "google"`]);
+    expect(problems({ bucket: 'acme_ml.terraform-state' })).toEqual([]);
+    expect(problems({ bucket: 'acme', prefix: '/abs' })).toEqual([
+      'environments.dev.gcp.state.prefix: expected an object prefix such as modelstack/prod (letters, digits, -, _, . and single slashes)',
+    ]);
+    expect(problems({ local: true, path: '../outside.tfstate' })).toEqual(['environments.dev.gcp.state.path: expected a relative path ending in .tfstate, without ..']);
+    expect(problems({ local: false })).toEqual([
+      'environments.dev.gcp.state: expected { bucket, prefix? } (Terraform state in Cloud Storage) or { local: true, path? } (a local file)',
+    ]);
+  });
+});
