@@ -14,6 +14,7 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       // Loaded on use: aws-cdk-lib and cdktf would add ~80 MB and a second to every other command's start.
       const { formatSummary, synthesizeAll } = await import('../infra/synth');
       const { classifyIdleCost, formatIdleCost } = await import('../infra/aws/cost-class');
+      const { classifyGcpIdleCost } = await import('../infra/gcp/cost-class');
       let resolved;
       try {
         resolved = resolveConfig({ contextPath: options.config });
@@ -28,5 +29,6 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       ctx.io.stdout(`ModelStack synth (${resolved.source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> ${options.awsOut}/, ${options.gcpOut}/\n`);
       ctx.io.stdout(`${formatSummary(rows)}\n`);
       ctx.io.stdout(`Idle cost (AWS), per environment:\n${formatIdleCost(classifyIdleCost(resolved.config))}\n`);
+      ctx.io.stdout(`Idle cost (Google Cloud), per environment:\n${formatIdleCost(classifyGcpIdleCost(resolved.config))}\n`);
     });
 }
