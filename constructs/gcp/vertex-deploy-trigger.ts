@@ -1,11 +1,13 @@
 import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelEndpoint } from './model-endpoint';
 import type { ModelVersionEvents } from './model-version-events';
+import type { PrivateEndpointAccess, PrivateEndpointAddress } from './private-endpoint-access';
 import { buildServiceAccount } from './private/build-account';
 import type { VertexDeployerRole } from './vertex-deployer-role';
 
@@ -83,6 +85,17 @@ export interface VertexDeployTriggerProps {
    * @default 'node:22'
    */
   readonly builderImage?: string;
+  /**
+   * For a Private Service Connect endpoint: after deploying, the build connects the endpoint's service attachment to
+   * its reserved address (a forwarding rule; the attachment exists only once a model is deployed).
+   * @default - no forwarding rule (public endpoint)
+   */
+  readonly privateServiceConnect?: {
+    /** `PrivateEndpointAccess`: its network and the role that may create the forwarding rule. */
+    readonly access: PrivateEndpointAccess;
+    /** `access.addressFor(endpoint)`. */
+    readonly address: PrivateEndpointAddress;
+  };
 }
 
 /**
@@ -154,6 +167,12 @@ export class VertexDeployTrigger extends Construct {
       '--latest-percent', String(split.latest),
       '--alias', props.alias ?? 'deployed',
     ];
+    const psc = props.privateServiceConnect;
+    const dependsOn: ITerraformDependable[] = [endpoint.endpoint];
+    if (psc) {
+      deployArgs.push('--psc-address', psc.address.resourceName, '--psc-network', psc.access.networkName);
+      dependsOn.push(psc.address.address, new ProjectIamMember(this, 'ConnectsPsc', { project, role: psc.access.connectRole.name, member: this.serviceAccount.member }));
+    }
     const builder = props.builderImage ?? DEFAULT_BUILDER;
 
     this.trigger = new CloudbuildTrigger(this, 'Trigger', {
@@ -181,7 +200,7 @@ export class VertexDeployTrigger extends Construct {
         timeout: '3600s',
       },
       // A version uploaded while Terraform applies must not start a deploy to an endpoint that does not exist yet.
-      dependsOn: [endpoint.endpoint],
+      dependsOn,
     });
   }
 }

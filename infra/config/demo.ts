@@ -65,7 +65,8 @@ export const demoConfig: PlatformConfigInput = {
         region: 'europe-west1',
         state: { bucket: 'modelstack-demo-tfstate' }, // prefix modelstack/prod
         repository: { owner: 'example-org', name: 'modelstack', branch: 'release' },
-        network: { kind: 'psc', projectAllowlist: [] },
+        // Private Service Connect: each endpoint gets an address in ml-europe-west1; the functions reach it through a connector.
+        network: { kind: 'psc', projectAllowlist: [], vpcNetwork: 'ml-vpc', subnetwork: 'ml-europe-west1', connectorRange: '10.8.0.0/28' },
         // Inference functions reachable from the VPC and load balancers only, and only by these callers.
         functions: { invokers: ['serviceAccount:checkout@modelstack-demo-prod.iam.gserviceaccount.com'], ingress: 'internal-and-gclb', maxInstances: 20 },
         reportRetentionDays: 365,

@@ -59,12 +59,21 @@ const stateSchema = z.union(
   { error: 'expected { bucket, prefix? } (Terraform state in Cloud Storage) or { local: true, path? } (a local file)' },
 );
 
+/** A string field whose absence is reported with `expected` rather than zod's type message. */
+const requiredString = (expected: string) => z.string({ error: (issue) => (issue.input === undefined ? expected : undefined) });
+
 /** Private serving: Private Service Connect, or VPC peering through private services access. */
 const networkSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('psc'),
     /** Projects allowed to create PSC endpoints to the Vertex AI endpoints; the environment's own project is always allowed. */
     projectAllowlist: z.array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id')).default([]),
+    /** The VPC network (in the environment's project) the inference functions reach the endpoints from. */
+    vpcNetwork: requiredString('expected the name of a VPC network of the project').regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'expected the name of a VPC network of the project'),
+    /** A subnetwork of it in the environment's region: each endpoint's internal address comes from it. */
+    subnetwork: requiredString('expected the name of a subnetwork in the region').regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'expected the name of a subnetwork in the region'),
+    /** An unused /28 range of the network for the functions' Serverless VPC Access connector. */
+    connectorRange: requiredString('expected an unused /28 range such as 10.8.0.0/28').regex(/^(\d{1,3}\.){3}\d{1,3}\/28$/, 'expected an unused /28 range such as 10.8.0.0/28'),
   }),
   z.strictObject({
     kind: z.literal('vpc'),

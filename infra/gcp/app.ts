@@ -11,6 +11,7 @@ import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
+import { PrivateEndpointAccess } from '../../constructs/gcp/private-endpoint-access';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
@@ -110,6 +111,7 @@ export class GcpEnvironmentStack extends TerraformStack {
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
         registry: this.registry,
@@ -121,6 +123,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         network: gcp.network,
       });
       this.endpoints[model.name] = endpoint;
+      const pscAddress = psc?.addressFor(endpoint);
       this.inferenceFunctions[model.name] = new InferenceFunction(this, `Inference-${model.name}`, {
         platform: this.functions,
         endpoint,
@@ -132,6 +135,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         invokers: gcp.functions?.invokers,
         ingress: gcp.functions?.ingress,
         maxInstances: gcp.functions?.maxInstances,
+        privateEndpoint: psc && pscAddress ? { address: pscAddress, connector: psc.connector } : undefined,
       });
       // The drift check compares with models/<model>/<version>/baseline.json: a model without a version has none.
       const version: string | undefined = model.version;
@@ -162,6 +166,7 @@ export class GcpEnvironmentStack extends TerraformStack {
           trafficSplit: model.gcp.trafficSplit,
           approvalRequired: environment.approvalRequired,
           alias: environmentName,
+          privateServiceConnect: psc && pscAddress ? { access: psc, address: pscAddress } : undefined,
         });
       }
     }

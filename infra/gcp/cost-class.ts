@@ -8,7 +8,8 @@ export { formatIdleCost } from '../aws/cost-class';
  * `classifyIdleCost` does for AWS. Vertex AI online prediction bills each deployed model's dedicated replicas per
  * node hour and never scales them to zero (https://cloud.google.com/vertex-ai/docs/predictions/configure-compute:
  * `minReplicaCount` is at least 1), and a canary split keeps the previous version deployed beside the new one, so a
- * rollout doubles the replicas; the feature online store bills its Bigtable nodes; the functions (min instances 0),
+ * rollout doubles the replicas; the feature online store bills its Bigtable nodes; private serving bills its connector's minimum instances and the
+ * PSC forwarding rules; the functions (min instances 0),
  * the drift schedules and the builds bill per use. Pure: reads the config only.
  */
 export function classifyGcpIdleCost(config: PlatformConfig): Record<string, CostItem[]> {
@@ -26,6 +27,11 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
           detail: `the previous version stays deployed for its ${trafficSplit.previous} %: another ${replicas}`,
         });
       }
+    }
+    if (environment.gcp.network?.kind === 'psc') {
+      // A Serverless VPC Access connector runs its minimum instances all the time; each PSC endpoint bills hourly.
+      items.push({ resource: 'VPC connector', costClass: 'always-on', detail: '2-3 x e2-micro (Serverless VPC Access minimum)' });
+      items.push({ resource: 'PSC endpoints', costClass: 'always-on', detail: `${config.models.length} forwarding rule${config.models.length === 1 ? '' : 's'}, hourly plus per GB` });
     }
     const featureStore = environment.gcp.featureStore;
     if (featureStore && featureStore.entities.length > 0) {

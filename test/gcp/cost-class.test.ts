@@ -17,7 +17,7 @@ describe('idle cost on Google Cloud', () => {
         'endpoint churn',
         'canary churn',
         'endpoint sales-forecast',
-        ...(env === 'prod' ? ['feature online store'] : []),
+        ...(env === 'prod' ? ['VPC connector', 'PSC endpoints', 'feature online store'] : []),
         'alert policies and dashboard',
       ]);
     }
@@ -28,6 +28,7 @@ describe('idle cost on Google Cloud', () => {
       detail: '1-2 x n1-standard-2 once a version is deployed (Vertex AI keeps at least 1 replica)',
     });
     expect(classes.prod).toContainEqual({ resource: 'feature online store', costClass: 'always-on', detail: '1-3 Bigtable nodes' });
+    expect(classes.prod).toContainEqual({ resource: 'PSC endpoints', costClass: 'always-on', detail: '2 forwarding rules, hourly plus per GB' });
   });
 
   test('functions, schedules and builds scale to zero; the summary has the AWS shape', () => {

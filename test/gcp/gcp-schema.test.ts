@@ -28,12 +28,15 @@ describe('Google Cloud config', () => {
     raw.environments.dev.gcp.retraining = {};
     delete raw.environments.dev.gcp.repository;
     raw.environments.staging.gcp.network = { kind: 'vpc', network: 'default' };
+    raw.environments.dev.gcp.network = { kind: 'psc', vpcNetwork: 'ml-vpc', connectorRange: '10.8.0.0/24' };
     raw.environments.prod.gcp.featureStore.minNodeCount = 5;
     raw.environments.prod.gcp.featureStore.entities.push({ ...raw.environments.prod.gcp.featureStore.entities[0], sourceTable: 'customers' });
     raw.environments.prod.gcp.alertThresholds.driftShare = 2;
     raw.models[0].gcp = { machineType: 'big', minReplicas: 3, maxReplicas: 2, trafficSplit: { latest: 50, previous: 30 } };
     raw.models[1].gcp = { containerImage: 'not an image', trafficSplit: { latest: 0, previous: 100 } };
     expect(problemsOf(raw)).toEqual([
+      'environments.dev.gcp.network.subnetwork: expected the name of a subnetwork in the region',
+      'environments.dev.gcp.network.connectorRange: expected an unused /28 range such as 10.8.0.0/28',
       'environments.dev.gcp.retraining.buildConfig: expected the path of your retraining build config in gcp.repository, such as ci/retrain.cloudbuild.yaml (ModelStack ships no training build)',
       'environments.dev.gcp.retraining: expected gcp.repository to be set: the retraining build runs from it',
       'environments.staging.gcp.network.network: expected projects/<project number>/global/networks/<name>',

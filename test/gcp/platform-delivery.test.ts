@@ -101,3 +101,59 @@ describe('Terraform state per environment (Google Cloud)', () => {
     ]);
   });
 });
+
+describe('Private Service Connect serving (prod of the demo)', () => {
+  const stacks = synthesize(parseConfig(demoConfig));
+  const prod = stacks['modelstack-prod-platform'];
+  const dev = stacks['modelstack-dev-platform'];
+  const values = (stack: Stack, type: string) => Object.values(stack.resource[type] ?? {});
+  const fn = (stack: Stack, name: string) => values(stack, 'google_cloudfunctions2_function').find((f) => f.name === name);
+  const trigger = (stack: Stack, name: string) => values(stack, 'google_cloudbuild_trigger').find((t) => t.name === name);
+
+  test('each endpoint gets a reserved internal address in the configured subnetwork', () => {
+    expect(values(prod, 'google_compute_address').map((a) => [a.name, a.address_type, a.subnetwork])).toEqual([
+      ['modelstack-prod-churn-psc', 'INTERNAL', 'projects/modelstack-demo-prod/regions/europe-west1/subnetworks/ml-europe-west1'],
+      ['modelstack-prod-sales-forecast-psc', 'INTERNAL', 'projects/modelstack-demo-prod/regions/europe-west1/subnetworks/ml-europe-west1'],
+    ]);
+    expect(dev.resource.google_compute_address).toBeUndefined();
+  });
+
+  test('the inference function calls the endpoint on its PSC address, through a connector, private ranges only', () => {
+    expect(values(prod, 'google_vpc_access_connector')).toEqual([
+      expect.objectContaining({ name: 'modelstack-prod-psc', network: 'ml-vpc', ip_cidr_range: '10.8.0.0/28', region: 'europe-west1', min_instances: 2 }),
+    ]);
+    const churn = fn(prod, 'modelstack-prod-fn-predict-churn');
+    expect(churn.service_config.vpc_connector).toMatch(/^\$\{google_vpc_access_connector\.PrivateEndpoints_Connector_\w+\.id\}$/);
+    expect(churn.service_config.vpc_connector_egress_settings).toBe('PRIVATE_RANGES_ONLY');
+    const address = Object.keys(prod.resource.google_compute_address).find((id) => /churn/.test(id));
+    expect(churn.service_config.environment_variables.VERTEX_API_BASE_URL).toBe(`http://\${google_compute_address.${address}.address}`);
+
+    const public_ = fn(dev, 'modelstack-dev-fn-predict-churn');
+    expect(public_.service_config.vpc_connector).toBeUndefined();
+    expect(public_.service_config.environment_variables.VERTEX_API_BASE_URL).toBeUndefined();
+  });
+
+  test('the deploy build connects the service attachment to the address after deploying, with a role for exactly that', () => {
+    const deploy = trigger(prod, 'modelstack-prod-deploy-churn').build.step.find((s: any) => s.id === 'deploy');
+    expect(deploy.args.slice(-4)).toEqual([
+      '--psc-address', 'projects/modelstack-demo-prod/regions/europe-west1/addresses/modelstack-prod-churn-psc',
+      '--psc-network', 'projects/modelstack-demo-prod/global/networks/ml-vpc',
+    ]);
+    expect(trigger(prod, 'modelstack-prod-deploy-churn').depends_on).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^google_compute_address\./), expect.stringMatching(/^google_project_iam_member\.Deploy-churn_ConnectsPsc_\w+$/)]),
+    );
+    const role = values(prod, 'google_project_iam_custom_role').find((r) => r.role_id === 'modelstack_prod_psc_connect');
+    expect(role.permissions).toEqual([
+      'compute.addresses.get',
+      'compute.addresses.use',
+      'compute.addresses.useInternal',
+      'compute.forwardingRules.create',
+      'compute.forwardingRules.get',
+      'compute.forwardingRules.pscCreate',
+      'compute.networks.use',
+      'compute.regionOperations.get',
+      'compute.subnetworks.use',
+    ]);
+    expect(trigger(dev, 'modelstack-dev-deploy-churn').build.step.find((s: any) => s.id === 'deploy').args).not.toContain('--psc-address');
+  });
+});

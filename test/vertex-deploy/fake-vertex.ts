@@ -38,6 +38,13 @@ interface Fault {
   headers: Record<string, string>;
 }
 
+interface FakeEndpoint {
+  deployedModels: FakeDeployedModel[];
+  trafficSplit: Record<string, number>;
+  /** A Private Service Connect endpoint: Vertex AI creates its service attachment with the first deployment. */
+  psc?: boolean;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -48,7 +55,9 @@ export interface RecordedRequest {
 export class FakeVertex {
   readonly requests: RecordedRequest[] = [];
   readonly models = new Map<string, FakeVersion[]>();
-  readonly endpoints = new Map<string, { deployedModels: FakeDeployedModel[]; trafficSplit: Record<string, number> }>();
+  readonly endpoints = new Map<string, FakeEndpoint>();
+  /** Compute Engine forwarding rules by `projects/.../forwardingRules/<name>`, as Compute Engine returns them. */
+  readonly forwardingRules = new Map<string, { name: string; network: string; IPAddress: string; target: string; pscConnectionStatus: string }>();
   /** GETs an operation answers "not done" before it completes; `Infinity` never completes. */
   operationPolls = 1;
   /** Operations of calls matching this end with an error. */
@@ -83,8 +92,13 @@ export class FakeVertex {
     this.faults.push({ method, pattern, status, times: options.times ?? 1, body, headers: options.headers ?? {} });
   }
 
-  addEndpoint(id: string): void {
-    this.endpoints.set(id, { deployedModels: [], trafficSplit: {} });
+  addEndpoint(id: string, options: { psc?: boolean } = {}): void {
+    this.endpoints.set(id, { deployedModels: [], trafficSplit: {}, psc: options.psc });
+  }
+
+  /** The service attachment Vertex AI gives a PSC endpoint (in its tenant project). */
+  serviceAttachment(endpointId: string): string {
+    return `projects/tenant-p${endpointId}/regions/europe-west1/serviceAttachments/sa-${endpointId}`;
   }
 
   /** Which calls were made, as `METHOD path` without the project prefix. */
@@ -102,8 +116,10 @@ export class FakeVertex {
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const body = text ? JSON.parse(text) : undefined;
-    const path = decodeURIComponent(req.url!.replace(/^\/v1\//, ''));
     const method = req.method!;
+    const compute = req.url!.startsWith('/compute/v1/');
+    // Compute Engine paths are recorded (and matched by faults) as `compute/projects/...`.
+    const path = compute ? `compute/${decodeURIComponent(req.url!.replace(/^\/compute\/v1\//, ''))}` : decodeURIComponent(req.url!.replace(/^\/v1\//, ''));
     this.requests.push({ method, path, authorization: req.headers.authorization, body });
 
     const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.pattern.test(path));
@@ -113,6 +129,7 @@ export class FakeVertex {
       res.end(fault.body);
       return;
     }
+    if (compute) return this.compute(res, method, path.slice('compute/'.length), body);
 
     let m: RegExpExecArray | null;
     if (method === 'GET' && (m = /operations\/(\d+)$/.exec(path))) return this.poll(res, path);
@@ -122,7 +139,7 @@ export class FakeVertex {
     if ((m = /\/endpoints\/(\d+)(?::(\w+))?(\?.*)?$/.exec(path))) {
       const endpoint = this.endpoints.get(m[1]);
       if (!endpoint) return send(res, 404, { error: { status: 'NOT_FOUND', message: `Endpoint ${m[1]} not found` } });
-      if (method === 'GET' && !m[2]) return send(res, 200, { name: this.canonical(path), deployedModels: endpoint.deployedModels, trafficSplit: endpoint.trafficSplit });
+      if (method === 'GET' && !m[2]) return this.getEndpoint(res, path, m[1], endpoint);
       if (method === 'PATCH' && !m[2]) return this.patchTraffic(res, endpoint, body);
       if (method === 'POST' && m[2] === 'deployModel') return this.deploy(res, path, endpoint, body);
       if (method === 'POST' && m[2] === 'undeployModel') return this.undeploy(res, path, endpoint, body);
@@ -195,6 +212,60 @@ export class FakeVertex {
       delete endpoint.trafficSplit[id];
       return {};
     });
+  }
+
+  private getEndpoint(res: ServerResponse, path: string, id: string, endpoint: FakeEndpoint): void {
+    const attachment = endpoint.psc && endpoint.deployedModels.length > 0 ? this.serviceAttachment(id) : undefined;
+    send(res, 200, {
+      name: this.canonical(path),
+      deployedModels: endpoint.deployedModels.map((d) => (attachment ? { ...d, privateEndpoints: { serviceAttachment: attachment } } : d)),
+      trafficSplit: endpoint.trafficSplit,
+      ...(endpoint.psc ? { privateServiceConnectConfig: { enablePrivateServiceConnect: true, ...(attachment ? { serviceAttachment: attachment } : {}) } } : {}),
+    });
+  }
+
+  /** Compute Engine: forwarding rules get/insert and region operations, with Compute's operation shape. */
+  private compute(res: ServerResponse, method: string, path: string, body: any): void {
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && (m = /^(projects\/[^/]+\/regions\/[^/]+)\/operations\/([^/]+)$/.exec(path))) {
+      const op = this.operations.get(`compute/${m[2]}`);
+      if (!op) return send(res, 404, { error: { code: 404, message: `operation ${m[2]} not found` } });
+      if (op.pollsLeft > 0) {
+        op.pollsLeft--;
+        return send(res, 200, { name: m[2], status: 'RUNNING' });
+      }
+      const outcome = op.complete();
+      op.complete = () => outcome;
+      return send(res, 200, { name: m[2], status: 'DONE', ...outcome });
+    }
+    if (method === 'GET' && /\/forwardingRules\/[^/]+$/.test(path)) {
+      const rule = this.forwardingRules.get(path);
+      return rule ? send(res, 200, rule) : send(res, 404, { error: { code: 404, message: `The resource '${path}' was not found` } });
+    }
+    if (method === 'POST' && (m = /^(projects\/[^/]+\/regions\/[^/]+)\/forwardingRules$/.exec(path))) {
+      const key = `${m[1]}/forwardingRules/${body.name}`;
+      if (this.forwardingRules.has(key)) return send(res, 409, { error: { code: 409, message: `The resource '${key}' already exists` } });
+      const name = `operation-${this.nextId++}`;
+      const failing = this.failOperations?.test(path);
+      this.operations.set(`compute/${name}`, {
+        name,
+        pollsLeft: this.operationPolls,
+        complete: () => {
+          if (failing) return { error: { errors: [{ code: 'QUOTA_EXCEEDED', message: 'injected operation failure' }] } };
+          this.forwardingRules.set(key, {
+            name: body.name,
+            network: `https://www.googleapis.com/compute/v1/${body.network}`,
+            IPAddress: '10.20.0.5',
+            // Compute Engine answers with full URLs.
+            target: `https://www.googleapis.com/compute/v1/${body.target}`,
+            pscConnectionStatus: 'ACCEPTED',
+          });
+          return {};
+        },
+      });
+      return send(res, 200, { name, status: 'RUNNING' });
+    }
+    send(res, 404, { error: { code: 404, message: `no route for ${method} compute/${path}` } });
   }
 
   /** `name` with the project number in place of the project id, as Vertex AI returns it. */
