@@ -5,7 +5,7 @@
 // step's command as the build runs it (built CLI, production dependencies) against a loopback Vertex AI.
 import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { FUNCTION_BUNDLES } from '../constructs/private/function-bundles';
@@ -216,12 +216,16 @@ async function checkDeployStep(appDir: string): Promise<void> {
   const deploy = trigger?.build.step.find((step) => step.id === 'deploy');
   if (!deploy) throw new Error('the synthesized dev stack has no deploy step for churn');
 
+  // The checkout as the build leaves it: bin/ and dist/ (what `npm run build` made), the sources, and node_modules as
+  // `npm prune --omit=dev` leaves it: our lockfile's production packages only (no tsx, no cdktf; aws-cdk-lib stays,
+  // as cdk-nag's peer).
   const checkout = join(work, 'checkout');
   must('unpack the tarball as the checkout', 'tar', ['xzf', tarball, '-C', work], work);
   renameSync(join(work, 'package'), checkout);
   cpSync(join(root, 'cli'), join(checkout, 'cli'), { recursive: true });
-  symlinkSync(join(appDir, 'node_modules'), join(checkout, 'node_modules'), 'dir');
-  check('the checkout has no tsx (a dev dependency)', !existsSync(join(checkout, 'node_modules', 'tsx')));
+  cpSync(join(root, 'package-lock.json'), join(checkout, 'package-lock.json'));
+  must('npm ci --omit=dev --offline (the pruned checkout)', 'npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], checkout);
+  for (const dev of ['tsx', 'cdktf', '@cdktf/provider-google']) check(`the checkout has no ${dev} (a dev dependency)`, !existsSync(join(checkout, 'node_modules', dev)));
 
   const fake = await new FakeVertex().start();
   try {

@@ -56,7 +56,12 @@ const stateSchema = z.union(
         .optional(),
     }),
   ],
-  { error: 'expected { bucket, prefix? } (Terraform state in Cloud Storage) or { local: true, path? } (a local file)' },
+  {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'expected where Terraform keeps the state: { bucket: <Cloud Storage bucket>, prefix? } or, explicitly, { local: true }'
+        : 'expected { bucket, prefix? } (Terraform state in Cloud Storage) or { local: true, path? } (a local file)',
+  },
 );
 
 /** A string field whose absence is reported with `expected` rather than zod's type message. */
@@ -140,7 +145,6 @@ const alertThresholdsSchema = z.strictObject({
   driftShare: z.number().gt(0, 'expected more than 0').max(1, 'expected at most 1').default(0.3),
 });
 
-const STATE_REQUIRED = 'expected where Terraform keeps the state: { bucket: <Cloud Storage bucket>, prefix? } or, explicitly, { local: true }';
 const RETRAIN_BUILD_CONFIG_REQUIRED = 'expected the path of your retraining build config in gcp.repository, such as ci/retrain.cloudbuild.yaml (ModelStack ships no training build)';
 
 /** Google Cloud settings of one environment. */
@@ -154,9 +158,7 @@ export const gcpEnvironmentSchema = z
      * Where Terraform keeps this environment's state. Required: `{ bucket, prefix? }` for a CI pipeline (and anyone
      * else) applying the stack, or `{ local: true }` as an explicit choice for a one-person trial.
      */
-    state: z.unknown().superRefine((state, ctx) => {
-      if (state === undefined) ctx.addIssue({ code: 'custom', message: STATE_REQUIRED });
-    }).pipe(stateSchema),
+    state: stateSchema,
     /** Source of the Cloud Build deploy and retraining builds; without it no build triggers are created. */
     repository: repositorySchema.optional(),
     /** Private Vertex AI endpoints; public (IAM-authenticated) when absent. */
