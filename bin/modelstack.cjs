@@ -1,13 +1,29 @@
 #!/usr/bin/env node
 'use strict';
-// The installed package runs the compiled CLI (dist/); a source checkout runs the TypeScript through tsx.
+// The installed package runs the compiled CLI (dist/). A source checkout runs the TypeScript through tsx, a
+// devDependency; a checkout without it (built with `npm run build`, then `npm prune --omit=dev`, as the Cloud Build
+// deploy does) runs dist/.
 const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const source = join(__dirname, '..', 'cli', 'main.ts');
-if (existsSync(source)) {
+const built = join(__dirname, '..', 'dist', 'cli', 'main.js');
+
+function resolvable(id) {
+  try {
+    require.resolve(id);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+if (existsSync(source) && resolvable('tsx/cjs/api')) {
   require('tsx/cjs/api').register();
   require(source).main();
+} else if (existsSync(built)) {
+  require(built).main();
 } else {
-  require('../dist/cli/main.js').main();
+  console.error('modelstack: no CLI to run: install the dev dependencies (npm ci) to run the sources, or build dist/ (npm run build)');
+  process.exitCode = 2;
 }

@@ -16,6 +16,7 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       // Loaded on use: aws-cdk-lib and cdktf would add ~80 MB and a second to every other command's start.
       const { formatSummary, formatWaiting, synthesizeAll } = await import('../infra/synth');
       const { classifyIdleCost, formatIdleCost } = await import('../infra/aws/cost-class');
+      const { classifyGcpIdleCost } = await import('../infra/gcp/cost-class');
       let resolved;
       let versions;
       try {
@@ -33,5 +34,6 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       ctx.io.stdout(`${formatSummary(rows)}\n`);
       for (const line of formatWaiting(resolved.config, versions)) ctx.io.stdout(`${line}\n`);
       ctx.io.stdout(`Idle cost (AWS), per environment:\n${formatIdleCost(classifyIdleCost(resolved.config))}\n`);
+      ctx.io.stdout(`Idle cost (Google Cloud), per environment:\n${formatIdleCost(classifyGcpIdleCost(resolved.config))}\n`);
     });
 }

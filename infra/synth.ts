@@ -7,6 +7,7 @@ import * as cdk from 'aws-cdk-lib';
 import * as cdktf from 'cdktf';
 import { buildAwsPlatform } from './aws/app';
 import { classifyIdleCost, formatIdleCost } from './aws/cost-class';
+import { classifyGcpIdleCost } from './gcp/cost-class';
 import { cdkJsonContext } from './aws/context';
 import { exitOnConfigError, resolveConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
@@ -94,5 +95,7 @@ if (require.main === module) {
     for (const line of formatWaiting(config, versions)) console.log(line);
     console.log('Idle cost (AWS), per environment:');
     console.log(formatIdleCost(classifyIdleCost(config)));
+    console.log('Idle cost (Google Cloud), per environment:');
+    console.log(formatIdleCost(classifyGcpIdleCost(config)));
   });
 }

@@ -1,13 +1,15 @@
 // `npm run test:package`: ModelStack as another team gets it. Packs the tarball (prepack builds dist/), checks what
 // it ships, installs it offline (from the tarball and the npm cache) into copies of examples/aws-app and
-// examples/gcp-app, compiles them with their own tsconfig, synthesizes them, runs the installed CLI, and checks
-// that a private path can be neither compiled against nor required.
-import { type SpawnSyncReturns, spawnSync } from 'node:child_process';
+// examples/gcp-app, compiles them with their own tsconfig, synthesizes them, runs the installed CLI, checks
+// that a private path can be neither compiled against nor required, and runs the synthesized Cloud Build deploy
+// step's command as the build runs it (built CLI, production dependencies) against a loopback Vertex AI.
+import { type SpawnSyncReturns, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { FUNCTION_BUNDLES } from '../constructs/private/function-bundles';
+import { FakeVertex } from '../test/vertex-deploy/fake-vertex';
 
 const root = join(__dirname, '..');
 const work = mkdtempSync(join(tmpdir(), 'modelstack-consumer-'));
@@ -50,6 +52,8 @@ function filesUnder(dir: string): string[] {
 }
 
 let tarball = '';
+/** The installed GCP example, once its install worked: the deploy-step check runs in it. */
+let gcpApp = '';
 section('pack', () => {
   const out = must('npm pack (prepack: npm run build)', 'npm', ['pack', '--json', '--pack-destination', work], root);
   const [packed] = JSON.parse(out.slice(out.indexOf('['))) as { filename: string; size: number; files: { path: string }[] }[];
@@ -174,6 +178,7 @@ if (tarball) {
 
   section('examples/gcp-app', () => {
     const dir = installExample('gcp-app');
+    gcpApp = dir;
     checkPrivateImport(dir);
     must('synth (node lib/main.js, as cdktf synth runs it)', process.execPath, ['lib/main.js'], dir);
     const stacks = filesUnder(join(dir, 'cdktf.out')).filter((f) => f.endsWith('cdk.tf.json'));
@@ -198,9 +203,67 @@ if (tarball) {
   });
 }
 
-if (failures.length > 0) {
-  console.error(`\nconsumer test FAILED (${failures.length}); work dir kept: ${work}\n\n${failures.map((f) => `- ${f}`).join('\n\n')}`);
-  process.exit(1);
+/**
+ * The Cloud Build deploy step, as synthesized: its command runs in a checkout left as the build leaves it (the package's
+ * bin/ and dist/, the sources, production dependencies only: no tsx), against a loopback Vertex AI and metadata server.
+ */
+async function checkDeployStep(appDir: string): Promise<void> {
+  console.log('the Cloud Build deploy step (built CLI, production dependencies)');
+  const stack = JSON.parse(readFileSync(join(appDir, 'platform-gcp.out', 'stacks', 'modelstack-dev-platform', 'cdk.tf.json'), 'utf8')) as {
+    resource: { google_cloudbuild_trigger: Record<string, { name: string; build: { step: { id: string; entrypoint: string; args: string[] }[] } }> };
+  };
+  const trigger = Object.values(stack.resource.google_cloudbuild_trigger).find((t) => t.name === 'modelstack-dev-deploy-churn');
+  const deploy = trigger?.build.step.find((step) => step.id === 'deploy');
+  if (!deploy) throw new Error('the synthesized dev stack has no deploy step for churn');
+
+  // The checkout as the build leaves it: bin/ and dist/ (what `npm run build` made), the sources, and node_modules as
+  // `npm prune --omit=dev` leaves it: our lockfile's production packages only (no tsx, no cdktf; aws-cdk-lib stays,
+  // as cdk-nag's peer).
+  const checkout = join(work, 'checkout');
+  must('unpack the tarball as the checkout', 'tar', ['xzf', tarball, '-C', work], work);
+  renameSync(join(work, 'package'), checkout);
+  cpSync(join(root, 'cli'), join(checkout, 'cli'), { recursive: true });
+  cpSync(join(root, 'package-lock.json'), join(checkout, 'package-lock.json'));
+  must('npm ci --omit=dev --offline (the pruned checkout)', 'npm', ['ci', '--omit=dev', '--offline', '--ignore-scripts', '--no-audit', '--no-fund', '--loglevel=error'], checkout);
+  for (const dev of ['tsx', 'cdktf', '@cdktf/provider-google']) check(`the checkout has no ${dev} (a dev dependency)`, !existsSync(join(checkout, 'node_modules', dev)));
+
+  const fake = await new FakeVertex().start();
+  try {
+    const endpoint = deploy.args[deploy.args.indexOf('--endpoint') + 1];
+    fake.addEndpoint(endpoint);
+    // Cloud Build substitutes these from the Pub/Sub message.
+    const args = deploy.args.map((a) => a.replace('$_BUCKET', 'modelstack-dev-models-modelstack-demo-dev').replace('$_OBJECT', 'models/churn/7/model.tar.gz'));
+    const env = { ...process.env, GCE_METADATA_HOST: new URL(fake.baseUrl).host, VERTEX_API_BASE_URL: fake.baseUrl };
+    const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(deploy.entrypoint, args, { cwd: checkout, env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d) => (stdout += d));
+      child.stderr.on('data', (d) => (stderr += d));
+      child.on('close', (code) => resolve({ code, stdout, stderr }));
+    });
+    check('the deploy command exits 0', result.code === 0, `exit ${result.code}: ${result.stderr}${result.stdout}`.trim());
+    const deployed = fake.endpoints.get(endpoint)?.deployedModels ?? [];
+    check('it deployed version 7 with the metadata server\'s token', deployed.length === 1 && fake.requests.some((r) => r.authorization === 'Bearer metadata-token'), JSON.stringify(deployed));
+  } finally {
+    await fake.stop();
+  }
 }
-rmSync(work, { recursive: true, force: true });
-console.log('\nconsumer test passed');
+
+async function finish(): Promise<void> {
+  if (gcpApp) {
+    try {
+      await checkDeployStep(gcpApp);
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  if (failures.length > 0) {
+    console.error(`\nconsumer test FAILED (${failures.length}); work dir kept: ${work}\n\n${failures.map((f) => `- ${f}`).join('\n\n')}`);
+    process.exit(1);
+  }
+  rmSync(work, { recursive: true, force: true });
+  console.log('\nconsumer test passed');
+}
+
+void finish();

@@ -11,6 +11,8 @@ export interface VertexClientOptions {
   readonly region: string;
   /** Where the API lives; tests point this at a loopback server. Default `https://<region>-aiplatform.googleapis.com`. */
   readonly baseUrl?: string;
+  /** The API's name in error messages. Default `Vertex AI` (the same client speaks to Compute Engine for PSC). */
+  readonly service?: string;
   readonly accessToken: AccessTokenProvider;
   /** Attempts per call, counting the first (so 5 means up to 4 retries). Default 5. */
   readonly maxAttempts?: number;
@@ -31,8 +33,9 @@ export class VertexApiError extends Error {
     readonly call: string,
     readonly status: number | undefined,
     detail: string,
+    service = 'Vertex AI',
   ) {
-    super(`Vertex AI ${call} failed: ${detail}`);
+    super(`${service} ${call} failed: ${detail}`);
     this.name = 'VertexApiError';
   }
 }
@@ -85,6 +88,11 @@ export class VertexClient {
     return this.send<T>(call, 'GET', path, undefined, true);
   }
 
+  /** Waits one poll interval (between polls of an operation this client does not know the shape of). */
+  pause(): Promise<void> {
+    return this.sleep(this.options.pollIntervalMs ?? 10000);
+  }
+
   /** Polls `operation` until it is done, and returns its response; fails on an operation error or after `timeoutMs`. */
   async wait<T>(call: string, operation: Operation, timeoutMs: number): Promise<T> {
     const deadline = this.now() + timeoutMs;
@@ -92,12 +100,12 @@ export class VertexClient {
     for (;;) {
       if (current.done) {
         if (current.error) {
-          throw new VertexApiError(call, undefined, `operation ${current.name} failed: ${current.error.message ?? 'no message'} (code ${current.error.code ?? 'unknown'})`);
+          throw new VertexApiError(call, undefined, `operation ${current.name} failed: ${current.error.message ?? 'no message'} (code ${current.error.code ?? 'unknown'})`, this.options.service);
         }
         return current.response as T;
       }
       if (this.now() >= deadline) {
-        throw new VertexApiError(call, undefined, `operation ${current.name} still running after ${Math.round(timeoutMs / 1000)} s (timed out)`);
+        throw new VertexApiError(call, undefined, `operation ${current.name} still running after ${Math.round(timeoutMs / 1000)} s (timed out)`, this.options.service);
       }
       await this.sleep(Math.min(this.options.pollIntervalMs ?? 10000, Math.max(0, deadline - this.now())));
       current = await this.call<Operation<T>>(`${call} (polling ${current.name})`, 'GET', current.name);
@@ -109,7 +117,7 @@ export class VertexClient {
     try {
       response = await this.http(call, `${this.baseUrl}/v1/${path}`, { method, json: body });
     } catch (err) {
-      if (err instanceof GoogleApiError) throw new VertexApiError(call, undefined, `${method} ${path}: ${err.detail}`);
+      if (err instanceof GoogleApiError) throw new VertexApiError(call, undefined, `${method} ${path}: ${err.detail}`, this.options.service);
       throw err;
     }
     if (response.ok) return (await response.json()) as T;
@@ -119,6 +127,6 @@ export class VertexClient {
     }
     // A retried status that is still the answer has used every attempt.
     const tries = notProcessed(response.status) && this.maxAttempts > 1 ? ` (after ${this.maxAttempts} attempts)` : '';
-    throw new VertexApiError(call, response.status, `${method} ${path}: HTTP ${response.status} ${await errorDetail(response)}${tries}`);
+    throw new VertexApiError(call, response.status, `${method} ${path}: HTTP ${response.status} ${await errorDetail(response)}${tries}`, this.options.service);
   }
 }

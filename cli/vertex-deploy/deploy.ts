@@ -142,7 +142,7 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
   const endpoint = await client.call<Endpoint>('endpoints.get', 'GET', endpointName);
   const deployed = endpoint.deployedModels ?? [];
   const traffic = endpoint.trafficSplit ?? {};
-  const isThisVersion = (d: DeployedModel) => d.model.split('@')[0] === modelName && d.modelVersionId === versionId;
+  const isThisVersion = (d: DeployedModel) => sameModel(d.model, modelName) && d.modelVersionId === versionId;
   const current = deployed.find(isThisVersion);
   // The previous version is the other deployed model that served the most traffic.
   const previous = deployed.filter((d) => !isThisVersion(d) && (traffic[d.id] ?? 0) > 0).sort((a, b) => traffic[b.id] - traffic[a.id])[0];
@@ -154,8 +154,12 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
   if (current) {
     deployedModelId = current.id;
     split = withPrevious({ [deployedModelId]: 100 - previousPercent }, previous, previousPercent);
-    log(`version ${versionId} is already deployed as ${deployedModelId}; setting traffic ${JSON.stringify(split)}`);
-    await client.call('endpoints.patch', 'PATCH', `${endpointName}?updateMask=trafficSplit`, { trafficSplit: split });
+    if (sameSplit(split, traffic)) {
+      log(`version ${versionId} is already deployed as ${deployedModelId} with traffic ${JSON.stringify(split)}`);
+    } else {
+      log(`version ${versionId} is already deployed as ${deployedModelId}; setting traffic ${JSON.stringify(split)}`);
+      await client.call('endpoints.patch', 'PATCH', `${endpointName}?updateMask=trafficSplit`, { trafficSplit: split });
+    }
   } else {
     // "0" stands for the model being deployed; Vertex AI replaces it with the new deployed model's id.
     const requested = withPrevious({ '0': 100 - previousPercent }, previous, previousPercent);
@@ -205,6 +209,25 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
   log(`alias ${options.alias} -> version ${versionId}`);
 
   return { modelVersion, uploaded: !existing, deployedModelId, trafficSplit: split, undeployed };
+}
+
+/**
+ * Whether a model resource name returned by Vertex AI names `modelName`. Vertex AI answers with the project
+ * *number* (`projects/123456789012/locations/…/models/…`, optionally `@<version>`) whichever form the request
+ * used, so the project part matches by id or by any number; the location and model id must be equal.
+ */
+export function sameModel(returned: string, modelName: string): boolean {
+  const parts = (name: string) => /^projects\/([^/]+)\/(locations\/[^/]+\/models\/[^/@]+)(?:@.*)?$/.exec(name);
+  const got = parts(returned);
+  const want = parts(modelName);
+  if (!got || !want) return false;
+  return got[2] === want[2] && (got[1] === want[1] || /^\d+$/.test(got[1]));
+}
+
+/** Whether the endpoint's current split is `wanted` (a deployed model missing from a split has 0 %). */
+function sameSplit(wanted: Readonly<Record<string, number>>, current: Readonly<Record<string, number>>): boolean {
+  const ids = new Set([...Object.keys(wanted), ...Object.keys(current)]);
+  return [...ids].every((id) => (wanted[id] ?? 0) === (current[id] ?? 0));
 }
 
 function withPrevious(split: Record<string, number>, previous: DeployedModel | undefined, percent: number): Record<string, number> {

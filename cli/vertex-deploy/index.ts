@@ -1,18 +1,22 @@
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AccessTokenProvider, VertexClient } from './client';
 import { deployModelVersion } from './deploy';
+import { connectPrivateEndpoint, validateConnectOptions } from './psc';
 import { metadataTokenProvider } from './token';
 
 export { VertexApiError, VertexClient, type AccessTokenProvider, type Operation, type VertexClientOptions } from './client';
 export { deployModelVersion, parseArtifact, validateDeployOptions, versionAlias, type DeployOptions, type DeployResult } from './deploy';
+export { connectPrivateEndpoint, type ConnectOptions, type ConnectResult, validateConnectOptions } from './psc';
 export { METADATA_TOKEN_URL, metadataTokenProvider } from './token';
 
 /** What the command talks to; tests replace both. */
 export interface VertexDeployDeps {
-  /** Default `https://<region>-aiplatform.googleapis.com`. */
+  /** Default `VERTEX_API_BASE_URL` when set (a private or regional API endpoint, a test's fake), else `https://<region>-aiplatform.googleapis.com`. */
   readonly baseUrl?: string;
   /** Default: the metadata server (Cloud Build's service account). */
   readonly accessToken?: AccessTokenProvider;
+  /** Compute Engine (PSC forwarding rules). Default `COMPUTE_API_BASE_URL` when set, else `https://compute.googleapis.com/compute`. */
+  readonly computeBaseUrl?: string;
   /** Passed to the client: tests shorten backoff and polling. */
   readonly pollIntervalMs?: number;
   readonly initialBackoffMs?: number;
@@ -50,15 +54,17 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
     .option('--latest-percent <n>', 'traffic for the new version in percent; the previous version keeps the rest', positiveInt, 100)
     .option('--alias <alias>', 'version alias moved to the deployed version', 'deployed')
     .option('--operation-timeout <seconds>', 'limit for each long-running operation', positiveInt, 2400)
-    .action(async (opts: Record<string, string | number>) => {
+    .option('--psc-address <name>', 'Private Service Connect endpoint: connect it to this reserved address (projects/<p>/regions/<r>/addresses/<name>) after deploying')
+    .option('--psc-network <name>', 'the address\'s VPC network (projects/<p>/global/networks/<name>); with --psc-address')
+    .action(async (opts: Record<string, string | number | undefined>) => {
       const write = (line: string) => (output.io ? output.io.stdout(`${line}\n`) : process.stdout.write(`${line}\n`));
-      const client = new VertexClient({
-        region: String(opts.region),
-        baseUrl: deps.baseUrl,
-        accessToken: deps.accessToken ?? metadataTokenProvider(),
-        pollIntervalMs: deps.pollIntervalMs,
-        initialBackoffMs: deps.initialBackoffMs,
-      });
+      const accessToken = deps.accessToken ?? metadataTokenProvider();
+      const clientOptions = { region: String(opts.region), accessToken, pollIntervalMs: deps.pollIntervalMs, initialBackoffMs: deps.initialBackoffMs };
+      const client = new VertexClient({ ...clientOptions, baseUrl: deps.baseUrl ?? (process.env.VERTEX_API_BASE_URL || undefined) });
+      const psc = opts.pscAddress || opts.pscNetwork ? { address: String(opts.pscAddress ?? ''), network: String(opts.pscNetwork ?? '') } : undefined;
+      // Checked before deploying: a bad PSC option must not leave a deployment behind it unconnected.
+      const pscProblems = psc ? validateConnectOptions({ ...psc, region: String(opts.region) }) : [];
+      if (pscProblems.length > 0) throw new Error(`vertex-deploy: invalid options\n${pscProblems.map((p) => `  - ${p}`).join('\n')}`);
       const result = await deployModelVersion(
         client,
         {
@@ -77,6 +83,21 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
         },
         write,
       );
-      write(JSON.stringify(result));
+      if (!psc) {
+        write(JSON.stringify(result));
+        return;
+      }
+      const compute = new VertexClient({
+        ...clientOptions,
+        service: 'Compute Engine',
+        baseUrl: deps.computeBaseUrl ?? (process.env.COMPUTE_API_BASE_URL || 'https://compute.googleapis.com/compute'),
+      });
+      const connected = await connectPrivateEndpoint(
+        client,
+        compute,
+        { project: String(opts.project), region: String(opts.region), endpointId: String(opts.endpoint), ...psc, operationTimeoutMs: Number(opts.operationTimeout) * 1000 },
+        write,
+      );
+      write(JSON.stringify({ ...result, privateServiceConnect: connected }));
     });
 }

@@ -3,8 +3,17 @@ import type { AccessTokenProvider } from './client';
 /** The metadata server's token endpoint for the instance's default service account (the build's, on Cloud Build). */
 export const METADATA_TOKEN_URL = 'http://metadata.google.internal/computeMetadata/v1/instance/service-account/default/token';
 
+/**
+ * The token URL, on the host `GCE_METADATA_HOST` names when set: the variable Google's auth libraries honour to
+ * reach another metadata server (an emulator, a test's loopback server).
+ */
+export function metadataTokenUrl(env: NodeJS.ProcessEnv): string {
+  const host = env.GCE_METADATA_HOST?.trim();
+  return host ? METADATA_TOKEN_URL.replace('metadata.google.internal', host) : METADATA_TOKEN_URL;
+}
+
 export interface MetadataTokenOptions {
-  /** Default `METADATA_TOKEN_URL`. */
+  /** Default `METADATA_TOKEN_URL`, on `GCE_METADATA_HOST` when that is set. */
   readonly url?: string;
   readonly fetch?: typeof fetch;
   readonly now?: () => number;
@@ -15,7 +24,7 @@ export interface MetadataTokenOptions {
  * `modelstack vertex-deploy`, which runs on Cloud Build as the trigger's service account.
  */
 export function metadataTokenProvider(options: MetadataTokenOptions = {}): AccessTokenProvider {
-  const url = options.url ?? METADATA_TOKEN_URL;
+  const url = options.url ?? metadataTokenUrl(process.env);
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
   let cached: { token: string; refreshAt: number } | undefined;

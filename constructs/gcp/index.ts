@@ -16,6 +16,7 @@ export { type EndpointNetwork, ModelEndpoint, type ModelEndpointProps } from './
 export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './model-registry';
 export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
 export { type AlertThresholds, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
+export { PrivateEndpointAccess, type PrivateEndpointAccessProps, type PrivateEndpointAddress } from './private-endpoint-access';
 export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';
 export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';

@@ -1,6 +1,7 @@
 import type { Cloudfunctions2Function } from '@cdktf/provider-google/lib/cloudfunctions2-function';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import type { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { Construct } from 'constructs';
 import type { InputFeature } from '../../lambdas/core/inference';
 import { INFERENCE_ENV } from '../../lambdas/inference/config';
@@ -9,6 +10,7 @@ import { Problems } from '../private/validation';
 import { functionServiceName } from './drift-contract';
 import type { FunctionPlatform } from './function-platform';
 import type { ModelEndpoint } from './model-endpoint';
+import type { PrivateEndpointAddress } from './private-endpoint-access';
 import { allowInvoke, type FunctionIngress, platformFunction } from './private/cloud-function';
 
 /** Properties of an {@link InferenceFunction}. */
@@ -55,6 +57,17 @@ export interface InferenceFunctionProps {
    * @default 10
    */
   readonly maxInstances?: number;
+  /**
+   * For a Private Service Connect endpoint: the endpoint's reserved address (predictions go to it, not to the public
+   * API, which a PSC endpoint does not answer on) and the connector that reaches it.
+   * @default - the public regional API, `https://<region>-aiplatform.googleapis.com`
+   */
+  readonly privateEndpoint?: {
+    /** `PrivateEndpointAccess.addressFor(endpoint)`. */
+    readonly address: PrivateEndpointAddress;
+    /** `PrivateEndpointAccess.connector`. */
+    readonly connector: VpcAccessConnector;
+  };
 }
 
 /** Vertex AI predict attempts per request (429 and 5xx are retried once). */
@@ -133,7 +146,9 @@ export class InferenceFunction extends Construct {
         [INFERENCE_ENV.maxInstances]: String(props.maxInstancesPerRequest ?? 100),
         [INFERENCE_ENV.upstreamTimeoutMs]: String(upstreamTimeoutMs),
         [INFERENCE_ENV.upstreamMaxAttempts]: String(UPSTREAM_ATTEMPTS),
+        ...(props.privateEndpoint ? { [INFERENCE_ENV.vertexBaseUrl]: props.privateEndpoint.address.baseUrl } : {}),
       },
+      vpcConnector: props.privateEndpoint?.connector.id,
       // Every attempt may take the whole upstream timeout; a few seconds on top for validation and the answer.
       timeoutSeconds: Math.ceil((upstreamTimeoutMs * UPSTREAM_ATTEMPTS) / 1000) + 5,
       maxInstances: props.maxInstances ?? 10,

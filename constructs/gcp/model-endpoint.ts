@@ -147,7 +147,8 @@ export class ModelEndpoint extends Construct {
           : undefined,
       network: network?.kind === 'vpc' ? network.network : undefined,
       labels: props.labels,
-      // The deploy tool changes the traffic split on every deployment; Terraform must not reset it.
+      // The deploy tool changes the traffic split on every deployment; Terraform must not reset it (`traffic_split`
+      // is an argument of the resource: https://registry.terraform.io/providers/hashicorp/google/6.50.0/docs/resources/vertex_ai_endpoint#traffic_split).
       lifecycle: { ignoreChanges: ['traffic_split'] },
       dependsOn,
     });

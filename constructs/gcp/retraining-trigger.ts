@@ -30,10 +30,11 @@ export interface RetrainingTriggerProps {
    */
   readonly project?: string;
   /**
-   * Build config in the repository.
-   * @default 'cloudbuild/retrain.yaml'
+   * Your training build config in the repository, such as `ci/retrain.cloudbuild.yaml`: what retrains the model
+   * named by `_MODEL` and uploads the new version under `models/<model>/<version>/`. ModelStack ships no training
+   * code, so there is no default.
    */
-  readonly buildConfig?: string;
+  readonly buildConfig: string;
   /**
    * Whether each retraining run waits for a manual approval.
    * @default false
@@ -42,7 +43,7 @@ export interface RetrainingTriggerProps {
 }
 
 /**
- * Runs the repository's retraining build on every DriftDetected message. The message's `model` attribute is
+ * Runs your retraining build (`buildConfig` in the repository) on every DriftDetected message. The message's `model` attribute is
  * passed to the build as `_MODEL`. The build's service account may read baselines and write new versions under
  * `models/` (which the deploy trigger then picks up) and write its logs; grant it whatever your training also
  * reads through `serviceAccount`.
@@ -62,6 +63,7 @@ export interface RetrainingTriggerProps {
  *   namePrefix: 'modelstack-prod',
  *   project: 'my-ml-project',
  *   repository: { owner: 'example-org', name: 'modelstack' },
+ *   buildConfig: 'ci/retrain.cloudbuild.yaml',
  * });
  * // Grant retraining.serviceAccount.member read access to your training data.
  * ```
@@ -77,8 +79,11 @@ export class RetrainingTrigger extends Construct {
     const props = withRegistryDefaults(given);
     const problems = new Problems('RetrainingTrigger');
     problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
-    const buildConfig = props.buildConfig ?? 'cloudbuild/retrain.yaml';
-    problems.check(/^[\w./-]+\.ya?ml$/.test(buildConfig), `buildConfig "${buildConfig}": expected a path to a YAML build config`);
+    const buildConfig = props.buildConfig;
+    problems.check(
+      typeof buildConfig === 'string' && /^[\w./-]+\.ya?ml$/.test(buildConfig),
+      `buildConfig ${JSON.stringify(buildConfig)}: expected the path of your YAML training build config in the repository, such as ci/retrain.cloudbuild.yaml`,
+    );
     problems.throwIfAny();
 
     this.serviceAccount = buildServiceAccount(this, 'ServiceAccount', {

@@ -1,11 +1,13 @@
 import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelEndpoint } from './model-endpoint';
 import type { ModelVersionEvents } from './model-version-events';
+import type { PrivateEndpointAccess, PrivateEndpointAddress } from './private-endpoint-access';
 import { buildServiceAccount } from './private/build-account';
 import type { VertexDeployerRole } from './vertex-deployer-role';
 
@@ -30,7 +32,10 @@ export interface VertexDeployTriggerProps {
   readonly events: ModelVersionEvents;
   /** The custom role whose Vertex AI permissions the build's service account gets. */
   readonly deployerRole: VertexDeployerRole;
-  /** The repository holding this project (the build runs its `modelstack vertex-deploy`). */
+  /**
+   * The repository holding this project (a ModelStack checkout: the build runs its `npm run build` and
+   * `bin/modelstack.cjs vertex-deploy`).
+   */
   readonly repository: GitHubRepository;
   /** Prefix of the trigger and service-account names, such as `modelstack-dev`. */
   readonly namePrefix: string;
@@ -76,16 +81,27 @@ export interface VertexDeployTriggerProps {
    */
   readonly alias?: string;
   /**
-   * Container image the build steps run in.
-   * @default 'node:20'
+   * Container image the build steps run in: it needs Node.js 20 or later and npm (ModelStack's `engines`).
+   * @default 'node:22'
    */
   readonly builderImage?: string;
+  /**
+   * For a Private Service Connect endpoint: after deploying, the build connects the endpoint's service attachment to
+   * its reserved address (a forwarding rule; the attachment exists only once a model is deployed).
+   * @default - no forwarding rule (public endpoint)
+   */
+  readonly privateServiceConnect?: {
+    /** `PrivateEndpointAccess`: its network and the role that may create the forwarding rule. */
+    readonly access: PrivateEndpointAccess;
+    /** `access.addressFor(endpoint)`. */
+    readonly address: PrivateEndpointAddress;
+  };
 }
 
 /**
  * Deploys each new model version to its Vertex AI endpoint: a Cloud Build Pub/Sub trigger on the registry's
- * model-version events, filtered to `models/<model>/<version>/model.tar.gz`, that checks out the repository and
- * runs `modelstack vertex-deploy` (upload the version, move the alias, deploy with the configured machine type,
+ * model-version events, filtered to `models/<model>/<version>/model.tar.gz`, that checks out the repository, builds
+ * the CLI (`npm ci`, `npm run build`, `npm prune --omit=dev`) and runs the built `modelstack vertex-deploy` (upload the version, move the alias, deploy with the configured machine type,
  * replicas and traffic split, undeploy versions left without traffic). The build runs as its own service
  * account, which may only use the deployer role's Vertex AI permissions and write its logs.
  *
@@ -151,7 +167,13 @@ export class VertexDeployTrigger extends Construct {
       '--latest-percent', String(split.latest),
       '--alias', props.alias ?? 'deployed',
     ];
-    const builder = props.builderImage ?? 'node:20';
+    const psc = props.privateServiceConnect;
+    const dependsOn: ITerraformDependable[] = [endpoint.endpoint];
+    if (psc) {
+      deployArgs.push('--psc-address', psc.address.resourceName, '--psc-network', psc.access.networkName);
+      dependsOn.push(psc.address.address, new ProjectIamMember(this, 'ConnectsPsc', { project, role: psc.access.connectRole.name, member: this.serviceAccount.member }));
+    }
+    const builder = props.builderImage ?? DEFAULT_BUILDER;
 
     this.trigger = new CloudbuildTrigger(this, 'Trigger', {
       name: boundedName([props.namePrefix, 'deploy', model], 64),
@@ -164,17 +186,27 @@ export class VertexDeployTrigger extends Construct {
       filter: `_OBJECT.matches("^models/${model}/[^/]+/model[.]tar[.]gz$")`,
       approvalConfig: { approvalRequired: props.approvalRequired ?? false },
       buildAttribute: {
+        // The CLI runs compiled: a checkout's bin/modelstack.cjs runs the TypeScript sources through tsx, a
+        // devDependency, so the build installs everything, builds dist/, then drops the dev dependencies; the
+        // deploy then runs dist/ on production dependencies only (as an installed package would).
         step: [
-          { id: 'install', name: builder, entrypoint: 'npm', args: ['ci', '--omit=dev', '--no-audit', '--no-fund'] },
+          { id: 'install', name: builder, entrypoint: 'npm', args: ['ci', '--no-audit', '--no-fund'] },
+          { id: 'build', name: builder, entrypoint: 'npm', args: ['run', 'build'] },
+          { id: 'prune', name: builder, entrypoint: 'npm', args: ['prune', '--omit=dev', '--no-audit', '--no-fund'] },
           { id: 'deploy', name: builder, entrypoint: 'node', args: deployArgs },
         ],
         // A user-managed build account cannot write to the default logs bucket.
         options: { logging: 'CLOUD_LOGGING_ONLY' },
         timeout: '3600s',
       },
+      // A version uploaded while Terraform applies must not start a deploy to an endpoint that does not exist yet.
+      dependsOn,
     });
   }
 }
+
+/** Node.js 22 (LTS): ModelStack needs 20 or later, and 20 left support in April 2026. */
+const DEFAULT_BUILDER = 'node:22';
 
 function validateProps(props: VertexDeployTriggerProps): void {
   const problems = new Problems('VertexDeployTrigger');
@@ -192,5 +224,8 @@ function validateProps(props: VertexDeployTriggerProps): void {
   problems.check(split.latest > 0, 'trafficSplit.latest 0: expected the deployed version to receive traffic');
   problems.check(props.alias === undefined || /^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(props.alias), `alias "${props.alias}": expected a Vertex AI version alias (a lowercase letter, then letters, digits, hyphens)`);
   problems.check(/^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(props.containerImage), `containerImage "${props.containerImage}": expected a container image URI`);
+  // Docker Hub's official images name the Node.js major in the tag (node:18, node:18-slim): catch the old ones.
+  const nodeMajor = /^(?:docker\.io\/)?(?:library\/)?node:(\d+)/.exec(props.builderImage ?? DEFAULT_BUILDER)?.[1];
+  problems.check(nodeMajor === undefined || Number(nodeMajor) >= 20, `builderImage "${props.builderImage}": expected Node.js 20 or later (ModelStack's engines), such as ${DEFAULT_BUILDER}`);
   problems.throwIfAny();
 }

@@ -38,6 +38,7 @@ export const demoConfig: PlatformConfigInput = {
       gcp: {
         project: 'modelstack-demo-dev',
         region: 'europe-west1',
+        state: { bucket: 'modelstack-demo-tfstate' }, // prefix modelstack/dev
         repository: { owner: 'example-org', name: 'modelstack', branch: 'main' },
         reportRetentionDays: 7,
       },
@@ -49,6 +50,7 @@ export const demoConfig: PlatformConfigInput = {
       gcp: {
         project: 'modelstack-demo-staging',
         region: 'europe-west1',
+        state: { bucket: 'modelstack-demo-tfstate' }, // prefix modelstack/staging
         repository: { owner: 'example-org', name: 'modelstack', branch: 'main' },
         reportRetentionDays: 30,
       },
@@ -61,8 +63,10 @@ export const demoConfig: PlatformConfigInput = {
       gcp: {
         project: 'modelstack-demo-prod',
         region: 'europe-west1',
+        state: { bucket: 'modelstack-demo-tfstate' }, // prefix modelstack/prod
         repository: { owner: 'example-org', name: 'modelstack', branch: 'release' },
-        network: { kind: 'psc', projectAllowlist: [] },
+        // Private Service Connect: each endpoint gets an address in ml-europe-west1; the functions reach it through a connector.
+        network: { kind: 'psc', projectAllowlist: [], vpcNetwork: 'ml-vpc', subnetwork: 'ml-europe-west1', connectorRange: '10.8.0.0/28' },
         // Inference functions reachable from the VPC and load balancers only, and only by these callers.
         functions: { invokers: ['serviceAccount:checkout@modelstack-demo-prod.iam.gserviceaccount.com'], ingress: 'internal-and-gclb', maxInstances: 20 },
         reportRetentionDays: 365,
@@ -74,7 +78,9 @@ export const demoConfig: PlatformConfigInput = {
             { name: 'customer', sourceTable: 'bq://modelstack-demo-prod.features.customer_features', entityIdColumns: ['customer_id'] },
           ],
         },
-        retraining: { buildConfig: 'cloudbuild/retrain.yaml' },
+        // Your training build in the repository (ModelStack ships none): it retrains $_MODEL and uploads the new
+        // version under models/<model>/<version>/, which the deploy trigger then rolls out.
+        retraining: { buildConfig: 'ci/retrain.cloudbuild.yaml' },
       },
       removalPolicy: 'retain',
       alarmEmail: 'ml-platform-oncall@example.com',

@@ -13,12 +13,72 @@ const repositorySchema = z.strictObject({
   branch: z.string().regex(/^[A-Za-z0-9._/-]{1,255}$/, 'expected a branch name such as main').default('main'),
 });
 
+/**
+ * Cloud Storage bucket naming (https://cloud.google.com/storage/docs/buckets#naming): 3-63 lowercase letters, digits,
+ * `-`, `_` and `.` (up to 222 with dots, each part at most 63), starting and ending with a letter or digit; not an IP
+ * address, not starting with `goog`, not containing `google` or a close misspelling.
+ */
+function bucketNameProblem(name: string): string | undefined {
+  const expected = 'expected a Cloud Storage bucket name:';
+  if (!/^[a-z0-9][a-z0-9._-]*[a-z0-9]$/.test(name)) return `${expected} lowercase letters, digits, -, _ and ., starting and ending with a letter or digit`;
+  const max = name.includes('.') ? 222 : 63;
+  if (name.length < 3 || name.length > max) return `${expected} 3 to ${max} characters`;
+  if (name.split('.').some((part) => part.length === 0 || part.length > 63)) return `${expected} each dot-separated part 1 to 63 characters`;
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(name)) return `${expected} not an IP address`;
+  if (name.startsWith('goog') || /g[o0]{2}g[l1]e/.test(name)) return `${expected} not starting with "goog" or containing "google"`;
+  return undefined;
+}
+
+/**
+ * Where Terraform keeps the environment's state: a Cloud Storage bucket (remote, locked, shared by CI and people),
+ * or, as an explicit choice, a local file.
+ */
+const stateSchema = z.union(
+  [
+    z.strictObject({
+      /** An existing bucket (versioned, as Terraform advises), in any project the deployer can write to. */
+      bucket: z.string().superRefine((name, ctx) => {
+        const problem = bucketNameProblem(name);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+      /** Object prefix of the state; default `<platform>/<environment>`. */
+      prefix: z
+        .string()
+        .regex(/^[A-Za-z0-9][\w.-]*(\/[\w.-]+)*$/, 'expected an object prefix such as modelstack/prod (letters, digits, -, _, . and single slashes)')
+        .optional(),
+    }),
+    z.strictObject({
+      local: z.literal(true),
+      /** A relative path, resolved in the stack's directory (`cdktf.out/stacks/<stack>/`); default `terraform.tfstate`. */
+      path: z
+        .string()
+        .regex(/^(?!\/)(?!.*(^|\/)\.\.(\/|$))[\w./-]+\.tfstate$/, 'expected a relative path ending in .tfstate, without ..')
+        .optional(),
+    }),
+  ],
+  {
+    error: (issue) =>
+      issue.input === undefined
+        ? 'expected where Terraform keeps the state: { bucket: <Cloud Storage bucket>, prefix? } or, explicitly, { local: true }'
+        : 'expected { bucket, prefix? } (Terraform state in Cloud Storage) or { local: true, path? } (a local file)',
+  },
+);
+
+/** A string field whose absence is reported with `expected` rather than zod's type message. */
+const requiredString = (expected: string) => z.string({ error: (issue) => (issue.input === undefined ? expected : undefined) });
+
 /** Private serving: Private Service Connect, or VPC peering through private services access. */
 const networkSchema = z.discriminatedUnion('kind', [
   z.strictObject({
     kind: z.literal('psc'),
     /** Projects allowed to create PSC endpoints to the Vertex AI endpoints; the environment's own project is always allowed. */
     projectAllowlist: z.array(z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id')).default([]),
+    /** The VPC network (in the environment's project) the inference functions reach the endpoints from. */
+    vpcNetwork: requiredString('expected the name of a VPC network of the project').regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'expected the name of a VPC network of the project'),
+    /** A subnetwork of it in the environment's region: each endpoint's internal address comes from it. */
+    subnetwork: requiredString('expected the name of a subnetwork in the region').regex(/^[a-z](?:[-a-z0-9]{0,61}[a-z0-9])?$/, 'expected the name of a subnetwork in the region'),
+    /** An unused /28 range of the network for the functions' Serverless VPC Access connector. */
+    connectorRange: requiredString('expected an unused /28 range such as 10.8.0.0/28').regex(/^(\d{1,3}\.){3}\d{1,3}\/28$/, 'expected an unused /28 range such as 10.8.0.0/28'),
   }),
   z.strictObject({
     kind: z.literal('vpc'),
@@ -85,6 +145,8 @@ const alertThresholdsSchema = z.strictObject({
   driftShare: z.number().gt(0, 'expected more than 0').max(1, 'expected at most 1').default(0.3),
 });
 
+const RETRAIN_BUILD_CONFIG_REQUIRED = 'expected the path of your retraining build config in gcp.repository, such as ci/retrain.cloudbuild.yaml (ModelStack ships no training build)';
+
 /** Google Cloud settings of one environment. */
 export const gcpEnvironmentSchema = z
   .strictObject({
@@ -92,6 +154,11 @@ export const gcpEnvironmentSchema = z
       .string()
       .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, 'expected a GCP project id (6-30 lowercase letters, digits, hyphens)'),
     region: z.string().regex(/^[a-z]+-[a-z]+\d+$/, 'expected a GCP region such as europe-west1'),
+    /**
+     * Where Terraform keeps this environment's state. Required: `{ bucket, prefix? }` for a CI pipeline (and anyone
+     * else) applying the stack, or `{ local: true }` as an explicit choice for a one-person trial.
+     */
+    state: stateSchema,
     /** Source of the Cloud Build deploy and retraining builds; without it no build triggers are created. */
     repository: repositorySchema.optional(),
     /** Private Vertex AI endpoints; public (IAM-authenticated) when absent. */
@@ -106,8 +173,13 @@ export const gcpEnvironmentSchema = z
     /** A Cloud Build retraining run on every DriftDetected message; needs `repository`. */
     retraining: z
       .strictObject({
-        /** Build config in the repository. */
-        buildConfig: z.string().regex(/^[\w./-]+\.ya?ml$/, 'expected a path to a YAML build config').default('cloudbuild/retrain.yaml'),
+        /**
+         * Your training build config in `repository`, such as `ci/retrain.cloudbuild.yaml`. Required: ModelStack
+         * ships no training code, so there is no default to fall back on.
+         */
+        buildConfig: z
+          .string({ error: (issue) => (issue.input === undefined ? RETRAIN_BUILD_CONFIG_REQUIRED : undefined) })
+          .regex(/^[\w./-]+\.ya?ml$/, 'expected a path to a YAML build config'),
       })
       .optional(),
   })
@@ -148,3 +220,5 @@ export const gcpModelSchema = z
 export type GcpEnvironmentConfig = z.output<typeof gcpEnvironmentSchema>;
 /** Validated Google Cloud (Vertex AI) settings of one model, with defaults filled in. */
 export type GcpModelConfig = z.output<typeof gcpModelSchema>;
+/** Where Terraform keeps one environment's state, validated. */
+export type GcpStateConfig = z.output<typeof stateSchema>;

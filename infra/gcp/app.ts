@@ -12,6 +12,7 @@ import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
+import { PrivateEndpointAccess } from '../../constructs/gcp/private-endpoint-access';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
@@ -19,6 +20,7 @@ import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { ConfigError } from '../config/load';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
 import { RequiredApis } from '../../constructs/gcp/required-apis';
+import { configureStateBackend } from './state-backend';
 
 /** Properties of a {@link GcpEnvironmentStack} (exported as `GcpEnvironmentStackProps`). */
 export interface EnvironmentStackProps {
@@ -80,7 +82,7 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly functions: FunctionPlatform;
   /** The inference function of each model, by model name. */
   readonly inferenceFunctions: Record<string, InferenceFunction> = {};
-  /** Per model whose requests are logged (`dataCapture.samplingPercentage` > 0). */
+  /** Per model with a version whose requests are logged (`dataCapture.samplingPercentage` > 0). */
   readonly driftFunctions: Record<string, DriftFunction> = {};
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
@@ -97,6 +99,7 @@ export class GcpEnvironmentStack extends TerraformStack {
     new GoogleBetaProvider(this, 'google-beta', { project, region, defaultLabels: labels });
     // Enables every API the finished stack uses, before anything that needs it.
     Aspects.of(this).add(new RequiredApis(this, project));
+    configureStateBackend(this, gcp.state, `${props.platform}/${environmentName}`, `environments.${environmentName}.gcp.state`);
 
     this.registry = new ModelRegistry(this, 'Registry', {
       namePrefix,
@@ -114,6 +117,7 @@ export class GcpEnvironmentStack extends TerraformStack {
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
         registry: this.registry,
@@ -125,6 +129,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         network: gcp.network,
       });
       this.endpoints[model.name] = endpoint;
+      const pscAddress = psc?.addressFor(endpoint);
       this.inferenceFunctions[model.name] = new InferenceFunction(this, `Inference-${model.name}`, {
         platform: this.functions,
         endpoint,
@@ -136,6 +141,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         invokers: gcp.functions?.invokers,
         ingress: gcp.functions?.ingress,
         maxInstances: gcp.functions?.maxInstances,
+        privateEndpoint: psc && pscAddress ? { address: pscAddress, connector: psc.connector } : undefined,
       });
       // The drift check compares against the served version's baseline: none before a first version.
       if (model.dataCapture.samplingPercentage > 0 && model.version !== undefined) {
@@ -165,6 +171,7 @@ export class GcpEnvironmentStack extends TerraformStack {
           trafficSplit: model.gcp.trafficSplit,
           approvalRequired: environment.approvalRequired,
           alias: environmentName,
+          privateServiceConnect: psc && pscAddress ? { access: psc, address: pscAddress } : undefined,
         });
       }
     }

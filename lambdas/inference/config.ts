@@ -27,6 +27,8 @@ export const INFERENCE_ENV = {
   maxInstances: 'MAX_INSTANCES',
   upstreamTimeoutMs: 'UPSTREAM_TIMEOUT_MS',
   upstreamMaxAttempts: 'UPSTREAM_MAX_ATTEMPTS',
+  /** Google Cloud: where Vertex AI predictions go, such as a Private Service Connect endpoint's `http://<internal IP>`. */
+  vertexBaseUrl: 'VERTEX_API_BASE_URL',
 } as const;
 
 export function readInferenceConfig(env: NodeJS.ProcessEnv): InferenceConfig {

@@ -13,6 +13,8 @@ describe('modelstack synth', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(result.stdout).toMatch(new RegExp(`^ModelStack synth \\(${config.replace(/[.]/g, '\\.')}\\): \\d+ stacks in [\\d.]+ s`));
     expect(result.stdout).toContain('\ndev\n  aws  modelstack-dev-registry');
+    // The idle-cost summary covers both clouds, AWS first.
+    expect(result.stdout).toMatch(/Idle cost \(AWS\), per environment:\ndev\n[^]*Idle cost \(Google Cloud\), per environment:\ndev\n {2}always-on: {6}endpoint churn/);
     expect(existsSync(join(dir, 'aws', 'modelstack-dev-serving.template.json'))).toBe(true);
     expect(existsSync(join(dir, 'gcp', 'stacks', 'modelstack-dev-platform', 'cdk.tf.json'))).toBe(true);
   });

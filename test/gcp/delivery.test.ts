@@ -1,4 +1,8 @@
 import 'cdktf/lib/testing/adapters/jest';
+import { spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
 import { ProjectIamCustomRole } from '@cdktf/provider-google/lib/project-iam-custom-role';
 import { PubsubTopic } from '@cdktf/provider-google/lib/pubsub-topic';
@@ -31,7 +35,7 @@ function platform(deploy: Partial<VertexDeployTriggerProps> = {}, retraining?: P
     const deployerRole = new VertexDeployerRole(scope, 'Role', { namePrefix: 'ms-prod', project });
     const repository = { owner: 'example-org', name: 'modelstack', branch: 'release' };
     new VertexDeployTrigger(scope, 'Deploy', { endpoint, events, deployerRole, repository, namePrefix: 'ms-prod', project, region: 'europe-west1', containerImage: IMAGE, ...deploy });
-    if (retraining) new RetrainingTrigger(scope, 'Retrain', { registry, driftTopic, repository, namePrefix: 'ms-prod', project, ...retraining });
+    if (retraining) new RetrainingTrigger(scope, 'Retrain', { registry, driftTopic, repository, namePrefix: 'ms-prod', project, buildConfig: 'ci/retrain.cloudbuild.yaml', ...retraining });
   });
   return { ...s, endpointId };
 }
@@ -66,12 +70,47 @@ describe('delivery (GCP)', () => {
     });
     const trigger = all(s, 'google_cloudbuild_trigger')[0];
     expect(trigger.build.options).toEqual({ logging: 'CLOUD_LOGGING_ONLY' });
-    expect(trigger.build.step[1].args).toEqual([
+    expect(trigger.build.step.find((step: any) => step.id === 'deploy').args).toEqual([
       'bin/modelstack.cjs', 'vertex-deploy',
       '--project', project, '--region', 'europe-west1', '--endpoint', s.endpointId, '--model-id', 'ms-prod-churn',
       '--artifact', 'gs://$_BUCKET/$_OBJECT', '--image', IMAGE,
       '--machine-type', 'n1-standard-4', '--min-replicas', '1', '--max-replicas', '4', '--latest-percent', '10', '--alias', 'prod',
     ]);
+  });
+
+  test('the deploy build builds the CLI, drops the dev dependencies and runs dist/, after the endpoint exists', () => {
+    const s = platform();
+    const trigger = all(s, 'google_cloudbuild_trigger')[0];
+    expect(trigger.build.step.map((step: any) => [step.id, step.name, step.entrypoint, ...step.args.slice(0, 2)])).toEqual([
+      ['install', 'node:22', 'npm', 'ci', '--no-audit'],
+      ['build', 'node:22', 'npm', 'run', 'build'],
+      ['prune', 'node:22', 'npm', 'prune', '--omit=dev'],
+      ['deploy', 'node:22', 'node', 'bin/modelstack.cjs', 'vertex-deploy'],
+    ]);
+    expect(trigger.build.step[0].args).not.toContain('--omit=dev'); // building needs tsc, tsx and esbuild
+    expect(trigger.depends_on).toEqual([expect.stringMatching(/^google_vertex_ai_endpoint\.Churn_Endpoint_\w+$/)]);
+  });
+
+  test("the deploy step's command runs the built CLI in a checkout without dev dependencies (no tsx)", () => {
+    const deploy = all(platform(), 'google_cloudbuild_trigger')[0].build.step.find((step: any) => step.id === 'deploy');
+    // A checkout after the prune step: the sources, bin/, dist/, and no tsx anywhere up the tree.
+    const checkout = mkdtempSync(join(tmpdir(), 'modelstack-checkout-'));
+    cpSync(join(__dirname, '..', '..', 'bin'), join(checkout, 'bin'), { recursive: true });
+    mkdirSync(join(checkout, 'cli'));
+    writeFileSync(join(checkout, 'cli', 'main.ts'), "export function main(): void { throw new Error('sources must not run'); }\n");
+    mkdirSync(join(checkout, 'dist', 'cli'), { recursive: true });
+    writeFileSync(join(checkout, 'dist', 'cli', 'main.js'), 'exports.main = () => console.log(JSON.stringify(process.argv.slice(2)));\n');
+
+    const run = spawnSync(deploy.entrypoint, deploy.args, { cwd: checkout, encoding: 'utf8', env: { PATH: process.env.PATH } });
+    expect(run.stderr).toBe('');
+    expect(JSON.parse(run.stdout)).toEqual(deploy.args.slice(1));
+  });
+
+  test('the build image must have Node.js 20 or later', () => {
+    expect(() => platform({ builderImage: 'node:18-slim' })).toThrow('builderImage "node:18-slim": expected Node.js 20 or later (ModelStack\'s engines), such as node:22');
+    expect(all(platform({ builderImage: 'europe-docker.pkg.dev/my-ml-project/build/node:24' }), 'google_cloudbuild_trigger')[0].build.step[0].name).toBe(
+      'europe-docker.pkg.dev/my-ml-project/build/node:24',
+    );
   });
 
   test('the deploy account holds exactly the deployer role and log writing', () => {
@@ -93,7 +132,7 @@ describe('delivery (GCP)', () => {
     expect(s.json).toHaveResourceWithProperties(CloudbuildTrigger, {
       name: 'ms-prod-retrain',
       pubsub_config: { topic: expect.stringMatching(/google_pubsub_topic\.Drift_Topic_\w+\.id/) },
-      git_file_source: { path: 'cloudbuild/retrain.yaml', uri: 'https://github.com/example-org/modelstack', revision: 'refs/heads/release', repo_type: 'GITHUB' },
+      git_file_source: { path: 'ci/retrain.cloudbuild.yaml', uri: 'https://github.com/example-org/modelstack', revision: 'refs/heads/release', repo_type: 'GITHUB' },
       substitutions: { _MODEL: '$(body.message.attributes.model)' },
       approval_config: { approval_required: true },
     });
@@ -120,7 +159,11 @@ describe('delivery (GCP)', () => {
     expect(() => platform({}, { namePrefix: 'X', buildConfig: 'retrain.json' })).toThrow(
       'RetrainingTrigger: invalid props\n' +
         '  - namePrefix "X": expected lowercase letters, digits and single hyphens\n' +
-        '  - buildConfig "retrain.json": expected a path to a YAML build config',
+        '  - buildConfig "retrain.json": expected the path of your YAML training build config in the repository, such as ci/retrain.cloudbuild.yaml',
+    );
+    // ModelStack ships no training build, so there is no default path to fall back on.
+    expect(() => platform({}, { buildConfig: undefined })).toThrow(
+      'RetrainingTrigger: invalid props\n  - buildConfig undefined: expected the path of your YAML training build config in the repository, such as ci/retrain.cloudbuild.yaml',
     );
     expect(() => synth((scope) => new VertexDeployerRole(scope, 'R', { namePrefix: 'A', project }))).toThrow('VertexDeployerRole: invalid props\n  - namePrefix "A"');
     expect(() =>

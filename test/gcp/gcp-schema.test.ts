@@ -6,12 +6,14 @@ import { demo, problemsOf } from '../helpers/config';
 describe('Google Cloud config', () => {
   test('defaults keep a minimal config valid', () => {
     const raw = demo();
-    raw.environments.dev.gcp = { project: 'modelstack-demo-dev', region: 'europe-west1' };
+    // Where the state lives is the one required choice: there is no safe default for it.
+    raw.environments.dev.gcp = { project: 'modelstack-demo-dev', region: 'europe-west1', state: { local: true } };
     delete raw.models[1].gcp;
     const config = parseConfig(raw);
     expect(config.environments.dev.gcp).toEqual({
       project: 'modelstack-demo-dev',
       region: 'europe-west1',
+      state: { local: true },
       reportRetentionDays: 30,
       alertThresholds: { latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 },
     });
@@ -26,12 +28,16 @@ describe('Google Cloud config', () => {
     raw.environments.dev.gcp.retraining = {};
     delete raw.environments.dev.gcp.repository;
     raw.environments.staging.gcp.network = { kind: 'vpc', network: 'default' };
+    raw.environments.dev.gcp.network = { kind: 'psc', vpcNetwork: 'ml-vpc', connectorRange: '10.8.0.0/24' };
     raw.environments.prod.gcp.featureStore.minNodeCount = 5;
     raw.environments.prod.gcp.featureStore.entities.push({ ...raw.environments.prod.gcp.featureStore.entities[0], sourceTable: 'customers' });
     raw.environments.prod.gcp.alertThresholds.driftShare = 2;
     raw.models[0].gcp = { machineType: 'big', minReplicas: 3, maxReplicas: 2, trafficSplit: { latest: 50, previous: 30 } };
     raw.models[1].gcp = { containerImage: 'not an image', trafficSplit: { latest: 0, previous: 100 } };
     expect(problemsOf(raw)).toEqual([
+      'environments.dev.gcp.network.subnetwork: expected the name of a subnetwork in the region',
+      'environments.dev.gcp.network.connectorRange: expected an unused /28 range such as 10.8.0.0/28',
+      'environments.dev.gcp.retraining.buildConfig: expected the path of your retraining build config in gcp.repository, such as ci/retrain.cloudbuild.yaml (ModelStack ships no training build)',
       'environments.dev.gcp.retraining: expected gcp.repository to be set: the retraining build runs from it',
       'environments.staging.gcp.network.network: expected projects/<project number>/global/networks/<name>',
       'environments.prod.gcp.alertThresholds.driftShare: expected at most 1',

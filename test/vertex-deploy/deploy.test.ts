@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { deployModelVersion, type DeployOptions, parseArtifact, validateDeployOptions, versionAlias } from '../../cli/vertex-deploy/deploy';
+import { deployModelVersion, type DeployOptions, parseArtifact, sameModel, validateDeployOptions, versionAlias } from '../../cli/vertex-deploy/deploy';
 import { registerVertexDeploy, VertexApiError, VertexClient } from '../../cli/vertex-deploy';
 import { FakeVertex } from './fake-vertex';
 
@@ -66,7 +66,8 @@ describe('vertex-deploy against a loopback Vertex AI', () => {
       }),
     });
     expect(fake.endpoints.get(ENDPOINT)!.deployedModels).toEqual([
-      { id: result.deployedModelId, model: 'projects/my-ml-project/locations/europe-west1/models/ms-prod-churn', modelVersionId: '1', machineType: 'n1-standard-4', minReplicaCount: 1, maxReplicaCount: 4 },
+      // Vertex AI names the deployed model with the project number.
+      { id: result.deployedModelId, model: 'projects/123456789012/locations/europe-west1/models/ms-prod-churn', modelVersionId: '1', machineType: 'n1-standard-4', minReplicaCount: 1, maxReplicaCount: 4 },
     ]);
     expect(fake.models.get('ms-prod-churn')![0].aliases).toEqual(['v1', 'prod']);
     expect(lines.at(-1)).toBe('alias prod -> version 1');
@@ -99,17 +100,39 @@ describe('vertex-deploy against a loopback Vertex AI', () => {
     expect(fake.endpoints.get(ENDPOINT)!.deployedModels.map((d) => d.modelVersionId)).toEqual(['4']);
   });
 
-  test('a rerun of a finished deployment uploads and deploys nothing, and only re-asserts the split', async () => {
-    await deployModelVersion(client(), options('1'));
+  test('a rerun for the live version changes nothing (Vertex AI names the deployed model by project number)', async () => {
+    const first = await deployModelVersion(client(), options('1'));
+    expect(fake.endpoints.get(ENDPOINT)!.deployedModels[0].model).toMatch(/^projects\/123456789012\//);
     const before = fake.requests.length;
-    const again = await deployModelVersion(client(), options('1'));
-    expect(again.uploaded).toBe(false);
+    const lines: string[] = [];
+    const again = await deployModelVersion(client(), options('1'), (l) => lines.push(l));
+    expect(again).toEqual({ ...first, uploaded: false });
+    expect(fake.calls().slice(before)).toEqual(['GET models/ms-prod-churn@v1', `GET endpoints/${ENDPOINT}`, 'GET models/ms-prod-churn@prod']);
+    expect(lines).toContain(`version 1 is already deployed as ${first.deployedModelId} with traffic {"${first.deployedModelId}":100}`);
+  });
+
+  test('a rerun for the live canary with another split only moves traffic', async () => {
+    const first = await deployModelVersion(client(), options('1'));
+    const canary = await deployModelVersion(client(), options('2', { latestPercent: 10 }));
+    const before = fake.requests.length;
+    const rerun = await deployModelVersion(client(), options('2', { latestPercent: 50 }));
+    expect(rerun.trafficSplit).toEqual({ [canary.deployedModelId]: 50, [first.deployedModelId]: 50 });
     expect(fake.calls().slice(before)).toEqual([
-      'GET models/ms-prod-churn@v1',
+      'GET models/ms-prod-churn@v2',
       `GET endpoints/${ENDPOINT}`,
       `PATCH endpoints/${ENDPOINT}?updateMask=trafficSplit`,
       'GET models/ms-prod-churn@prod',
     ]);
+    expect(fake.endpoints.get(ENDPOINT)!.deployedModels.map((d) => d.modelVersionId)).toEqual(['1', '2']);
+  });
+
+  test('a model resource name matches by project id or number, with the same location and model id', () => {
+    const name = 'projects/my-ml-project/locations/europe-west1/models/ms-prod-churn';
+    expect(sameModel(name, name)).toBe(true);
+    expect(sameModel('projects/123456789012/locations/europe-west1/models/ms-prod-churn@3', name)).toBe(true);
+    expect(sameModel('projects/other-project/locations/europe-west1/models/ms-prod-churn', name)).toBe(false);
+    expect(sameModel('projects/123456789012/locations/us-central1/models/ms-prod-churn', name)).toBe(false);
+    expect(sameModel('projects/123456789012/locations/europe-west1/models/ms-prod-churn-2', name)).toBe(false);
   });
 
   test('429 and 503 are retried with growing backoff, honouring Retry-After', async () => {

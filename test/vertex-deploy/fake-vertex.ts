@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A loopback Vertex AI that speaks the REST calls `vertex-deploy` makes (models get/upload/mergeVersionAliases,
- * endpoints get/patch/deployModel/undeployModel, operations get), keeps state between them, and can be told to
+ * endpoints get/patch/deployModel/undeployModel, operations get) and the metadata server's token endpoint, keeps
+ * state between them, and can be told to
  * fail: `fault()` answers matching requests with an error status, `failOperations` makes operations end in error.
  */
 export interface FakeVersion {
@@ -37,6 +38,13 @@ interface Fault {
   headers: Record<string, string>;
 }
 
+interface FakeEndpoint {
+  deployedModels: FakeDeployedModel[];
+  trafficSplit: Record<string, number>;
+  /** A Private Service Connect endpoint: Vertex AI creates its service attachment with the first deployment. */
+  psc?: boolean;
+}
+
 export interface RecordedRequest {
   method: string;
   path: string;
@@ -47,11 +55,18 @@ export interface RecordedRequest {
 export class FakeVertex {
   readonly requests: RecordedRequest[] = [];
   readonly models = new Map<string, FakeVersion[]>();
-  readonly endpoints = new Map<string, { deployedModels: FakeDeployedModel[]; trafficSplit: Record<string, number> }>();
+  readonly endpoints = new Map<string, FakeEndpoint>();
+  /** Compute Engine forwarding rules by `projects/.../forwardingRules/<name>`, as Compute Engine returns them. */
+  readonly forwardingRules = new Map<string, { name: string; network: string; IPAddress: string; target: string; pscConnectionStatus: string }>();
   /** GETs an operation answers "not done" before it completes; `Infinity` never completes. */
   operationPolls = 1;
   /** Operations of calls matching this end with an error. */
   failOperations?: RegExp;
+  /**
+   * The project's number. Vertex AI answers with resource names in the number form
+   * (`projects/<number>/locations/...`) whichever form the request used, and so does the fake.
+   */
+  projectNumber = '123456789012';
   private readonly operations = new Map<string, PendingOperation>();
   private readonly faults: Fault[] = [];
   private nextId = 100;
@@ -77,8 +92,13 @@ export class FakeVertex {
     this.faults.push({ method, pattern, status, times: options.times ?? 1, body, headers: options.headers ?? {} });
   }
 
-  addEndpoint(id: string): void {
-    this.endpoints.set(id, { deployedModels: [], trafficSplit: {} });
+  addEndpoint(id: string, options: { psc?: boolean } = {}): void {
+    this.endpoints.set(id, { deployedModels: [], trafficSplit: {}, psc: options.psc });
+  }
+
+  /** The service attachment Vertex AI gives a PSC endpoint (in its tenant project). */
+  serviceAttachment(endpointId: string): string {
+    return `projects/tenant-p${endpointId}/regions/europe-west1/serviceAttachments/sa-${endpointId}`;
   }
 
   /** Which calls were made, as `METHOD path` without the project prefix. */
@@ -87,12 +107,19 @@ export class FakeVertex {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The metadata server's token endpoint too, so a CLI run with GCE_METADATA_HOST pointing here gets a token.
+    if (req.method === 'GET' && req.url === '/computeMetadata/v1/instance/service-account/default/token') {
+      if (req.headers['metadata-flavor'] !== 'Google') return send(res, 403, { error: 'missing Metadata-Flavor: Google' });
+      return send(res, 200, { access_token: 'metadata-token', expires_in: 3599, token_type: 'Bearer' });
+    }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');
     const body = text ? JSON.parse(text) : undefined;
-    const path = decodeURIComponent(req.url!.replace(/^\/v1\//, ''));
     const method = req.method!;
+    const compute = req.url!.startsWith('/compute/v1/');
+    // Compute Engine paths are recorded (and matched by faults) as `compute/projects/...`.
+    const path = compute ? `compute/${decodeURIComponent(req.url!.replace(/^\/compute\/v1\//, ''))}` : decodeURIComponent(req.url!.replace(/^\/v1\//, ''));
     this.requests.push({ method, path, authorization: req.headers.authorization, body });
 
     const fault = this.faults.find((f) => f.times > 0 && f.method === method && f.pattern.test(path));
@@ -102,6 +129,7 @@ export class FakeVertex {
       res.end(fault.body);
       return;
     }
+    if (compute) return this.compute(res, method, path.slice('compute/'.length), body);
 
     let m: RegExpExecArray | null;
     if (method === 'GET' && (m = /operations\/(\d+)$/.exec(path))) return this.poll(res, path);
@@ -111,7 +139,7 @@ export class FakeVertex {
     if ((m = /\/endpoints\/(\d+)(?::(\w+))?(\?.*)?$/.exec(path))) {
       const endpoint = this.endpoints.get(m[1]);
       if (!endpoint) return send(res, 404, { error: { status: 'NOT_FOUND', message: `Endpoint ${m[1]} not found` } });
-      if (method === 'GET' && !m[2]) return send(res, 200, { name: path, deployedModels: endpoint.deployedModels, trafficSplit: endpoint.trafficSplit });
+      if (method === 'GET' && !m[2]) return this.getEndpoint(res, path, m[1], endpoint);
       if (method === 'PATCH' && !m[2]) return this.patchTraffic(res, endpoint, body);
       if (method === 'POST' && m[2] === 'deployModel') return this.deploy(res, path, endpoint, body);
       if (method === 'POST' && m[2] === 'undeployModel') return this.undeploy(res, path, endpoint, body);
@@ -123,7 +151,7 @@ export class FakeVertex {
     const versions = this.models.get(modelId);
     const version = ref ? versions?.find((v) => v.versionId === ref || v.aliases.includes(ref)) : versions?.[versions.length - 1];
     if (!version) return send(res, 404, { error: { status: 'NOT_FOUND', message: `Model ${path} not found` } });
-    send(res, 200, { name: path.split('@')[0], versionId: version.versionId, versionAliases: version.aliases, artifactUri: version.artifactUri });
+    send(res, 200, { name: this.canonical(path.split('@')[0]), versionId: version.versionId, versionAliases: version.aliases, artifactUri: version.artifactUri });
   }
 
   private upload(res: ServerResponse, body: any): void {
@@ -135,7 +163,7 @@ export class FakeVertex {
       const versionId = String(versions.length + 1);
       versions.push({ versionId, aliases: [...(body.model.versionAliases ?? [])], artifactUri: body.model.artifactUri, imageUri: body.model.containerSpec.imageUri });
       this.models.set(modelId, versions);
-      return { model: `projects/p/locations/r/models/${modelId}`, modelVersionId: versionId };
+      return { model: this.canonical(`projects/p/locations/r/models/${modelId}`), modelVersionId: versionId };
     });
   }
 
@@ -170,7 +198,7 @@ export class FakeVertex {
       const id = String(this.nextId++);
       const [model, modelVersionId] = (body.deployedModel.model as string).split('@');
       const { machineSpec, minReplicaCount, maxReplicaCount } = body.deployedModel.dedicatedResources;
-      endpoint.deployedModels.push({ id, model, modelVersionId, machineType: machineSpec.machineType, minReplicaCount, maxReplicaCount });
+      endpoint.deployedModels.push({ id, model: this.canonical(model), modelVersionId, machineType: machineSpec.machineType, minReplicaCount, maxReplicaCount });
       endpoint.trafficSplit = Object.fromEntries(Object.entries(split).map(([k, v]) => [k === '0' ? id : k, v]));
       return { deployedModel: { id } };
     });
@@ -184,6 +212,65 @@ export class FakeVertex {
       delete endpoint.trafficSplit[id];
       return {};
     });
+  }
+
+  private getEndpoint(res: ServerResponse, path: string, id: string, endpoint: FakeEndpoint): void {
+    const attachment = endpoint.psc && endpoint.deployedModels.length > 0 ? this.serviceAttachment(id) : undefined;
+    send(res, 200, {
+      name: this.canonical(path),
+      deployedModels: endpoint.deployedModels.map((d) => (attachment ? { ...d, privateEndpoints: { serviceAttachment: attachment } } : d)),
+      trafficSplit: endpoint.trafficSplit,
+      ...(endpoint.psc ? { privateServiceConnectConfig: { enablePrivateServiceConnect: true, ...(attachment ? { serviceAttachment: attachment } : {}) } } : {}),
+    });
+  }
+
+  /** Compute Engine: forwarding rules get/insert and region operations, with Compute's operation shape. */
+  private compute(res: ServerResponse, method: string, path: string, body: any): void {
+    let m: RegExpExecArray | null;
+    if (method === 'GET' && (m = /^(projects\/[^/]+\/regions\/[^/]+)\/operations\/([^/]+)$/.exec(path))) {
+      const op = this.operations.get(`compute/${m[2]}`);
+      if (!op) return send(res, 404, { error: { code: 404, message: `operation ${m[2]} not found` } });
+      if (op.pollsLeft > 0) {
+        op.pollsLeft--;
+        return send(res, 200, { name: m[2], status: 'RUNNING' });
+      }
+      const outcome = op.complete();
+      op.complete = () => outcome;
+      return send(res, 200, { name: m[2], status: 'DONE', ...outcome });
+    }
+    if (method === 'GET' && /\/forwardingRules\/[^/]+$/.test(path)) {
+      const rule = this.forwardingRules.get(path);
+      return rule ? send(res, 200, rule) : send(res, 404, { error: { code: 404, message: `The resource '${path}' was not found` } });
+    }
+    if (method === 'POST' && (m = /^(projects\/[^/]+\/regions\/[^/]+)\/forwardingRules$/.exec(path))) {
+      const key = `${m[1]}/forwardingRules/${body.name}`;
+      if (this.forwardingRules.has(key)) return send(res, 409, { error: { code: 409, message: `The resource '${key}' already exists` } });
+      const name = `operation-${this.nextId++}`;
+      const failing = this.failOperations?.test(path);
+      this.operations.set(`compute/${name}`, {
+        name,
+        pollsLeft: this.operationPolls,
+        complete: () => {
+          if (failing) return { error: { errors: [{ code: 'QUOTA_EXCEEDED', message: 'injected operation failure' }] } };
+          this.forwardingRules.set(key, {
+            name: body.name,
+            network: `https://www.googleapis.com/compute/v1/${body.network}`,
+            IPAddress: '10.20.0.5',
+            // Compute Engine answers with full URLs.
+            target: `https://www.googleapis.com/compute/v1/${body.target}`,
+            pscConnectionStatus: 'ACCEPTED',
+          });
+          return {};
+        },
+      });
+      return send(res, 200, { name, status: 'RUNNING' });
+    }
+    send(res, 404, { error: { code: 404, message: `no route for ${method} compute/${path}` } });
+  }
+
+  /** `name` with the project number in place of the project id, as Vertex AI returns it. */
+  canonical(name: string): string {
+    return name.replace(/^projects\/[^/]+\//, `projects/${this.projectNumber}/`);
   }
 
   private operation(res: ServerResponse, call: string, complete: () => object): void {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { METADATA_TOKEN_URL, metadataTokenProvider } from '../../cli/vertex-deploy/token';
+import { METADATA_TOKEN_URL, metadataTokenProvider, metadataTokenUrl } from '../../cli/vertex-deploy/token';
 
 /** A loopback stand-in for the metadata server (the real one is never called in tests). */
 async function metadataServer(responses: Array<{ status: number; body: string }>) {
@@ -55,4 +55,9 @@ describe('metadata server access tokens', () => {
     }
     await expect(metadataTokenProvider({ url: server.url })()).rejects.toThrow(`access token from the metadata server (${server.url}) failed: fetch failed`);
   });
+});
+
+test('GCE_METADATA_HOST moves the token URL to another metadata server, as in Google\'s auth libraries', () => {
+  expect(metadataTokenUrl({})).toBe(METADATA_TOKEN_URL);
+  expect(metadataTokenUrl({ GCE_METADATA_HOST: '127.0.0.1:8181' })).toBe('http://127.0.0.1:8181/computeMetadata/v1/instance/service-account/default/token');
 });

@@ -24,6 +24,8 @@ export interface PlatformFunctionProps {
   readonly ingress: FunctionIngress;
   /** Grants the function needs before its first request. */
   readonly dependsOn?: ITerraformDependable[];
+  /** A Serverless VPC Access connector (`projects/…/connectors/…`) for requests to private addresses. */
+  readonly vpcConnector?: string;
 }
 
 const INGRESS = { all: 'ALLOW_ALL', 'internal-and-gclb': 'ALLOW_INTERNAL_AND_GCLB', internal: 'ALLOW_INTERNAL_ONLY' } as const;
@@ -57,6 +59,9 @@ export function platformFunction(scope: Construct, id: string, props: PlatformFu
       maxInstanceCount: props.maxInstances,
       ingressSettings: INGRESS[props.ingress],
       allTrafficOnLatestRevision: true,
+      // Only private ranges go through the connector: Google APIs and the metadata server are reached as before.
+      vpcConnector: props.vpcConnector,
+      vpcConnectorEgressSettings: props.vpcConnector ? 'PRIVATE_RANGES_ONLY' : undefined,
       environmentVariables: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
     },
     dependsOn: [...platform.ready, ...(props.dependsOn ?? [])],

@@ -2,7 +2,7 @@
 // client are built once per instance.
 import { metadataTokenProvider } from '../../../cli/vertex-deploy/token';
 import { gcpLogger } from '../../shared/gcp/log';
-import { readInferenceConfig } from '../config';
+import { INFERENCE_ENV, readInferenceConfig } from '../config';
 import { createGcpInferenceHandler } from './handler';
 import { vertexPredictor } from './vertex';
 
@@ -17,7 +17,7 @@ export const predict = createGcpInferenceHandler({
         accessToken: metadataTokenProvider(),
         timeoutMs: config.upstreamTimeoutMs,
         maxAttempts: config.upstreamMaxAttempts,
-        baseUrl: process.env.VERTEX_API_BASE_URL || undefined,
+        baseUrl: process.env[INFERENCE_ENV.vertexBaseUrl] || undefined,
       })
     : undefined,
 });

@@ -1,0 +1,46 @@
+import type { CostItem } from '../aws/cost-class';
+import type { PlatformConfig } from '../config/schema';
+
+export { formatIdleCost } from '../aws/cost-class';
+
+/**
+ * Classifies, per environment, the Google Cloud resources the config asks for by their idle cost, as
+ * `classifyIdleCost` does for AWS. Vertex AI online prediction bills each deployed model's dedicated replicas per
+ * node hour and never scales them to zero (https://cloud.google.com/vertex-ai/docs/predictions/configure-compute:
+ * `minReplicaCount` is at least 1), and a canary split keeps the previous version deployed beside the new one, so a
+ * rollout doubles the replicas; the feature online store bills its Bigtable nodes; private serving bills its connector's minimum instances and the
+ * PSC forwarding rules; the functions (min instances 0),
+ * the drift schedules and the builds bill per use. Pure: reads the config only.
+ */
+export function classifyGcpIdleCost(config: PlatformConfig): Record<string, CostItem[]> {
+  const result: Record<string, CostItem[]> = {};
+  for (const [envName, environment] of Object.entries(config.environments)) {
+    const items: CostItem[] = [];
+    for (const model of config.models) {
+      const { machineType, minReplicas, maxReplicas, trafficSplit } = model.gcp;
+      const replicas = `${minReplicas}-${maxReplicas} x ${machineType}`;
+      items.push({ resource: `endpoint ${model.name}`, costClass: 'always-on', detail: `${replicas} once a version is deployed (Vertex AI keeps at least 1 replica)` });
+      if (trafficSplit.previous > 0) {
+        items.push({
+          resource: `canary ${model.name}`,
+          costClass: 'always-on',
+          detail: `the previous version stays deployed for its ${trafficSplit.previous} %: another ${replicas}`,
+        });
+      }
+    }
+    if (environment.gcp.network?.kind === 'psc') {
+      // A Serverless VPC Access connector runs its minimum instances all the time; each PSC endpoint bills hourly.
+      items.push({ resource: 'VPC connector', costClass: 'always-on', detail: '2-3 x e2-micro (Serverless VPC Access minimum)' });
+      items.push({ resource: 'PSC endpoints', costClass: 'always-on', detail: `${config.models.length} forwarding rule${config.models.length === 1 ? '' : 's'}, hourly plus per GB` });
+    }
+    const featureStore = environment.gcp.featureStore;
+    if (featureStore && featureStore.entities.length > 0) {
+      items.push({ resource: 'feature online store', costClass: 'always-on', detail: `${featureStore.minNodeCount}-${featureStore.maxNodeCount} Bigtable nodes` });
+    }
+    items.push({ resource: 'inference and drift functions', costClass: 'scales-to-zero', detail: 'Cloud Run functions, 0 minimum instances, per request' });
+    items.push({ resource: 'drift schedules and builds', costClass: 'scales-to-zero', detail: 'Cloud Scheduler and Cloud Build per run' });
+    items.push({ resource: 'alert policies and dashboard', costClass: 'always-on', detail: 'Cloud Monitoring alerting conditions, monthly' });
+    result[envName] = items;
+  }
+  return result;
+}

@@ -1,0 +1,45 @@
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { classifyGcpIdleCost, formatIdleCost } from '../../infra/gcp/cost-class';
+
+describe('idle cost on Google Cloud', () => {
+  const config = parseConfig(demoConfig);
+  const classes = classifyGcpIdleCost(config);
+
+  test('every deployed model keeps its dedicated replicas; a canary keeps the previous version deployed too', () => {
+    // churn is a 10/90 canary in the demo, sales-forecast serves 100 % on the latest version.
+    expect(config.models.map((m) => [m.name, m.gcp.trafficSplit])).toEqual([
+      ['churn', { latest: 10, previous: 90 }],
+      ['sales-forecast', { latest: 100, previous: 0 }],
+    ]);
+    for (const env of ['dev', 'staging', 'prod']) {
+      expect(classes[env].filter((i) => i.costClass === 'always-on').map((i) => i.resource)).toEqual([
+        'endpoint churn',
+        'canary churn',
+        'endpoint sales-forecast',
+        ...(env === 'prod' ? ['VPC connector', 'PSC endpoints', 'feature online store'] : []),
+        'alert policies and dashboard',
+      ]);
+    }
+    expect(classes.dev).toContainEqual({ resource: 'canary churn', costClass: 'always-on', detail: 'the previous version stays deployed for its 90 %: another 1-4 x n1-standard-4' });
+    expect(classes.dev).toContainEqual({
+      resource: 'endpoint sales-forecast',
+      costClass: 'always-on',
+      detail: '1-2 x n1-standard-2 once a version is deployed (Vertex AI keeps at least 1 replica)',
+    });
+    expect(classes.prod).toContainEqual({ resource: 'feature online store', costClass: 'always-on', detail: '1-3 Bigtable nodes' });
+    expect(classes.prod).toContainEqual({ resource: 'PSC endpoints', costClass: 'always-on', detail: '2 forwarding rules, hourly plus per GB' });
+  });
+
+  test('functions, schedules and builds scale to zero; the summary has the AWS shape', () => {
+    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['inference and drift functions', 'drift schedules and builds']);
+    expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: inference and drift functions \(/);
+  });
+
+  test('minimum replicas and machine types come from each model', () => {
+    const raw: any = structuredClone(demoConfig);
+    raw.models[1].gcp = { machineType: 'e2-standard-8', minReplicas: 3, maxReplicas: 5 };
+    const item = classifyGcpIdleCost(parseConfig(raw)).staging.find((i) => i.resource === 'endpoint sales-forecast');
+    expect(item?.detail).toMatch(/^3-5 x e2-standard-8 /);
+  });
+});
