@@ -17,7 +17,7 @@ export interface GcpStackFacts {
  */
 export async function gcpStackFacts(config: PlatformConfig, envName: string): Promise<GcpStackFacts> {
   // Loaded on use: cdktf and the provider are optional peers and take a second to load.
-  const { App } = await import('cdktf');
+  const { App, Testing } = await import('cdktf');
   const { GcpEnvironmentStack } = await import('../../infra/gcp/app');
   // The app creates its output directory up front; nothing is written to it, as nothing is synthesized.
   const outdir = mkdtempSync(join(tmpdir(), 'modelstack-preflight-'));
@@ -30,7 +30,9 @@ export async function gcpStackFacts(config: PlatformConfig, envName: string): Pr
       models: config.models,
       inference: config.inference,
     });
-    return { services: projectServices(stack.toTerraform()), artifactsBucket: stack.registry.bucket.nameInput };
+    // Testing.synth applies the stack's aspects (RequiredApis adds the google_project_service resources) and returns the
+    // Terraform JSON without writing it; toTerraform() alone would miss everything an aspect adds.
+    return { services: projectServices(JSON.parse(Testing.synth(stack))), artifactsBucket: stack.registry.bucket.nameInput };
   } finally {
     rmSync(outdir, { recursive: true, force: true });
   }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelEndpoint } from './model-endpoint';
+import { customRoleId } from './private/ids';
 
 /** Properties of a {@link PrivateEndpointAccess}. */
 export interface PrivateEndpointAccessProps {
@@ -91,7 +92,8 @@ export class PrivateEndpointAccess extends Construct {
     // network (https://cloud.google.com/vpc/docs/configure-private-service-connect-services).
     this.connectRole = new ProjectIamCustomRole(this, 'ConnectRole', {
       project,
-      roleId: `${props.namePrefix.replace(/-/g, '_')}_psc_connect`,
+      // Custom role ids stay reserved after deletion: a per-deployment suffix lets destroy-then-deploy work.
+      roleId: customRoleId(this, props.namePrefix, 'psc_connect'),
       title: `${props.namePrefix} connects Vertex AI PSC endpoints`,
       permissions: [
         'compute.addresses.get',

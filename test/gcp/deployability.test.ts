@@ -21,7 +21,7 @@ function synthesize(raw: unknown): Record<string, SynthesizedStack> {
 function everyFeature(): unknown {
   const raw: any = structuredClone(demoConfig);
   raw.environments.dev.gcp.network = { kind: 'vpc', network: 'projects/123456789/global/networks/ml' };
-  raw.environments.staging.gcp.network = { kind: 'psc', projectAllowlist: ['consumer-project'] };
+  raw.environments.staging.gcp.network = { kind: 'psc', projectAllowlist: ['consumer-project'], vpcNetwork: 'ml', subnetwork: 'ml-europe-west1', connectorRange: '10.8.0.0/28' };
   raw.environments.staging.gcp.featureStore = { entities: [{ name: 'customer', sourceTable: 'bq://modelstack-demo-staging.features.customers', entityIdColumns: ['customer_id'] }] };
   raw.environments.staging.gcp.retraining = { buildConfig: 'cloudbuild/retrain.yaml' };
   raw.environments.dev.gcp.functions = { invokers: ['group:ml@example.com'], ingress: 'internal', maxInstances: 5 };
@@ -41,7 +41,7 @@ describe('deployability of every synthesized GCP stack (first deploy into an emp
   });
 
   test('between them the two configs create every type the API table knows, except networking and project lookups the stacks do not use yet', () => {
-    const notYetCreated = ['data.google_project', 'google_compute_address', 'google_compute_forwarding_rule', 'google_compute_network', 'google_compute_subnetwork', 'google_compute_firewall', 'google_vpc_access_connector', 'google_service_networking_connection'];
+    const notYetCreated = ['data.google_project', 'google_compute_forwarding_rule', 'google_compute_network', 'google_compute_subnetwork', 'google_compute_firewall', 'google_service_networking_connection'];
     const created = new Set([...types(demo), ...types(variant)]);
     expect(Object.keys(APIS_BY_TYPE).filter((t) => !created.has(t)).sort()).toEqual(notYetCreated.sort());
     expect(created).toContain('google_project_service_identity');
@@ -52,8 +52,10 @@ describe('deployability of every synthesized GCP stack (first deploy into an emp
     expect(Object.values(prod.resource!.google_project_service).map((s) => [s.service, s.disable_on_destroy]).sort()).toEqual(
       [
         'aiplatform.googleapis.com', 'artifactregistry.googleapis.com', 'bigquery.googleapis.com', 'cloudbuild.googleapis.com', 'cloudfunctions.googleapis.com',
-        'cloudkms.googleapis.com', 'cloudresourcemanager.googleapis.com', 'cloudscheduler.googleapis.com', 'eventarc.googleapis.com', 'iam.googleapis.com', 'logging.googleapis.com',
-        'monitoring.googleapis.com', 'pubsub.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com', 'workflows.googleapis.com',
+        'cloudkms.googleapis.com', 'cloudresourcemanager.googleapis.com', 'cloudscheduler.googleapis.com',
+        // prod serves through Private Service Connect: an internal address (Compute Engine) and a Serverless VPC Access connector
+        'compute.googleapis.com', 'eventarc.googleapis.com', 'iam.googleapis.com', 'logging.googleapis.com',
+        'monitoring.googleapis.com', 'pubsub.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com', 'vpcaccess.googleapis.com', 'workflows.googleapis.com',
       ].map((api) => [api, false]),
     );
   });

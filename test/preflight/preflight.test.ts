@@ -264,6 +264,8 @@ describe('modelstack preflight: Google Cloud', () => {
     for (const key of ['models/churn/1/model.tar.gz', 'models/churn/1/baseline.json', 'models/sales-forecast/1/model.tar.gz']) await upload(key);
     google.enabled.set('modelstack-demo-staging', new Set([...BASE_APIS, ...facts.services]));
     google.buckets.add(ARTIFACTS);
+    // The demo keeps each environment's Terraform state in this bucket (gcp.state), which must exist first.
+    google.buckets.add('modelstack-demo-tfstate');
     google.objects.add(`${ARTIFACTS}/models/churn/1/model.tar.gz`);
     const { code, stdout } = await preflight(['--env', 'staging']);
     expect(stdout).toMatch(/^modelstack preflight staging \(AWS 222222222222\/eu-west-1, Google Cloud modelstack-demo-staging\/europe-west1; embedded demo\)\n/);
