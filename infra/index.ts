@@ -5,7 +5,7 @@
  * @packageDocumentation
  * @module modelstack/platform
  */
-export { type AwsPlatform, buildAwsPlatform, buildEnvironment, type EnvironmentStacks } from './aws/app';
+export { type AwsPlatform, type AwsPlatformOptions, buildAwsPlatform, buildEnvironment, type EnvironmentStacks } from './aws/app';
 export { type ModelOperationsProps, ModelOperationsStack, OperationsStack, type OperationsStackProps } from './aws/operations-stack';
 export { type EnvironmentStackProps, ModelServingStack, RegistryStack, ServingStack, type ServingStackProps } from './aws/stacks';
 export {
@@ -23,4 +23,5 @@ export { type GcpEnvironmentConfig, type GcpModelConfig, gcpEnvironmentSchema, g
 export { ConfigError, loadConfigFile, parseConfig, resolveConfig, type ResolvedConfig } from './config/load';
 export type { DriftConfig, EnvironmentConfig, FeatureConfig, InferenceConfig, ModelConfig, PlatformConfig, PlatformConfigInput, ServingConfig } from './config/schema';
 export { platformConfigSchema } from './config/schema';
+export { loadVersionsFile, type ResolvedVersion, type ResolvedVersions } from './config/versions';
 export { buildGcpPlatform, GcpEnvironmentStack, type EnvironmentStackProps as GcpEnvironmentStackProps } from './gcp/app';

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -127,5 +127,18 @@ describe('config files', () => {
     expect(resolveConfig({ env: { MODELSTACK_CONFIG: otherPath } }).config.platform.name).toBe('other');
     const both = resolveConfig({ contextPath: thirdPath, env: { MODELSTACK_CONFIG: otherPath } });
     expect(both).toMatchObject({ source: thirdPath, config: { platform: { name: 'third' } } });
+  });
+});
+
+describe('the README', () => {
+  test("its Configure example is a valid config (versions left out: a new platform has none yet)", () => {
+    const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const example = /```yaml\n(platform: \{ name: acme-ml \}[\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const file = join(mkdtempSync(join(tmpdir(), 'readme-config-')), 'platform.yaml');
+    writeFileSync(file, example!);
+    const config = loadConfigFile(file);
+    expect(Object.keys(config.environments)).toEqual(['dev', 'prod']);
+    expect(config.models.map((m) => m.version)).toEqual([undefined, undefined]);
   });
 });
