@@ -142,7 +142,7 @@ describe('Private Service Connect serving (prod of the demo)', () => {
     expect(trigger(prod, 'modelstack-prod-deploy-churn').depends_on).toEqual(
       expect.arrayContaining([expect.stringMatching(/^google_compute_address\./), expect.stringMatching(/^google_project_iam_member\.Deploy-churn_ConnectsPsc_\w+$/)]),
     );
-    const role = values(prod, 'google_project_iam_custom_role').find((r) => r.role_id === 'modelstack_prod_psc_connect');
+    const role = values(prod, 'google_project_iam_custom_role').find((r) => String(r.role_id).startsWith('modelstack_prod_psc_connect_'));
     expect(role.permissions).toEqual([
       'compute.addresses.get',
       'compute.addresses.use',
