@@ -1,9 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { ConfigError, resolveConfig } from '../infra/config/load';
-import type { PlatformConfig } from '../infra/config/schema';
 import { loadVersionsFile, type ResolvedVersion, type ResolvedVersions } from '../infra/config/versions';
 import { type CliContext, UsageError } from './io';
+import { loadPlatformInput, rethrowAsUsageError } from './platform-config';
 
 /** `modelstack resolve-versions --env dev[,staging] [--out model-versions.json]`. */
 export function registerResolveVersions(program: Command, ctx: CliContext): void {
@@ -20,13 +19,7 @@ export function registerResolveVersions(program: Command, ctx: CliContext): void
     .action(async (options: { env: string; config?: string; out: string; roleArn?: string }) => {
       // Loaded on use: the SageMaker SDK would slow every other command's start.
       const { resolveVersions, sageMakerClientFor } = await import('./resolve-versions');
-      let config: PlatformConfig;
-      try {
-        config = resolveConfig({ contextPath: options.config }).config;
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UsageError(`${err.source}: ${err.problems.join('; ')}`);
-        throw err;
-      }
+      const { config } = loadPlatformInput({ config: options.config });
       const envs = options.env.split(',').filter(Boolean);
       const unknown = envs.filter((e) => !(e in config.environments));
       if (unknown.length > 0) throw new UsageError(`--env ${unknown.join(',')}: expected one of ${Object.keys(config.environments).join(', ')}`);
@@ -35,13 +28,7 @@ export function registerResolveVersions(program: Command, ctx: CliContext): void
         const { account, region } = config.environments[env].aws;
         const roleArn = options.roleArn?.replaceAll('{account}', account).replaceAll('{region}', region);
         const client = sageMakerClientFor(region, roleArn);
-        let found: Awaited<ReturnType<typeof resolveVersions>>;
-        try {
-          found = await resolveVersions(config, env, client);
-        } catch (err) {
-          if (err instanceof ConfigError) throw new UsageError(`${err.source}: ${err.problems.join('; ')}`);
-          throw err;
-        }
+        const found = await resolveVersions(config, env, client).catch(rethrowAsUsageError);
         written[env] = found.versions;
         for (const [model, v] of Object.entries(found.versions)) ctx.io.stdout(`${env}: ${model}: version ${v.version} (${v.modelPackageArn})\n`);
         for (const model of found.waiting) ctx.io.stdout(`${env}: ${model}: waiting for a first version (no approved package)\n`);

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
-import { ConfigError, resolveConfig } from '../infra/config/load';
-import { readVersionsOption } from '../infra/config/versions';
-import { type CliContext, UsageError } from './io';
+import type { CliContext } from './io';
+import { loadPlatformInput } from './platform-config';
 
 /** `modelstack synth [--config file] [--aws-out dir] [--gcp-out dir]`: both clouds, as `npm run synth`. */
 export function registerSynth(program: Command, ctx: CliContext): void {
@@ -17,16 +16,8 @@ export function registerSynth(program: Command, ctx: CliContext): void {
       const { formatSummary, formatWaiting, synthesizeAll } = await import('../infra/synth');
       const { classifyIdleCost, formatIdleCost } = await import('../infra/aws/cost-class');
       const { classifyGcpIdleCost } = await import('../infra/gcp/cost-class');
-      let resolved;
-      let versions;
-      try {
-        resolved = resolveConfig({ contextPath: options.config });
-        versions = readVersionsOption(options.versions ?? process.env.MODELSTACK_VERSIONS);
-      } catch (err) {
-        // The config error lists every problem; the CLI's contract is one line, so they are joined.
-        if (err instanceof ConfigError) throw new UsageError(`${err.source}: ${err.problems.join('; ')}`);
-        throw err;
-      }
+      const resolved = loadPlatformInput(options);
+      const { versions } = resolved;
       const started = process.hrtime.bigint();
       const rows = synthesizeAll(resolved.config, { awsOutdir: options.awsOut, gcpOutdir: options.gcpOut, versions });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import type { GoogleAuth } from 'google-auth-library';
-import { ConfigError, resolveConfig } from '../../infra/config/load';
-import { readVersionsOption } from '../../infra/config/versions';
 import { type CliContext, UsageError } from '../io';
+import { loadPlatformInput } from '../platform-config';
 import type { AwsPreflightClients } from './aws';
 import type { GcpPreflightEndpoints } from './gcp';
 import type { GcpStackFacts } from './gcp-stack';
@@ -31,16 +30,8 @@ export function registerPreflight(program: Command, ctx: CliContext, deps: Prefl
     .option('--versions <file>', 'versions resolved by modelstack resolve-versions (what the deploy will serve); default: MODELSTACK_VERSIONS')
     .action(async (options: { env: string; config?: string; cloud?: string; versions?: string }) => {
       if (options.cloud !== undefined && options.cloud !== 'aws' && options.cloud !== 'gcp') throw new UsageError(`--cloud ${options.cloud}: expected aws or gcp`);
-      let resolved;
-      let versions;
-      try {
-        resolved = resolveConfig({ contextPath: options.config });
-        versions = readVersionsOption(options.versions ?? process.env.MODELSTACK_VERSIONS);
-      } catch (err) {
-        if (err instanceof ConfigError) throw new UsageError(`${err.source}: ${err.problems.join('; ')}`);
-        throw err;
-      }
-      const { config } = resolved;
+      const resolved = loadPlatformInput(options);
+      const { config, versions } = resolved;
       const environment = config.environments[options.env];
       if (!environment) throw new UsageError(`--env ${options.env}: expected one of ${Object.keys(config.environments).join(', ')}`);
 
