@@ -8,6 +8,7 @@ import { StorageBucket } from '@cdktf/provider-google/lib/storage-bucket';
 import { StorageBucketIamMember } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
+import { type RegistryBucketKind, registryBucketName } from './private/registry-names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { objectPrefixCondition } from './private/iam';
 import { underscored } from './private/ids';
@@ -240,15 +241,6 @@ export class ModelRegistry extends Construct {
       member,
     });
   }
-}
-
-/** What the registry's buckets are called in their names. */
-export const REGISTRY_BUCKET_KINDS = ['models', 'baselines', 'reports'] as const;
-type RegistryBucketKind = (typeof REGISTRY_BUCKET_KINDS)[number];
-
-/** The name of one of the registry's buckets. Bucket names are global; the project id makes these unique. */
-export function registryBucketName(namePrefix: string, kind: RegistryBucketKind, project: string): string {
-  return boundedName([namePrefix, kind, project], 63);
 }
 
 /** What every registry bucket shares: CMEK, uniform access, public access prevention; force destroy only when not retained. */

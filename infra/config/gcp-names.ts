@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { REGISTRY_BUCKET_KINDS, registryBucketName } from '../../constructs/gcp/model-registry';
+import { REGISTRY_BUCKET_KINDS, registryBucketName } from '../../constructs/gcp/private/registry-names';
 import { bucketNameProblems } from '../../constructs/gcp/private/naming-rules';
 import { SAFE_RESOURCE_NAME } from '../../constructs/private/validation';
 

@@ -1,4 +1,5 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -140,5 +141,17 @@ describe('the README', () => {
     const config = loadConfigFile(file);
     expect(Object.keys(config.environments)).toEqual(['dev', 'prod']);
     expect(config.models.map((m) => m.version)).toEqual([undefined, undefined]);
+  });
+});
+
+describe('what loading the config costs', () => {
+  test('the config loader and the CLI load neither cdktf nor the Google provider (optional peers; absent in an AWS-only or production install)', () => {
+    const script = [
+      "require('./cli/main'); require('./infra/config/load');",
+      "const loaded = Object.keys(require.cache).filter((k) => /node_modules\\/(cdktf|@cdktf)\\//.test(k));",
+      'process.stdout.write(JSON.stringify(loaded));',
+    ].join('\n');
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', script], { cwd: join(__dirname, '..', '..'), encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual([]);
   });
 });
