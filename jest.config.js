@@ -7,6 +7,10 @@ module.exports = {
   // Synth-heavy suites are CPU bound; two workers match the two cores we have.
   maxWorkers: 2,
   testTimeout: 60000,
+  // aws-cdk-lib runs its built-in CloudFormation validation on every synth and only warns (about 5 s per process).
+  // test/cfn/cfn-validate.test.ts validates every template with the same rules and fails on errors, so the other
+  // suites skip the built-in pass (CDK_VALIDATION=false; cdk-nag's validation plugins still run).
+  setupFiles: ['<rootDir>/test/setup-env.js'],
   collectCoverage: true,
   coverageProvider: 'v8',
   collectCoverageFrom: ['constructs/**/*.ts', 'infra/**/*.ts', 'lambdas/**/*.ts', 'cli/**/*.ts'],
