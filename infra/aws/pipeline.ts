@@ -40,7 +40,11 @@ export function pipelineStackName(config: PlatformConfig): string {
  */
 export const PIPELINE_NODE_VERSION = '20';
 
-/** The role `resolve-versions` assumes in each environment's account: the CDK bootstrap's read-only lookup role. */
+/**
+ * The role `resolve-versions` assumes in each environment's account: the CDK bootstrap's lookup role, which has the
+ * `ReadOnlyAccess` managed policy (so `sagemaker:ListModelPackages` and `DescribeModelPackage`) and trusts the
+ * accounts given to `cdk bootstrap --trust-for-lookup` or `--trust` (aws-cdk's bootstrap-template.yaml, `LookupRole`).
+ */
 export const LOOKUP_ROLE_ARN = 'arn:aws:iam::{account}:role/cdk-hnb659fds-lookup-role-{account}-{region}';
 
 /**
