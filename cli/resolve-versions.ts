@@ -1,5 +1,6 @@
 import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { awsRegistryBucketName } from '../infra/aws/names';
 import { ConfigError } from '../infra/config/load';
 import type { PlatformConfig } from '../infra/config/schema';
 import type { ResolvedVersion } from '../infra/config/versions';
@@ -25,8 +26,7 @@ export interface EnvironmentVersions {
  * the execution role, the drift check (baseline.json) and the preflight check read.
  */
 export async function resolveVersions(config: PlatformConfig, env: string, reader: ModelPackageReader): Promise<EnvironmentVersions> {
-  const environment = config.environments[env];
-  const bucket = `${config.platform.name}-${env}-models-${environment.aws.account}-${environment.aws.region}`;
+  const bucket = awsRegistryBucketName(config, env);
   const versions: Record<string, ResolvedVersion> = {};
   const waiting: string[] = [];
   const problems: string[] = [];

@@ -1,5 +1,6 @@
 import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
+import { awsRegistryBucketName } from '../../infra/aws/names';
 import { modelsForEnvironment } from '../../infra/aws/serving-variant';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { type ResolvedVersions, withServedVersions } from '../../infra/config/versions';
@@ -19,12 +20,6 @@ export const BOOTSTRAP_VERSION_PARAMETER = '/cdk-bootstrap/hnb659fds/version';
 export interface AwsPreflightClients {
   readonly ssm?: SSMClientConfig;
   readonly s3?: S3ClientConfig;
-}
-
-/** The registry bucket of an environment, as `buildEnvironment` names it. */
-export function registryBucketName(config: PlatformConfig, envName: string): string {
-  const { account, region } = config.environments[envName].aws;
-  return `${config.platform.name}-${envName}-models-${account}-${region}`;
 }
 
 const isCredentialsError = (err: unknown) => (err as Error)?.name === 'CredentialsProviderError';
@@ -78,7 +73,7 @@ export async function awsPreflight(
     }
   }
 
-  const bucket = registryBucketName(config, envName);
+  const bucket = awsRegistryBucketName(config, envName);
   const s3 = new S3Client({ region, ...clients.s3 });
   try {
     await s3.send(new HeadBucketCommand({ Bucket: bucket, ExpectedBucketOwner: account }));

@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
 import { checkVersionsAgainstConfig, type ResolvedVersions, withServedVersions } from '../config/versions';
+import { awsRegistryBucketName } from './names';
 import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareRegistryWith } from './governance';
 import { OperationsStack } from './operations-stack';
 import { modelsForEnvironment } from './serving-variant';
@@ -83,8 +84,7 @@ export function buildEnvironment(
     env: { account: environment.aws.account, region: environment.aws.region },
     namePrefix,
     environmentName: envName,
-    // Deterministic and globally unique: S3 bucket names are global; account and region make them so.
-    registryBucketName: `${namePrefix}-models-${environment.aws.account}-${environment.aws.region}`,
+    registryBucketName: awsRegistryBucketName(config, envName),
     environment,
     models,
     terminationProtection: environment.removalPolicy === 'retain',
