@@ -1,6 +1,6 @@
 import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { awsRegistryBucketName } from '../infra/aws/names';
+import { awsRegistryBucketName, modelPackageGroupOf } from '../infra/aws/names';
 import { ConfigError } from '../infra/config/load';
 import type { PlatformConfig } from '../infra/config/schema';
 import type { ResolvedVersion } from '../infra/config/versions';
@@ -32,7 +32,7 @@ export async function resolveVersions(config: PlatformConfig, env: string, reade
   const problems: string[] = [];
   for (const model of config.models) {
     if (model.version !== undefined) continue; // pinned in the config: nothing to resolve
-    const group = `${config.platform.name}-${env}-${model.name}`;
+    const group = modelPackageGroupOf(config, env, model.name);
     const listed = (await reader.send(
       new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }),
     )) as { ModelPackageSummaryList?: Array<{ ModelPackageArn?: string }> };

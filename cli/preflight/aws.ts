@@ -1,6 +1,6 @@
 import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
-import { awsRegistryBucketName } from '../../infra/aws/names';
+import { awsRegistryBucketName, pipelineEnvironment } from '../../infra/aws/names';
 import { modelsForEnvironment } from '../../infra/aws/serving-variant';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { type ResolvedVersions, withServedVersions } from '../../infra/config/versions';
@@ -44,8 +44,7 @@ export async function awsPreflight(
   const add = (r: Omit<CheckResult, 'cloud'>) => results.push({ cloud: 'aws', ...r });
   const where = `${account}/${region}`;
   // With CDK Pipelines the pipeline's account deploys here through the bootstrap roles, which must trust it.
-  const delivery = config.aws.delivery;
-  const pipelineAccount = delivery ? (delivery.account ?? Object.values(config.environments)[0].aws.account) : undefined;
+  const pipelineAccount = config.aws.delivery ? pipelineEnvironment(config).account : undefined;
   const trust = pipelineAccount && pipelineAccount !== account ? ` --trust ${pipelineAccount} --cloudformation-execution-policies <policy ARN>` : '';
   const bootstrapFix = `npx cdk bootstrap aws://${where}${trust} (with this repository's CDK CLI, from credentials for that account)`;
 

@@ -10,6 +10,7 @@ import { Construct, type IConstruct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { BundledFunction } from './private/bundled-function';
+import { packageGroupName } from './private/registry-names';
 import { logsEncryptionKey } from './private/logs-key';
 import { acknowledgeWildcardResource } from './private/nag';
 
@@ -270,10 +271,6 @@ class ImportedModelRegistry extends Construct implements IModelRegistry {
   grantReadModel(grantee: iam.IGrantable, model: string): iam.Grant {
     return grantReadModel(this, grantee, model);
   }
-}
-
-function packageGroupName(namePrefix: string, model: string): string {
-  return `${namePrefix}-${model}`;
 }
 
 function grantReadModel(registry: IModelRegistry, grantee: iam.IGrantable, model: string): iam.Grant {

@@ -5,7 +5,7 @@ import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
 import { checkVersionsAgainstConfig, type ResolvedVersions, withServedVersions } from '../config/versions';
-import { awsRegistryBucketName } from './names';
+import { approvedPackagesPattern, awsRegistryBucketName, namePrefixOf, pipelineEnvironment } from './names';
 import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareRegistryWith } from './governance';
 import { OperationsStack } from './operations-stack';
 import { modelsForEnvironment } from './serving-variant';
@@ -78,7 +78,7 @@ export function buildEnvironment(
   versions?: ResolvedVersions[string],
 ): EnvironmentStacks {
   const environment = config.environments[envName];
-  const namePrefix = `${config.platform.name}-${envName}`;
+  const namePrefix = namePrefixOf(config, envName);
   const models = withServedVersions(modelsForEnvironment(config.models, environment), versions);
   const common = {
     env: { account: environment.aws.account, region: environment.aws.region },
@@ -124,12 +124,6 @@ export function buildEnvironment(
   return { registry, serving, operations };
 }
 
-/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first environment's. */
-export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
-  const first = Object.values(config.environments)[0].aws;
-  return { account: config.aws.delivery?.account ?? first.account, region: config.aws.delivery?.region ?? first.region };
-}
-
 /**
  * Approvals in an environment outside the pipeline's account or region go to the pipeline's default event bus
  * (EventBridge cross-account delivery, https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-cross-account.html),
@@ -141,11 +135,7 @@ function forwardApprovalsToPipeline(registry: RegistryStack, config: PlatformCon
   const bus = events.EventBus.fromEventBusArn(registry, 'PipelineBus', `arn:${registry.partition}:events:${pipeline.region}:${pipeline.account}:event-bus/default`);
   const rule = new events.Rule(registry, 'ForwardApprovals', {
     description: 'Approved model packages start the delivery pipeline in its own account',
-    eventPattern: {
-      source: ['aws.sagemaker'],
-      detailType: ['SageMaker Model Package State Change'],
-      detail: { ModelPackageGroupName: config.models.map((m) => registry.registry.modelPackageGroupName(m.name)), ModelApprovalStatus: ['Approved'] },
-    },
+    eventPattern: approvedPackagesPattern(config.models.map((m) => registry.registry.modelPackageGroupName(m.name))),
   });
   rule.addTarget(new targets.EventBus(bus));
 }

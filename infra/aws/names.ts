@@ -1,5 +1,11 @@
 // Kept free of aws-cdk-lib: the CLI's preflight and resolve-versions name the same resources without loading it.
+import { packageGroupName } from '../../constructs/aws/private/registry-names';
 import type { PlatformConfig } from '../config/schema';
+
+/** Prefix of an environment's physical names: `<platform>-<env>`. */
+export function namePrefixOf(config: PlatformConfig, envName: string): string {
+  return `${config.platform.name}-${envName}`;
+}
 
 /**
  * An environment's registry bucket, `<platform>-<env>-models-<account>-<region>`: deterministic, so stacks name it
@@ -7,5 +13,28 @@ import type { PlatformConfig } from '../config/schema';
  */
 export function awsRegistryBucketName(config: PlatformConfig, envName: string): string {
   const { account, region } = config.environments[envName].aws;
-  return `${config.platform.name}-${envName}-models-${account}-${region}`;
+  return `${namePrefixOf(config, envName)}-models-${account}-${region}`;
+}
+
+/** The model package group of `model` in an environment's registry. */
+export function modelPackageGroupOf(config: PlatformConfig, envName: string, model: string): string {
+  return packageGroupName(namePrefixOf(config, envName), model);
+}
+
+/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first environment's. */
+export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
+  const first = Object.values(config.environments)[0].aws;
+  return { account: config.aws.delivery?.account ?? first.account, region: config.aws.delivery?.region ?? first.region };
+}
+
+/**
+ * Approvals of the given model package groups ("SageMaker Model Package State Change" with status Approved): what
+ * starts the delivery pipeline, in its own account or forwarded from an environment's.
+ */
+export function approvedPackagesPattern(groups: readonly string[]): {
+  source: string[];
+  detailType: string[];
+  detail: Record<string, string[]>;
+} {
+  return { source: ['aws.sagemaker'], detailType: ['SageMaker Model Package State Change'], detail: { ModelPackageGroupName: [...groups], ModelApprovalStatus: ['Approved'] } };
 }

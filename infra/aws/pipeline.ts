@@ -8,7 +8,8 @@ import type { Construct } from 'constructs';
 import type { PlatformConfig } from '../config/schema';
 import type { ResolvedVersions } from '../config/versions';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
-import { buildEnvironment, type EnvironmentStacks, pipelineEnvironment } from './app';
+import { buildEnvironment, type EnvironmentStacks } from './app';
+import { approvedPackagesPattern, modelPackageGroupOf, pipelineEnvironment } from './names';
 import { acknowledgeNistFindings, applyGovernanceTags } from './governance';
 import { acknowledgeWildcardResource } from '../../constructs/aws/private/nag';
 
@@ -176,7 +177,7 @@ function grantConnectionUse(stack: PipelineStack, connectionArn: string): void {
 function startOnApproval(stack: PipelineStack, config: PlatformConfig): void {
   const rule = new events.Rule(stack, 'StartOnApproval', {
     description: 'An approved model package of any environment starts the delivery pipeline',
-    eventPattern: approvalPattern(config),
+    eventPattern: approvedPackagesPattern(Object.keys(config.environments).flatMap((env) => config.models.map((m) => modelPackageGroupOf(config, env, m.name)))),
   });
   rule.addTarget(new targets.CodePipeline(stack.pipeline.pipeline));
   const others = [...new Set(Object.values(config.environments).map((e) => e.aws.account))].filter((a) => a !== stack.account);
@@ -187,12 +188,6 @@ function startOnApproval(stack: PipelineStack, config: PlatformConfig): void {
       statement: { Effect: 'Allow', Principal: { AWS: `arn:${stack.partition}:iam::${account}:root` }, Action: 'events:PutEvents', Resource: `arn:${stack.partition}:events:${stack.region}:${stack.account}:event-bus/default` },
     });
   }
-}
-
-/** Approvals of the platform's model package groups, in every environment. */
-export function approvalPattern(config: PlatformConfig): events.EventPattern {
-  const groups = Object.keys(config.environments).flatMap((env) => config.models.map((m) => `${config.platform.name}-${env}-${m.name}`));
-  return { source: ['aws.sagemaker'], detailType: ['SageMaker Model Package State Change'], detail: { ModelPackageGroupName: groups, ModelApprovalStatus: ['Approved'] } };
 }
 
 const GENERATED_WILDCARD_REASON =
