@@ -2,7 +2,8 @@ import { DescribeModelPackageCommand, ListModelPackagesCommand, SageMakerClient 
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { awsRegistryBucketName, modelPackageGroupOf } from '../infra/aws/names';
 import { ConfigError } from '../infra/config/load';
-import type { PlatformConfig } from '../infra/config/schema';
+import { MODEL_VERSION, type PlatformConfig } from '../infra/config/schema';
+import { registryLayout } from '../lambdas/core/layout';
 import type { ResolvedVersion } from '../infra/config/versions';
 
 /** The SageMaker calls resolving needs; a `SageMakerClient` is one. */
@@ -45,16 +46,24 @@ export async function resolveVersions(config: PlatformConfig, env: string, reade
       InferenceSpecification?: { Containers?: Array<{ Image?: string; ModelDataUrl?: string }> };
     };
     const container = described.InferenceSpecification?.Containers?.[0];
-    const prefix = `s3://${bucket}/models/${model.name}/`;
-    const match = container?.ModelDataUrl?.startsWith(prefix) ? /^([A-Za-z0-9._-]{1,64})\/model\.tar\.gz$/.exec(container.ModelDataUrl.slice(prefix.length)) : null;
-    if (!match) {
-      problems.push(`${env}.${model.name}: approved package ${arn} has ModelDataUrl ${container?.ModelDataUrl ?? '(none)'}: expected ${prefix}<version>/model.tar.gz`);
+    const version = versionOf(container?.ModelDataUrl, bucket, model.name);
+    if (version === undefined) {
+      const expected = `s3://${bucket}/${registryLayout.modelArtifact(model.name, '<version>')}`;
+      problems.push(`${env}.${model.name}: approved package ${arn} has ModelDataUrl ${container?.ModelDataUrl ?? '(none)'}: expected ${expected}`);
       continue;
     }
-    versions[model.name] = { version: match[1], image: container?.Image, modelPackageArn: arn };
+    versions[model.name] = { version, image: container?.Image, modelPackageArn: arn };
   }
   if (problems.length > 0) throw new ConfigError(`approved model packages of ${env}`, problems);
   return { versions, waiting };
+}
+
+/** The version folder of `s3://<bucket>/models/<model>/<version>/model.tar.gz` (the registry's layout), if the URL is one. */
+function versionOf(modelDataUrl: string | undefined, bucket: string, model: string): string | undefined {
+  const prefix = `s3://${bucket}/${registryLayout.modelPrefix(model)}`;
+  if (!modelDataUrl?.startsWith(prefix)) return undefined;
+  const version = modelDataUrl.slice(prefix.length).split('/')[0];
+  return MODEL_VERSION.test(version) && modelDataUrl === `s3://${bucket}/${registryLayout.modelArtifact(model, version)}` ? version : undefined;
 }
 
 /** A SageMaker client for one environment, optionally through a role assumed in its account. */

@@ -4,6 +4,7 @@ import { awsRegistryBucketName, pipelineEnvironment } from '../../infra/aws/name
 import { modelsForEnvironment } from '../../infra/aws/serving-variant';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { type ResolvedVersions, withServedVersions } from '../../infra/config/versions';
+import { registryLayout } from '../../lambdas/core/layout';
 import { type CheckResult, errorText } from './report';
 
 /**
@@ -99,7 +100,7 @@ export async function awsPreflight(
       add({ status: 'info', detail: `model ${model.name}: waiting for a first version (no endpoint until models/${model.name}/<version>/model.tar.gz is uploaded and the config names it)` });
       continue;
     }
-    const key = `models/${model.name}/${version}/model.tar.gz`;
+    const key = registryLayout.modelArtifact(model.name, version);
     const found = await objectExists(s3, bucket, key, account);
     if (found === true) add({ status: 'ok', detail: `model ${model.name} ${version}: s3://${bucket}/${key}` });
     else {
@@ -110,7 +111,7 @@ export async function awsPreflight(
       });
     }
     if (model.dataCapture.samplingPercentage > 0) {
-      const baseline = `models/${model.name}/${version}/baseline.json`;
+      const baseline = registryLayout.baseline(model.name, version);
       const hasBaseline = await objectExists(s3, bucket, baseline, account);
       if (hasBaseline === true) add({ status: 'ok', detail: `model ${model.name} ${version}: drift baseline s3://${bucket}/${baseline}` });
       else {

@@ -11,6 +11,9 @@ import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
  */
 const ALWAYS = { when: () => true } as const;
 
+/** An inference image in ECR, by tag or digest. */
+export const ECR_IMAGE_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/;
+
 /** A model version label: the folder under `models/<model>/` in the registry. */
 export const MODEL_VERSION = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -100,7 +103,7 @@ const modelSchema = z.strictObject({
   /** Inference container image URI (ECR). */
   image: z
     .string()
-    .regex(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
+    .regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
   /**
    * Pins the artifact version every environment serves: the model data is `models/<name>/<version>/model.tar.gz` in
    * the environment's registry. Leave it out to serve each environment's latest approved model package, resolved

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { ConfigError, formatPath } from './load';
-import { MODEL_VERSION, type ModelConfig, type PlatformConfig } from './schema';
+import { ECR_IMAGE_URI, MODEL_VERSION, type ModelConfig, type PlatformConfig } from './schema';
 
 /**
  * The model version an environment serves, as `modelstack resolve-versions` found it: the latest approved package of
@@ -25,15 +25,13 @@ export interface ResolvedVersion {
 /** Resolved versions per environment name, then per model name: what `-c versions=<file>` reads. */
 export type ResolvedVersions = Readonly<Record<string, Readonly<Record<string, ResolvedVersion>>>>;
 
-const ECR_IMAGE = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/;
-
 const resolvedVersionsSchema = z.record(
   z.string(),
   z.record(
     z.string(),
     z.strictObject({
       version: z.string().regex(MODEL_VERSION, 'expected a version label such as 1 or 2024-06-01'),
-      image: z.string().regex(ECR_IMAGE, 'expected an ECR image URI').optional(),
+      image: z.string().regex(ECR_IMAGE_URI, 'expected an ECR image URI').optional(),
       modelPackageArn: z.string().startsWith('arn:', 'expected a model package ARN').optional(),
     }),
   ),
