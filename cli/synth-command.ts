@@ -13,18 +13,13 @@ export function registerSynth(program: Command, ctx: CliContext): void {
     .option('--versions <file>', 'latest approved versions from modelstack resolve-versions; default: MODELSTACK_VERSIONS')
     .action(async (options: { config?: string; awsOut: string; gcpOut: string; versions?: string }) => {
       // Loaded on use: aws-cdk-lib and cdktf would add ~80 MB and a second to every other command's start.
-      const { formatSummary, formatWaiting, synthesizeAll } = await import('../infra/synth');
-      const { classifyIdleCost, formatIdleCost } = await import('../infra/aws/cost-class');
-      const { classifyGcpIdleCost } = await import('../infra/gcp/cost-class');
+      const { formatReport, synthesizeAll } = await import('../infra/synth');
       const resolved = loadPlatformInput(options);
       const { versions } = resolved;
       const started = process.hrtime.bigint();
       const rows = synthesizeAll(resolved.config, { awsOutdir: options.awsOut, gcpOutdir: options.gcpOut, versions });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.io.stdout(`ModelStack synth (${resolved.source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> ${options.awsOut}/, ${options.gcpOut}/\n`);
-      ctx.io.stdout(`${formatSummary(rows)}\n`);
-      for (const line of formatWaiting(resolved.config, versions)) ctx.io.stdout(`${line}\n`);
-      ctx.io.stdout(`Idle cost (AWS), per environment:\n${formatIdleCost(classifyIdleCost(resolved.config))}\n`);
-      ctx.io.stdout(`Idle cost (Google Cloud), per environment:\n${formatIdleCost(classifyGcpIdleCost(resolved.config))}\n`);
+      ctx.io.stdout(`${formatReport(resolved.config, rows, versions)}\n`);
     });
 }

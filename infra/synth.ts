@@ -11,8 +11,8 @@ import { classifyGcpIdleCost } from './gcp/cost-class';
 import { cdkJsonContext } from './aws/context';
 import { exitOnConfigError, resolveConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
-import { readVersionsOption, type ResolvedVersions, waitingModels, withServedVersions } from './config/versions';
-import { modelsForEnvironment } from './aws/serving-variant';
+import { readVersionsOption, type ResolvedVersions, waitingModels } from './config/versions';
+import { servedModels } from './aws/serving-variant';
 import { buildGcpPlatform } from './gcp/app';
 
 export interface StackSummary {
@@ -64,11 +64,23 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
  * model or endpoint, and a deploy never fails for it.
  */
 export function formatWaiting(config: PlatformConfig, versions?: ResolvedVersions): string[] {
-  return Object.entries(config.environments).flatMap(([env, environment]) =>
-    waitingModels(withServedVersions(modelsForEnvironment(config.models, environment), versions?.[env])).map(
+  return Object.keys(config.environments).flatMap((env) =>
+    waitingModels(servedModels(config, env, versions?.[env])).map(
       (model) => `${env}: ${model}: waiting for a first version (pin models[].version, or approve a model package and run modelstack resolve-versions)`,
     ),
   );
+}
+
+/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, idle cost. */
+export function formatReport(config: PlatformConfig, rows: readonly StackSummary[], versions?: ResolvedVersions): string {
+  return [
+    formatSummary(rows),
+    ...formatWaiting(config, versions),
+    'Idle cost (AWS), per environment:',
+    formatIdleCost(classifyIdleCost(config)),
+    'Idle cost (Google Cloud), per environment:',
+    formatIdleCost(classifyGcpIdleCost(config)),
+  ].join('\n');
 }
 
 /** A short per-environment table. */
@@ -91,11 +103,6 @@ if (require.main === module) {
     const rows = synthesizeAll(config, { versions });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> cdk.out/, cdktf.out/`);
-    console.log(formatSummary(rows));
-    for (const line of formatWaiting(config, versions)) console.log(line);
-    console.log('Idle cost (AWS), per environment:');
-    console.log(formatIdleCost(classifyIdleCost(config)));
-    console.log('Idle cost (Google Cloud), per environment:');
-    console.log(formatIdleCost(classifyGcpIdleCost(config)));
+    console.log(formatReport(config, rows, versions));
   });
 }

@@ -1,9 +1,9 @@
 import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { awsRegistryBucketName, pipelineEnvironment } from '../../infra/aws/names';
-import { modelsForEnvironment } from '../../infra/aws/serving-variant';
+import { servedModels } from '../../infra/aws/serving-variant';
 import type { PlatformConfig } from '../../infra/config/schema';
-import { type ResolvedVersions, withServedVersions } from '../../infra/config/versions';
+import type { ResolvedVersions } from '../../infra/config/versions';
 import { registryLayout } from '../../lambdas/core/layout';
 import { type CheckResult, errorText } from './report';
 
@@ -38,7 +38,7 @@ export async function awsPreflight(
 ): Promise<CheckResult[]> {
   const environment = config.environments[envName];
   // What the deploy would serve: pinned versions, else those resolved from approved packages (--versions).
-  const models = withServedVersions(modelsForEnvironment(config.models, environment), versions?.[envName]);
+  const models = servedModels(config, envName, versions?.[envName]);
   const serving = models.filter((m) => m.version !== undefined);
   const { account, region } = environment.aws;
   const results: CheckResult[] = [];

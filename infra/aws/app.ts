@@ -4,11 +4,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import type { PlatformConfig } from '../config/schema';
-import { checkVersionsAgainstConfig, type ResolvedVersions, withServedVersions } from '../config/versions';
+import { checkVersionsAgainstConfig, type ResolvedVersions } from '../config/versions';
 import { approvedPackagesPattern, awsRegistryBucketName, namePrefixOf, pipelineEnvironment } from './names';
 import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareRegistryWith } from './governance';
 import { OperationsStack } from './operations-stack';
-import { modelsForEnvironment } from './serving-variant';
+import { servedModels } from './serving-variant';
 import { RegistryStack, ServingStack } from './stacks';
 
 /** The stacks of one environment. */
@@ -79,7 +79,7 @@ export function buildEnvironment(
 ): EnvironmentStacks {
   const environment = config.environments[envName];
   const namePrefix = namePrefixOf(config, envName);
-  const models = withServedVersions(modelsForEnvironment(config.models, environment), versions);
+  const models = servedModels(config, envName, versions);
   const common = {
     env: { account: environment.aws.account, region: environment.aws.region },
     namePrefix,

@@ -1,5 +1,6 @@
 import type { ServingVariant } from '../../constructs/aws/model-endpoint';
-import type { EnvironmentConfig, ModelConfig } from '../config/schema';
+import type { EnvironmentConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import { type ResolvedVersions, withServedVersions } from '../config/versions';
 
 /** The endpoint variant a model's `serving` config asks for. */
 export function servingVariantOf(model: ModelConfig): ServingVariant {
@@ -29,4 +30,12 @@ export function modelsForEnvironment(models: readonly ModelConfig[], environment
     }),
     ...(streamingOverride === 'off' && { aws: { ...model.aws, streaming: undefined } }),
   }));
+}
+
+/**
+ * What an environment deploys: its models as it serves them (`modelsForEnvironment`), each with the version it serves
+ * (pinned, else resolved: `versions` are the environment's entry of a versions file; none while it waits).
+ */
+export function servedModels(config: PlatformConfig, envName: string, versions?: ResolvedVersions[string]): ModelConfig[] {
+  return withServedVersions(modelsForEnvironment(config.models, config.environments[envName]), versions);
 }
