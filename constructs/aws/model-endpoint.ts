@@ -9,6 +9,7 @@ import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
 import { deploymentProblems, type TrafficShift } from './deployment-rules';
+import { endpointAlarmOptions } from './private/endpoint-alarms';
 import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import { operationsLayout } from './private/operations-layout';
@@ -475,26 +476,13 @@ export class ModelEndpoint extends ModelEndpointBase {
 
   /** The errors and latency alarms, with the fixed names deployment guardrails and operators look for. */
   private createAlarms(props: ModelEndpointProps): [cloudwatch.Alarm, cloudwatch.Alarm] {
-    const name = props.endpointName;
-    const errors = this.metricInvocation5XXErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', {
-      alarmName: `${name}-5xx-errors`,
-      alarmDescription: `${name}: the model answered with 5xx errors`,
-      threshold: props.alarms?.errorsPer5Min ?? 5,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    const options = endpointAlarmOptions(props.endpointName, {
+      errorsPer5Min: props.alarms?.errorsPer5Min ?? 5,
+      latencyP99Ms: (props.alarms?.latencyP99 ?? Duration.seconds(1)).toMilliseconds(),
     });
-    const latencyMs = (props.alarms?.latencyP99 ?? Duration.seconds(1)).toMilliseconds();
-    const latency = this.metricModelLatency({ period: Duration.minutes(5) }).createAlarm(this, 'LatencyAlarm', {
-      alarmName: `${name}-model-latency-p99`,
-      alarmDescription: `${name}: ModelLatency p99 above ${latencyMs} ms`,
-      // ModelLatency is in microseconds.
-      threshold: latencyMs * 1000,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    const firing = { comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
+    const errors = this.metricInvocation5XXErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', { ...options.errors, ...firing });
+    const latency = this.metricModelLatency({ period: Duration.minutes(5) }).createAlarm(this, 'LatencyAlarm', { ...options.latency, ...firing });
     const action = props.alarms?.action;
     for (const alarm of [errors, latency]) {
       if (action) {

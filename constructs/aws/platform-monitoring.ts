@@ -7,6 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Problems } from '../private/validation';
+import { endpointAlarmOptions } from './private/endpoint-alarms';
 import { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
 import { AlarmTopic } from './alarm-topic';
 import type { InferenceApi } from './inference-api';
@@ -170,23 +171,10 @@ export class PlatformMonitoring extends Construct {
     const errors = endpoint.metric('Invocation5XXErrors', { statistic: 'Sum', period: Duration.minutes(5) });
     const invocations = endpoint.metric('Invocations', { statistic: 'Sum', period: Duration.minutes(5) });
     const own = endpoint instanceof ModelEndpoint ? [endpoint.errorsAlarm, endpoint.latencyAlarm] : undefined;
+    const defined = endpointAlarmOptions(name, { errorsPer5Min: this.thresholds.endpoint5xxPer5Min, latencyP99Ms: this.thresholds.endpointLatencyP99Ms });
     const alarms: cloudwatch.Alarm[] = own ?? [
-      this.addAlarm(scope, 'EndpointErrors', {
-        alarmName: `${name}-5xx-errors`,
-        alarmDescription: `${name}: model answered with 5xx errors`,
-        metric: errors,
-        threshold: this.thresholds.endpoint5xxPer5Min,
-        evaluationPeriods: 1,
-      }),
-      this.addAlarm(scope, 'EndpointLatency', {
-        alarmName: `${name}-model-latency-p99`,
-        alarmDescription: `${name}: ModelLatency p99 above ${this.thresholds.endpointLatencyP99Ms} ms`,
-        // ModelLatency is in microseconds.
-        metric: latency,
-        threshold: this.thresholds.endpointLatencyP99Ms * 1000,
-        evaluationPeriods: 3,
-        datapointsToAlarm: 2,
-      }),
+      this.addAlarm(scope, 'EndpointErrors', { ...defined.errors, metric: errors }),
+      this.addAlarm(scope, 'EndpointLatency', { ...defined.latency, metric: latency }),
     ];
     if (options.expectTraffic ?? true) {
       alarms.push(
