@@ -12,6 +12,7 @@ The pipelines hold only scikit-learn and xgboost classes, so the model server lo
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -162,8 +163,12 @@ def main(argv=None):
     args = parser.parse_args(argv)
     if args.rows < 40:
         parser.error(f"--rows: expected at least 40, got {args.rows}")
+    if not re.fullmatch(r"[A-Za-z0-9._-]{1,64}", args.version):  # MODEL_VERSION in infra/config/schema.ts
+        parser.error(f"--version: expected a version label such as 1 or 2024-06-01, got {args.version!r}")
+    # `npm run train` runs in the repository root; a relative --out is meant from where npm was started.
+    out = os.path.join(os.environ.get("INIT_CWD") or os.getcwd(), args.out)
     for model in args.model or list(MODELS):
-        train_model(model, args.out, args.version, args.seed, args.rows)
+        train_model(model, out, args.version, args.seed, args.rows)
 
 
 if __name__ == "__main__":

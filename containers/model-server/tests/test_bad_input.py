@@ -4,7 +4,7 @@ import http.client
 import json
 
 import pytest
-from conftest import call
+from server_helpers import call
 
 GOOD = "3,89.55,263.11,1,month-to-month,electronic-check,fiber"
 FEATURES = ["tenure_months", "monthly_charges", "total_charges", "support_calls", "contract", "payment_method", "internet_service"]

@@ -6,7 +6,7 @@ import json
 
 import numpy as np
 import pytest
-from conftest import call
+from server_helpers import call
 
 from model_server.model import load
 from training import artifact, data

@@ -7,7 +7,7 @@ import re
 import stat
 import subprocess
 
-from conftest import SERVER_DIR
+from server_helpers import SERVER_DIR
 
 # Pins that cannot equal Debian's: Debian runs fastapi 0.92.0 with starlette 0.26.1, PyPI's fastapi 0.92.0 needs <0.26.
 DELIBERATE = {"starlette": "0.25.0"}

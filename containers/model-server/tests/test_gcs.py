@@ -2,7 +2,7 @@
 import os
 
 import pytest
-from conftest import FakeGcs
+from server_helpers import FakeGcs
 
 from model_server import gcs
 
