@@ -13,7 +13,7 @@ import pytest
 from training_helpers import REPO_ROOT, ROWS, SEED
 from sklearn.pipeline import Pipeline
 
-from training import artifact, data
+from training import artifact, data, score, train
 from training.schema import MODELS, categorical_features, feature_names
 from training.train import train_model
 
@@ -137,25 +137,27 @@ def test_data_cli_writes_features_then_target_and_score_cli_matches_sklearn(trai
     assert scored["metrics"]["rocAuc"] == roc_auc_score(frame["churned"], p)
 
 
-def test_score_cli_regression_and_clear_errors(trained, tmp_path):
+def test_score_cli_regression_and_clear_errors(trained, tmp_path, capsys):
+    # In process (main(argv)): the CLI test above runs the real processes.
     window = tmp_path / "sales.csv"
     data.write_csv(data.generate("sales-forecast", 200, 5), str(window))
     out = tmp_path / "m.json"
-    assert run("training.score", "--model-dir", os.path.join(trained["sales-forecast"], "model.tar.gz"), "--data", str(window), "--out", str(out)).returncode == 0
+    score.main(["--model-dir", os.path.join(trained["sales-forecast"], "model.tar.gz"), "--data", str(window), "--out", str(out)])
     assert sorted(json.loads(out.read_text())["metrics"]) == ["mae", "r2", "rmse"]
     data.write_csv(data.generate("sales-forecast", 20, 5).drop(columns=["units_sold"]), str(window))
-    result = run("training.score", "--model-dir", trained["sales-forecast"], "--data", str(window), "--out", str(out))
-    assert result.returncode != 0 and "missing column(s) units_sold" in result.stderr
-    result = run("training.data", "--model", "fraud", "--out", str(window))
-    assert result.returncode != 0 and "unknown model 'fraud': expected one of churn, sales-forecast" in result.stderr
+    with pytest.raises(SystemExit, match="missing column\\(s\\) units_sold"):
+        score.main(["--model-dir", trained["sales-forecast"], "--data", str(window), "--out", str(out)])
+    with pytest.raises(SystemExit, match="unknown model 'fraud': expected one of churn, sales-forecast"):
+        data.main(["--model", "fraud", "--out", str(window)])
 
 
-def test_train_cli_checks_its_arguments_and_resolves_out_from_where_npm_started(tmp_path):
-    result = run("training.train", "--out", str(tmp_path), "--version", "v 2")
-    assert result.returncode != 0 and "--version: expected a version label" in result.stderr
-    result = run("training.train", "--out", str(tmp_path), "--rows", "10")
-    assert result.returncode != 0 and "--rows: expected at least 40, got 10" in result.stderr
-    env = {**os.environ, "INIT_CWD": str(tmp_path)}
-    result = subprocess.run([sys.executable, "-m", "training.train", "--out", "registry", "--rows", "200", "--model", "churn"], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+def test_train_cli_checks_its_arguments_and_resolves_out_from_where_npm_started(tmp_path, capsys, monkeypatch):
+    with pytest.raises(SystemExit):
+        train.main(["--out", str(tmp_path), "--version", "v 2"])
+    assert "--version: expected a version label" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        train.main(["--out", str(tmp_path), "--rows", "10"])
+    assert "--rows: expected at least 40, got 10" in capsys.readouterr().err
+    monkeypatch.setenv("INIT_CWD", str(tmp_path))
+    train.main(["--out", "registry", "--rows", "200", "--model", "churn"])
     assert sorted(os.listdir(tmp_path / "registry" / "churn" / "1")) == FILES

@@ -7,11 +7,18 @@ from server_helpers import FakeGcs
 from model_server import gcs
 
 
-@pytest.fixture
-def fake():
+@pytest.fixture(scope="module")
+def shared_fake():
     server = FakeGcs({})
     yield server
-    server.close()
+    server.close()  # shutdown() polls every 0.5 s: once per module, not per test
+
+
+@pytest.fixture
+def fake(shared_fake):
+    shared_fake.objects.clear()
+    shared_fake.requests.clear()
+    return shared_fake
 
 
 def test_model_tar_gz_is_preferred(fake, tmp_path):
