@@ -161,3 +161,15 @@ def test_train_cli_checks_its_arguments_and_resolves_out_from_where_npm_started(
     monkeypatch.setenv("INIT_CWD", str(tmp_path))
     train.main(["--out", "registry", "--rows", "200", "--model", "churn"])
     assert sorted(os.listdir(tmp_path / "registry" / "churn" / "1")) == FILES
+
+
+def test_the_platforms_drift_check_flags_the_shifted_window_and_not_a_fresh_one(trained, tmp_path):
+    """`modelstack drift` against the training baseline: what the end-to-end rehearsal relies on."""
+    for shifted in (False, True):
+        window, report = tmp_path / f"w{shifted}.csv", tmp_path / f"r{shifted}.json"
+        data.write_csv(data.generate("churn", 400, 11, shifted=shifted), str(window))
+        cmd = ["node", os.path.join(REPO_ROOT, "bin", "modelstack.cjs"), "drift", "--no-progress"]
+        cmd += ["--baseline", os.path.join(trained["churn"], "baseline.json"), "--data", str(window), "--out", str(report)]
+        result = subprocess.run(cmd, cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+        assert result.returncode == 0, result.stderr
+        assert json.loads(report.read_text())["drifted"] is shifted
