@@ -107,8 +107,9 @@ def baseline(features_csv, out, model):
         raise SystemExit(f"modelstack baseline failed for {model} ({result.returncode}): {result.stderr.strip()}")
 
 
-def train_model(model, out, version="1", seed=7, rows=4000):
-    """Trains one model and writes its version folder; returns the folder."""
+def train_model(model, out, version="1", seed=7, rows=4000, baseline_json=True):
+    """Trains one model and writes its version folder; returns the folder. `baseline_json=False` leaves out
+    baseline.json (tests that only serve the model)."""
     info = spec(model)
     features, target = info["features"], info["target"]
     frame = data.generate(model, rows, seed)
@@ -145,10 +146,11 @@ def train_model(model, out, version="1", seed=7, rows=4000):
             # Wall time is not deterministic; it stays out of the file so a seed reproduces it byte for byte.
         },
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        features_csv = os.path.join(tmp, "train-features.csv")
-        data.write_csv(x_train, features_csv)  # features only, schema order: the label is not profiled
-        baseline(features_csv, os.path.join(folder, "baseline.json"), model)
+    if baseline_json:
+        with tempfile.TemporaryDirectory() as tmp:
+            features_csv = os.path.join(tmp, "train-features.csv")
+            data.write_csv(x_train, features_csv)  # features only, schema order: the label is not profiled
+            baseline(features_csv, os.path.join(folder, "baseline.json"), model)
     print(f"{model} v{version}: {len(train)} train / {len(test)} test rows, fit {fit_seconds:.1f} s, " + ", ".join(f"{k} {v:.3f}" for k, v in test_metrics.items()) + f" -> {folder}")
     return folder
 
