@@ -100,6 +100,9 @@ export async function buildImages(config: PlatformConfig, options: BuildImagesOp
     if (digest) {
       options.log(`${folder}: ${image} is already pushed (${digest}): not built again`);
     } else {
+      // The pipeline creates the repository when it updates itself, which runs after this step: a folder added since
+      // the pipeline stack's last deploy has no repository yet.
+      if (/RepositoryNotFoundException/.test(existing.stderr)) fail(`repository ${repository} does not exist yet: deploy the pipeline stack first (npx cdk deploy --app "npx tsx infra/aws/pipeline-main.ts")`);
       if (existing.code !== 0 && !/ImageNotFoundException/.test(existing.stderr)) fail(`cannot tell whether ${image} exists (aws ecr describe-images)`, existing);
       options.log(`${folder}: building ${image}`);
       const built = await options.runner('docker', build, { echo: options.echo });

@@ -83,6 +83,10 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
 /**
  * The stacks of one environment, in `scope` (the app, or a pipeline stage). Stack names are explicit, so the same
  * CloudFormation stacks are updated whether the pipeline or `cdk deploy -c env=<env>` deploys them.
+ *
+ * @param versions the environment's entry of a versions file, for models the config does not pin
+ * @param images where built images come from: the images file `modelstack build-images` wrote (served by digest),
+ * else each folder's content tag under `images.root`
  */
 export function buildEnvironment(
   scope: Construct,

@@ -100,6 +100,10 @@ describe('modelstack build-images', () => {
     result = await withFakes(denied.bin, ['build-images', '--root', denied.root, '--out', denied.out]);
     expect(result.stderr).toMatch(/containers\/model-server: cannot tell whether .*:src-[0-9a-f]{40} exists \(aws ecr describe-images\): exit 254: An error occurred \(AccessDeniedException\)/);
 
+    const noRepository = workspace({ describeError: 'An error occurred (RepositoryNotFoundException) when calling the DescribeImages operation' });
+    result = await withFakes(noRepository.bin, ['build-images', '--root', noRepository.root, '--out', noRepository.out]);
+    expect(result.stderr).toContain(`containers/model-server: repository ${REPO} does not exist yet: deploy the pipeline stack first`);
+
     const missing = workspace();
     result = await withFakes(missing.bin, ['build-images', '--root', join(missing.root, 'elsewhere'), '--out', missing.out]);
     expect(result.stderr).toContain('build-images: containers/model-server: build folder not found');
