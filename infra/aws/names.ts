@@ -1,5 +1,6 @@
 // Kept free of aws-cdk-lib: the CLI's preflight and resolve-versions name the same resources without loading it.
 import { packageGroupName } from '../../constructs/aws/private/registry-names';
+import { imageRegistryEnvironment } from '../config/image-rules';
 import type { PlatformConfig } from '../config/schema';
 
 /** Prefix of an environment's physical names: `<platform>-<env>`. */
@@ -23,8 +24,8 @@ export function modelPackageGroupOf(config: PlatformConfig, envName: string, mod
 
 /** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first environment's. */
 export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
-  const first = Object.values(config.environments)[0].aws;
-  return { account: config.aws.delivery?.account ?? first.account, region: config.aws.delivery?.region ?? first.region };
+  // Built model images are pushed there too: one definition for both.
+  return imageRegistryEnvironment(config);
 }
 
 /**

@@ -12,6 +12,7 @@ import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
 import { logsEncryptionKey } from '../../constructs/aws/private/logs-key';
 import { StreamingInference } from '../../constructs/aws/streaming-inference';
 import type { AwsPlatformConfig } from '../config/aws-schema';
+import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { type ServingStack, removalPolicyOf } from './stacks';
 
@@ -199,7 +200,7 @@ export class ModelOperationsStack extends NestedStack {
       model: model.name,
       problemType: model.task,
       algorithmType: model.framework,
-      image: model.image,
+      image: imageUriOf(model),
       description: model.aws.modelCard.description,
       intendedUses: model.aws.modelCard.intendedUses,
       riskRating: model.aws.modelCard.riskRating,

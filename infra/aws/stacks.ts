@@ -9,6 +9,7 @@ import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
+import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { waitingModels } from '../config/versions';
 import { servingVariantOf } from './serving-variant';
@@ -161,7 +162,7 @@ export class ModelServingStack extends NestedStack {
       registry: props.registry,
       model: model.name,
       modelVersion: model.version,
-      image: model.image,
+      image: imageUriOf(model),
       endpointName: `${props.namePrefix}-${model.name}`,
       variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
