@@ -36,6 +36,7 @@ import { command, freePort, type ModelServer, PYTHON, startModelServer } from '.
 import { cloudStorageShim, eventBridgeShim, sageMakerRuntimeShim, vertexPredictShim } from './shims';
 
 const ENVIRONMENT = 'staging';
+const MODEL_SERVER = 'containers/model-server';
 const VERSION = '1';
 const TARGETS: Record<string, string> = { churn: 'churned', 'sales-forecast': 'units_sold' };
 const BATCH = 20;
@@ -93,6 +94,12 @@ async function main(): Promise<void> {
     const deployed = synthesizeAws(config, ENVIRONMENT, join(work, 'cdk.out'));
     const gcp = synthesizeGcp(config, ENVIRONMENT, join(work, 'cdktf.out'));
     assert.ok(deployed.churn.capture && deployed.churn.driftEnv, 'churn (real-time) must capture data and have a drift check');
+    // Both clouds serve the model server this rehearsal runs (a framework image could not read string categoricals).
+    for (const model of models) {
+      assert.deepEqual(model.image, { build: MODEL_SERVER }, `${model.name}: the demo should serve ${MODEL_SERVER}`);
+      assert.match(deployed[model.name].image, /\/model-server(:src-[0-9a-f]{40}|@sha256:[0-9a-f]{64})$/, `${model.name}: the endpoint's image`);
+      assert.equal(gcp[model.name].container.buildFolder, MODEL_SERVER, `${model.name}: the Google Cloud deploy builds`);
+    }
     return { deployed, gcp };
   });
   const bucket = new URL(aws.deployed[models[0].name].modelDataUrl).host;
@@ -129,18 +136,21 @@ async function main(): Promise<void> {
       const sagemakerPort = await freePort();
       const sagemaker = await startModelServer({ MODEL_DIR: modelDir, PORT: String(sagemakerPort) }, sagemakerPort);
       cleanups.push(() => sagemaker.stop());
+      // Vertex AI sets AIP_HEALTH_ROUTE / AIP_PREDICT_ROUTE from the ModelContainerSpec the deploy trigger uploads; the
+      // port is the spec's too, here a free one (AIP_HTTP_PORT) since both servers share this machine.
+      const spec = aws.gcp[model.name].container;
       const vertexPort = await freePort();
       const vertex = await startModelServer(
         {
           AIP_HTTP_PORT: String(vertexPort),
-          AIP_HEALTH_ROUTE: `/v1/endpoints/${model.name}/deployedModels/1`,
-          AIP_PREDICT_ROUTE: `/v1/endpoints/${model.name}/deployedModels/1:predict`,
+          AIP_HEALTH_ROUTE: spec.healthRoute,
+          AIP_PREDICT_ROUTE: spec.predictRoute,
           AIP_STORAGE_URI: `gs://${gcsBucket}/models/${model.name}/${VERSION}`,
           STORAGE_EMULATOR_HOST: gcs.url,
           MODEL_DIR: join(work, 'vertex', model.name),
         },
         vertexPort,
-        `/v1/endpoints/${model.name}/deployedModels/1`,
+        spec.healthRoute,
       );
       cleanups.push(() => vertex.stop());
       started[model.name] = { sagemaker, vertex };
@@ -169,7 +179,7 @@ async function main(): Promise<void> {
   cleanups.push(() => sageMaker.close());
   const vertex = await vertexPredictShim(
     Object.fromEntries(
-      models.map((m) => [aws.gcp[m.name].inferenceEnv.ENDPOINT_NAME, { modelServer: servers[m.name].vertex.url, predictRoute: `/v1/endpoints/${m.name}/deployedModels/1:predict` }]),
+      models.map((m) => [aws.gcp[m.name].inferenceEnv.ENDPOINT_NAME, { modelServer: servers[m.name].vertex.url, predictRoute: aws.gcp[m.name].container.predictRoute }]),
     ),
   );
   cleanups.push(() => vertex.close());
