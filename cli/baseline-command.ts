@@ -48,7 +48,8 @@ export function registerBaseline(program: Command, ctx: CliContext): void {
       const kinds = baseline.features.map((f) => f.kind);
       ctx.io.stdout(
         `baseline: ${baseline.rows} rows, ${kinds.filter((k) => k === 'numeric').length} numeric and ` +
-          `${kinds.filter((k) => k === 'categorical').length} categorical features → ${flags.out}\n`,
+          `${kinds.filter((k) => k === 'categorical').length} categorical features` +
+          `${baseline.invalidRows ? `, ${baseline.invalidRows} malformed rows skipped (recorded in the baseline)` : ''} → ${flags.out}\n`,
       );
     });
 }
