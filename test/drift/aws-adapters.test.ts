@@ -119,6 +119,8 @@ describe('AWS adapters of the drift check', () => {
     expect(() => readDriftConfig({ ...env, MODEL_TASK: 'ranking' })).toThrow('MODEL_TASK=ranking: expected classification or regression');
     expect(() => readDriftConfig({ ...env, MODEL_NAME: '' })).toThrow('MODEL_NAME must be set');
     expect(() => readDriftConfig({ ...env, WINDOW_HOURS: 'x' })).toThrow('WINDOW_HOURS=x: expected a positive number');
+    expect(readDriftConfig({ ...env, INTEGRITY_THRESHOLDS: '{"minRows":500,"missingRateIncrease":0.1}' }).spec.integrity).toEqual({ minRows: 500, missingRateIncrease: 0.1 });
+    expect(() => readDriftConfig({ ...env, INTEGRITY_THRESHOLDS: '{"minRows":0}' })).toThrow('INTEGRITY_THRESHOLDS={"minRows":0}: integrity thresholds: minRows 0: expected a positive integer');
   });
 });
 
