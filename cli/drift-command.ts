@@ -17,6 +17,7 @@ interface DriftFlags {
   format?: DataFormat;
   progress?: boolean;
   workers?: number;
+  minRows?: number;
 }
 
 /** Splitting pays off once a file takes seconds to read; below 32 MiB one thread is as fast. */
@@ -83,6 +84,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
     .option('--method <feature=method[:threshold]>', 'per-feature method/threshold override (repeatable)', parseMethod)
     .option('--drift-share <share>', 'dataset drift when this share of features drifted (default 0.5)', parseShare)
     .option('--format <format>', 'csv or jsonl (default: from the file extension)', parseFormat)
+    .option('--min-rows <n>', 'fewest rows (and values per feature) to judge; fewer is "insufficient data" (default 100)', parsePositiveInt)
     .option('--workers <n>', 'threads for uncompressed JSON Lines (default: 2 for files over 32 MiB, else 1)', parsePositiveInt)
     .option('--progress', 'always draw the progress bar')
     .option('--no-progress', 'never draw the progress bar')
@@ -97,6 +99,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
         format: dataFormat(flags.data, flags.format),
         overrides: flags.method,
         driftShare: flags.driftShare,
+        integrity: flags.minRows ? { minRows: flags.minRows } : undefined,
         onProgress: progress.update,
         workers: flags.workers ?? (await defaultWorkers(flags.data)),
       });

@@ -68,6 +68,15 @@ describe('drift --fail-on-drift fails on integrity failures, exit 3, naming them
     expect(r.stderr).toMatch(/^modelstack: integrity check failed: missingRate:a: missing 3\.\d% in the baseline → 6\d\.\d% \(\d+ of 1000\): up by at least 5\.0% with p = \S+ < 0\.001 \[missingRate:a; see the report\]\n$/);
   });
 
+  test('--min-rows lowers the bar for small windows (and training sets)', async () => {
+    const small = write('small.csv', ['a,b,c', ...csvRows(60, 11)]);
+    expect((await drift(small)).code).toBe(3);
+    const r = await drift(small, '--min-rows', '50');
+    expect(r).toMatchObject({ code: 0, stderr: '' });
+    expect(report().integrity.thresholds.minRows).toBe(50);
+    expect((await cli(['baseline', '--data', small, '--out', path('b5.json'), '--min-rows', '50'])).code).toBe(0);
+  });
+
   test('without --fail-on-drift the report carries the failure and the exit code stays 0', async () => {
     const r = await cli(['drift', '--baseline', path('baseline.json'), '--data', path('missing.csv'), '--out', path('report.json')]);
     expect(r.code).toBe(0);
