@@ -4,8 +4,8 @@ import { METHODS } from './methods';
 
 /**
  * The drift report as one self-contained HTML file: inline CSS and SVG, no script, no network.
- * A summary table, then per feature (drifted first) baseline vs current bin proportions as
- * horizontal bars.
+ * The integrity and drift verdicts, the window's integrity checks, a summary table, then per feature (drifted,
+ * then failing integrity, first) its checks and baseline vs current bin proportions as horizontal bars.
  */
 
 const MAX_BARS = 20;
@@ -128,7 +128,9 @@ rect.base{fill:#7b8fb0}rect.cur{fill:#e8833a}
  * verdict, a summary table with drifted features first, then a section per feature.
  */
 export function renderReportHtml(report: DriftReport, title = 'ModelStack drift report'): string {
-  const ordered = [...report.features].sort((a, b) => Number(b.drifted) - Number(a.drifted));
+  // Drifted first, then failing integrity, then too little data: what needs a look comes first.
+  const rank = (f: FeatureReport) => (f.drifted ? 0 : featureIntegrity(f).status === 'fail' ? 1 : f.status === 'insufficient-data' ? 2 : 3);
+  const ordered = [...report.features].sort((a, b) => rank(a) - rank(b));
   const summary = ordered
     .map((f) => {
       const integrity = featureIntegrity(f);

@@ -92,6 +92,8 @@ describe('HTML report in headless Chromium', () => {
     expect(html).toContain('<tr><th>missingColumns</th><td><span class="tag drift">fail</span></td><td>not in any row (renamed or dropped?): c00</td></tr>');
     expect(html).toContain('<tr><th>unexpectedColumns</th><td><span class="tag warn">warn</span></td><td>columns that are not features: &#34;c00_renamed&#34; (1000 rows)</td></tr>');
     expect(html).toContain('<span class="tag warn">insufficient-data</span>');
+    // Nothing drifted: the feature failing its integrity checks comes first.
+    expect(html.match(/<section class="feature[^"]*" id="f-([^"]+)"/)?.[1]).toBe('c00');
     const png = join(out, 'integrity.png');
     const r = render(d.html, png);
     expect(r.status).toBe(0);
