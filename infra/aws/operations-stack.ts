@@ -223,6 +223,7 @@ export class ModelOperationsStack extends NestedStack {
       monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
         driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
         checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
+        integrityFailures: drift.metricIntegrityFailures(),
         ownAlarms: [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm],
       });
     }

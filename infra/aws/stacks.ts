@@ -190,6 +190,7 @@ export class ModelServingStack extends NestedStack {
         driftShareThreshold: model.drift.driftShareThreshold,
         task: model.task,
         qualityDegradationThreshold: model.drift.qualityDegradationThreshold,
+        integrity: model.drift.integrity,
         logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
       });
     }

@@ -88,6 +88,22 @@ const driftSchema = z
     driftShareThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.driftShareThreshold),
     /** Relative drop of the main quality metric (accuracy for classifiers, RMSE for regressors) against the baseline that raises the alarm. */
     qualityDegradationThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.qualityDegradationThreshold),
+    /**
+     * Data-integrity thresholds; each one left out keeps its default (`INTEGRITY_DEFAULTS` in lambdas/core).
+     * @default - every default
+     */
+    integrity: z
+      .strictObject({
+        /** Fewest rows a window (and values a feature) needs before drift is judged; fewer is "insufficient data". */
+        minRows: z.number().int().min(1).optional(),
+        /** Rise of a feature's missing rate over the baseline's that fails (0.05 = 5 points), when significant. */
+        missingRateIncrease: z.number().gt(0).lt(1).optional(),
+        /** Rise of a numeric feature's share of non-numeric values that fails, when significant. */
+        wrongTypeIncrease: z.number().gt(0).lt(1).optional(),
+        /** Rise of a categorical feature's share of unseen categories that fails, when significant. */
+        newCategoryIncrease: z.number().gt(0).lt(1).optional(),
+      })
+      .optional(),
   })
   .default(DRIFT_DEFAULTS);
 
