@@ -41,7 +41,7 @@ export function buildProgram(ctx: CliContext): Command {
 
 /**
  * Runs the CLI in-process and resolves to the exit code: 0 ok, 1 dataset drift with --fail-on-drift,
- * 2 bad arguments or unreadable/invalid input (one line on stderr).
+ * 2 bad arguments or unreadable/invalid input (the whole error on stderr, every problem listed).
  */
 export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
   const ctx: CliContext = { io, exitCode: 0 };
@@ -54,8 +54,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
       // Commander already printed its one-line message; help and version are not errors.
       return err.exitCode === 0 ? 0 : 2;
     }
-    const message = (err as Error).message.split('\n')[0];
-    io.stderr(`modelstack: error: ${message}\n`);
+    // The whole message: a config error or an options check lists every problem on its own line.
+    io.stderr(`modelstack: error: ${(err as Error).message}\n`);
     return 2;
   }
 }

@@ -82,8 +82,8 @@ describe('platform config', () => {
     bad.models[0].instanceTyp = 'ml.m5.large';
     delete bad.environments.dev.gcp;
     expect(problemsOf(bad)).toEqual([
-      'environments.dev.gcp: Invalid input: expected object, received undefined',
-      'models[0]: Unrecognized key: "instanceTyp"',
+      'environments.dev.gcp: missing: expected a mapping',
+      'models[0].instanceTyp: unknown key: expected one of name, task, framework, image, version, serving, dataCapture, drift, aws, gcp, inputSchema',
     ]);
     expect(problemsOf({ platform: { name: 'x1' }, environments: {}, models: [] })).toEqual([
       'environments: expected at least one environment',
