@@ -19,8 +19,13 @@ function resolvable(id) {
 }
 
 if (existsSync(source) && resolvable('tsx/cjs/api')) {
-  require('tsx/cjs/api').register();
-  require(source).main();
+  // The CLI loads heavy modules with import() on use, which tsx's CommonJS hook does not reach ("import() calls in the
+  // loaded files are not enhanced"), so tsx's ESM hook is registered too.
+  import('tsx/esm/api').then(({ register }) => {
+    register();
+    require('tsx/cjs/api').register();
+    require(source).main();
+  });
 } else if (existsSync(built)) {
   require(built).main();
 } else {

@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
-import * as cdktf from 'cdktf';
+import type * as cdktf from 'cdktf';
 import { buildAwsPlatform } from './aws/app';
 import { classifyIdleCost, formatIdleCost } from './aws/cost-class';
 import { classifyGcpIdleCost } from './gcp/cost-class';
@@ -13,7 +13,9 @@ import { exitOnConfigError, resolveConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
 import { readVersionsOption, type ResolvedVersions, waitingModels } from './config/versions';
 import { servedModels } from './aws/serving-variant';
-import { buildGcpPlatform } from './gcp/app';
+import { environmentNamesOn } from './config/clouds';
+import { loadGcpApp } from './gcp/lazy';
+import { removeStaleStacks, synthesizedStacks } from './gcp/stale-stacks';
 
 export interface StackSummary {
   readonly cloud: 'aws' | 'gcp';
@@ -31,10 +33,24 @@ export interface SynthOptions {
   readonly versions?: ResolvedVersions;
 }
 
-/** Synthesizes both clouds for `config` and returns one summary row per stack. */
+/**
+ * Synthesizes the clouds `config` uses (AWS for environments with an `aws` section, Google Cloud for those with `gcp`)
+ * and returns one summary row per stack. cdktf is loaded only for a config with a Google Cloud environment. Stacks a
+ * previous synth wrote into the Terraform output directory that this config no longer has are removed (see
+ * {@link removeStaleStacks}).
+ */
 export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}): StackSummary[] {
   const rows: StackSummary[] = [];
+  if (environmentNamesOn(config, 'aws').length > 0) rows.push(...synthesizeAws(config, options));
+  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
+  const previous = synthesizedStacks(gcpOutdir);
+  if (environmentNamesOn(config, 'gcp').length > 0) rows.push(...synthesizeGcp(config, gcpOutdir));
+  removeStaleStacks(gcpOutdir, previous, rows.filter((r) => r.cloud === 'gcp').map((r) => r.stack));
+  return rows;
+}
 
+function synthesizeAws(config: PlatformConfig, options: SynthOptions): StackSummary[] {
+  const rows: StackSummary[] = [];
   const awsApp = new cdk.App({ outdir: options.awsOutdir ?? 'cdk.out', context: { ...cdkJsonContext(), ...options.awsContext } });
   const aws = buildAwsPlatform(awsApp, config, undefined, { versions: options.versions });
   awsApp.synth();
@@ -45,10 +61,15 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
       rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources });
     }
   }
+  return rows;
+}
 
-  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
-  const gcpApp = new cdktf.App({ outdir: gcpOutdir });
-  const gcp = buildGcpPlatform(gcpApp, config);
+function synthesizeGcp(config: PlatformConfig, gcpOutdir: string): StackSummary[] {
+  const rows: StackSummary[] = [];
+  // Loaded on use: cdktf and the Google providers are optional peers, absent from an AWS-only install.
+  const { App } = require('cdktf') as typeof cdktf;
+  const gcpApp = new App({ outdir: gcpOutdir });
+  const gcp = loadGcpApp().buildGcpPlatform(gcpApp, config);
   gcpApp.synth();
   for (const [environment, stack] of Object.entries(gcp)) {
     const name = stack.node.id;
@@ -71,16 +92,22 @@ export function formatWaiting(config: PlatformConfig, versions?: ResolvedVersion
   );
 }
 
-/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, idle cost. */
+/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, idle cost per cloud used. */
 export function formatReport(config: PlatformConfig, rows: readonly StackSummary[], versions?: ResolvedVersions): string {
   return [
     formatSummary(rows),
     ...formatWaiting(config, versions),
-    'Idle cost (AWS), per environment:',
-    formatIdleCost(classifyIdleCost(config)),
-    'Idle cost (Google Cloud), per environment:',
-    formatIdleCost(classifyGcpIdleCost(config)),
+    ...(environmentNamesOn(config, 'aws').length > 0 ? ['Idle cost (AWS), per environment:', formatIdleCost(classifyIdleCost(config))] : []),
+    ...(environmentNamesOn(config, 'gcp').length > 0 ? ['Idle cost (Google Cloud), per environment:', formatIdleCost(classifyGcpIdleCost(config))] : []),
   ].join('\n');
+}
+
+/** The output directories a synth of `config` writes, for its first line: `cdk.out/, cdktf.out/`. */
+export function outputDirs(config: PlatformConfig, awsOutdir = 'cdk.out', gcpOutdir = 'cdktf.out'): string {
+  return [
+    ...(environmentNamesOn(config, 'aws').length > 0 ? [`${awsOutdir}/`] : []),
+    ...(environmentNamesOn(config, 'gcp').length > 0 ? [`${gcpOutdir}/`] : []),
+  ].join(', ');
 }
 
 /** A short per-environment table. */
@@ -102,7 +129,7 @@ if (require.main === module) {
     const versions = readVersionsOption(process.env.MODELSTACK_VERSIONS);
     const rows = synthesizeAll(config, { versions });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> cdk.out/, cdktf.out/`);
+    console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> ${outputDirs(config)}`);
     console.log(formatReport(config, rows, versions));
   });
 }

@@ -39,8 +39,16 @@ const vpcSchema = z.strictObject({
 });
 
 const environmentSchema = z.strictObject({
-  aws: awsEnvironmentSchema,
-  gcp: gcpEnvironmentSchema,
+  /**
+   * Where this environment deploys on AWS.
+   * @default - none: the environment is not deployed on AWS (at least one of `aws` and `gcp` is required)
+   */
+  aws: awsEnvironmentSchema.optional(),
+  /**
+   * Where this environment deploys on Google Cloud.
+   * @default - none: the environment is not deployed on Google Cloud (at least one of `aws` and `gcp` is required)
+   */
+  gcp: gcpEnvironmentSchema.optional(),
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   /** Where alarms are sent. */
@@ -194,6 +202,9 @@ export const platformConfigSchema = z.strictObject({
     .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
     .superRefine((envs, ctx) => {
       for (const [name, env] of Object.entries(envs ?? {})) {
+        if (typeof env === 'object' && env !== null && !env.aws && !env.gcp) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'expected aws, gcp or both: the clouds this environment deploys to' });
+        }
         if (/^prod/.test(name) && env?.removalPolicy === 'destroy') {
           ctx.addIssue({ code: 'custom', path: [name, 'removalPolicy'], message: 'production data must be retained: expected "retain"' });
         }
