@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './baseline-command';
 import { registerConfig } from './config-command';
+import { registerBuildImages } from './build-images-command';
 import { registerDrift } from './drift-command';
 import { processIO, type CliContext, type CliIO } from './io';
 import { registerResolveVersions } from './resolve-versions-command';
@@ -14,7 +15,7 @@ import { registerVertexDeploy } from './vertex-deploy';
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand of `modelstack`; adding one is one line here. */
-export const COMMANDS: RegisterCommand[] = [registerBaseline, registerConfig, registerDrift, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
+export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
 
 /** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
 export function packageVersion(): string {

@@ -11,15 +11,16 @@ export function registerSynth(program: Command, ctx: CliContext): void {
     .option('--aws-out <dir>', 'CloudFormation output directory', 'cdk.out')
     .option('--gcp-out <dir>', 'Terraform output directory', 'cdktf.out')
     .option('--versions <file>', 'latest approved versions from modelstack resolve-versions; default: MODELSTACK_VERSIONS')
-    .action(async (options: { config?: string; awsOut: string; gcpOut: string; versions?: string }) => {
+    .option('--images <file>', 'images pushed by modelstack build-images; default: MODELSTACK_IMAGES, else built images by content tag')
+    .action(async (options: { config?: string; awsOut: string; gcpOut: string; versions?: string; images?: string }) => {
       // Loaded on use: aws-cdk-lib and cdktf would add ~80 MB and a second to every other command's start.
       const { formatReport, outputDirs, synthesizeAll } = await import('../infra/synth');
       const resolved = loadPlatformInput(options);
-      const { versions } = resolved;
+      const { versions, images } = resolved;
       const started = process.hrtime.bigint();
-      const rows = synthesizeAll(resolved.config, { awsOutdir: options.awsOut, gcpOutdir: options.gcpOut, versions });
+      const rows = synthesizeAll(resolved.config, { awsOutdir: options.awsOut, gcpOutdir: options.gcpOut, versions, images });
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       ctx.io.stdout(`ModelStack synth (${resolved.source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> ${outputDirs(resolved.config, options.awsOut, options.gcpOut)}\n`);
-      ctx.io.stdout(`${formatReport(resolved.config, rows, versions)}\n`);
+      ctx.io.stdout(`${formatReport(resolved.config, rows, versions, images)}\n`);
     });
 }

@@ -24,6 +24,7 @@ export {
 } from './config/aws-schema';
 export { demoConfig } from './config/demo';
 export { type GcpEnvironmentConfig, type GcpModelConfig, gcpEnvironmentSchema, gcpModelSchema } from './config/gcp-schema';
+export { type BuiltImageOptions, type BuiltImages, type ImageBuild, loadImagesFile, type ModelImage } from './config/images';
 export { ConfigError, loadConfigFile, parseConfig, resolveConfig, type ResolvedConfig } from './config/load';
 export type { DriftConfig, EnvironmentConfig, FeatureConfig, InferenceConfig, ModelConfig, PlatformConfig, PlatformConfigInput, ServingConfig } from './config/schema';
 export { platformConfigSchema } from './config/schema';

@@ -1,7 +1,7 @@
 // Kept free of aws-cdk-lib: the CLI's preflight and resolve-versions name the same resources without loading it.
 import { packageGroupName } from '../../constructs/aws/private/registry-names';
-import { awsEnvironment, environmentNamesOn } from '../config/clouds';
-import { ConfigError } from '../config/load';
+import { awsEnvironment } from '../config/clouds';
+import { imageRegistryEnvironment } from '../config/image-rules';
 import type { PlatformConfig } from '../config/schema';
 
 /** Prefix of an environment's physical names: `<platform>-<env>`. */
@@ -25,10 +25,8 @@ export function modelPackageGroupOf(config: PlatformConfig, envName: string, mod
 
 /** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first AWS environment's. */
 export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
-  const [firstName] = environmentNamesOn(config, 'aws');
-  if (!firstName) throw new ConfigError('AWS platform', ['aws.delivery: expected an environment with an aws section to deploy to']);
-  const first = awsEnvironment(config, firstName).aws;
-  return { account: config.aws.delivery?.account ?? first.account, region: config.aws.delivery?.region ?? first.region };
+  // Built model images are pushed there too: one definition for both.
+  return imageRegistryEnvironment(config);
 }
 
 /**

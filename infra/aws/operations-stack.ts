@@ -13,6 +13,7 @@ import { logsEncryptionKey } from '../../constructs/aws/private/logs-key';
 import { StreamingInference } from '../../constructs/aws/streaming-inference';
 import type { AwsPlatformConfig } from '../config/aws-schema';
 import type { AwsEnvironment } from '../config/clouds';
+import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { type ServingStack, removalPolicyOf } from './stacks';
 
@@ -200,7 +201,7 @@ export class ModelOperationsStack extends NestedStack {
       model: model.name,
       problemType: model.task,
       algorithmType: model.framework,
-      image: model.image,
+      image: imageUriOf(model),
       description: model.aws.modelCard.description,
       intendedUses: model.aws.modelCard.intendedUses,
       riskRating: model.aws.modelCard.riskRating,
@@ -223,6 +224,7 @@ export class ModelOperationsStack extends NestedStack {
       monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
         driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
         checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
+        integrityFailures: drift.metricIntegrityFailures(),
         ownAlarms: [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm],
       });
     }

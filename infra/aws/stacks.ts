@@ -10,6 +10,7 @@ import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
 import type { AwsEnvironment } from '../config/clouds';
+import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { waitingModels } from '../config/versions';
 import { servingVariantOf } from './serving-variant';
@@ -162,7 +163,7 @@ export class ModelServingStack extends NestedStack {
       registry: props.registry,
       model: model.name,
       modelVersion: model.version,
-      image: model.image,
+      image: imageUriOf(model),
       endpointName: `${props.namePrefix}-${model.name}`,
       variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
@@ -190,6 +191,7 @@ export class ModelServingStack extends NestedStack {
         driftShareThreshold: model.drift.driftShareThreshold,
         task: model.task,
         qualityDegradationThreshold: model.drift.qualityDegradationThreshold,
+        integrity: model.drift.integrity,
         logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
       });
     }

@@ -3,6 +3,7 @@ import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HI
 import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
+import { builtImageRegionProblems, imageBuildSchema } from './image-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -95,6 +96,22 @@ const driftSchema = z
     driftShareThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.driftShareThreshold),
     /** Relative drop of the main quality metric (accuracy for classifiers, RMSE for regressors) against the baseline that raises the alarm. */
     qualityDegradationThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.qualityDegradationThreshold),
+    /**
+     * Data-integrity thresholds; each one left out keeps its default (`INTEGRITY_DEFAULTS` in lambdas/core).
+     * @default - every default
+     */
+    integrity: z
+      .strictObject({
+        /** Fewest rows a window (and values a feature) needs before drift is judged; fewer is "insufficient data". */
+        minRows: z.number().int().min(1).optional(),
+        /** Rise of a feature's missing rate over the baseline's that fails (0.05 = 5 points), when significant. */
+        missingRateIncrease: z.number().gt(0).lt(1).optional(),
+        /** Rise of a numeric feature's share of non-numeric values that fails, when significant. */
+        wrongTypeIncrease: z.number().gt(0).lt(1).optional(),
+        /** Rise of a categorical feature's share of unseen categories that fails, when significant. */
+        newCategoryIncrease: z.number().gt(0).lt(1).optional(),
+      })
+      .optional(),
   })
   .default(DRIFT_DEFAULTS);
 
@@ -108,10 +125,18 @@ const modelSchema = z.strictObject({
   /** What the model predicts; used for report wording and default metrics. */
   task: z.enum(['classification', 'regression']),
   framework: z.string().min(1),
-  /** Inference container image URI (ECR). */
-  image: z
-    .string()
-    .regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
+  /**
+   * The serving image: a prebuilt image's ECR URI (by tag or digest), or `{ build: "<folder>" }`, a folder relative
+   * to the repository root holding a Dockerfile (such as `containers/model-server`), which the platform builds,
+   * pushes and serves by digest on both clouds (see docs/images.md).
+   */
+  image: z.union(
+    [
+      z.string().regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
+      imageBuildSchema,
+    ],
+    { error: 'expected an ECR image URI or { build: "<folder with a Dockerfile>" }' },
+  ),
   /**
    * Pins the artifact version every environment serves: the model data is `models/<name>/<version>/model.tar.gz` in
    * the environment's registry. Leave it out to serve each environment's latest approved model package, resolved
@@ -224,6 +249,7 @@ export const platformConfigSchema = z.strictObject({
       message: `expected at most ${SERVERLESS_MAX_PAYLOAD_BYTES} bytes: serverless endpoints accept at most 4 MB per request (served serverless: ${served.join(', ')})`,
     });
   }
+  for (const { path, message } of builtImageRegionProblems(config)) ctx.addIssue({ code: 'custom', path, message });
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */

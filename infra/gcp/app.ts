@@ -9,6 +9,7 @@ import { FeatureStore } from '../../constructs/gcp/feature-store';
 import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { InferenceFunction } from '../../constructs/gcp/inference-function';
 import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
+import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
@@ -17,6 +18,7 @@ import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
+import { buildFolderOf } from '../config/images';
 import { ConfigError } from '../config/load';
 import { type GcpEnvironment, gcpEnvironments } from '../config/clouds';
 import type { InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
@@ -71,6 +73,8 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly modelVersionEvents: ModelVersionEvents;
   /** The Vertex AI endpoint of each model, by model name. */
   readonly endpoints: Record<string, ModelEndpoint> = {};
+  /** The repository the deploy triggers push built model images to; only with `gcp.repository` and a model whose image is `{ build }`. */
+  readonly modelImages?: ModelImageRepository;
   /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
   readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
   /** The retraining trigger; only with `gcp.retraining` and `gcp.repository`. */
@@ -118,6 +122,9 @@ export class GcpEnvironmentStack extends TerraformStack {
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    if (gcp.repository && Object.values(images).some((image) => typeof image !== 'string')) {
+      this.modelImages = new ModelImageRepository(this, 'ModelImages', { registry: this.registry, namePrefix, project, region });
+    }
     const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
@@ -165,7 +172,7 @@ export class GcpEnvironmentStack extends TerraformStack {
           namePrefix,
           project,
           region,
-          containerImage: images[model.name],
+          ...servingImageProps(images[model.name], this.modelImages),
           machineType: model.gcp.machineType,
           minReplicas: model.gcp.minReplicas,
           maxReplicas: model.gcp.maxReplicas,
@@ -204,12 +211,25 @@ export class GcpEnvironmentStack extends TerraformStack {
   }
 }
 
-/** Each model's serving image: its own, or Vertex AI's prebuilt one for its framework. */
-function servingImages(models: readonly ModelConfig[], region: string): Record<string, string> {
-  const images: Record<string, string> = {};
+/** A model's serving image on Google Cloud: an image URI, or a folder each deploy builds. */
+type ServingImage = string | { readonly build: string };
+
+/** The deploy trigger's image props: a prebuilt image, or the build of a folder into the environment's repository. */
+function servingImageProps(image: ServingImage, repository: ModelImageRepository | undefined): { containerImage?: string; imageBuild?: { repository: ModelImageRepository; folder: string } } {
+  if (typeof image === 'string') return { containerImage: image };
+  return { imageBuild: { repository: repository!, folder: image.build } };
+}
+
+/**
+ * Each model's serving image: its own `gcp.containerImage`, else the build of its `image.build` folder (the same model
+ * server as on AWS), else Vertex AI's prebuilt one for its framework.
+ */
+function servingImages(models: readonly ModelConfig[], region: string): Record<string, ServingImage> {
+  const images: Record<string, ServingImage> = {};
   const problems: string[] = [];
   models.forEach((model, i) => {
-    const image = model.gcp.containerImage ?? prebuiltServingImage(model.framework, region);
+    const folder = buildFolderOf(model.image);
+    const image = model.gcp.containerImage ?? (folder !== undefined ? { build: folder } : prebuiltServingImage(model.framework, region));
     if (image) images[model.name] = image;
     else problems.push(`models[${i}].gcp.containerImage: expected a serving image: Vertex AI has no prebuilt container for framework "${model.framework}"`);
   });

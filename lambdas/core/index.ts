@@ -10,6 +10,8 @@ export * from './baseline';
 export * from './bins';
 export * from './categorical-profile';
 export * from './evaluate';
+export * from './integrity';
+export * from './integrity-thresholds';
 export * from './methods';
 export * from './metrics';
 export * from './moments';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
@@ -15,8 +16,10 @@ export interface InferenceDeps {
 type Result = APIGatewayProxyStructuredResultV2;
 
 /**
- * `POST /models/{model}/predict`: validates `{ "instances": [...] }` against the model's input schema, calls the
- * model's SageMaker endpoint and answers `{ "model", "predictions" }`, or `{ "error": { code, message, field? } }`.
+ * `POST /models/{model}/predict`: validates `{ "instances": [...], "inferenceId"? }` against the model's input schema,
+ * calls the model's SageMaker endpoint and answers `{ "model", "predictions", "inferenceId" }`, or
+ * `{ "error": { code, message, field? } }`. The inference id (the caller's, else a new UUID) is captured with the
+ * request; ground-truth labels for the request name it.
  */
 export function createInferenceHandler(deps: InferenceDeps): (event: APIGatewayProxyEventV2, context: Context) => Promise<Result> {
   const { config, logger, metrics } = deps;
@@ -28,13 +31,16 @@ export function createInferenceHandler(deps: InferenceDeps): (event: APIGatewayP
     const body = event.body !== undefined && event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
     const parsed = parse(body);
     if (!parsed.ok) return failed(parsed.error);
+    const invoke = deps.invoke;
+    // Every prediction gets an id, the caller's or a new one, returned in the answer: labels sent later name it.
+    const inferenceId = parsed.inferenceId ?? randomUUID();
     return predict(config.model, parsed, rowsToCsv(parsed.rows), {
-      call: deps.invoke,
+      call: (csv) => invoke(csv, inferenceId),
       classify: upstreamError,
       warn: (message, fields) => logger.warn(message, fields),
       error: (message, fields) => logger.error(message, fields),
       describe: (err) => ({ upstream: (err as Error)?.name }),
-    });
+    }, { inferenceId });
   }
 
   return async (event, context) => {

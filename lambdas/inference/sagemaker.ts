@@ -6,8 +6,8 @@ export interface UpstreamResponse {
   readonly contentType?: string;
 }
 
-/** Sends a CSV payload to one SageMaker endpoint. */
-export type Invoke = (csv: string) => Promise<UpstreamResponse>;
+/** Sends a CSV payload to one SageMaker endpoint, tagged with the request's inference id. */
+export type Invoke = (csv: string, inferenceId?: string) => Promise<UpstreamResponse>;
 
 export function sageMakerInvoker(options: { endpointName: string; timeoutMs: number; maxAttempts: number }): Invoke {
   // The endpoint URL can be overridden with AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME (tests and benchmarks do).
@@ -16,9 +16,11 @@ export function sageMakerInvoker(options: { endpointName: string; timeoutMs: num
     // Without throwOnRequestTimeout the SDK only logs a warning when requestTimeout passes.
     requestHandler: { requestTimeout: options.timeoutMs, throwOnRequestTimeout: true, connectionTimeout: Math.min(options.timeoutMs, 3000) },
   });
-  return async (csv) => {
+  return async (csv, inferenceId) => {
     const out = await client.send(
-      new InvokeEndpointCommand({ EndpointName: options.endpointName, ContentType: 'text/csv', Accept: 'application/json, text/csv', Body: csv }),
+      // InferenceId is written into the captured record (eventMetadata.inferenceId): ground truth joins on it
+      // (SageMaker Developer Guide, "Ingest Ground Truth labels and merge them with predictions").
+      new InvokeEndpointCommand({ EndpointName: options.endpointName, ContentType: 'text/csv', Accept: 'application/json, text/csv', Body: csv, InferenceId: inferenceId }),
     );
     return { body: out.Body ? Buffer.from(out.Body).toString('utf8') : '', contentType: out.ContentType };
   };

@@ -72,7 +72,7 @@ describe('operations stacks of the demo', () => {
       prodServing.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
     }
     prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare']) {
+    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare', 'IntegrityFailures']) {
       prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
     }
     // Environments without an approval may idle: no absent-invocation alarm there.

@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { formatImages } from '../../infra/synth';
 import { cli } from './helpers';
 
 describe('modelstack synth', () => {
@@ -17,6 +19,34 @@ describe('modelstack synth', () => {
     expect(result.stdout).toMatch(/Idle cost \(AWS\), per environment:\ndev\n[^]*Idle cost \(Google Cloud\), per environment:\ndev\n {2}always-on: {6}endpoint churn/);
     expect(existsSync(join(dir, 'aws', 'modelstack-dev-serving.template.json'))).toBe(true);
     expect(existsSync(join(dir, 'gcp', 'stacks', 'modelstack-dev-platform', 'cdk.tf.json'))).toBe(true);
+  });
+
+  test('the report says which images are built and how AWS pins them: the digest of an images file, else the content tag', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'modelstack-cli-synth-'));
+    const config = join(dir, 'platform.json');
+    writeFileSync(config, JSON.stringify({ ...demoConfig, environments: { dev: demoConfig.environments.dev } }));
+    const repo = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/modelstack/model-server';
+    const images = join(dir, 'model-images.json');
+    writeFileSync(images, JSON.stringify({ 'containers/model-server': `${repo}@sha256:${'f'.repeat(64)}` }));
+    const result = await cli(['synth', '--config', config, '--images', images, '--aws-out', join(dir, 'aws'), '--gcp-out', join(dir, 'gcp')]);
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain(
+      `Built images:\n  containers/model-server (churn, sales-forecast): AWS ${repo}@sha256:${'f'.repeat(64)} by digest; Google Cloud: built by each deploy trigger, by digest\n`,
+    );
+    // The endpoints' nested templates serve that digest.
+    const templates = readdirSync(join(dir, 'aws')).filter((f) => f.endsWith('.json')).map((f) => readFileSync(join(dir, 'aws', f), 'utf8'));
+    expect(templates.filter((t) => t.includes(`"Image": "${repo}@sha256:${'f'.repeat(64)}"`))).toHaveLength(2);
+
+    // Without an images file: the content tag of the folder, computed from the repository root.
+    const root = mkdtempSync(join(tmpdir(), 'modelstack-root-'));
+    mkdirSync(join(root, 'containers/model-server'), { recursive: true });
+    writeFileSync(join(root, 'containers/model-server/Dockerfile'), 'FROM scratch\n');
+    const [heading, line] = formatImages(parseConfig(demoConfig), undefined, root);
+    expect(heading).toBe('Built images:');
+    expect(line).toMatch(new RegExp(`^  containers/model-server \\(churn, sales-forecast\\): AWS ${repo.replace(/[.]/g, '\\.')}:src-[0-9a-f]{40} by content tag \\(no images file: `));
+    const prebuilt = structuredClone(demoConfig) as any;
+    for (const m of prebuilt.models) m.image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
+    expect(formatImages(parseConfig(prebuilt))).toEqual([]);
   });
 
   test('a bad config prints the whole error, every problem on its own line, exit code 2', async () => {

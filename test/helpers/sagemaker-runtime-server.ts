@@ -13,6 +13,11 @@ export interface InvocationRecord {
   readonly endpoint: string;
   readonly contentType?: string;
   readonly body: string;
+  /**
+   * The `X-Amzn-SageMaker-Inference-Id` header (InvokeEndpoint's InferenceId).
+   * @default - absent when the caller sent none
+   */
+  readonly inferenceId?: string;
 }
 
 /**
@@ -49,7 +54,8 @@ export class FakeSageMakerRuntime {
       if (req.method !== 'POST' || !match) return send(res, 404, 'UnknownOperationException', { message: 'not found' });
       const body = Buffer.concat(chunks).toString('utf8');
       const n = this.count++;
-      if (this.record) this.invocations.push({ endpoint: decodeURIComponent(match[1]), contentType: req.headers['content-type'], body });
+      const inferenceId = req.headers['x-amzn-sagemaker-inference-id'] as string | undefined;
+      if (this.record) this.invocations.push({ endpoint: decodeURIComponent(match[1]), contentType: req.headers['content-type'], body, ...(inferenceId ? { inferenceId } : {}) });
       const behaviour = this.behave(n);
       switch (behaviour.kind) {
         case 'throttle':

@@ -28,8 +28,10 @@ describe('inference handler against a loopback SageMaker runtime', () => {
     const handler = buildHandler();
     const { result, emf } = await captureConsole(() => handler(event(body), CONTEXT));
     expect(result.statusCode).toBe(200);
-    expect(parse(result)).toEqual({ model: 'churn', predictions: [73.5, 44] });
-    expect(server.invocations).toEqual([{ endpoint: 'ms-dev-churn', contentType: 'text/csv', body: '3,70.5,monthly\n24,20,two-year' }]);
+    const answer = parse(result);
+    expect(answer).toEqual({ model: 'churn', predictions: [73.5, 44], inferenceId: expect.stringMatching(/^[0-9a-f-]{36}$/) });
+    // The generated id travels as InvokeEndpoint's InferenceId, so the captured record carries it for ground truth.
+    expect(server.invocations).toEqual([{ endpoint: 'ms-dev-churn', contentType: 'text/csv', body: '3,70.5,monthly\n24,20,two-year', inferenceId: answer.inferenceId }]);
     const metrics = emf.flatMap((doc) => doc._aws.CloudWatchMetrics[0].Metrics.map((m: { Name: string }) => m.Name));
     expect(metrics).toEqual(expect.arrayContaining(['Latency', 'InstancesPerRequest']));
     expect(emf[0]).toMatchObject({ Model: 'churn', InstancesPerRequest: 2, _aws: { CloudWatchMetrics: [{ Namespace: 'ModelStack' }] } });
@@ -39,7 +41,20 @@ describe('inference handler against a loopback SageMaker runtime', () => {
     server.behave = () => ({ kind: 'ok', contentType: 'application/json', body: () => '{"predictions":[0.2,0.8]}' });
     const handler = buildHandler();
     const { result } = await captureConsole(() => handler(event(Buffer.from(body).toString('base64'), 'churn', true), CONTEXT));
-    expect(parse(result)).toEqual({ model: 'churn', predictions: [0.2, 0.8] });
+    expect(parse(result)).toEqual({ model: 'churn', predictions: [0.2, 0.8], inferenceId: expect.any(String) });
+  });
+
+  test("the caller's inferenceId is sent to SageMaker and echoed; an invalid one is a 422 naming the field", async () => {
+    const handler = buildHandler();
+    const { result } = await captureConsole(() => handler(event(JSON.stringify({ instances, inferenceId: 'order-42' })), CONTEXT));
+    expect(parse(result).inferenceId).toBe('order-42');
+    expect(server.invocations[0].inferenceId).toBe('order-42');
+    for (const bad of ['', ' leading-space', 'x'.repeat(65), 42, 'tab\tinside']) {
+      const { result: rejected } = await captureConsole(() => handler(event(JSON.stringify({ instances, inferenceId: bad })), CONTEXT));
+      expect(rejected.statusCode).toBe(422);
+      expect(parse(rejected).error).toMatchObject({ code: 'SchemaMismatch', field: 'inferenceId' });
+    }
+    expect(server.invocations).toHaveLength(1);
   });
 
   test.each([
@@ -61,7 +76,8 @@ describe('inference handler against a loopback SageMaker runtime', () => {
   });
 
   test('throttles are retried within the configured attempts', async () => {
-    server.behave = (n) => (n % 2 === 0 ? { kind: 'throttle' } : { kind: 'ok' });
+    const first = server.count;
+    server.behave = (n) => (n === first ? { kind: 'throttle' } : { kind: 'ok' });
     const handler = buildHandler({ upstreamMaxAttempts: 2 });
     const { result } = await captureConsole(() => handler(event(body), CONTEXT));
     expect(result.statusCode).toBe(200);

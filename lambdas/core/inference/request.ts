@@ -18,10 +18,27 @@ export interface RequestLimits {
 /** One validated instance: values in the schema's feature order (numbers for numeric, strings for categorical). */
 export type Row = (number | string)[];
 
-export type ParsedRequest = { readonly ok: true; readonly rows: Row[] } | { readonly ok: false; readonly error: ApiError };
+export type ParsedRequest =
+  | {
+      readonly ok: true;
+      readonly rows: Row[];
+      /**
+       * The caller's id for this request, passed to SageMaker as `InferenceId`: captured with the request, it is the
+       * key ground-truth labels are joined on.
+       * @default - absent when the request has none
+       */
+      readonly inferenceId?: string;
+    }
+  | { readonly ok: false; readonly error: ApiError };
 
 /**
- * Compiles, once per cold start, a parser for `{ "instances": [ { feature: value, ... }, ... ] }` bodies.
+ * SageMaker's `InferenceId` rule (InvokeEndpoint API reference): 1-64 characters, printable, not starting with
+ * whitespace (`\A\S[\p{Print}]*\z`).
+ */
+const INFERENCE_ID = /^\S[^\p{C}]{0,63}$/u;
+
+/**
+ * Compiles, once per cold start, a parser for `{ "instances": [ { feature: value, ... }, ... ], "inferenceId"? }` bodies.
  * Every rejection names the offending field (`instances[3].tenure: expected number, got string`).
  */
 export function compileRequestParser(features: readonly InputFeature[], limits: RequestLimits): (body: string | undefined) => ParsedRequest {
@@ -44,6 +61,10 @@ export function compileRequestParser(features: readonly InputFeature[], limits: 
       return fail(400, 'MalformedJson', `body: malformed JSON (${(err as Error).message})`);
     }
     if (!isPlainObject(json)) return fail(422, 'SchemaMismatch', `expected an object with "instances", got ${kindOf(json)}`, 'body');
+    const inferenceId = json.inferenceId;
+    if (inferenceId !== undefined && (typeof inferenceId !== 'string' || !INFERENCE_ID.test(inferenceId))) {
+      return fail(422, 'SchemaMismatch', `expected 1-64 printable characters, not starting with a space, got ${kindOf(inferenceId)}`, 'inferenceId');
+    }
     const instances = json.instances;
     if (!Array.isArray(instances)) return fail(422, 'SchemaMismatch', `expected an array, got ${kindOf(instances)}`, 'instances');
     if (instances.length === 0) return fail(422, 'SchemaMismatch', 'expected at least 1 instance', 'instances');
@@ -76,7 +97,7 @@ export function compileRequestParser(features: readonly InputFeature[], limits: 
       }
       rows[i] = row;
     }
-    return { ok: true, rows };
+    return inferenceId === undefined ? { ok: true, rows } : { ok: true, rows, inferenceId };
   };
 }
 

@@ -46,9 +46,15 @@ export interface PredictDeps<Rows> {
 
 /**
  * The part of `POST /models/{model}/predict` after validation, shared by every cloud: call the model, map its
- * failure, and check that it answered one prediction per instance.
+ * failure, and check that it answered one prediction per instance. `answer.inferenceId` is echoed in the body.
  */
-export async function predict<Rows>(model: string, parsed: Extract<ParsedRequest, { ok: true }>, payload: Rows, deps: PredictDeps<Rows>): Promise<Outcome> {
+export async function predict<Rows>(
+  model: string,
+  parsed: Extract<ParsedRequest, { ok: true }>,
+  payload: Rows,
+  deps: PredictDeps<Rows>,
+  answer: { readonly inferenceId?: string } = {},
+): Promise<Outcome> {
   const instances = parsed.rows.length;
   let upstream: UpstreamAnswer;
   try {
@@ -64,5 +70,6 @@ export async function predict<Rows>(model: string, parsed: Extract<ParsedRequest
     const got = predictions ? `${predictions.length} predictions` : 'an unreadable response';
     return failed(apiError(502, 'ModelError', `the model returned ${got} for ${instances} instances`), instances);
   }
-  return { body: JSON.stringify({ model, predictions }), instances };
+  const body = answer.inferenceId === undefined ? { model, predictions } : { model, predictions, inferenceId: answer.inferenceId };
+  return { body: JSON.stringify(body), instances };
 }

@@ -1,0 +1,406 @@
+// The local end-to-end rehearsal of a model's lifecycle (`npm run e2e`): real trained models, the real model
+// server, the platform's own functions wired from the synthesized templates, and loopback stand-ins for the
+// managed services (s3rver for S3; shims speaking InvokeEndpoint, Vertex AI predict, Cloud Storage and
+// EventBridge). No cloud, no Docker. Each step asserts its outcome; the run ends with a short summary.
+import { strict as assert } from 'node:assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import { demoConfig } from '../infra/config/demo';
+import { parseConfig } from '../infra/config/load';
+import type { ModelConfig, PlatformConfig, PlatformConfigInput } from '../infra/config/schema';
+import type { StoredReport } from '../lambdas/core/drift-job';
+import { registryLayout } from '../lambdas/core/layout';
+import { emfMetrics, eventBridgeEvents } from '../lambdas/drift/aws-ports';
+import { readDriftConfig } from '../lambdas/drift/config';
+import { createDriftHandler } from '../lambdas/drift/handler';
+import { s3Store } from '../lambdas/drift/s3-store';
+import { readInferenceConfig } from '../lambdas/inference/config';
+import { createGcpInferenceHandler } from '../lambdas/inference/gcp/handler';
+import { vertexPredictor } from '../lambdas/inference/gcp/vertex';
+import { createInferenceHandler } from '../lambdas/inference/handler';
+import { sageMakerInvoker } from '../lambdas/inference/sagemaker';
+import { gcpLogger } from '../lambdas/shared/gcp/log';
+import { startS3 } from '../test/helpers/s3rver';
+import { batches, readWindow, type Window } from './data';
+import { synthesizeGcp } from './gcp-platform';
+import { type DeployedModel, synthesizeAws } from './platform';
+import { command, freePort, type ModelServer, PYTHON, startModelServer } from './processes';
+import { cloudStorageShim, eventBridgeShim, sageMakerRuntimeShim, vertexPredictShim } from './shims';
+
+const ENVIRONMENT = 'staging';
+const MODEL_SERVER = 'containers/model-server';
+const VERSION = '1';
+const TARGETS: Record<string, string> = { churn: 'churned', 'sales-forecast': 'units_sold' };
+const BATCH = 20;
+const ROWS = 300;
+/** The hours the rehearsal's traffic is captured in: a reference window, then a shifted one (24-hour windows). */
+const REFERENCE_HOUR = new Date('2026-11-25T10:00:00Z');
+const SHIFTED_HOUR = new Date('2026-11-26T10:00:00Z');
+const windowEnd = (hour: Date) => new Date(Date.UTC(hour.getUTCFullYear(), hour.getUTCMonth(), hour.getUTCDate() + 1)).toISOString();
+
+const summary: string[] = [];
+const cleanups: (() => Promise<void> | void)[] = [];
+
+async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const started = performance.now();
+  try {
+    const result = await fn();
+    console.log(`✓ ${name} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    return result;
+  } catch (err) {
+    console.error(`✗ ${name}\n${(err as Error).stack ?? err}`);
+    throw err;
+  }
+}
+
+/** The demo platform, with the churn endpoint capturing every request so each rehearsal request is in the window. */
+function rehearsalConfig(): PlatformConfig {
+  const input = structuredClone(demoConfig) as PlatformConfigInput;
+  for (const model of input.models) if (model.name === 'churn') model.dataCapture = { samplingPercentage: 100 };
+  return parseConfig(input, 'demo config (rehearsal: churn captures 100 %)');
+}
+
+async function main(): Promise<void> {
+  const work = mkdtempSync(join(tmpdir(), 'modelstack-e2e-'));
+  cleanups.push(() => rmSync(work, { recursive: true, force: true }));
+  const config = rehearsalConfig();
+  const models = config.models;
+
+  // 1. Train both demo models into the registry layout.
+  const artifacts = join(work, 'artifacts');
+  await step('train both demo models (npm run train)', async () => {
+    await command('npm', ['run', '--silent', 'train', '--', '--out', artifacts, '--version', VERSION]);
+    for (const model of models) {
+      for (const file of ['model.tar.gz', 'baseline.json', 'quality.json', 'metrics.json']) {
+        assert.ok(existsSync(join(artifacts, model.name, VERSION, file)), `${model.name}/${VERSION}/${file} was not written`);
+      }
+      const baseline = JSON.parse(readFileSync(join(artifacts, model.name, VERSION, 'baseline.json'), 'utf8')) as { features: { name: string }[]; rows: number };
+      assert.deepEqual(baseline.features.map((f) => f.name), model.inputSchema.features.map((f) => f.name), `${model.name}: the baseline's features are not the input schema's`);
+      const quality = JSON.parse(readFileSync(join(artifacts, model.name, VERSION, 'quality.json'), 'utf8')) as { metrics: Record<string, number> };
+      summary.push(`${model.name}: trained on ${baseline.rows} rows; held-out ${Object.entries(quality.metrics).map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')}`);
+    }
+  });
+
+  // 2. Synthesize the environment on both clouds: the rehearsal deploys what the templates say.
+  const aws = await step(`synthesize ${ENVIRONMENT} (AWS and Google Cloud)`, async () => {
+    const deployed = synthesizeAws(config, ENVIRONMENT, join(work, 'cdk.out'));
+    const gcp = synthesizeGcp(config, ENVIRONMENT, join(work, 'cdktf.out'));
+    assert.ok(deployed.churn.capture && deployed.churn.driftEnv, 'churn (real-time) must capture data and have a drift check');
+    // Both clouds serve the model server this rehearsal runs (a framework image could not read string categoricals).
+    for (const model of models) {
+      assert.deepEqual(model.image, { build: MODEL_SERVER }, `${model.name}: the demo should serve ${MODEL_SERVER}`);
+      assert.match(deployed[model.name].image, /\/model-server(:src-[0-9a-f]{40}|@sha256:[0-9a-f]{64})$/, `${model.name}: the endpoint's image`);
+      assert.equal(gcp[model.name].container.buildFolder, MODEL_SERVER, `${model.name}: the Google Cloud deploy builds`);
+    }
+    return { deployed, gcp };
+  });
+  const bucket = new URL(aws.deployed[models[0].name].modelDataUrl).host;
+
+  // 3. Publish the artifacts into the environment's registry bucket (s3rver), at the keys the templates name.
+  const s3server = await startS3(bucket);
+  cleanups.push(() => s3server.stop());
+  const s3 = s3server.client();
+  await step('publish the versions into the registry (s3rver)', async () => {
+    for (const model of models) {
+      for (const key of [registryLayout.modelArtifact(model.name, VERSION), registryLayout.baseline(model.name, VERSION), registryLayout.qualityBaseline(model.name, VERSION)]) {
+        const file = join(artifacts, model.name, VERSION, key.split('/').pop()!);
+        await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: readFileSync(file) }));
+      }
+      assert.equal(aws.deployed[model.name].modelDataUrl, `s3://${bucket}/${registryLayout.modelArtifact(model.name, VERSION)}`);
+    }
+  });
+
+  // 4. Start the model server per model and per contract: SageMaker (model.tar.gz extracted into MODEL_DIR, as
+  //    SageMaker does into /opt/ml/model) and Vertex AI (AIP_* variables, the model read from AIP_STORAGE_URI).
+  const gcsBucket = `${config.platform.name}-${ENVIRONMENT}-models-e2e`;
+  const gcsObjects = new Map<string, Buffer>();
+  for (const model of models) gcsObjects.set(`${gcsBucket}/${registryLayout.modelArtifact(model.name, VERSION)}`, readFileSync(join(artifacts, model.name, VERSION, 'model.tar.gz')));
+  const gcs = await cloudStorageShim(gcsObjects);
+  cleanups.push(() => gcs.close());
+  const servers = await step('start the model server for both contracts', async () => {
+    const started: Record<string, { sagemaker: ModelServer; vertex: ModelServer }> = {};
+    for (const model of models) {
+      const modelDir = join(work, 'sagemaker', model.name, 'opt/ml/model');
+      mkdirSync(modelDir, { recursive: true });
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: new URL(aws.deployed[model.name].modelDataUrl).pathname.slice(1) }));
+      writeFileSync(join(work, 'model.tar.gz'), Buffer.from(await object.Body!.transformToByteArray()));
+      await command('tar', ['-xzf', join(work, 'model.tar.gz'), '-C', modelDir]);
+      const sagemakerPort = await freePort();
+      const sagemaker = await startModelServer({ MODEL_DIR: modelDir, PORT: String(sagemakerPort) }, sagemakerPort);
+      cleanups.push(() => sagemaker.stop());
+      // Vertex AI sets AIP_HEALTH_ROUTE / AIP_PREDICT_ROUTE from the ModelContainerSpec the deploy trigger uploads; the
+      // port is the spec's too, here a free one (AIP_HTTP_PORT) since both servers share this machine.
+      const spec = aws.gcp[model.name].container;
+      const vertexPort = await freePort();
+      const vertex = await startModelServer(
+        {
+          AIP_HTTP_PORT: String(vertexPort),
+          AIP_HEALTH_ROUTE: spec.healthRoute,
+          AIP_PREDICT_ROUTE: spec.predictRoute,
+          AIP_STORAGE_URI: `gs://${gcsBucket}/models/${model.name}/${VERSION}`,
+          STORAGE_EMULATOR_HOST: gcs.url,
+          MODEL_DIR: join(work, 'vertex', model.name),
+        },
+        vertexPort,
+        spec.healthRoute,
+      );
+      cleanups.push(() => vertex.stop());
+      started[model.name] = { sagemaker, vertex };
+    }
+    assert.ok(gcs.reads.length > 0, 'the Vertex AI server did not read its model from AIP_STORAGE_URI');
+    return started;
+  });
+
+  // 5. The platform's functions, configured from the synthesized environments, behind the service shims.
+  let captureHour = REFERENCE_HOUR;
+  const sageMaker = await sageMakerRuntimeShim(
+    Object.fromEntries(
+      models.map((m) => {
+        const deployed = aws.deployed[m.name];
+        const capture = deployed.capture && {
+          bucket: new URL(deployed.capture.destination).host,
+          prefix: `${new URL(deployed.capture.destination).pathname.slice(1)}/${deployed.endpointName}/${deployed.capture.variant}/`,
+          variant: deployed.capture.variant,
+        };
+        return [deployed.endpointName, { modelServer: servers[m.name].sagemaker.url, capture }];
+      }),
+    ),
+    s3,
+    () => captureHour,
+  );
+  cleanups.push(() => sageMaker.close());
+  const vertex = await vertexPredictShim(
+    Object.fromEntries(
+      models.map((m) => [aws.gcp[m.name].inferenceEnv.ENDPOINT_NAME, { modelServer: servers[m.name].vertex.url, predictRoute: aws.gcp[m.name].container.predictRoute }]),
+    ),
+  );
+  cleanups.push(() => vertex.close());
+  Object.assign(process.env, {
+    AWS_ENDPOINT_URL_SAGEMAKER_RUNTIME: sageMaker.url,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'AKIDREHEARSAL',
+    AWS_SECRET_ACCESS_KEY: 'rehearsal',
+    POWERTOOLS_LOG_LEVEL: 'ERROR',
+    POWERTOOLS_METRICS_DISABLED: 'true',
+  });
+  const awsApi = Object.fromEntries(models.map((m) => [m.name, awsInferenceFunction(aws.deployed[m.name])]));
+  const gcpApi: Record<string, string> = {};
+  for (const model of models) {
+    const url = await gcpInferenceFunction(aws.gcp[model.name].inferenceEnv, vertex.url);
+    gcpApi[model.name] = url.url;
+    cleanups.push(url.close);
+  }
+
+  // 6. Real requests through both clouds' inference functions; predictions must equal the model's own.
+  const windows: Record<string, { reference: Window; shifted?: Window }> = {};
+  for (const model of models) {
+    await step(`${model.name}: predictions through the AWS and Google Cloud inference functions equal the model's own`, async () => {
+      const reference = await dataWindow(work, model, 'reference', 101, false);
+      const shifted = aws.deployed[model.name].driftEnv ? await dataWindow(work, model, 'shifted', 202, true) : undefined;
+      windows[model.name] = { reference, shifted };
+      for (const [name, window, hour] of [['reference', reference, REFERENCE_HOUR], ['shifted', shifted, SHIFTED_HOUR]] as const) {
+        if (!window) continue;
+        captureHour = hour;
+        const own = await modelScore(join(work, 'sagemaker', model.name, 'opt/ml/model'), window, join(work, `${model.name}-${name}`));
+        const viaAws: number[] = [];
+        const viaGcp: number[] = [];
+        for (const [i, instances] of batches(window.instances, BATCH).entries()) {
+          const answer = await awsApi[model.name](instances, `${name}-${i}`);
+          assert.equal(answer.inferenceId, `${name}-${i}`);
+          viaAws.push(...answer.predictions);
+          viaGcp.push(...(await postJson(`${gcpApi[model.name]}/models/${model.name}/predict`, { instances })).predictions);
+        }
+        assertClose(viaAws, own.predictions, `${model.name} ${name}: AWS predictions vs the model's own`);
+        assertClose(viaGcp, own.predictions, `${model.name} ${name}: Google Cloud predictions vs the model's own`);
+      }
+      summary.push(`${model.name}: ${reference.instances.length + (shifted?.instances.length ?? 0)} instances answered identically on both clouds (${reference.incomplete} incomplete rows left out)`);
+      // A request the schema rejects is a 422 naming the field, and never reaches the model.
+      const before = sageMaker.counts.invocations;
+      const numeric = model.inputSchema.features.find((f) => f.type === 'numeric')!.name;
+      const bad = await awsApi[model.name].raw({ instances: [{ ...reference.instances[0], [numeric]: 'not a number' }] });
+      assert.equal(bad.statusCode, 422);
+      assert.equal(JSON.parse(bad.body ?? '{}').error.field, `instances[0].${numeric}`);
+      assert.equal(sageMaker.counts.invocations, before);
+    });
+  }
+
+  // 7. SageMaker's data capture of that traffic.
+  await sageMaker.flush();
+  const churn = aws.deployed.churn;
+  const capturePrefix = `${new URL(churn.capture!.destination).pathname.slice(1)}/${churn.endpointName}/${churn.capture!.variant}/`;
+  await step('the served traffic is in SageMaker data-capture files', async () => {
+    const keys = await listKeys(s3, bucket, capturePrefix);
+    const expected = batches(windows.churn.reference.instances, BATCH).length + batches(windows.churn.shifted!.instances, BATCH).length;
+    assert.equal(keys.length, expected, `capture objects under ${capturePrefix}`);
+    const first = JSON.parse((await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: keys[0] }))).Body!.transformToString()).trim()) as {
+      captureData: { endpointInput: { encoding: string } };
+      eventMetadata: { inferenceId?: string };
+    };
+    assert.equal(first.captureData.endpointInput.encoding, 'CSV');
+    assert.match(first.eventMetadata.inferenceId ?? '', /^(reference|shifted)-\d+$/);
+    summary.push(`churn: ${keys.length} capture objects (${sageMaker.counts.invocations} invocations in all)`);
+  });
+
+  // 8. Labels for the shifted window, keyed by the inference ids the API returned.
+  await step('labels for the shifted window arrive as ground truth', async () => {
+    const shifted = windows.churn.shifted!;
+    const lines = batches(shifted.labels, BATCH).map((labels, i) => JSON.stringify({ inferenceId: `shifted-${i}`, label: labels }));
+    const key = `${registryLayout.groundTruthPrefix('churn')}2026/11/26/12/labels.jsonl`;
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: `${lines.join('\n')}\n` }));
+  });
+
+  // 9. The drift check, as the deployed function runs it, over each window.
+  const events = await eventBridgeShim();
+  cleanups.push(() => events.close());
+  const driftConfig = readDriftConfig(churn.driftEnv!);
+  const drift = createDriftHandler(
+    driftConfig.spec,
+    {
+      store: s3Store(s3, driftConfig.bucket),
+      events: eventBridgeEvents(new EventBridgeClient({ endpoint: events.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } }), driftConfig.eventBus),
+      metrics: emfMetrics(new Metrics({ namespace: 'ModelStack', serviceName: 'drift' })),
+    },
+    new Logger({ serviceName: 'drift', logLevel: 'ERROR' }),
+  );
+  assert.equal(driftConfig.bucket, bucket);
+  await step('reference window: report written, no drift, no event', async () => {
+    const outcome = await drift({ scheduledTime: windowEnd(REFERENCE_HOUR) });
+    assert.ok('reportKey' in outcome && outcome.status === 'done', JSON.stringify(outcome));
+    const report = await readReport(s3, bucket, outcome.reportKey);
+    assert.equal(report.rows, windows.churn.reference.instances.length);
+    assert.equal(report.drifted, false, `drift share ${report.driftShare}`);
+    assert.equal(events.entries.length, 0);
+    summary.push(`reference window: ${report.rows} rows, drift share ${report.driftShare.toFixed(2)}: no drift`);
+  });
+  const shiftedReport = await step('shifted window: report.json and report.html, one DriftDetected, quality equal to scikit-learn', async () => {
+    const outcome = await drift({ scheduledTime: windowEnd(SHIFTED_HOUR) });
+    assert.ok('reportKey' in outcome && outcome.status === 'done' && outcome.drifted, JSON.stringify(outcome));
+    const report = await readReport(s3, bucket, outcome.reportKey);
+    const html = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: outcome.reportKey.replace(/report\.json$/, 'report.html') }));
+    assert.match(await html.Body!.transformToString(), /<html/i);
+    assert.equal(events.entries.length, 1);
+    assert.equal(events.entries[0].DetailType, 'DriftDetected');
+    assert.equal(JSON.parse(events.entries[0].Detail).model, 'churn');
+    // The same window again (a retried schedule): no second event.
+    await drift({ scheduledTime: windowEnd(SHIFTED_HOUR) });
+    assert.equal(events.entries.length, 1, 'a second DriftDetected for the same window');
+    return report;
+  });
+  await step('model quality from captured predictions and labels equals scikit-learn on the same rows', async () => {
+    const quality = shiftedReport.quality;
+    assert.ok(quality, 'the report has no model quality');
+    const expected = JSON.parse(readFileSync(join(work, 'churn-shifted', 'score.json'), 'utf8')) as { metrics: Record<string, number> };
+    assert.equal(quality.labelled, windows.churn.shifted!.labels.length);
+    const got = quality.metrics as unknown as Record<string, number>;
+    const compared: string[] = [];
+    for (const [name, value] of Object.entries(expected.metrics)) {
+      const key = name === 'roc_auc' || name === 'roc_auc_score' ? 'rocAuc' : name;
+      if (!(key in got) || key === 'n') continue;
+      assert.ok(Math.abs(got[key] - value) <= 1e-9, `${key}: ${got[key]}, scikit-learn ${value}`);
+      compared.push(key);
+    }
+    assert.deepEqual(compared.sort(), ['accuracy', 'f1', 'precision', 'recall', 'rocAuc'], 'metrics compared with scikit-learn');
+    summary.push(
+      `shifted window: ${shiftedReport.rows} rows, drift share ${shiftedReport.driftShare.toFixed(2)} (${shiftedReport.features.filter((f) => f.drifted).map((f) => f.name).join(', ')}), ` +
+        `1 DriftDetected; quality on ${quality.labelled} labels: ${Object.entries(got).filter(([k]) => k !== 'n').map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')} (= scikit-learn)`,
+    );
+  });
+}
+
+/** The AWS inference function's handler, configured from its synthesized environment, called as API Gateway would. */
+function awsInferenceFunction(deployed: DeployedModel) {
+  const config = readInferenceConfig(deployed.inferenceEnv);
+  const handler = createInferenceHandler({
+    config,
+    logger: new Logger({ serviceName: 'inference', logLevel: 'ERROR' }),
+    metrics: new Metrics({ namespace: 'ModelStack', serviceName: 'inference' }),
+    invoke: sageMakerInvoker({ endpointName: config.endpointName!, timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts }),
+  });
+  const context = { awsRequestId: 'rehearsal', functionName: `inference-${deployed.model}` } as Context;
+  const raw = (body: unknown) => handler({ pathParameters: { model: deployed.model }, body: JSON.stringify(body), isBase64Encoded: false } as unknown as APIGatewayProxyEventV2, context);
+  const call = async (instances: unknown[], inferenceId: string): Promise<{ predictions: number[]; inferenceId: string }> => {
+    const result = await raw({ instances, inferenceId });
+    if (result.statusCode !== 200) throw new Error(`AWS inference ${deployed.model}: ${result.statusCode} ${result.body}`);
+    return JSON.parse(result.body ?? '{}');
+  };
+  return Object.assign(call, { raw });
+}
+
+/** The Google Cloud inference function's handler on a loopback port, configured from its synthesized environment. */
+async function gcpInferenceFunction(env: Record<string, string>, vertexUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
+  const config = readInferenceConfig(env);
+  const handler = createGcpInferenceHandler({
+    config,
+    logger: gcpLogger({ model: config.model }, () => undefined),
+    predict: vertexPredictor({ endpoint: config.endpointName!, accessToken: async () => 'rehearsal-token', timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts, baseUrl: vertexUrl }),
+  });
+  const server: Server = createServer((req, res) => void handler(req, res));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    close: async () => {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
+
+async function postJson(url: string, body: unknown): Promise<{ predictions: number[] }> {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`POST ${url}: ${response.status} ${text}`);
+  return JSON.parse(text);
+}
+
+/** A seeded data window from the training code's generator, with the rows the API accepts. */
+async function dataWindow(work: string, model: ModelConfig, name: string, seed: number, shifted: boolean): Promise<Window> {
+  const file = join(work, `${model.name}-${name}.csv`);
+  await command(PYTHON, ['-m', 'training.data', '--model', model.name, '--rows', String(ROWS), '--seed', String(seed), ...(shifted ? ['--shifted'] : []), '--out', file]);
+  const window = readWindow(file, model.inputSchema.features, TARGETS[model.name]);
+  assert.ok(window.instances.length >= ROWS * 0.8, `${model.name} ${name}: only ${window.instances.length} complete rows`);
+  return window;
+}
+
+/** scikit-learn's metrics and the model's own predictions for exactly the rows sent (`training.score`). */
+async function modelScore(modelDir: string, window: Window, dir: string): Promise<{ predictions: number[]; metrics: Record<string, number> }> {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'rows.csv'), window.csv);
+  await command(PYTHON, ['-m', 'training.score', '--model-dir', modelDir, '--data', join(dir, 'rows.csv'), '--out', join(dir, 'score.json')]);
+  return JSON.parse(readFileSync(join(dir, 'score.json'), 'utf8'));
+}
+
+function assertClose(got: readonly number[], expected: readonly number[], what: string): void {
+  assert.equal(got.length, expected.length, `${what}: ${got.length} predictions, expected ${expected.length}`);
+  for (let i = 0; i < got.length; i++) {
+    assert.ok(Math.abs(got[i] - expected[i]) <= 1e-12 * Math.max(1, Math.abs(expected[i])), `${what}: row ${i + 1}: ${got[i]} vs ${expected[i]}`);
+  }
+}
+
+async function listKeys(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
+  const out = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (out.Contents ?? []).map((o) => o.Key!);
+}
+
+async function readReport(s3: S3Client, bucket: string, key: string): Promise<StoredReport> {
+  const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return JSON.parse(await object.Body!.transformToString()) as StoredReport;
+}
+
+main()
+  .then(() => {
+    console.log(`\nRehearsal passed (${ENVIRONMENT}, version ${VERSION}):\n${summary.map((s) => `  - ${s}`).join('\n')}`);
+  })
+  .catch(() => {
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => undefined);
+  });

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Makes sure Debian's Python (/usr/bin/python3) has the packages the training code, the model server and their
+# tests need: scikit-learn, xgboost, FastAPI, uvicorn, httpx (starlette's TestClient), pandas, scipy, joblib and
+# pytest. Debian's packages are the versions containers/model-server/requirements.txt pins, so the models trained
+# here load in the container. Idempotent and silent when they are there; otherwise installs the
+# Debian packages (about 45 s), which needs root (or sudo) and the Debian archive.
+set -euo pipefail
+
+PYTHON=/usr/bin/python3
+MODULES="sklearn xgboost fastapi uvicorn httpx pandas scipy joblib pytest"
+PACKAGES="python3-sklearn python3-xgboost python3-fastapi python3-uvicorn python3-httpx python3-pandas python3-scipy python3-joblib python3-pytest"
+
+check() {
+  # find_spec locates each package without importing it (importing them all takes seconds).
+  [ -x "$PYTHON" ] && "$PYTHON" -c "import importlib.util, sys; sys.exit(any(importlib.util.find_spec(m) is None for m in sys.argv[1:]))" $MODULES >/dev/null 2>&1
+}
+
+if check; then
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
+    echo "ensure-python: $PYTHON cannot import all of: $MODULES; and we are not root. Install Debian's $PACKAGES" >&2
+    exit 1
+  fi
+fi
+
+echo "ensure-python: installing Debian's Python packages (one time, about 45 s)..." >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq >/dev/null
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends python3 $PACKAGES >/dev/null
+if ! check; then
+  echo "ensure-python: $PYTHON still cannot import all of: $MODULES" >&2
+  exit 1
+fi
