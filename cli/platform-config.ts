@@ -4,9 +4,9 @@ import type { PlatformConfig } from '../infra/config/schema';
 import { readVersionsOption, type ResolvedVersions } from '../infra/config/versions';
 import { UsageError } from './io';
 
-/** Rethrows `err`; a ConfigError (every problem listed) as the CLI's one-line usage error, problems joined. */
+/** Rethrows `err`; a ConfigError as the CLI's usage error (exit code 2), its message listing every problem on a line. */
 export function rethrowAsUsageError(err: unknown): never {
-  if (err instanceof ConfigError) throw new UsageError(`${err.source}: ${err.problems.join('; ')}`);
+  if (err instanceof ConfigError) throw new UsageError(err.message);
   throw err;
 }
 

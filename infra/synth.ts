@@ -4,7 +4,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
-import * as cdktf from 'cdktf';
+import type * as cdktf from 'cdktf';
 import { buildAwsPlatform } from './aws/app';
 import { classifyIdleCost, formatIdleCost } from './aws/cost-class';
 import { classifyGcpIdleCost } from './gcp/cost-class';
@@ -14,7 +14,9 @@ import type { PlatformConfig } from './config/schema';
 import { type BuiltImages, buildFolders, ImageResolver, readImagesOption } from './config/images';
 import { readVersionsOption, type ResolvedVersions, waitingModels } from './config/versions';
 import { servedModels } from './aws/serving-variant';
-import { buildGcpPlatform } from './gcp/app';
+import { environmentNamesOn } from './config/clouds';
+import { loadGcpApp } from './gcp/lazy';
+import { removeStaleStacks, synthesizedStacks } from './gcp/stale-stacks';
 
 export interface StackSummary {
   readonly cloud: 'aws' | 'gcp';
@@ -36,10 +38,24 @@ export interface SynthOptions {
   readonly imagesRoot?: string;
 }
 
-/** Synthesizes both clouds for `config` and returns one summary row per stack. */
+/**
+ * Synthesizes the clouds `config` uses (AWS for environments with an `aws` section, Google Cloud for those with `gcp`)
+ * and returns one summary row per stack. cdktf is loaded only for a config with a Google Cloud environment. Stacks a
+ * previous synth wrote into the Terraform output directory that this config no longer has are removed (see
+ * {@link removeStaleStacks}).
+ */
 export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}): StackSummary[] {
   const rows: StackSummary[] = [];
+  if (environmentNamesOn(config, 'aws').length > 0) rows.push(...synthesizeAws(config, options));
+  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
+  const previous = synthesizedStacks(gcpOutdir);
+  if (environmentNamesOn(config, 'gcp').length > 0) rows.push(...synthesizeGcp(config, gcpOutdir));
+  removeStaleStacks(gcpOutdir, previous, rows.filter((r) => r.cloud === 'gcp').map((r) => r.stack));
+  return rows;
+}
 
+function synthesizeAws(config: PlatformConfig, options: SynthOptions): StackSummary[] {
+  const rows: StackSummary[] = [];
   const awsApp = new cdk.App({ outdir: options.awsOutdir ?? 'cdk.out', context: { ...cdkJsonContext(), ...options.awsContext } });
   const aws = buildAwsPlatform(awsApp, config, undefined, { versions: options.versions, images: options.images, imagesRoot: options.imagesRoot });
   awsApp.synth();
@@ -50,10 +66,15 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
       rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources });
     }
   }
+  return rows;
+}
 
-  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
-  const gcpApp = new cdktf.App({ outdir: gcpOutdir });
-  const gcp = buildGcpPlatform(gcpApp, config);
+function synthesizeGcp(config: PlatformConfig, gcpOutdir: string): StackSummary[] {
+  const rows: StackSummary[] = [];
+  // Loaded on use: cdktf and the Google providers are optional peers, absent from an AWS-only install.
+  const { App } = require('cdktf') as typeof cdktf;
+  const gcpApp = new App({ outdir: gcpOutdir });
+  const gcp = loadGcpApp().buildGcpPlatform(gcpApp, config);
   gcpApp.synth();
   for (const [environment, stack] of Object.entries(gcp)) {
     const name = stack.node.id;
@@ -95,17 +116,23 @@ export function formatImages(config: PlatformConfig, images?: BuiltImages, root?
   ];
 }
 
-/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, built images, idle cost. */
+/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, built images, idle cost per cloud used. */
 export function formatReport(config: PlatformConfig, rows: readonly StackSummary[], versions?: ResolvedVersions, images?: BuiltImages, imagesRoot?: string): string {
   return [
     formatSummary(rows),
     ...formatWaiting(config, versions),
     ...formatImages(config, images, imagesRoot),
-    'Idle cost (AWS), per environment:',
-    formatIdleCost(classifyIdleCost(config)),
-    'Idle cost (Google Cloud), per environment:',
-    formatIdleCost(classifyGcpIdleCost(config)),
+    ...(environmentNamesOn(config, 'aws').length > 0 ? ['Idle cost (AWS), per environment:', formatIdleCost(classifyIdleCost(config))] : []),
+    ...(environmentNamesOn(config, 'gcp').length > 0 ? ['Idle cost (Google Cloud), per environment:', formatIdleCost(classifyGcpIdleCost(config))] : []),
   ].join('\n');
+}
+
+/** The output directories a synth of `config` writes, for its first line: `cdk.out/, cdktf.out/`. */
+export function outputDirs(config: PlatformConfig, awsOutdir = 'cdk.out', gcpOutdir = 'cdktf.out'): string {
+  return [
+    ...(environmentNamesOn(config, 'aws').length > 0 ? [`${awsOutdir}/`] : []),
+    ...(environmentNamesOn(config, 'gcp').length > 0 ? [`${gcpOutdir}/`] : []),
+  ].join(', ');
 }
 
 /** A short per-environment table. */

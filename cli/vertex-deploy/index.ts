@@ -3,18 +3,19 @@ import { type Command, InvalidArgumentError } from 'commander';
 import { type AccessTokenProvider, VertexClient } from './client';
 import { deployModelVersion } from './deploy';
 import { connectPrivateEndpoint, validateConnectOptions } from './psc';
-import { metadataTokenProvider } from './token';
+import { applicationDefaultTokenProvider } from './adc';
 
 export { VertexApiError, VertexClient, type AccessTokenProvider, type Operation, type VertexClientOptions } from './client';
 export { deployModelVersion, parseArtifact, validateDeployOptions, versionAlias, type DeployOptions, type DeployResult } from './deploy';
 export { connectPrivateEndpoint, type ConnectOptions, type ConnectResult, validateConnectOptions } from './psc';
+export { applicationDefaultTokenProvider, CLOUD_PLATFORM_SCOPE } from './adc';
 export { METADATA_TOKEN_URL, metadataTokenProvider } from './token';
 
 /** What the command talks to; tests replace both. */
 export interface VertexDeployDeps {
   /** Default `VERTEX_API_BASE_URL` when set (a private or regional API endpoint, a test's fake), else `https://<region>-aiplatform.googleapis.com`. */
   readonly baseUrl?: string;
-  /** Default: the metadata server (Cloud Build's service account). */
+  /** Default: Application Default Credentials (a key or federation file, gcloud's login, or the metadata server on Cloud Build). */
   readonly accessToken?: AccessTokenProvider;
   /** Compute Engine (PSC forwarding rules). Default `COMPUTE_API_BASE_URL` when set, else `https://compute.googleapis.com/compute`. */
   readonly computeBaseUrl?: string;
@@ -82,7 +83,7 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
     .option('--psc-network <name>', 'the address\'s VPC network (projects/<p>/global/networks/<name>); with --psc-address')
     .action(async (opts: Record<string, string | number | undefined>) => {
       const write = (line: string) => (output.io ? output.io.stdout(`${line}\n`) : process.stdout.write(`${line}\n`));
-      const accessToken = deps.accessToken ?? metadataTokenProvider();
+      const accessToken = deps.accessToken ?? applicationDefaultTokenProvider({ projectId: String(opts.project) });
       const clientOptions = { region: String(opts.region), accessToken, pollIntervalMs: deps.pollIntervalMs, initialBackoffMs: deps.initialBackoffMs };
       const client = new VertexClient({ ...clientOptions, baseUrl: deps.baseUrl ?? (process.env.VERTEX_API_BASE_URL || undefined) });
       const image = servingImage(opts);

@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
+import { awsEnvironment, checkEnvironmentNames, environmentNamesOn } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
 import { type BuiltImageOptions, type BuiltImages, checkImagesAgainstConfig, ImageResolver } from '../config/images';
 import { checkVersionsAgainstConfig, type ResolvedVersions } from '../config/versions';
@@ -52,19 +53,18 @@ export interface AwsPlatformOptions {
 }
 
 /**
- * Adds the platform's stacks to `app`: per environment `<platform>-<env>-registry`, `<platform>-<env>-serving` and
+ * Adds the platform's stacks to `app`: per environment with an `aws` section `<platform>-<env>-registry`, `<platform>-<env>-serving` and
  * `<platform>-<env>-operations`, with cdk-nag's AwsSolutions and NIST 800-53 R5 checks over everything. A model
  * serves its pinned `version`, else its resolved version (`options.versions`); a model with neither gets its model
  * package group, model card and monitoring but no endpoint, and is listed in `serving.waiting`.
  *
- * @param only synthesize just these environments (the `-c env=<name>` context); all when omitted
+ * @param only synthesize just these environments (the `-c env=<name>` context); every environment with an `aws`
+ *   section when omitted. A name that is not such an environment is a ConfigError that names the valid ones.
  */
 export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readonly string[], options: AwsPlatformOptions = {}): AwsPlatform {
-  const known = Object.keys(config.environments);
-  const unknown = (only ?? []).filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}: expected one of ${known.join(', ')}`);
-  }
+  const known = environmentNamesOn(config, 'aws');
+  // A ConfigError, so the CDK app prints it without a stack trace (exitOnConfigError).
+  if (only) checkEnvironmentNames(config, only, `-c env=${only.join(',')}`, 'aws');
   if (options.versions) checkVersionsAgainstConfig(options.versions, config);
   if (options.images) checkImagesAgainstConfig(options.images, config);
   addComplianceChecks(app);
@@ -95,7 +95,7 @@ export function buildEnvironment(
   versions?: ResolvedVersions[string],
   images: BuiltImageOptions = {},
 ): EnvironmentStacks {
-  const environment = config.environments[envName];
+  const environment = awsEnvironment(config, envName);
   const namePrefix = namePrefixOf(config, envName);
   const models = servedModels(config, envName, versions, new ImageResolver(config, images.images, images.root));
   const common = {

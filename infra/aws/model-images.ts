@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
+import { awsEnvironments } from '../config/clouds';
 import { buildFolders, ecrRegistry, imageRepositoryName } from '../config/images';
 import type { PlatformConfig } from '../config/schema';
 
@@ -37,7 +38,7 @@ export class ModelImageRepositories extends Construct {
   constructor(scope: Construct, id: string, config: PlatformConfig) {
     super(scope, id);
     const stack = Stack.of(this);
-    const pullers = [...new Set(Object.values(config.environments).map((e) => e.aws.account))].filter((account) => account !== stack.account);
+    const pullers = [...new Set(awsEnvironments(config).map(([, e]) => e.aws.account))].filter((account) => account !== stack.account);
     this.key = new kms.Key(this, 'Key', {
       description: `${config.platform.name}: built model images (ECR)`,
       enableKeyRotation: true,

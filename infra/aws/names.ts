@@ -1,5 +1,6 @@
 // Kept free of aws-cdk-lib: the CLI's preflight and resolve-versions name the same resources without loading it.
 import { packageGroupName } from '../../constructs/aws/private/registry-names';
+import { awsEnvironment } from '../config/clouds';
 import { imageRegistryEnvironment } from '../config/image-rules';
 import type { PlatformConfig } from '../config/schema';
 
@@ -13,7 +14,7 @@ export function namePrefixOf(config: PlatformConfig, envName: string): string {
  * literally in IAM policies, and globally unique (S3 bucket names are global; account and region make them so).
  */
 export function awsRegistryBucketName(config: PlatformConfig, envName: string): string {
-  const { account, region } = config.environments[envName].aws;
+  const { account, region } = awsEnvironment(config, envName).aws;
   return `${namePrefixOf(config, envName)}-models-${account}-${region}`;
 }
 
@@ -22,7 +23,7 @@ export function modelPackageGroupOf(config: PlatformConfig, envName: string, mod
   return packageGroupName(namePrefixOf(config, envName), model);
 }
 
-/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first environment's. */
+/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first AWS environment's. */
 export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
   // Built model images are pushed there too: one definition for both.
   return imageRegistryEnvironment(config);

@@ -12,6 +12,7 @@ import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
 import { logsEncryptionKey } from '../../constructs/aws/private/logs-key';
 import { StreamingInference } from '../../constructs/aws/streaming-inference';
 import type { AwsPlatformConfig } from '../config/aws-schema';
+import type { AwsEnvironment } from '../config/clouds';
 import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { type ServingStack, removalPolicyOf } from './stacks';
@@ -24,8 +25,8 @@ export interface OperationsStackProps extends StackProps {
   readonly registryBucketName: string;
   /** ARN of the registry key (a cross-stack reference). */
   readonly registryKeyArn: string;
-  /** The environment's validated config: alarm recipients and thresholds, removal policy, approvals. */
-  readonly environment: EnvironmentConfig;
+  /** The environment's validated config: alarm recipients and thresholds, removal policy, approvals; its `aws` section is set. */
+  readonly environment: AwsEnvironment;
   /** The models as this environment serves them (after any serving override). */
   readonly models: readonly ModelConfig[];
   /** The inference API's limits; streaming inference enforces the same body and instance limits. */

@@ -5,6 +5,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
+import { awsEnvironments, environmentNamesOn } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
 import { type BuiltImages, buildFolders, checkImagesAgainstConfig } from '../config/images';
 import type { ResolvedVersions } from '../config/versions';
@@ -67,7 +68,7 @@ export function synthCommands(config: PlatformConfig): string[] {
   const images = imagesContext(config);
   if (!unpinned) return [`npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"${images}`];
   return [
-    `npx modelstack resolve-versions --env ${Object.keys(config.environments).join(',')} --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
+    `npx modelstack resolve-versions --env ${environmentNamesOn(config, 'aws').join(',')} --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
     `npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json${images}`,
   ];
 }
@@ -114,13 +115,13 @@ export class PipelineStack extends Stack {
         rolePolicyStatements: [
           new iam.PolicyStatement({
             actions: ['sts:AssumeRole'],
-            resources: Object.values(props.config.environments).map((e) => LOOKUP_ROLE_ARN.replaceAll('{account}', e.aws.account).replaceAll('{region}', e.aws.region)),
+            resources: awsEnvironments(props.config).map(([, e]) => LOOKUP_ROLE_ARN.replaceAll('{account}', e.aws.account).replaceAll('{region}', e.aws.region)),
           }),
         ],
       }),
     });
 
-    for (const [name, environment] of Object.entries(props.config.environments)) {
+    for (const [name, environment] of awsEnvironments(props.config)) {
       const stage = new EnvironmentStage(this, name, {
         config: props.config,
         environmentName: name,
@@ -197,10 +198,10 @@ function grantConnectionUse(stack: PipelineStack, connectionArn: string): void {
 function startOnApproval(stack: PipelineStack, config: PlatformConfig): void {
   const rule = new events.Rule(stack, 'StartOnApproval', {
     description: 'An approved model package of any environment starts the delivery pipeline',
-    eventPattern: approvedPackagesPattern(Object.keys(config.environments).flatMap((env) => config.models.map((m) => modelPackageGroupOf(config, env, m.name)))),
+    eventPattern: approvedPackagesPattern(environmentNamesOn(config, 'aws').flatMap((env) => config.models.map((m) => modelPackageGroupOf(config, env, m.name)))),
   });
   rule.addTarget(new targets.CodePipeline(stack.pipeline.pipeline));
-  const others = [...new Set(Object.values(config.environments).map((e) => e.aws.account))].filter((a) => a !== stack.account);
+  const others = [...new Set(awsEnvironments(config).map(([, e]) => e.aws.account))].filter((a) => a !== stack.account);
   for (const account of others) {
     new events.CfnEventBusPolicy(stack, `AcceptApprovalsFrom${account}`, {
       eventBusName: 'default',

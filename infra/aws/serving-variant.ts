@@ -22,7 +22,7 @@ export function servingVariantOf(model: ModelConfig): ServingVariant {
  * with `aws.streamingOverride: 'off'` no model gets streaming inference there (a Kinesis stream bills while idle).
  */
 export function modelsForEnvironment(models: readonly ModelConfig[], environment: EnvironmentConfig): ModelConfig[] {
-  const { servingOverride: override, streamingOverride } = environment.aws;
+  const { servingOverride: override, streamingOverride } = environment.aws ?? {};
   return models.map((model) => ({
     ...model,
     ...(override && {

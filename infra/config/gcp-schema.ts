@@ -109,6 +109,7 @@ const featureStoreSchema = z
     entities: z
       .array(featureEntitySchema)
       .superRefine((entities, ctx) => {
+        if (!Array.isArray(entities)) return;
         const seen = new Set<string>();
         entities.forEach((entity, i) => {
           if (typeof entity?.name !== 'string') return;

@@ -50,7 +50,8 @@ export function buildFolderOf(image: ModelImage | undefined): string | undefined
  * the first environment's). Read defensively: the schema also calls it on a partly invalid config.
  */
 export function imageRegistryEnvironment(config: { aws?: { delivery?: { account?: string; region?: string } }; environments?: Record<string, { aws?: { account?: string; region?: string } } | undefined> }): { account: string; region: string } {
-  const first = Object.values(config.environments ?? {})[0]?.aws;
+  // The first environment deployed to AWS (an environment may deploy to Google Cloud only).
+  const first = Object.values(config.environments ?? {}).find((env) => env?.aws)?.aws;
   // A validated config always has both; a partly invalid one may not, and its callers check.
   return { account: (config.aws?.delivery?.account ?? first?.account) as string, region: (config.aws?.delivery?.region ?? first?.region) as string };
 }
@@ -62,7 +63,7 @@ export function imageRegistryEnvironment(config: { aws?: { delivery?: { account?
  * environment in another region cannot serve one. Read defensively: the input may be partly invalid.
  */
 export function builtImageRegionProblems(config: { aws?: unknown; environments?: unknown; models?: unknown }): { path: PropertyKey[]; message: string }[] {
-  const models = Array.isArray(config.models) ? (config.models as { image?: ModelImage }[]) : [];
+  const models = Array.isArray(config?.models) ? (config.models as { image?: ModelImage }[]) : [];
   const builds = models.map((m, i) => ({ i, folder: buildFolderOf(m?.image) })).filter((m) => m.folder !== undefined);
   if (builds.length === 0) return [];
   const environments = (config.environments ?? {}) as Record<string, { aws?: { region?: string } } | undefined>;

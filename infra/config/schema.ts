@@ -40,8 +40,16 @@ const vpcSchema = z.strictObject({
 });
 
 const environmentSchema = z.strictObject({
-  aws: awsEnvironmentSchema,
-  gcp: gcpEnvironmentSchema,
+  /**
+   * Where this environment deploys on AWS.
+   * @default - none: the environment is not deployed on AWS (at least one of `aws` and `gcp` is required)
+   */
+  aws: awsEnvironmentSchema.optional(),
+  /**
+   * Where this environment deploys on Google Cloud.
+   * @default - none: the environment is not deployed on Google Cloud (at least one of `aws` and `gcp` is required)
+   */
+  gcp: gcpEnvironmentSchema.optional(),
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   /** Where alarms are sent. */
@@ -64,7 +72,7 @@ const realtimeServingSchema = z.strictObject({
       /** Target for SageMakerVariantInvocationsPerInstance (per minute). */
       targetInvocationsPerInstance: z.number().int().min(1).default(100),
     })
-    .refine((a) => !(a.minInstances > a.maxInstances), { path: ['minInstances'], message: 'expected at most maxInstances', ...ALWAYS })
+    .refine((a) => !(a?.minInstances > a?.maxInstances), { path: ['minInstances'], message: 'expected at most maxInstances', ...ALWAYS })
     .default({ minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 }),
 });
 
@@ -155,14 +163,14 @@ const modelSchema = z.strictObject({
   }),
 }).superRefine((model, ctx) => {
   // SageMaker serverless endpoints support neither data capture nor VPC/network isolation.
-  if (model.serving?.kind === 'serverless' && model.dataCapture?.samplingPercentage > 0) {
+  if (model?.serving?.kind === 'serverless' && model.dataCapture?.samplingPercentage > 0) {
     ctx.addIssue({
       code: 'custom',
       path: ['dataCapture', 'samplingPercentage'],
       message: 'serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
     });
   }
-  const promotion = model.aws?.promotion;
+  const promotion = model?.aws?.promotion;
   if (promotion && model.serving) {
     const instanceCount = model.serving.kind === 'realtime' ? model.serving.autoscaling?.minInstances : model.serving.kind === 'async' ? 1 : undefined;
     const found = deploymentProblems({
@@ -218,7 +226,10 @@ export const platformConfigSchema = z.strictObject({
     .record(environmentNameSchema, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
     .superRefine((envs, ctx) => {
-      for (const [name, env] of Object.entries(envs)) {
+      for (const [name, env] of Object.entries(envs ?? {})) {
+        if (typeof env === 'object' && env !== null && !env.aws && !env.gcp) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'expected aws, gcp or both: the clouds this environment deploys to' });
+        }
         if (/^prod/.test(name) && env?.removalPolicy === 'destroy') {
           ctx.addIssue({ code: 'custom', path: [name, 'removalPolicy'], message: 'production data must be retained: expected "retain"' });
         }
@@ -230,7 +241,7 @@ export const platformConfigSchema = z.strictObject({
     .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name'), ALWAYS),
 }).superRefine((config, ctx) => {
   const served = servedServerless(config);
-  const maxBodyBytes = config.inference?.maxBodyBytes;
+  const maxBodyBytes = config?.inference?.maxBodyBytes;
   if (served.length > 0 && typeof maxBodyBytes === 'number' && maxBodyBytes > SERVERLESS_MAX_PAYLOAD_BYTES) {
     ctx.addIssue({
       code: 'custom',
@@ -242,7 +253,8 @@ export const platformConfigSchema = z.strictObject({
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
-function servedServerless(config: { models?: unknown; environments?: unknown }): string[] {
+function servedServerless(config: { models?: unknown; environments?: unknown } | null | undefined): string[] {
+  if (typeof config !== 'object' || config === null) return [];
   const models = Array.isArray(config.models) ? (config.models as { name?: string; serving?: { kind?: string } }[]) : [];
   const environments = Object.entries((config.environments ?? {}) as Record<string, { aws?: { servingOverride?: unknown } } | undefined>);
   return models.flatMap((model) => {
@@ -252,6 +264,7 @@ function servedServerless(config: { models?: unknown; environments?: unknown }):
 }
 
 function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
+  if (!Array.isArray(items)) return;
   const seen = new Set<string>();
   items.forEach((item, i) => {
     if (typeof item?.name !== 'string') return;

@@ -20,7 +20,8 @@ import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger'
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { buildFolderOf } from '../config/images';
 import { ConfigError } from '../config/load';
-import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import { type GcpEnvironment, gcpEnvironments } from '../config/clouds';
+import type { InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
 import { RequiredApis } from '../../constructs/gcp/required-apis';
 import { configureStateBackend } from './state-backend';
 
@@ -30,8 +31,8 @@ export interface EnvironmentStackProps {
   readonly platform: string;
   /** The environment's name in the config, such as `dev`. */
   readonly environmentName: string;
-  /** The environment's validated config (its `gcp` section, removal policy, alarm email, approvals). */
-  readonly environment: EnvironmentConfig;
+  /** The environment's validated config (its `gcp` section, which must be set, removal policy, alarm email, approvals). */
+  readonly environment: GcpEnvironment;
   /** The platform's models. */
   readonly models: readonly ModelConfig[];
   /** The inference API's limits (shared with AWS). */
@@ -49,14 +50,14 @@ export interface EnvironmentStackProps {
  * @example
  * ```ts
  * import { App } from 'cdktf';
- * import { demoConfig, GcpEnvironmentStack, parseConfig } from 'modelstack/platform';
+ * import { demoConfig, GcpEnvironmentStack, gcpEnvironment, parseConfig } from 'modelstack/platform';
  *
  * const config = parseConfig(demoConfig);
  * const app = new App();
  * new GcpEnvironmentStack(app, 'modelstack-dev-platform', {
  *   platform: config.platform.name,
  *   environmentName: 'dev',
- *   environment: config.environments.dev,
+ *   environment: gcpEnvironment(config, 'dev'), // its `gcp` section is set
  *   models: config.models,
  *   inference: config.inference,
  * });
@@ -246,10 +247,10 @@ function checkDriftSchedules(models: readonly ModelConfig[]): void {
   if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);
 }
 
-/** Adds one `<platform>-<env>-platform` stack per environment to `app`. */
+/** Adds one `<platform>-<env>-platform` stack per environment with a `gcp` section to `app`. */
 export function buildGcpPlatform(app: App, config: PlatformConfig): Record<string, GcpEnvironmentStack> {
   const stacks: Record<string, GcpEnvironmentStack> = {};
-  for (const [environmentName, environment] of Object.entries(config.environments)) {
+  for (const [environmentName, environment] of gcpEnvironments(config)) {
     stacks[environmentName] = new GcpEnvironmentStack(app, `${config.platform.name}-${environmentName}-platform`, {
       platform: config.platform.name,
       environmentName,

@@ -98,7 +98,7 @@ describe('operations stacks of the demo', () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       const registry = Template.fromStack(platform.environments[env].registry);
       registry.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
-      const own = config.environments[env].aws.account;
+      const own = config.environments[env].aws!.account;
       const named = [...JSON.stringify(registry.toJSON()).matchAll(/:iam::(\d{12}):root/g)].map((m) => m[1]);
       expect(named.filter((account) => account !== own)).toEqual([]);
     }

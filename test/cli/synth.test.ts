@@ -49,14 +49,19 @@ describe('modelstack synth', () => {
     expect(formatImages(parseConfig(prebuilt))).toEqual([]);
   });
 
-  test('a bad config is one line naming every problem, exit code 2', async () => {
+  test('a bad config prints the whole error, every problem on its own line, exit code 2', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'modelstack-cli-synth-'));
     const config = join(dir, 'bad.json');
-    writeFileSync(config, JSON.stringify({ ...demoConfig, platform: { name: 'Bad Name' }, models: [] }));
+    const { environments, ...rest } = demoConfig;
+    writeFileSync(config, JSON.stringify({ ...rest, enviroments: environments, platform: { name: 'Bad Name' }, models: [] }));
     const result = await cli(['synth', '--config', config]);
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      `modelstack: error: ${config}: platform.name: expected lowercase letters, digits and single hyphens, starting with a letter; models: expected at least one model\n`,
+      `modelstack: error: Invalid platform config (${config}): 4 problems\n` +
+        '  - platform.name: expected lowercase letters, digits and single hyphens, starting with a letter\n' +
+        '  - environments: missing: expected a mapping\n' +
+        '  - models: expected at least one model\n' +
+        '  - enviroments: unknown key: did you mean environments?\n',
     );
   });
 
@@ -67,5 +72,21 @@ describe('modelstack synth', () => {
     const missing = await cli(['vertex-deploy']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/^error: required option '.+' not specified\n$/);
+  });
+
+  test('vertex-deploy with bad options prints every problem, not only the first line', async () => {
+    const result = await cli([
+      'vertex-deploy', '--project', 'X', '--region', 'europe-west1', '--endpoint', '0abc', '--model-id', 'ms-dev-churn',
+      '--artifact', 's3://b/k', '--image', 'europe-docker.pkg.dev/vertex-ai/prediction/xgboost-cpu.1-7:latest',
+    ]);
+    expect(result).toEqual({
+      code: 2,
+      stdout: '',
+      stderr:
+        'modelstack: error: vertex-deploy: invalid options\n' +
+        '  - --project "X": expected a GCP project id\n' +
+        '  - --endpoint "0abc": expected a numeric endpoint id\n' +
+        '  - --artifact "s3://b/k": expected gs://<bucket>/models/<model>/<version>/<file>\n',
+    });
   });
 });

@@ -20,7 +20,7 @@ describe('drift.integrity in the config', () => {
     expect(problemsOf(config)).toEqual([
       'models[0].drift.integrity.minRows: Too small: expected number to be >=1',
       'models[0].drift.integrity.newCategoryIncrease: Too big: expected number to be <1',
-      'models[0].drift.integrity: Unrecognized key: "significance"',
+      'models[0].drift.integrity.significance: unknown key: expected one of minRows, missingRateIncrease, wrongTypeIncrease, newCategoryIncrease',
     ]);
   });
 });
