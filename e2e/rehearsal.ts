@@ -4,8 +4,6 @@
 // EventBridge). No cloud, no Docker. Each step asserts its outcome; the run ends with a short summary.
 import { strict as assert } from 'node:assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -33,7 +31,7 @@ import { batches, readWindow, type Window } from './data';
 import { synthesizeGcp } from './gcp-platform';
 import { type DeployedModel, synthesizeAws } from './platform';
 import { command, freePort, type ModelServer, PYTHON, startModelServer } from './processes';
-import { cloudStorageShim, eventBridgeShim, sageMakerRuntimeShim, vertexPredictShim } from './shims';
+import { cloudStorageShim, eventBridgeShim, listen, type Listening, sageMakerRuntimeShim, vertexPredictShim } from './shims';
 
 const ENVIRONMENT = 'staging';
 const MODEL_SERVER = 'containers/model-server';
@@ -337,22 +335,14 @@ function awsInferenceFunction(deployed: DeployedModel) {
 }
 
 /** The Google Cloud inference function's handler on a loopback port, configured from its synthesized environment. */
-async function gcpInferenceFunction(env: Record<string, string>, vertexUrl: string): Promise<{ url: string; close: () => Promise<void> }> {
+async function gcpInferenceFunction(env: Record<string, string>, vertexUrl: string): Promise<Listening> {
   const config = readInferenceConfig(env);
   const handler = createGcpInferenceHandler({
     config,
     logger: gcpLogger({ model: config.model }, () => undefined),
     predict: vertexPredictor({ endpoint: config.endpointName!, accessToken: async () => 'rehearsal-token', timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts, baseUrl: vertexUrl }),
   });
-  const server: Server = createServer((req, res) => void handler(req, res));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    close: async () => {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    },
-  };
+  return listen((req, res) => void handler(req, res));
 }
 
 async function postJson(url: string, body: unknown): Promise<{ predictions: number[] }> {

@@ -14,7 +14,8 @@ export interface Listening {
   close(): Promise<void>;
 }
 
-async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
+/** Serves `handler` on a free loopback port. */
+export async function listen(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<Listening> {
   const server: Server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return {

@@ -10,16 +10,6 @@ for candidate in "${CHROMIUM_BIN:-}" /usr/bin/chromium chromium chromium-browser
   fi
 done
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "ensure-chromium: no chromium or Chrome found and we are not root; install Debian's 'chromium' package or set CHROMIUM_BIN" >&2
-    exit 1
-  fi
-fi
-
 echo "ensure-chromium: installing Debian chromium (one time)..." >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
-$SUDO apt-get install -y -qq chromium >/dev/null
+bash "$(dirname "$0")/apt-install.sh" ensure-chromium chromium
 /usr/bin/chromium --version >&2 2>/dev/null || true

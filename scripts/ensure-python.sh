@@ -19,19 +19,9 @@ if check; then
   exit 0
 fi
 
-SUDO=""
-if [ "$(id -u)" -ne 0 ]; then
-  if command -v sudo >/dev/null 2>&1; then SUDO="sudo"; else
-    echo "ensure-python: $PYTHON cannot import all of: $MODULES; and we are not root. Install Debian's $PACKAGES" >&2
-    exit 1
-  fi
-fi
-
 echo "ensure-python: installing Debian's Python packages (one time, about 45 s)..." >&2
-export DEBIAN_FRONTEND=noninteractive
-$SUDO apt-get update -qq >/dev/null
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends python3 $PACKAGES >/dev/null
+bash "$(dirname "$0")/apt-install.sh" ensure-python --no-install-recommends python3 $PACKAGES
 if ! check; then
   echo "ensure-python: $PYTHON still cannot import all of: $MODULES" >&2
   exit 1

@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, posix } from 'node:path';
 import { z } from 'zod';
-import { ConfigError, formatPath } from './load';
+import { ConfigError, loadJsonFile } from './load';
 import { buildFolderOf, buildFolderProblems, imageRegistryEnvironment, type ModelImage } from './image-rules';
 import type { ModelConfig, PlatformConfig } from './schema';
 
@@ -116,24 +116,7 @@ const builtImagesSchema = z.record(
 
 /** Reads and validates an images file written by `modelstack build-images`, listing every problem. */
 export function loadImagesFile(path: string): BuiltImages {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read the images file: ${(error as Error).message}`]);
-  }
-  const parsed = builtImagesSchema.safeParse(raw);
-  if (!parsed.success) {
-    throw new ConfigError(
-      path,
-      parsed.error.issues.map((i) => {
-        // A bad record key carries its reason in nested issues.
-        const message = i.code === 'invalid_key' ? `invalid folder: ${i.issues.map((inner) => inner.message).join('; ')}` : i.message;
-        return `${formatPath(i.path) || '(root)'}: ${message}`;
-      }),
-    );
-  }
-  return parsed.data;
+  return loadJsonFile(path, 'images file', builtImagesSchema, 'folder');
 }
 
 /** Reads the images file at `path` when one is set (the CDK context `images`, `MODELSTACK_IMAGES`, `--images`). */

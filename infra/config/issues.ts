@@ -136,15 +136,16 @@ function unknownKeyProblems(schema: z.ZodType, issue: z.core.$ZodIssueUnrecogniz
 
 /**
  * The problem lines of a failed parse of `input` by `schema`, in zod's order: `<path>: <message>`. zod's own
- * messages for an unknown key and a missing field are replaced by ones that say what to write instead.
+ * messages for an unknown key and a missing field are replaced by ones that say what to write instead. A record key
+ * that fails its rule is called `keyNoun` (an environment name, a build folder).
  */
-export function problemLines(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown): string[] {
+export function problemLines(schema: z.ZodType, issues: readonly z.core.$ZodIssue[], input: unknown, keyNoun = 'name'): string[] {
   return issues.flatMap((issue) => {
     if (issue.code === 'unrecognized_keys') return unknownKeyProblems(schema, issue, input);
     const where = formatPath(issue.path);
     let message = issue.message;
     // A bad record key (an environment name) carries the real reason in nested issues.
-    if (issue.code === 'invalid_key') message = `invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}`;
+    if (issue.code === 'invalid_key') message = `invalid ${keyNoun}: ${issue.issues.map((inner) => inner.message).join('; ')}`;
     // An empty file, or a list or a scalar where the whole config belongs.
     else if (issue.code === 'invalid_type' && issue.path.length === 0) {
       const got = input === null ? 'null' : Array.isArray(input) ? 'a list' : typeof input;

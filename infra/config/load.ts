@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
+import type { z } from 'zod';
 import { demoConfig } from './demo';
 import { problemLines } from './issues';
 import { platformConfigSchema, type PlatformConfig } from './schema';
@@ -18,6 +19,23 @@ export class ConfigError extends Error {
 }
 
 export { formatPath } from './issues';
+
+/**
+ * Reads a JSON file one CLI step writes for the next (`model-versions.json`, `model-images.json`) and validates it
+ * with `schema`, throwing one ConfigError that lists every problem. `what` names the file in messages; a record key
+ * that fails its rule is called `keyNoun`.
+ */
+export function loadJsonFile<T>(path: string, what: string, schema: z.ZodType<T>, keyNoun = 'name'): T {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new ConfigError(path, [`cannot read the ${what}: ${(error as Error).message}`]);
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) throw new ConfigError(path, problemLines(schema, parsed.error.issues, raw, keyNoun));
+  return parsed.data;
+}
 
 /** Validates a config object, throwing one ConfigError that lists every problem. */
 export function parseConfig(raw: unknown, source = 'inline config'): PlatformConfig {

@@ -1,6 +1,6 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { z } from 'zod';
-import { ConfigError, formatPath } from './load';
+import { ConfigError, loadJsonFile } from './load';
 import { ECR_IMAGE_URI, MODEL_VERSION, type ModelConfig, type PlatformConfig } from './schema';
 
 /**
@@ -39,15 +39,7 @@ const resolvedVersionsSchema = z.record(
 
 /** Reads and validates a versions file written by `modelstack resolve-versions`, listing every problem. */
 export function loadVersionsFile(path: string): ResolvedVersions {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
-  } catch (error) {
-    throw new ConfigError(path, [`cannot read the versions file: ${(error as Error).message}`]);
-  }
-  const parsed = resolvedVersionsSchema.safeParse(raw);
-  if (!parsed.success) throw new ConfigError(path, parsed.error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`));
-  return parsed.data;
+  return loadJsonFile(path, 'versions file', resolvedVersionsSchema);
 }
 
 /** Reads the versions file at `path` when one is set (the CDK context `versions`, `MODELSTACK_VERSIONS`, `--versions`). */
