@@ -7,7 +7,7 @@
  */
 import type { App as TerraformApp } from 'cdktf';
 import type { PlatformConfig } from './config/schema';
-import type * as GcpApp from './gcp/app';
+import type { GcpEnvironmentStack as GcpStackClass } from './gcp/app';
 import { loadGcpApp } from './gcp/lazy';
 export { type AwsPlatform, type AwsPlatformOptions, buildAwsPlatform, buildEnvironment, type EnvironmentStacks } from './aws/app';
 export { type ModelOperationsProps, ModelOperationsStack, OperationsStack, type OperationsStackProps } from './aws/operations-stack';
@@ -38,7 +38,7 @@ export type { EnvironmentStackProps as GcpEnvironmentStackProps } from './gcp/ap
  * Adds one `<platform>-<env>-platform` stack per environment with a `gcp` section to `app` (cdktf and the Google
  * providers are loaded on the first call).
  */
-export function buildGcpPlatform(app: TerraformApp, config: PlatformConfig): Record<string, GcpApp.GcpEnvironmentStack> {
+export function buildGcpPlatform(app: TerraformApp, config: PlatformConfig): Record<string, GcpStackClass> {
   return loadGcpApp().buildGcpPlatform(app, config);
 }
 
@@ -46,11 +46,11 @@ export function buildGcpPlatform(app: TerraformApp, config: PlatformConfig): Rec
  * One environment's Google Cloud platform in one Terraform stack; see the class in `infra/gcp/app.ts`. Loaded on first
  * use (cdktf and the Google providers are optional peers).
  */
-export declare const GcpEnvironmentStack: typeof GcpApp.GcpEnvironmentStack;
+export declare const GcpEnvironmentStack: typeof GcpStackClass;
 /** One environment's Google Cloud platform in one Terraform stack. */
-export type GcpEnvironmentStack = GcpApp.GcpEnvironmentStack;
+export type GcpEnvironmentStack = GcpStackClass;
 const lazyGcp = {
-  get GcpEnvironmentStack(): typeof GcpApp.GcpEnvironmentStack {
+  get GcpEnvironmentStack(): typeof GcpStackClass {
     return loadGcpApp().GcpEnvironmentStack;
   },
 };
