@@ -131,6 +131,8 @@ export const demoConfig: PlatformConfigInput = {
       image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
       version: '1',
       serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
+      // Serverless endpoints cannot capture: on AWS the inference function captures this share for the drift check.
+      dataCapture: { samplingPercentage: 20 },
       gcp: { machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2 },
       aws: {
         modelCard: { description: 'Weekly unit sales per store.', intendedUses: 'Inventory planning.', riskRating: 'low' },

@@ -29,7 +29,7 @@ export const handler = createInferenceHandler({
       samplingPercentage: capture.samplingPercentage,
       maxRecords: capture.maxRecords,
       maxAgeMs: capture.maxAgeMs,
-      store: s3CaptureStore({ bucket: capture.bucket }),
+      store: s3CaptureStore({ bucket: capture.bucket, region: process.env.AWS_REGION ?? '', endpoint: process.env.AWS_ENDPOINT_URL_S3 || undefined }),
       onError: (err, records) => logger.error('capture batch not written', { records, error: (err as Error)?.name, message: (err as Error)?.message }),
     }),
   },

@@ -29,7 +29,7 @@ async function serve(requests: number, shift: number, contracts?: string[]) {
     samplingPercentage: 100,
     maxRecords: 20,
     now: () => now,
-    store: s3CaptureStore({ bucket: 'registry', client: s3.client() }),
+    store: s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: s3.endpoint, credentials: () => ({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }) }),
   });
   const handler = buildHandler({}, undefined, { writer, flushWaitMs: 2000 });
   const ids: string[] = [];

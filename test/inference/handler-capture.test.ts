@@ -1,13 +1,16 @@
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { CaptureWriter } from '../../lambdas/core/capture';
 import { readInferenceConfig } from '../../lambdas/inference/config';
-import { s3CaptureStore } from '../../lambdas/inference/s3-capture-store';
+import { createHash, createHmac } from 'node:crypto';
+import { SignatureV4 } from '@smithy/signature-v4';
+import { s3CaptureStore, signS3Put } from '../../lambdas/inference/s3-capture-store';
 import { FaultyProxy } from '../helpers/faulty-proxy';
 import { startS3 } from '../helpers/s3rver';
 import { FakeSageMakerRuntime, sdkTestEnv } from '../helpers/sagemaker-runtime-server';
 import { buildHandler, captureConsole, CONTEXT, event } from './harness';
 
 const PREFIX = 'data-capture/churn/ms-dev-churn/AllTraffic/';
+const S3RVER = () => ({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' });
 const server = new FakeSageMakerRuntime();
 const saved = { ...process.env };
 let s3: Awaited<ReturnType<typeof startS3>>;
@@ -34,7 +37,7 @@ async function objects(prefix: string): Promise<Record<string, string>> {
   return out;
 }
 
-function captured(extra: Partial<ConstructorParameters<typeof CaptureWriter>[0]> = {}, store = s3CaptureStore({ bucket: 'registry', client: s3.client() })) {
+function captured(extra: Partial<ConstructorParameters<typeof CaptureWriter>[0]> = {}, store = s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: s3.endpoint, credentials: S3RVER })) {
   return new CaptureWriter({ prefix: PREFIX, samplingPercentage: 100, store, maxRecords: 2, ...extra });
 }
 
@@ -90,10 +93,9 @@ describe('inference handler with capture at the API (s3rver)', () => {
     proxy.plan = (n) => (n === 0 ? 'slowdown' : 'hang');
     const url = await proxy.start();
     try {
-      const client = s3.client({ endpoint: url, maxAttempts: 1, requestHandler: { requestTimeout: 5000, throwOnRequestTimeout: true } });
       const errors: string[] = [];
       const onError = (err: unknown) => void errors.push((err as Error).name);
-      const writer = captured({ prefix: `${PREFIX}faults/`, maxRecords: 1, onError }, s3CaptureStore({ bucket: 'registry', client }));
+      const writer = captured({ prefix: `${PREFIX}faults/`, maxRecords: 1, onError }, s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: url, credentials: S3RVER, maxAttempts: 1, timeoutMs: 5000 }));
       const handler = buildHandler({}, undefined, { writer, flushWaitMs: 100 });
       const { emf } = await captureConsole(async () => {
         await handler(event(body('f-1')), CONTEXT); // buffered
@@ -114,6 +116,59 @@ describe('inference handler with capture at the API (s3rver)', () => {
     } finally {
       await proxy.stop();
     }
+  });
+
+  test('the store signs its PutObject, retries S3 throttling, and names what S3 answered', async () => {
+    const good = s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: s3.endpoint, credentials: S3RVER });
+    await good.put(`${PREFIX}signed/2026/11/24/13/a (1)*.jsonl`, '{"x":1}\n');
+    expect(Object.values(await objects(`${PREFIX}signed/`))).toEqual(['{"x":1}\n']);
+    const unknownKey = s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: s3.endpoint, credentials: () => ({ accessKeyId: 'AKIDUNKNOWN', secretAccessKey: 'x' }) });
+    await expect(unknownKey.put(`${PREFIX}signed/forged.jsonl`, 'x')).rejects.toMatchObject({ name: 'InvalidAccessKeyId', retryable: false });
+    await expect(s3CaptureStore({ bucket: 'missing', region: 'eu-west-1', endpoint: s3.endpoint, credentials: S3RVER }).put('k', 'x')).rejects.toMatchObject({ name: 'NoSuchBucket' });
+
+    const proxy = new FaultyProxy(s3.endpoint);
+    proxy.plan = (n) => (n < 2 ? 'slowdown' : 'pass');
+    const url = await proxy.start();
+    try {
+      await s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: url, credentials: S3RVER }).put(`${PREFIX}signed/retried.jsonl`, 'y');
+      expect(proxy.requests).toBe(3);
+    } finally {
+      await proxy.stop();
+    }
+    const saved = { ...process.env };
+    delete process.env.AWS_ACCESS_KEY_ID;
+    try {
+      await expect(s3CaptureStore({ bucket: 'registry', region: 'eu-west-1', endpoint: s3.endpoint }).put('k', 'x')).rejects.toThrow('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set');
+    } finally {
+      process.env = saved;
+    }
+  });
+
+  test("the signature is the AWS SDK's SigV4 signature of the same request (s3rver does not check SigV4)", async () => {
+    const date = new Date('2026-11-24T13:05:07.123Z');
+    const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token=' };
+    const key = `${PREFIX}2026/11/24/13/05-07-a b+c(1).jsonl`;
+    const ours = signS3Put({ bucket: 'ms-dev-models', region: 'eu-west-1' }, creds, key, '{"x":1}\n', date);
+    expect(ours.url.host).toBe('ms-dev-models.s3.eu-west-1.amazonaws.com');
+    expect(ours.path).toBe('/data-capture/churn/ms-dev-churn/AllTraffic/2026/11/24/13/05-07-a%20b%2Bc%281%29.jsonl');
+    class Sha256 {
+      private readonly hash: ReturnType<typeof createHash>;
+      constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+        this.hash = secret === undefined ? createHash('sha256') : (createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as Uint8Array)) as unknown as ReturnType<typeof createHash>);
+      }
+      update(data: string | ArrayBuffer | ArrayBufferView) {
+        this.hash.update(typeof data === 'string' ? data : Buffer.from(data as Uint8Array));
+      }
+      async digest() {
+        return new Uint8Array(this.hash.digest());
+      }
+    }
+    // As the S3 client signs: service s3, the path escaped once, the payload hash in x-amz-content-sha256.
+    const sdk = new SignatureV4({ service: 's3', region: 'eu-west-1', credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+    const request = { method: 'PUT', protocol: 'https:', hostname: ours.url.host, path: ours.path, query: {}, body: '{"x":1}\n', headers: { host: ours.url.host, 'x-amz-content-sha256': ours.headers['x-amz-content-sha256'] } };
+    const signed = (await sdk.sign(request as never, { signingDate: date })) as unknown as { headers: Record<string, string> };
+    expect(ours.headers.authorization).toBe(signed.headers.authorization);
+    expect(ours.headers['x-amz-security-token']).toBe('session/token=');
   });
 
   test('the function reads its capture settings from the environment the construct sets', () => {
