@@ -97,6 +97,7 @@ describe('CaptureWriter', () => {
     expect(small.isDue()).toBe(true);
     expect(w.takeStats()).toEqual({ sampled: 4, written: 4, failed: 0, failedWrites: 0 });
     expect(w.takeStats()).toEqual({ sampled: 0, written: 0, failed: 0, failedWrites: 0 });
+    expect(w.totals).toEqual({ sampled: 4, written: 4, failed: 0, failedWrites: 0 });
   });
 
   test('a failed write drops its batch, is reported and counted, and never rejects', async () => {

@@ -94,6 +94,7 @@ export class CaptureWriter {
   private bytes = 0;
   private readonly inFlight = new Set<Promise<void>>();
   private stats = { sampled: 0, written: 0, failed: 0, failedWrites: 0 };
+  private lifetime = { sampled: 0, written: 0, failed: 0, failedWrites: 0 };
   private readonly maxRecords: number;
   private readonly maxBytes: number;
   private readonly maxAgeMs: number;
@@ -123,7 +124,7 @@ export class CaptureWriter {
     const line = captureRecordLine(exchange, time, this.newId());
     this.buffer.push({ time, line });
     this.bytes += Buffer.byteLength(line);
-    this.stats.sampled++;
+    this.count('sampled', 1);
   }
 
   /** Records waiting for a flush. */
@@ -183,14 +184,24 @@ export class CaptureWriter {
     return stats;
   }
 
+  /** The counts since this writer was made (the execution environment's lifetime). */
+  get totals(): CaptureStats {
+    return { ...this.lifetime };
+  }
+
+  private count(what: keyof CaptureStats, n: number): void {
+    this.stats[what] += n;
+    this.lifetime[what] += n;
+  }
+
   private async write(records: readonly Buffered[]): Promise<void> {
     const key = captureObjectKey(this.options.prefix, records[0].time, this.newId());
     try {
       await this.options.store.put(key, records.map((r) => r.line).join(''));
-      this.stats.written += records.length;
+      this.count('written', records.length);
     } catch (err) {
-      this.stats.failed += records.length;
-      this.stats.failedWrites++;
+      this.count('failed', records.length);
+      this.count('failedWrites', 1);
       try {
         this.options.onError?.(err, records.length);
       } catch {
