@@ -13,7 +13,6 @@ import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { cdkJsonContext } from '../../infra/aws/context';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
-import { startS3 } from '../../test/helpers/s3rver';
 
 const INIT_RUNS = 15;
 const churn = parseConfig(demoConfig).models.find((m) => m.name === 'churn')!;
@@ -56,10 +55,10 @@ async function main() {
 
   const server = spawn(process.execPath, ['--import', require.resolve('tsx'), join(__dirname, 'fake-endpoint.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
-  // In this process, so the S3 side does not share the handler's event loop.
-  const s3 = await startS3('bench-registry');
+  const s3 = spawn(process.execPath, ['--import', require.resolve('tsx'), join(__dirname, 'fake-s3.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const s3Url = await new Promise<string>((resolve) => s3.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
   try {
-    const env = { ...functionEnv(url), BENCH_S3_ENDPOINT: s3.endpoint, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
+    const env = { ...functionEnv(url), BENCH_S3_ENDPOINT: s3Url, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
     const inits = initTimes(file, env).sort((a, b) => a - b);
     console.log(`module init (cold require, ${INIT_RUNS} fresh processes): median ${inits[Math.floor(INIT_RUNS / 2)].toFixed(1)} ms, max ${inits[INIT_RUNS - 1].toFixed(1)} ms`);
 
@@ -95,7 +94,7 @@ async function main() {
     console.log(`unexpected 5xx (anything but the injected model errors' 502): ${unexpected}`);
   } finally {
     server.kill('SIGTERM');
-    await s3.stop();
+    s3.kill('SIGTERM');
   }
 }
 

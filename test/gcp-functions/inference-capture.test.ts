@@ -5,8 +5,9 @@ import { createGcpInferenceHandler } from '../../lambdas/inference/gcp/handler';
 import { vertexPredictor } from '../../lambdas/inference/gcp/vertex';
 import { googleHttp } from '../../lambdas/shared/gcp/google-http';
 import { gcpLogger } from '../../lambdas/shared/gcp/log';
+import { baselineJson, rows as fixtureRows, SPEC } from '../drift/fixtures';
 import { FakeGoogle } from '../helpers/gcp-fake-google';
-import { serve } from './harness';
+import { BUCKETS, call, driftFunction, serve } from './harness';
 
 const ENDPOINT = 'projects/ms-demo-dev/locations/europe-west1/endpoints/1234567890';
 const PREFIX = 'data-capture/churn/1234567890/AllTraffic/';
@@ -73,5 +74,29 @@ describe('GCP inference function with capture at the API (Cloud Storage on a loo
     expect((await post([{ tenure: 2, charges: 1, contract: 'a' }])).status).toBe(200); // writes the first: 503
     expect(errors).toHaveLength(1);
     expect(logs[1]).toMatchObject({ message: 'prediction', status: 200, captureDropped: 1, captureFailures: 1 });
+  });
+  test('the drift function of an endpoint without a request log reads what the inference function captured', async () => {
+    let now = Date.parse('2026-11-24T13:10:00Z');
+    const prefix = 'data-capture/churn/1234567890/AllTraffic/';
+    const writer = new CaptureWriter({ prefix, samplingPercentage: 100, maxRecords: 20, now: () => now, store: store() });
+    use(writer);
+    for (let i = 0; i < 100; i++) {
+      now += 1000;
+      const instances = fixtureRows(10, 700 + i, 1, ['monthly']).map((line) => {
+        const [tenure, charges, contract] = line.split(',');
+        return { tenure: Number(tenure), charges: Number(charges), contract };
+      });
+      expect((await post(instances)).status).toBe(200);
+    }
+    await writer.flush();
+    expect(BUCKETS.artifacts).toBe(BUCKET);
+    google.putObject(BUCKETS.baselines, 'models/churn/1/baseline.json', await baselineJson(), 'application/json');
+    const fn = driftFunction(base, { ...SPEC, capturePrefix: prefix }, {}, { workflow: false, exportRequestLog: false });
+    server.use(fn.handler);
+    const { status, json } = await call(server.url, {}, { 'X-CloudScheduler-ScheduleTime': '2026-11-24T15:15:00Z' });
+    expect({ status, json }).toMatchObject({ status: 200, json: { status: 'done', drifted: true } });
+    const report = JSON.parse(google.text(BUCKETS.reports, 'reports/churn/20261124T1500Z/report.json')!);
+    expect(report).toMatchObject({ rows: 1000, invalidRows: 0, captureObjects: 5, drifted: true });
+    expect(google.requests.some((r) => r.path.includes('bigquery'))).toBe(false);
   });
 });

@@ -178,7 +178,7 @@ describe('GCP inference and drift functions', () => {
 
   test('refuses public invokers, unlogged endpoints and windows a cron cannot express', () => {
     expect(() => synth((scope) => build(scope, { invokers: ['allUsers'] }))).toThrow(/invoker "allUsers": expected serviceAccount:, group:, user: or domain: \(never public\)/);
-    expect(() => synth((scope) => build(scope, { sampling: 0 }))).toThrow(/endpoint of churn: expected request-response logging/);
+    expect(() => synth((scope) => build(scope, { sampling: 0 }))).toThrow(/endpoint of churn: expected samplingPercentage > 0/);
     expect(() => synth((scope) => build(scope, { windowHours: 5 }))).toThrow(/windowHours 5: expected a divisor of 24/);
     expect(() => synth((scope) => allowInvoke(scope, 'x', { project: 'p', location: 'r', name: 'n' } as never, 'allAuthenticatedUsers'))).toThrow(/public invokers are not allowed/);
     expect([1, 6, 24, 48, 168, 36, 0].map(scheduleFor)).toEqual(['15 * * * *', '15 */6 * * *', '15 0 * * *', '15 0 */2 * *', '15 0 * * 1', undefined, undefined]);

@@ -64,4 +64,32 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     pub.environments.dev.gcp.functions = { invokers: ['allUsers'] };
     expect(() => parseConfig(pub)).toThrow("environments.dev.gcp.functions.invokers[0]: expected an IAM member");
   });
+  test('a private endpoint over VPC peering cannot log requests: its inference function captures them, and the drift check reads those', () => {
+    const raw: any = structuredClone(demoConfig);
+    raw.environments.staging.gcp.network = { kind: 'vpc', network: 'projects/123456789012/global/networks/ml-vpc' };
+    const staging = synthesize(raw)['modelstack-staging-platform'];
+    for (const endpoint of values(staging, 'google_vertex_ai_endpoint')) {
+      expect(endpoint.network).toBe('projects/123456789012/global/networks/ml-vpc');
+      expect(endpoint.predict_request_response_logging_config).toBeUndefined();
+    }
+    const fns = values(staging, 'google_cloudfunctions2_function');
+    const predict = fns.find((f) => f.name === 'modelstack-staging-fn-predict-churn');
+    const env = predict.service_config.environment_variables;
+    expect(env).toMatchObject({ CAPTURE_BUCKET: expect.stringMatching(/google_storage_bucket\.Registry_Bucket/), CAPTURE_SAMPLING_PERCENTAGE: '20' });
+    const endpointId = env.ENDPOINT_NAME.split('/').pop();
+    expect(env.CAPTURE_PREFIX).toBe(`data-capture/churn/${endpointId}/AllTraffic/`);
+    // The drift check reads data-capture/<model>/<ENDPOINT_NAME>/AllTraffic/ and exports nothing from BigQuery.
+    const drift = fns.find((f) => f.name === 'modelstack-staging-fn-drift-churn').service_config.environment_variables;
+    expect(`data-capture/${drift.MODEL_NAME}/${drift.ENDPOINT_NAME}/AllTraffic/`).toBe(env.CAPTURE_PREFIX);
+    expect(drift.REQUEST_LOG_TABLE).toBeUndefined();
+    // The predict account may only create objects under that folder; the drift account does not read BigQuery.
+    const grants = values(staging, 'google_storage_bucket_iam_member').filter((g) => g.member.includes('Inference-churn'));
+    expect(grants).toEqual([
+      expect.objectContaining({ role: 'roles/storage.objectCreator', condition: expect.objectContaining({ expression: expect.stringContaining(`objects/${env.CAPTURE_PREFIX}`) }) }),
+    ]);
+    expect(values(staging, 'google_bigquery_dataset_iam_member')).toEqual([]);
+    // Public and PSC endpoints log through Vertex AI as before: no capture by the function.
+    const prodPredict = values(synthesize(demoConfig)['modelstack-prod-platform'], 'google_cloudfunctions2_function').filter((f) => f.name.includes('-fn-predict-'));
+    for (const f of prodPredict) expect(f.service_config.environment_variables.CAPTURE_BUCKET).toBeUndefined();
+  });
 });
