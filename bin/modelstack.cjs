@@ -19,8 +19,21 @@ function resolvable(id) {
 }
 
 if (existsSync(source) && resolvable('tsx/cjs/api')) {
-  require('tsx/cjs/api').register();
-  require(source).main();
+  // The CLI loads heavy modules with import() on use, which tsx's CommonJS hook does not reach ("import() calls in the
+  // loaded files are not enhanced"), so tsx's ESM hook is registered too.
+  // (Node before 20.6 has no module.register: then only the CommonJS hook runs, enough for commands that load no
+  // TypeScript module on use.)
+  const start = () => {
+    require('tsx/cjs/api').register();
+    require(source).main();
+  };
+  import('tsx/esm/api')
+    .then(({ register }) => {
+      try {
+        register();
+      } catch {}
+    }, () => {})
+    .then(start);
 } else if (existsSync(built)) {
   require(built).main();
 } else {

@@ -13,6 +13,7 @@ interface BaselineFlags {
   format?: DataFormat;
   categoryCap: number;
   progress?: boolean;
+  minRows?: number;
 }
 
 export function registerBaseline(program: Command, ctx: CliContext): void {
@@ -25,6 +26,7 @@ export function registerBaseline(program: Command, ctx: CliContext): void {
     .option('--exclude <columns>', 'comma-separated columns to leave out', parseList)
     .option('--format <format>', 'csv or jsonl (default: from the file extension)', parseFormat)
     .option('--category-cap <n>', 'distinct categories kept per feature; the rest go to __other__', parsePositiveInt, DEFAULT_CATEGORY_CAP)
+    .option('--min-rows <n>', 'fewest valid rows (and values per column) a training set needs (default 100)', parsePositiveInt)
     .option('--progress', 'always draw the progress bar')
     .option('--no-progress', 'never draw the progress bar')
     .action(async (flags: BaselineFlags) => {
@@ -35,6 +37,7 @@ export function registerBaseline(program: Command, ctx: CliContext): void {
         exclude: flags.exclude,
         format: dataFormat(flags.data, flags.format),
         categoryCap: flags.categoryCap,
+        integrity: flags.minRows ? { minRows: flags.minRows } : undefined,
         onProgress: (p, read, total) => {
           if (p !== pass) {
             progress.done();
@@ -48,7 +51,8 @@ export function registerBaseline(program: Command, ctx: CliContext): void {
       const kinds = baseline.features.map((f) => f.kind);
       ctx.io.stdout(
         `baseline: ${baseline.rows} rows, ${kinds.filter((k) => k === 'numeric').length} numeric and ` +
-          `${kinds.filter((k) => k === 'categorical').length} categorical features → ${flags.out}\n`,
+          `${kinds.filter((k) => k === 'categorical').length} categorical features` +
+          `${baseline.invalidRows ? `, ${baseline.invalidRows} malformed rows skipped (recorded in the baseline)` : ''} → ${flags.out}\n`,
       );
     });
 }

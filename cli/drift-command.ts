@@ -17,6 +17,7 @@ interface DriftFlags {
   format?: DataFormat;
   progress?: boolean;
   workers?: number;
+  minRows?: number;
 }
 
 /** Splitting pays off once a file takes seconds to read; below 32 MiB one thread is as fast. */
@@ -45,6 +46,27 @@ async function loadBaseline(path: string): Promise<BaselineFile> {
   }
 }
 
+const DATASET_VERDICT = { ok: 'ok', drift: 'DRIFTED', 'insufficient-data': 'INSUFFICIENT DATA' } as const;
+
+/** `--fail-on-drift` exit code when a data-integrity check failed or lacked data (drift alone is 1). */
+export const INTEGRITY_EXIT_CODE = 3;
+
+/** Integrity first: drift measured on broken or too little data is not a verdict. */
+export function failOnDriftCode(report: DriftReport): number {
+  if (report.integrity.status === 'fail' || report.integrity.status === 'insufficient-data') return INTEGRITY_EXIT_CODE;
+  return report.drifted ? 1 : 0;
+}
+
+/** The failed checks on one line: the first one's reason, then the names of up to eight, then how many more. */
+function summarise(report: DriftReport): string {
+  const { failed, checks } = report.integrity;
+  const first =
+    checks.find((c) => c.status === 'fail' || c.status === 'insufficient-data') ??
+    report.features.flatMap((f) => f.integrity.filter((c) => c.status === 'fail' || c.status === 'insufficient-data'))[0];
+  const names = failed.length <= 8 ? failed.join(', ') : `${failed.slice(0, 8).join(', ')} and ${failed.length - 8} more`;
+  return `${failed[0]}: ${first?.reason ?? ''} [${names}; see the report]`;
+}
+
 /** report.json: the report with the histograms left out (they are for the HTML). */
 export function reportJson(report: DriftReport): unknown {
   return { ...report, features: report.features.map(({ histogram: _histogram, ...f }) => f) };
@@ -58,10 +80,11 @@ export function registerDrift(program: Command, ctx: CliContext): void {
     .requiredOption('--data <file>', 'window: CSV, JSON Lines or SageMaker data capture, optionally gzipped')
     .requiredOption('--out <file>', 'report JSON to write')
     .option('--html <file>', 'also write a self-contained HTML report')
-    .option('--fail-on-drift', 'exit 1 when the dataset drifted')
+    .option('--fail-on-drift', 'exit 3 when a data-integrity check failed or lacked data, else 1 when the dataset drifted')
     .option('--method <feature=method[:threshold]>', 'per-feature method/threshold override (repeatable)', parseMethod)
     .option('--drift-share <share>', 'dataset drift when this share of features drifted (default 0.5)', parseShare)
     .option('--format <format>', 'csv or jsonl (default: from the file extension)', parseFormat)
+    .option('--min-rows <n>', 'fewest rows (and values per feature) to judge; fewer is "insufficient data" (default 100)', parsePositiveInt)
     .option('--workers <n>', 'threads for uncompressed JSON Lines (default: 2 for files over 32 MiB, else 1)', parsePositiveInt)
     .option('--progress', 'always draw the progress bar')
     .option('--no-progress', 'never draw the progress bar')
@@ -76,16 +99,20 @@ export function registerDrift(program: Command, ctx: CliContext): void {
         format: dataFormat(flags.data, flags.format),
         overrides: flags.method,
         driftShare: flags.driftShare,
+        integrity: flags.minRows ? { minRows: flags.minRows } : undefined,
         onProgress: progress.update,
         workers: flags.workers ?? (await defaultWorkers(flags.data)),
       });
       progress.done();
       await writeFile(flags.out, `${JSON.stringify(reportJson(report), null, 2)}\n`);
       if (flags.html) await writeFile(flags.html, renderReportHtml(report));
+      const integrity = report.integrity;
       ctx.io.stdout(
         `drift: ${report.driftedFeatures}/${report.features.length} features drifted (${(report.driftShare * 100).toFixed(1)}%) ` +
-          `over ${report.rows} rows, ${report.invalidRows} malformed rows skipped; dataset ${report.drifted ? 'DRIFTED' : 'ok'} → ${flags.out}\n`,
+          `over ${report.rows} rows, ${report.invalidRows} malformed rows skipped; dataset ${DATASET_VERDICT[report.driftStatus]}; ` +
+          `integrity ${integrity.status === 'ok' ? 'ok' : integrity.status.toUpperCase()} → ${flags.out}\n`,
       );
-      ctx.exitCode = flags.failOnDrift && report.drifted ? 1 : 0;
+      ctx.exitCode = flags.failOnDrift ? failOnDriftCode(report) : 0;
+      if (ctx.exitCode === INTEGRITY_EXIT_CODE) ctx.io.stderr(`modelstack: integrity check failed: ${summarise(report)}\n`);
     });
 }

@@ -14,7 +14,7 @@ export function processIO(): CliIO {
   };
 }
 
-/** A user error: printed as one line, exit code 2. */
+/** A user error: printed whole (every problem on its own line), exit code 2. */
 export class UsageError extends Error {}
 
 /** Shared state of one CLI run: the IO and the exit code actions set. */

@@ -2,6 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './baseline-command';
+import { registerConfig } from './config-command';
+import { registerBuildImages } from './build-images-command';
 import { registerDrift } from './drift-command';
 import { processIO, type CliContext, type CliIO } from './io';
 import { registerResolveVersions } from './resolve-versions-command';
@@ -13,7 +15,7 @@ import { registerVertexDeploy } from './vertex-deploy';
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand of `modelstack`; adding one is one line here. */
-export const COMMANDS: RegisterCommand[] = [registerBaseline, registerDrift, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
+export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
 
 /** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
 export function packageVersion(): string {
@@ -41,7 +43,7 @@ export function buildProgram(ctx: CliContext): Command {
 
 /**
  * Runs the CLI in-process and resolves to the exit code: 0 ok, 1 dataset drift with --fail-on-drift,
- * 2 bad arguments or unreadable/invalid input (one line on stderr).
+ * 2 bad arguments or unreadable/invalid input (the whole error on stderr, every problem listed).
  */
 export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
   const ctx: CliContext = { io, exitCode: 0 };
@@ -54,8 +56,8 @@ export async function run(argv: string[], io: CliIO = processIO()): Promise<numb
       // Commander already printed its one-line message; help and version are not errors.
       return err.exitCode === 0 ? 0 : 2;
     }
-    const message = (err as Error).message.split('\n')[0];
-    io.stderr(`modelstack: error: ${message}\n`);
+    // The whole message: a config error or an options check lists every problem on its own line.
+    io.stderr(`modelstack: error: ${(err as Error).message}\n`);
     return 2;
   }
 }

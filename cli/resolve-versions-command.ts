@@ -1,7 +1,8 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
+import { awsEnvironment, checkEnvironmentNames } from '../infra/config/clouds';
 import { loadVersionsFile, type ResolvedVersion, type ResolvedVersions } from '../infra/config/versions';
-import { type CliContext, UsageError } from './io';
+import type { CliContext } from './io';
 import { loadPlatformInput, rethrowAsUsageError } from './platform-config';
 
 /** `modelstack resolve-versions --env dev[,staging] [--out model-versions.json]`. */
@@ -21,11 +22,14 @@ export function registerResolveVersions(program: Command, ctx: CliContext): void
       const { resolveVersions, sageMakerClientFor } = await import('./resolve-versions');
       const { config } = loadPlatformInput({ config: options.config });
       const envs = options.env.split(',').filter(Boolean);
-      const unknown = envs.filter((e) => !(e in config.environments));
-      if (unknown.length > 0) throw new UsageError(`--env ${unknown.join(',')}: expected one of ${Object.keys(config.environments).join(', ')}`);
+      try {
+        checkEnvironmentNames(config, envs, '--env', 'aws');
+      } catch (err) {
+        rethrowAsUsageError(err);
+      }
       const written: Record<string, Record<string, ResolvedVersion>> = existsSync(options.out) ? { ...loadVersionsFile(options.out) } : {};
       for (const env of envs) {
-        const { account, region } = config.environments[env].aws;
+        const { account, region } = awsEnvironment(config, env).aws;
         const roleArn = options.roleArn?.replaceAll('{account}', account).replaceAll('{region}', region);
         const client = sageMakerClientFor(region, roleArn);
         const found = await resolveVersions(config, env, client).catch(rethrowAsUsageError);

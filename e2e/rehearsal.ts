@@ -38,6 +38,7 @@ import { command, freePort, type ModelServer, PYTHON, startModelServer } from '.
 import { cloudStorageShim, eventBridgeShim, sageMakerRuntimeShim, vertexPredictShim } from './shims';
 
 const ENVIRONMENT = 'staging';
+const MODEL_SERVER = 'containers/model-server';
 const VERSION = '1';
 const TARGETS: Record<string, string> = { churn: 'churned', 'sales-forecast': 'units_sold' };
 const BATCH = 20;
@@ -100,6 +101,12 @@ async function main(): Promise<void> {
     assert.ok(deployed.churn.capture && deployed.churn.driftEnv, 'churn (real-time) must capture data and have a drift check');
     const sales = deployed['sales-forecast'];
     assert.ok(!sales.capture && sales.inferenceEnv.CAPTURE_PREFIX && sales.driftEnv, 'sales-forecast (serverless) must capture at the API and have a drift check');
+    // Both clouds serve the model server this rehearsal runs (a framework image could not read string categoricals).
+    for (const model of models) {
+      assert.deepEqual(model.image, { build: MODEL_SERVER }, `${model.name}: the demo should serve ${MODEL_SERVER}`);
+      assert.match(deployed[model.name].image, /\/model-server(:src-[0-9a-f]{40}|@sha256:[0-9a-f]{64})$/, `${model.name}: the endpoint's image`);
+      assert.equal(gcp[model.name].container.buildFolder, MODEL_SERVER, `${model.name}: the Google Cloud deploy builds`);
+    }
     return { deployed, gcp };
   });
   const bucket = new URL(aws.deployed[models[0].name].modelDataUrl).host;
@@ -136,18 +143,21 @@ async function main(): Promise<void> {
       const sagemakerPort = await freePort();
       const sagemaker = await startModelServer({ MODEL_DIR: modelDir, PORT: String(sagemakerPort) }, sagemakerPort);
       cleanups.push(() => sagemaker.stop());
+      // Vertex AI sets AIP_HEALTH_ROUTE / AIP_PREDICT_ROUTE from the ModelContainerSpec the deploy trigger uploads; the
+      // port is the spec's too, here a free one (AIP_HTTP_PORT) since both servers share this machine.
+      const spec = aws.gcp[model.name].container;
       const vertexPort = await freePort();
       const vertex = await startModelServer(
         {
           AIP_HTTP_PORT: String(vertexPort),
-          AIP_HEALTH_ROUTE: `/v1/endpoints/${model.name}/deployedModels/1`,
-          AIP_PREDICT_ROUTE: `/v1/endpoints/${model.name}/deployedModels/1:predict`,
+          AIP_HEALTH_ROUTE: spec.healthRoute,
+          AIP_PREDICT_ROUTE: spec.predictRoute,
           AIP_STORAGE_URI: `gs://${gcsBucket}/models/${model.name}/${VERSION}`,
           STORAGE_EMULATOR_HOST: gcs.url,
           MODEL_DIR: join(work, 'vertex', model.name),
         },
         vertexPort,
-        `/v1/endpoints/${model.name}/deployedModels/1`,
+        spec.healthRoute,
       );
       cleanups.push(() => vertex.stop());
       started[model.name] = { sagemaker, vertex };
@@ -176,7 +186,7 @@ async function main(): Promise<void> {
   cleanups.push(() => sageMaker.close());
   const vertex = await vertexPredictShim(
     Object.fromEntries(
-      models.map((m) => [aws.gcp[m.name].inferenceEnv.ENDPOINT_NAME, { modelServer: servers[m.name].vertex.url, predictRoute: `/v1/endpoints/${m.name}/deployedModels/1:predict` }]),
+      models.map((m) => [aws.gcp[m.name].inferenceEnv.ENDPOINT_NAME, { modelServer: servers[m.name].vertex.url, predictRoute: aws.gcp[m.name].container.predictRoute }]),
     ),
   );
   cleanups.push(() => vertex.close());
@@ -292,8 +302,10 @@ async function main(): Promise<void> {
     const report = await readReport(s3, bucket, outcome.reportKey);
     assert.equal(report.rows, windows.churn.reference.instances.length);
     assert.equal(report.drifted, false, `drift share ${report.driftShare}`);
+    // What the API sent is what the baseline describes: every integrity check passes (or only warns).
+    assert.ok(['ok', 'warn'].includes(report.integrity.status), `integrity ${report.integrity.status}: ${report.integrity.failed.join(', ')}`);
     assert.equal(events.entries.length, 0);
-    summary.push(`reference window: ${report.rows} rows, drift share ${report.driftShare.toFixed(2)}: no drift`);
+    summary.push(`reference window: ${report.rows} rows, drift share ${report.driftShare.toFixed(2)}, integrity ${report.integrity.status}: no drift`);
   });
   const shiftedReport = await step('shifted window: report.json and report.html, one DriftDetected, quality equal to scikit-learn', async () => {
     const outcome = await drift({ scheduledTime: windowEnd(SHIFTED_HOUR) });

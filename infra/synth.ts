@@ -4,16 +4,19 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as cdk from 'aws-cdk-lib';
-import * as cdktf from 'cdktf';
+import type * as cdktf from 'cdktf';
 import { buildAwsPlatform } from './aws/app';
 import { classifyIdleCost, formatIdleCost } from './aws/cost-class';
 import { classifyGcpIdleCost } from './gcp/cost-class';
 import { cdkJsonContext } from './aws/context';
 import { exitOnConfigError, resolveConfig } from './config/load';
 import type { PlatformConfig } from './config/schema';
+import { type BuiltImages, buildFolders, ImageResolver, readImagesOption } from './config/images';
 import { readVersionsOption, type ResolvedVersions, waitingModels } from './config/versions';
 import { servedModels } from './aws/serving-variant';
-import { buildGcpPlatform } from './gcp/app';
+import { environmentNamesOn } from './config/clouds';
+import { loadGcpApp } from './gcp/lazy';
+import { removeStaleStacks, synthesizedStacks } from './gcp/stale-stacks';
 
 export interface StackSummary {
   readonly cloud: 'aws' | 'gcp';
@@ -29,14 +32,32 @@ export interface SynthOptions {
   readonly awsContext?: Record<string, unknown>;
   /** Versions resolved from the model registries (`modelstack resolve-versions`) for models the config does not pin. */
   readonly versions?: ResolvedVersions;
+  /** Images pushed by `modelstack build-images`; without them, built images are served by their content tag. */
+  readonly images?: BuiltImages;
+  /** The repository root build folders are relative to (default: the working directory). */
+  readonly imagesRoot?: string;
 }
 
-/** Synthesizes both clouds for `config` and returns one summary row per stack. */
+/**
+ * Synthesizes the clouds `config` uses (AWS for environments with an `aws` section, Google Cloud for those with `gcp`)
+ * and returns one summary row per stack. cdktf is loaded only for a config with a Google Cloud environment. Stacks a
+ * previous synth wrote into the Terraform output directory that this config no longer has are removed (see
+ * {@link removeStaleStacks}).
+ */
 export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}): StackSummary[] {
   const rows: StackSummary[] = [];
+  if (environmentNamesOn(config, 'aws').length > 0) rows.push(...synthesizeAws(config, options));
+  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
+  const previous = synthesizedStacks(gcpOutdir);
+  if (environmentNamesOn(config, 'gcp').length > 0) rows.push(...synthesizeGcp(config, gcpOutdir));
+  removeStaleStacks(gcpOutdir, previous, rows.filter((r) => r.cloud === 'gcp').map((r) => r.stack));
+  return rows;
+}
 
+function synthesizeAws(config: PlatformConfig, options: SynthOptions): StackSummary[] {
+  const rows: StackSummary[] = [];
   const awsApp = new cdk.App({ outdir: options.awsOutdir ?? 'cdk.out', context: { ...cdkJsonContext(), ...options.awsContext } });
-  const aws = buildAwsPlatform(awsApp, config, undefined, { versions: options.versions });
+  const aws = buildAwsPlatform(awsApp, config, undefined, { versions: options.versions, images: options.images, imagesRoot: options.imagesRoot });
   awsApp.synth();
   for (const [environment, stacks] of Object.entries(aws.environments)) {
     for (const stack of [stacks.registry, stacks.serving, stacks.operations]) {
@@ -45,10 +66,15 @@ export function synthesizeAll(config: PlatformConfig, options: SynthOptions = {}
       rows.push({ cloud: 'aws', environment, stack: stack.stackName, resources });
     }
   }
+  return rows;
+}
 
-  const gcpOutdir = options.gcpOutdir ?? 'cdktf.out';
-  const gcpApp = new cdktf.App({ outdir: gcpOutdir });
-  const gcp = buildGcpPlatform(gcpApp, config);
+function synthesizeGcp(config: PlatformConfig, gcpOutdir: string): StackSummary[] {
+  const rows: StackSummary[] = [];
+  // Loaded on use: cdktf and the Google providers are optional peers, absent from an AWS-only install.
+  const { App } = require('cdktf') as typeof cdktf;
+  const gcpApp = new App({ outdir: gcpOutdir });
+  const gcp = loadGcpApp().buildGcpPlatform(gcpApp, config);
   gcpApp.synth();
   for (const [environment, stack] of Object.entries(gcp)) {
     const name = stack.node.id;
@@ -71,16 +97,42 @@ export function formatWaiting(config: PlatformConfig, versions?: ResolvedVersion
   );
 }
 
-/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, idle cost. */
-export function formatReport(config: PlatformConfig, rows: readonly StackSummary[], versions?: ResolvedVersions): string {
+/**
+ * One line per build folder: which models build it and how AWS endpoints reference it, by the digest build-images
+ * pushed or, without an images file, by the content tag (which exists once the pipeline built that content).
+ */
+export function formatImages(config: PlatformConfig, images?: BuiltImages, root?: string): string[] {
+  const folders = buildFolders(config);
+  if (folders.length === 0) return [];
+  const resolved = new ImageResolver(config, images, root).all();
+  return [
+    'Built images:',
+    ...folders.map((folder) => {
+      const models = config.models.filter((m) => typeof m.image === 'object' && m.image.build === folder).map((m) => m.name);
+      const { uri, pinnedBy } = resolved[folder];
+      const how = pinnedBy === 'digest' ? 'by digest' : 'by content tag (no images file: run modelstack build-images and pass -c images=<file> to pin the digest)';
+      return `  ${folder} (${models.join(', ')}): AWS ${uri} ${how}; Google Cloud: built by each deploy trigger, by digest`;
+    }),
+  ];
+}
+
+/** What `npm run synth` and `modelstack synth` print after their first line: stacks, waiting models, built images, idle cost per cloud used. */
+export function formatReport(config: PlatformConfig, rows: readonly StackSummary[], versions?: ResolvedVersions, images?: BuiltImages, imagesRoot?: string): string {
   return [
     formatSummary(rows),
     ...formatWaiting(config, versions),
-    'Idle cost (AWS), per environment:',
-    formatIdleCost(classifyIdleCost(config)),
-    'Idle cost (Google Cloud), per environment:',
-    formatIdleCost(classifyGcpIdleCost(config)),
+    ...formatImages(config, images, imagesRoot),
+    ...(environmentNamesOn(config, 'aws').length > 0 ? ['Idle cost (AWS), per environment:', formatIdleCost(classifyIdleCost(config))] : []),
+    ...(environmentNamesOn(config, 'gcp').length > 0 ? ['Idle cost (Google Cloud), per environment:', formatIdleCost(classifyGcpIdleCost(config))] : []),
   ].join('\n');
+}
+
+/** The output directories a synth of `config` writes, for its first line: `cdk.out/, cdktf.out/`. */
+export function outputDirs(config: PlatformConfig, awsOutdir = 'cdk.out', gcpOutdir = 'cdktf.out'): string {
+  return [
+    ...(environmentNamesOn(config, 'aws').length > 0 ? [`${awsOutdir}/`] : []),
+    ...(environmentNamesOn(config, 'gcp').length > 0 ? [`${gcpOutdir}/`] : []),
+  ].join(', ');
 }
 
 /** A short per-environment table. */
@@ -100,9 +152,10 @@ if (require.main === module) {
     const started = process.hrtime.bigint();
     const { config, source } = resolveConfig();
     const versions = readVersionsOption(process.env.MODELSTACK_VERSIONS);
-    const rows = synthesizeAll(config, { versions });
+    const images = readImagesOption(process.env.MODELSTACK_IMAGES);
+    const rows = synthesizeAll(config, { versions, images });
     const seconds = Number(process.hrtime.bigint() - started) / 1e9;
     console.log(`ModelStack synth (${source}): ${rows.length} stacks in ${seconds.toFixed(1)} s -> cdk.out/, cdktf.out/`);
-    console.log(formatReport(config, rows, versions));
+    console.log(formatReport(config, rows, versions, images));
   });
 }

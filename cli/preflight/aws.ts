@@ -2,6 +2,7 @@ import { HeadBucketCommand, HeadObjectCommand, S3Client, type S3ClientConfig } f
 import { GetParameterCommand, SSMClient, type SSMClientConfig } from '@aws-sdk/client-ssm';
 import { awsRegistryBucketName, pipelineEnvironment } from '../../infra/aws/names';
 import { servedModels } from '../../infra/aws/serving-variant';
+import { awsEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 import type { ResolvedVersions } from '../../infra/config/versions';
 import { registryLayout } from '../../lambdas/core/layout';
@@ -36,10 +37,10 @@ export async function awsPreflight(
   clients: AwsPreflightClients = {},
   versions?: ResolvedVersions,
 ): Promise<CheckResult[]> {
-  const environment = config.environments[envName];
   // What the deploy would serve: pinned versions, else those resolved from approved packages (--versions).
   const models = servedModels(config, envName, versions?.[envName]);
   const serving = models.filter((m) => m.version !== undefined);
+  const environment = awsEnvironment(config, envName);
   const { account, region } = environment.aws;
   const results: CheckResult[] = [];
   const add = (r: Omit<CheckResult, 'cloud'>) => results.push({ cloud: 'aws', ...r });

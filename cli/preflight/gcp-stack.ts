@@ -1,6 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gcpEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 
 /** What the preflight needs to know about an environment's Terraform stack. */
@@ -26,7 +27,7 @@ export async function gcpStackFacts(config: PlatformConfig, envName: string): Pr
     const stack = new GcpEnvironmentStack(app, `${config.platform.name}-${envName}-platform`, {
       platform: config.platform.name,
       environmentName: envName,
-      environment: config.environments[envName],
+      environment: gcpEnvironment(config, envName),
       models: config.models,
       inference: config.inference,
     });

@@ -1,4 +1,5 @@
 import type { GoogleAuth } from 'google-auth-library';
+import { gcpEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 import type { GcpStackFacts } from './gcp-stack';
 import { type CheckResult, errorText } from './report';
@@ -40,7 +41,7 @@ export async function gcpPreflight(
   facts: GcpStackFacts,
   endpoints: GcpPreflightEndpoints = {},
 ): Promise<CheckResult[]> {
-  const { project, region } = config.environments[envName].gcp;
+  const { project, region } = gcpEnvironment(config, envName).gcp;
   const results: CheckResult[] = [];
   const add = (r: Omit<CheckResult, 'cloud'>) => results.push({ cloud: 'gcp', ...r });
   const serviceUsage = (endpoints.serviceUsageUrl ?? 'https://serviceusage.googleapis.com').replace(/\/+$/, '');

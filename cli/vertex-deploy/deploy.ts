@@ -11,6 +11,13 @@ export interface DeployOptions {
   readonly artifact: string;
   /** Serving container image. */
   readonly image: string;
+  /**
+   * For a custom container (such as the built model server): the port it listens on and its health and predict
+   * routes. Vertex AI passes them to the container as `AIP_HTTP_PORT`, `AIP_HEALTH_ROUTE` and `AIP_PREDICT_ROUTE`
+   * (ModelContainerSpec `ports`, `healthRoute`, `predictRoute`), and the model directory as `AIP_STORAGE_URI`.
+   * Prebuilt containers need none.
+   */
+  readonly container?: { readonly port: number; readonly healthRoute: string; readonly predictRoute: string };
   readonly machineType: string;
   readonly minReplicas: number;
   readonly maxReplicas: number;
@@ -86,6 +93,14 @@ export function validateDeployOptions(options: DeployOptions): string[] {
     `--latest-percent ${options.latestPercent}: expected 1 to 100 (the previous version gets the rest, so the split sums to 100)`,
   );
   check(/^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(options.alias), `--alias "${options.alias}": expected a lowercase letter, then letters, digits and hyphens`);
+  check(/^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(options.image), `--image "${options.image}": expected a container image URI`);
+  if (options.container) {
+    const { port, healthRoute, predictRoute } = options.container;
+    // ModelContainerSpec: ports 7080, 8100-8200, 8888 and 9000 are reserved by Vertex AI.
+    check(Number.isInteger(port) && port >= 1 && port <= 65535 && ![7080, 8888, 9000].includes(port) && !(port >= 8100 && port <= 8200), `--container-port ${port}: expected a port Vertex AI does not reserve (not 7080, 8100-8200, 8888 or 9000)`);
+    check(/^\/[\w./-]*$/.test(healthRoute), `--health-route "${healthRoute}": expected a path such as /health`);
+    check(/^\/[\w./-]*$/.test(predictRoute), `--predict-route "${predictRoute}": expected a path such as /predict`);
+  }
   try {
     parseArtifact(options.artifact);
   } catch (err) {
@@ -126,7 +141,7 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
         versionDescription: `${artifact.model} ${artifact.version} from ${options.artifact}`,
         versionAliases: [alias],
         artifactUri: artifact.directory,
-        containerSpec: { imageUri: options.image },
+        containerSpec: containerSpec(options),
         labels: { modelstack_model: artifact.model },
       },
     });
@@ -209,6 +224,13 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
   log(`alias ${options.alias} -> version ${versionId}`);
 
   return { modelVersion, uploaded: !existing, deployedModelId, trafficSplit: split, undeployed };
+}
+
+/** The model's ModelContainerSpec: the image, and for a custom container its port and routes. */
+function containerSpec(options: DeployOptions): Record<string, unknown> {
+  if (!options.container) return { imageUri: options.image };
+  const { port, healthRoute, predictRoute } = options.container;
+  return { imageUri: options.image, ports: [{ containerPort: port }], healthRoute, predictRoute };
 }
 
 /**

@@ -1,19 +1,21 @@
+import { readFileSync } from 'node:fs';
 import { type Command, InvalidArgumentError } from 'commander';
 import { type AccessTokenProvider, VertexClient } from './client';
 import { deployModelVersion } from './deploy';
 import { connectPrivateEndpoint, validateConnectOptions } from './psc';
-import { metadataTokenProvider } from './token';
+import { applicationDefaultTokenProvider } from './adc';
 
 export { VertexApiError, VertexClient, type AccessTokenProvider, type Operation, type VertexClientOptions } from './client';
 export { deployModelVersion, parseArtifact, validateDeployOptions, versionAlias, type DeployOptions, type DeployResult } from './deploy';
 export { connectPrivateEndpoint, type ConnectOptions, type ConnectResult, validateConnectOptions } from './psc';
+export { applicationDefaultTokenProvider, CLOUD_PLATFORM_SCOPE } from './adc';
 export { METADATA_TOKEN_URL, metadataTokenProvider } from './token';
 
 /** What the command talks to; tests replace both. */
 export interface VertexDeployDeps {
   /** Default `VERTEX_API_BASE_URL` when set (a private or regional API endpoint, a test's fake), else `https://<region>-aiplatform.googleapis.com`. */
   readonly baseUrl?: string;
-  /** Default: the metadata server (Cloud Build's service account). */
+  /** Default: Application Default Credentials (a key or federation file, gcloud's login, or the metadata server on Cloud Build). */
   readonly accessToken?: AccessTokenProvider;
   /** Compute Engine (PSC forwarding rules). Default `COMPUTE_API_BASE_URL` when set, else `https://compute.googleapis.com/compute`. */
   readonly computeBaseUrl?: string;
@@ -25,6 +27,25 @@ export interface VertexDeployDeps {
 /** Where the command writes its progress; `modelstack`'s CLI context fits. */
 export interface VertexDeployOutput {
   readonly io?: { stdout(text: string): void };
+}
+
+/** `--image`, or the first line of `--image-file`: exactly one of them. */
+function servingImage(opts: Record<string, string | number | undefined>): string {
+  if ((opts.image === undefined) === (opts.imageFile === undefined)) throw new Error('vertex-deploy: expected exactly one of --image and --image-file');
+  if (opts.image !== undefined) return String(opts.image);
+  try {
+    return readFileSync(String(opts.imageFile), 'utf8').trim().split('\n')[0];
+  } catch (error) {
+    throw new Error(`vertex-deploy: --image-file ${String(opts.imageFile)}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}
+
+/** `--container-port`, `--health-route` and `--predict-route`: all three or none. */
+function customContainer(opts: Record<string, string | number | undefined>): { port: number; healthRoute: string; predictRoute: string } | undefined {
+  const given = [opts.containerPort, opts.healthRoute, opts.predictRoute].filter((v) => v !== undefined).length;
+  if (given === 0) return undefined;
+  if (given < 3) throw new Error('vertex-deploy: expected --container-port, --health-route and --predict-route together (a custom container)');
+  return { port: Number(opts.containerPort), healthRoute: String(opts.healthRoute), predictRoute: String(opts.predictRoute) };
 }
 
 function positiveInt(value: string): number {
@@ -47,7 +68,11 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
     .requiredOption('--endpoint <id>', 'numeric Vertex AI endpoint id')
     .requiredOption('--model-id <id>', 'Vertex AI model id, such as modelstack-prod-churn')
     .requiredOption('--artifact <uri>', 'gs://<bucket>/models/<model>/<version>/model.tar.gz')
-    .requiredOption('--image <uri>', 'serving container image')
+    .option('--image <uri>', 'serving container image')
+    .option('--image-file <file>', 'a file holding the serving container image (a build step writes the pushed digest there); instead of --image')
+    .option('--container-port <port>', 'custom container: the port it serves on (Vertex AI sets AIP_HTTP_PORT)', positiveInt)
+    .option('--health-route <path>', 'custom container: its health route (AIP_HEALTH_ROUTE); with --container-port')
+    .option('--predict-route <path>', 'custom container: its predict route (AIP_PREDICT_ROUTE); with --container-port')
     .option('--machine-type <type>', 'machine type of each replica', 'n1-standard-2')
     .option('--min-replicas <n>', 'minimum replicas', positiveInt, 1)
     .option('--max-replicas <n>', 'maximum replicas', positiveInt, 2)
@@ -58,9 +83,11 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
     .option('--psc-network <name>', 'the address\'s VPC network (projects/<p>/global/networks/<name>); with --psc-address')
     .action(async (opts: Record<string, string | number | undefined>) => {
       const write = (line: string) => (output.io ? output.io.stdout(`${line}\n`) : process.stdout.write(`${line}\n`));
-      const accessToken = deps.accessToken ?? metadataTokenProvider();
+      const accessToken = deps.accessToken ?? applicationDefaultTokenProvider({ projectId: String(opts.project) });
       const clientOptions = { region: String(opts.region), accessToken, pollIntervalMs: deps.pollIntervalMs, initialBackoffMs: deps.initialBackoffMs };
       const client = new VertexClient({ ...clientOptions, baseUrl: deps.baseUrl ?? (process.env.VERTEX_API_BASE_URL || undefined) });
+      const image = servingImage(opts);
+      const container = customContainer(opts);
       const psc = opts.pscAddress || opts.pscNetwork ? { address: String(opts.pscAddress ?? ''), network: String(opts.pscNetwork ?? '') } : undefined;
       // Checked before deploying: a bad PSC option must not leave a deployment behind it unconnected.
       const pscProblems = psc ? validateConnectOptions({ ...psc, region: String(opts.region) }) : [];
@@ -73,7 +100,8 @@ export function registerVertexDeploy(program: Command, output: VertexDeployOutpu
           endpointId: String(opts.endpoint),
           modelId: String(opts.modelId),
           artifact: String(opts.artifact),
-          image: String(opts.image),
+          image,
+          container,
           machineType: String(opts.machineType),
           minReplicas: Number(opts.minReplicas),
           maxReplicas: Number(opts.maxReplicas),

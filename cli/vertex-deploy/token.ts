@@ -1,7 +1,11 @@
 import type { AccessTokenProvider } from './client';
 
-/** The metadata server's token endpoint for the instance's default service account (the build's, on Cloud Build). */
-export const METADATA_TOKEN_URL = 'http://metadata.google.internal/computeMetadata/v1/instance/service-account/default/token';
+/**
+ * The metadata server's token endpoint for the instance's default service account (the build's, on Cloud Build):
+ * `instance/service-accounts/default/token`, plural, as Compute Engine documents it
+ * (https://cloud.google.com/compute/docs/access/authenticate-workloads#applications) and Google's auth library asks.
+ */
+export const METADATA_TOKEN_URL = 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token';
 
 /**
  * The token URL, on the host `GCE_METADATA_HOST` names when set: the variable Google's auth libraries honour to
@@ -20,8 +24,9 @@ export interface MetadataTokenOptions {
 }
 
 /**
- * Access tokens from the metadata server, cached until a minute before they expire. The default token source of
- * `modelstack vertex-deploy`, which runs on Cloud Build as the trigger's service account.
+ * Access tokens from the metadata server, cached until a minute before they expire: the token source of the Cloud Run
+ * functions, whose bundles carry no Google client library. `modelstack vertex-deploy` uses Application Default
+ * Credentials instead (`adc.ts`), which include the metadata server.
  */
 export function metadataTokenProvider(options: MetadataTokenOptions = {}): AccessTokenProvider {
   const url = options.url ?? metadataTokenUrl(process.env);

@@ -19,6 +19,10 @@ export const DRIFT_METRICS = {
   noCaptureData: 'NoCaptureData',
   /** 1 per failed check (missing or corrupt baseline, unreadable store, ...). */
   checkFailed: 'DriftCheckFailed',
+  /** Data-integrity checks that failed in the window (missing columns, missing-rate rises, ...); 0 when none. */
+  integrityFailures: 'IntegrityFailures',
+  /** 1 per window where the window or a feature had too few values to judge. */
+  insufficientData: 'InsufficientData',
   /** Per-feature drift score; extra dimension `Feature`. */
   featureScore: 'FeatureScore',
   /** Relative drop of the main model-quality metric against the baseline (0 = as good). */

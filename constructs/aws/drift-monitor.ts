@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { integrityThresholds, type IntegrityThresholds } from '../../lambdas/core/integrity-thresholds';
 import { registryLayout } from '../../lambdas/core/layout';
 import type { ModelTask } from '../../lambdas/core/quality';
 import { DRIFT_ENV } from '../../lambdas/drift/config';
@@ -69,7 +70,12 @@ export interface DriftMonitorProps {
    */
   readonly qualityDegradationThreshold?: number;
   /**
-   * Where `DriftDetected` events go (`source: modelstack.drift`).
+   * Thresholds of the data-integrity checks run beside the drift metrics.
+   * @default - INTEGRITY_DEFAULTS
+   */
+  readonly integrity?: IntegrityThresholds;
+  /**
+   * Where `DriftDetected` and `DataIntegrityFailed` events go (`source: modelstack.drift`).
    * @default - the account's default event bus
    */
   readonly eventBus?: events.IEventBus;
@@ -89,7 +95,7 @@ export interface DriftMonitorProps {
  * A scheduled drift check of one model's captured traffic against its baseline: an EventBridge Scheduler
  * schedule invokes a bundled function per window; windows too large for one invocation fan out on a Step
  * Functions Distributed Map (profile shards, then merge and evaluate) with the same bundle. Reports go to
- * `reports/<model>/<window>/` in the registry, `DriftDetected` to EventBridge, metrics to CloudWatch.
+ * `reports/<model>/<window>/` in the registry, `DriftDetected` and `DataIntegrityFailed` to EventBridge, metrics to CloudWatch.
  * Failed invocations land in a KMS-encrypted dead-letter queue; failures and dead letters are alarmed.
  *
  * @example
@@ -175,6 +181,7 @@ export class DriftMonitor extends Construct {
         [DRIFT_ENV.qualityDegradation]: String(props.qualityDegradationThreshold ?? 0.05),
         [DRIFT_ENV.eventBus]: eventBus.eventBusName,
         [DRIFT_ENV.stateMachineArn]: stateMachineArn,
+        ...(props.integrity ? { [DRIFT_ENV.integrity]: JSON.stringify(props.integrity) } : {}),
         POWERTOOLS_SERVICE_NAME: DRIFT_METRICS.service,
         POWERTOOLS_METRICS_NAMESPACE: DRIFT_METRICS.namespace,
       },
@@ -247,6 +254,11 @@ export class DriftMonitor extends Construct {
   /** Share of drifted features per window. @default maximum over 1 hour */
   metricDriftShare(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
     return driftMetric(this.model, DRIFT_METRICS.driftShare, { statistic: 'Maximum', period: Duration.hours(1), ...props });
+  }
+
+  /** Failed data-integrity checks per window (0 when none). @default maximum over 1 hour */
+  metricIntegrityFailures(props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return driftMetric(this.model, DRIFT_METRICS.integrityFailures, { statistic: 'Maximum', period: Duration.hours(1), ...props });
   }
 
   /** Failed checks. @default sum over 5 minutes */
@@ -340,5 +352,10 @@ function validateProps(props: DriftMonitorProps): void {
   problems.check(share > 0 && share <= 1, `driftShareThreshold ${share}: expected more than 0 and at most 1`);
   const quality = props.qualityDegradationThreshold ?? 0.05;
   problems.check(quality > 0 && quality <= 1, `qualityDegradationThreshold ${quality}: expected more than 0 and at most 1`);
+  try {
+    integrityThresholds(props.integrity);
+  } catch (err) {
+    problems.check(false, (err as Error).message);
+  }
   problems.throwIfAny();
 }

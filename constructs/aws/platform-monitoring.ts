@@ -51,6 +51,11 @@ export interface DriftMetrics {
   /** Failed drift checks. */
   readonly checkFailures: cloudwatch.IMetric;
   /**
+   * Failed data-integrity checks per window (such as `DriftMonitor.metricIntegrityFailures()`); alarmed from 1.
+   * @default - no integrity alarm
+   */
+  readonly integrityFailures?: cloudwatch.IMetric;
+  /**
    * Relative drop of the main quality metric against the baseline, with the threshold that alarms.
    * @default - no quality alarm
    */
@@ -236,7 +241,7 @@ export class PlatformMonitoring extends Construct {
   }
 
   /**
-   * Drift share, failed drift checks and quality degradation of one model; a dashboard widget. With
+   * Drift share, failed data-integrity checks, failed drift checks and quality degradation of one model; a dashboard widget. With
    * `metrics.ownAlarms` (a DriftMonitor's failure, quality and dead-letter alarms) only the drift share is alarmed
    * here and those alarms go on the dashboard.
    */
@@ -245,6 +250,13 @@ export class PlatformMonitoring extends Construct {
     const alarms = [
       this.addAlarm(scope, 'DriftShare', { alarmDescription: `${model}: drift share at or above ${this.thresholds.driftShare}`, metric: metrics.driftShare, threshold: this.thresholds.driftShare, evaluationPeriods: 1 }),
     ];
+    if (metrics.integrityFailures) {
+      // Built like the drift-share alarm: one window's value decides; no data (no check ran) is not a failure.
+      this.dashboard.addWidgets(graph(`${model} data-integrity failures`, [metrics.integrityFailures]));
+      alarms.push(
+        this.addAlarm(scope, 'IntegrityFailures', { alarmDescription: `${model}: data-integrity checks failed (see the window's drift report)`, metric: metrics.integrityFailures, threshold: 1, evaluationPeriods: 1 }),
+      );
+    }
     if (metrics.ownAlarms) {
       this.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({ title: `${model} drift check alarms`, alarms: [...metrics.ownAlarms], width: 8 }));
       return alarms;

@@ -10,6 +10,8 @@ export const DRIFT_METRICS = {
   share: 'custom.googleapis.com/modelstack/drift_share',
   /** 1 when a drift check failed to run to completion (unreadable window, missing baseline), else 0 (INT64). */
   checkFailures: 'custom.googleapis.com/modelstack/drift_check_failures',
+  /** Data-integrity checks that failed in the latest window (missing columns, missing-rate rises, ...), 0 when none (INT64). */
+  integrityFailures: 'custom.googleapis.com/modelstack/integrity_failures',
 } as const;
 
 /** Monitored-resource type the drift time series are written against. */

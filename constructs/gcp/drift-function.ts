@@ -5,6 +5,7 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { WorkflowsWorkflow } from '@cdktf/provider-google/lib/workflows-workflow';
 import { Construct } from 'constructs';
+import { integrityThresholds, type IntegrityThresholds } from '../../lambdas/core/integrity-thresholds';
 import { registryLayout } from '../../lambdas/core/layout';
 import { DRIFT_ENV } from '../../lambdas/drift/config';
 import { GCP_DRIFT_ENV } from '../../lambdas/drift/gcp/config';
@@ -46,6 +47,11 @@ export interface DriftFunctionProps {
    * baseline from which the window's quality counts as degraded.
    */
   readonly qualityDegradationThreshold: number;
+  /**
+   * Thresholds of the data-integrity checks run beside the drift metrics.
+   * @default - INTEGRITY_DEFAULTS
+   */
+  readonly integrity?: IntegrityThresholds;
   /**
    * Rows per exported capture object (one BigQuery result page).
    * @default 10000
@@ -111,6 +117,11 @@ export class DriftFunction extends Construct {
     );
     const cron = scheduleFor(props.windowHours);
     problems.check(cron !== undefined, `windowHours ${props.windowHours}: expected a divisor of 24 or a whole number of days up to 7 (Cloud Scheduler runs on a cron schedule)`);
+    try {
+      integrityThresholds(props.integrity);
+    } catch (err) {
+      problems.check(false, (err as Error).message);
+    }
     problems.throwIfAny();
     const name = functionServiceName(namePrefix, `drift-${model}`);
     const account = (kind: string, what: string) =>
@@ -152,6 +163,7 @@ export class DriftFunction extends Construct {
         [DRIFT_ENV.driftShare]: String(props.driftShareThreshold),
         [DRIFT_ENV.task]: props.task,
         [DRIFT_ENV.qualityDegradation]: String(props.qualityDegradationThreshold),
+        ...(props.integrity ? { [DRIFT_ENV.integrity]: JSON.stringify(props.integrity) } : {}),
         [GCP_DRIFT_ENV.artifactsBucket]: registry.bucket.name,
         [GCP_DRIFT_ENV.baselinesBucket]: registry.baselinesBucket.name,
         [GCP_DRIFT_ENV.reportsBucket]: registry.reportsBucket.name,

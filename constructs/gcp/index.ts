@@ -13,6 +13,7 @@ export type { FunctionIngress } from './private/cloud-function';
 export type { FunctionBundle } from './private/function-bundle';
 export { InferenceFunction, type InferenceFunctionProps } from './inference-function';
 export { type EndpointNetwork, ModelEndpoint, type ModelEndpointProps } from './model-endpoint';
+export { ModelImageRepository, type ModelImageRepositoryProps } from './model-image-repository';
 export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './model-registry';
 export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
 export { type AlertThresholds, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
@@ -20,5 +21,5 @@ export { PrivateEndpointAccess, type PrivateEndpointAccessProps, type PrivateEnd
 export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';
 export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';
-export { type GitHubRepository, VertexDeployTrigger, type VertexDeployTriggerProps } from './vertex-deploy-trigger';
+export { type GitHubRepository, type ImageBuildStep, VertexDeployTrigger, type VertexDeployTriggerProps } from './vertex-deploy-trigger';
 export { VertexDeployerRole, type VertexDeployerRoleProps } from './vertex-deployer-role';

@@ -58,7 +58,7 @@ export interface PlatformMonitoringProps {
 /**
  * Cloud Monitoring for one environment: an email notification channel, alert policies on each endpoint's p99
  * latency and error rate, on platform function errors (every Cloud Run service named
- * `functionServiceName(prefix, ...)`), on drift share and on failed drift checks (the custom metrics in
+ * `functionServiceName(prefix, ...)`), on drift share, failed data-integrity checks and failed drift checks (the custom metrics in
  * `DRIFT_METRICS`, whose descriptors it creates), and a dashboard.
  *
  * @example
@@ -109,6 +109,7 @@ export class PlatformMonitoring extends Construct {
     const descriptors = [
       this.descriptor('DriftShareMetric', DRIFT_METRICS.share, 'DOUBLE', '1', 'Share of the model features that drifted in the latest check (0-1).'),
       this.descriptor('DriftCheckFailuresMetric', DRIFT_METRICS.checkFailures, 'INT64', '1', '1 when a drift check failed to complete, else 0.'),
+      this.descriptor('IntegrityFailuresMetric', DRIFT_METRICS.integrityFailures, 'INT64', '1', 'Data-integrity checks that failed in the latest drift check window (0 when none).'),
     ];
 
     for (const endpoint of props.endpoints) {
@@ -159,6 +160,17 @@ export class PlatformMonitoring extends Construct {
         aggregations: [{ alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_MAX', crossSeriesReducer: 'REDUCE_MAX', groupByFields: byModel }],
         comparison: 'COMPARISON_GT',
         thresholdValue: driftShare,
+        duration: '0s',
+      },
+    }, descriptors);
+    // Like the drift-share alert: the worst value of the last hour per model; any failed integrity check opens it.
+    this.alert('IntegrityFailures', `${namePrefix} data integrity check failed`, {
+      displayName: 'data integrity failures',
+      conditionThreshold: {
+        filter: this.driftFilter(DRIFT_METRICS.integrityFailures),
+        aggregations: [{ alignmentPeriod: '3600s', perSeriesAligner: 'ALIGN_MAX', crossSeriesReducer: 'REDUCE_MAX', groupByFields: byModel }],
+        comparison: 'COMPARISON_GT',
+        thresholdValue: 0,
         duration: '0s',
       },
     }, descriptors);
@@ -230,6 +242,7 @@ export class PlatformMonitoring extends Construct {
     widgets.push(
       chart('drift share by model', this.driftFilter(DRIFT_METRICS.share), 'ALIGN_MAX', 'REDUCE_MAX', ['metric.label.model']),
       chart('drift check failures by model', this.driftFilter(DRIFT_METRICS.checkFailures), 'ALIGN_MAX', 'REDUCE_MAX', ['metric.label.model']),
+      chart('data integrity failures by model', this.driftFilter(DRIFT_METRICS.integrityFailures), 'ALIGN_MAX', 'REDUCE_MAX', ['metric.label.model']),
     );
     return { displayName: `${this.props.namePrefix} models`, gridLayout: { columns: '3', widgets } };
   }

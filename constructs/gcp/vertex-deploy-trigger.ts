@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
 import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
@@ -6,6 +7,7 @@ import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelEndpoint } from './model-endpoint';
+import type { ModelImageRepository } from './model-image-repository';
 import type { ModelVersionEvents } from './model-version-events';
 import type { PrivateEndpointAccess, PrivateEndpointAddress } from './private-endpoint-access';
 import { buildServiceAccount } from './private/build-account';
@@ -23,6 +25,34 @@ export interface GitHubRepository {
    */
   readonly branch?: string;
 }
+
+/** How a {@link VertexDeployTrigger} builds the serving image (`VertexDeployTriggerProps.imageBuild`). */
+export interface ImageBuildStep {
+  /** The repository the image is pushed to; the trigger's service account may push there, and nowhere else. */
+  readonly repository: ModelImageRepository;
+  /** The folder holding the Dockerfile, relative to the repository root, such as `containers/model-server`. */
+  readonly folder: string;
+  /**
+   * The port the container serves on.
+   * @default 8080
+   */
+  readonly port?: number;
+  /**
+   * The container's health route.
+   * @default '/health'
+   */
+  readonly healthRoute?: string;
+  /**
+   * The container's predict route.
+   * @default '/predict'
+   */
+  readonly predictRoute?: string;
+}
+
+/** Where the image steps leave the pushed image's digest for the deploy step. */
+const IMAGE_REF_FILE = '/workspace/model-image.ref';
+/** Google's Docker builder; it is authenticated to Artifact Registry as the build's service account. */
+const DOCKER_BUILDER = 'gcr.io/cloud-builders/docker';
 
 /** Properties of a {@link VertexDeployTrigger}. */
 export interface VertexDeployTriggerProps {
@@ -43,8 +73,19 @@ export interface VertexDeployTriggerProps {
   readonly project: string;
   /** Region of the endpoint, such as `europe-west1`. */
   readonly region: string;
-  /** Serving container image the model version is uploaded with. */
-  readonly containerImage: string;
+  /**
+   * Serving container image the model version is uploaded with (a prebuilt one, such as Vertex AI's).
+   * @default - none: `imageBuild` must be set
+   */
+  readonly containerImage?: string;
+  /**
+   * A serving image each deploy builds from the checkout instead: it builds `folder`'s Dockerfile, pushes it to
+   * `repository` (tagged with the build id; tags there are immutable) and uploads the version with the pushed
+   * digest and a custom container spec (port, health and predict routes, which Vertex AI passes to the container as
+   * `AIP_HTTP_PORT`, `AIP_HEALTH_ROUTE`, `AIP_PREDICT_ROUTE`; the model directory arrives as `AIP_STORAGE_URI`).
+   * @default - none: `containerImage` must be set
+   */
+  readonly imageBuild?: ImageBuildStep;
   /**
    * Machine type of each replica.
    * @default 'n1-standard-2'
@@ -152,6 +193,8 @@ export class VertexDeployTrigger extends Construct {
     });
     new ProjectIamMember(this, 'Deployer', { project, role: props.deployerRole.role.name, member: this.serviceAccount.member });
 
+    const build = props.imageBuild;
+    const imageSteps = build ? this.imageSteps(build, model) : [];
     const deployArgs = [
       'bin/modelstack.cjs', 'vertex-deploy',
       '--project', project,
@@ -160,7 +203,9 @@ export class VertexDeployTrigger extends Construct {
       '--model-id', endpoint.displayName,
       // Cloud Build substitutions, filled from the Pub/Sub message (below); `$_X`, since `${` is Terraform's.
       '--artifact', 'gs://$_BUCKET/$_OBJECT',
-      '--image', props.containerImage,
+      ...(build
+        ? ['--image-file', IMAGE_REF_FILE, '--container-port', String(build.port ?? 8080), '--health-route', build.healthRoute ?? '/health', '--predict-route', build.predictRoute ?? '/predict']
+        : ['--image', props.containerImage!]),
       '--machine-type', props.machineType ?? 'n1-standard-2',
       '--min-replicas', String(props.minReplicas ?? 1),
       '--max-replicas', String(props.maxReplicas ?? 2),
@@ -169,6 +214,7 @@ export class VertexDeployTrigger extends Construct {
     ];
     const psc = props.privateServiceConnect;
     const dependsOn: ITerraformDependable[] = [endpoint.endpoint];
+    if (build) dependsOn.push(build.repository.grantPush(`Deploy-${model}`, this.serviceAccount.member), ...build.repository.ready);
     if (psc) {
       deployArgs.push('--psc-address', psc.address.resourceName, '--psc-network', psc.access.networkName);
       dependsOn.push(psc.address.address, new ProjectIamMember(this, 'ConnectsPsc', { project, role: psc.access.connectRole.name, member: this.serviceAccount.member }));
@@ -193,6 +239,7 @@ export class VertexDeployTrigger extends Construct {
           { id: 'install', name: builder, entrypoint: 'npm', args: ['ci', '--no-audit', '--no-fund'] },
           { id: 'build', name: builder, entrypoint: 'npm', args: ['run', 'build'] },
           { id: 'prune', name: builder, entrypoint: 'npm', args: ['prune', '--omit=dev', '--no-audit', '--no-fund'] },
+          ...imageSteps,
           { id: 'deploy', name: builder, entrypoint: 'node', args: deployArgs },
         ],
         // A user-managed build account cannot write to the default logs bucket.
@@ -202,6 +249,20 @@ export class VertexDeployTrigger extends Construct {
       // A version uploaded while Terraform applies must not start a deploy to an endpoint that does not exist yet.
       dependsOn,
     });
+  }
+
+  /**
+   * Build the folder, push it tagged with the build id (tags are immutable, and two models' triggers may build the
+   * same commit), and write the pushed `<image>@sha256:<digest>` (docker's RepoDigests after the push) for the deploy
+   * step, which uploads the version by digest.
+   */
+  private imageSteps(build: ImageBuildStep, model: string): { id: string; name: string; entrypoint?: string; args: string[] }[] {
+    const image = `${build.repository.imageName(posix.basename(build.folder))}:$BUILD_ID`;
+    return [
+      // linux/amd64: Vertex AI's machine types (n1-standard, e2-standard) are x86-64.
+      { id: `build-image-${model}`, name: DOCKER_BUILDER, args: ['build', '--platform', 'linux/amd64', '--tag', image, build.folder] },
+      { id: `push-image-${model}`, name: DOCKER_BUILDER, entrypoint: 'bash', args: ['-c', `docker push ${image} && docker inspect --format='{{index .RepoDigests 0}}' ${image} > ${IMAGE_REF_FILE}`] },
+    ];
   }
 }
 
@@ -223,7 +284,19 @@ function validateProps(props: VertexDeployTriggerProps): void {
   );
   problems.check(split.latest > 0, 'trafficSplit.latest 0: expected the deployed version to receive traffic');
   problems.check(props.alias === undefined || /^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(props.alias), `alias "${props.alias}": expected a Vertex AI version alias (a lowercase letter, then letters, digits, hyphens)`);
-  problems.check(/^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(props.containerImage), `containerImage "${props.containerImage}": expected a container image URI`);
+  problems.check((props.containerImage === undefined) !== (props.imageBuild === undefined), 'expected exactly one of containerImage and imageBuild');
+  problems.check(
+    props.containerImage === undefined || /^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(props.containerImage),
+    `containerImage "${props.containerImage}": expected a container image URI`,
+  );
+  if (props.imageBuild) {
+    const { folder, port, healthRoute, predictRoute } = props.imageBuild;
+    problems.check(/^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}(\/|$))[\w.-]+)*$/.test(folder), `imageBuild.folder "${folder}": expected a relative folder inside the repository, such as containers/model-server`);
+    problems.check(port === undefined || (Number.isInteger(port) && port >= 1 && port <= 65535), `imageBuild.port ${port}: expected a port number`);
+    for (const [name, route] of [['healthRoute', healthRoute], ['predictRoute', predictRoute]] as const) {
+      problems.check(route === undefined || /^\/[\w./-]*$/.test(route), `imageBuild.${name} "${route}": expected a path such as /${name === 'healthRoute' ? 'health' : 'predict'}`);
+    }
+  }
   // Docker Hub's official images name the Node.js major in the tag (node:18, node:18-slim): catch the old ones.
   const nodeMajor = /^(?:docker\.io\/)?(?:library\/)?node:(\d+)/.exec(props.builderImage ?? DEFAULT_BUILDER)?.[1];
   problems.check(nodeMajor === undefined || Number(nodeMajor) >= 20, `builderImage "${props.builderImage}": expected Node.js 20 or later (ModelStack's engines), such as ${DEFAULT_BUILDER}`);

@@ -3,7 +3,9 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type { Construct } from 'constructs';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
+import { awsEnvironment, checkEnvironmentNames, environmentNamesOn } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
+import { type BuiltImageOptions, type BuiltImages, checkImagesAgainstConfig, ImageResolver } from '../config/images';
 import { checkVersionsAgainstConfig, type ResolvedVersions } from '../config/versions';
 import { approvedPackagesPattern, awsRegistryBucketName, namePrefixOf, pipelineEnvironment } from './names';
 import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareRegistryWith } from './governance';
@@ -37,23 +39,34 @@ export interface AwsPlatformOptions {
    * @default - only pinned versions are served; other models wait for a first version
    */
   readonly versions?: ResolvedVersions;
+  /**
+   * The images `modelstack build-images` pushed, by build folder (read them with `loadImagesFile`; the CDK app takes
+   * `-c images=<file>`): models whose `image` is `{ build }` serve them by digest.
+   * @default - each built image is served by its content tag, computed from its folder under `imagesRoot`
+   */
+  readonly images?: BuiltImages;
+  /**
+   * The repository root that build folders are relative to.
+   * @default process.cwd()
+   */
+  readonly imagesRoot?: string;
 }
 
 /**
- * Adds the platform's stacks to `app`: per environment `<platform>-<env>-registry`, `<platform>-<env>-serving` and
+ * Adds the platform's stacks to `app`: per environment with an `aws` section `<platform>-<env>-registry`, `<platform>-<env>-serving` and
  * `<platform>-<env>-operations`, with cdk-nag's AwsSolutions and NIST 800-53 R5 checks over everything. A model
  * serves its pinned `version`, else its resolved version (`options.versions`); a model with neither gets its model
  * package group, model card and monitoring but no endpoint, and is listed in `serving.waiting`.
  *
- * @param only synthesize just these environments (the `-c env=<name>` context); all when omitted
+ * @param only synthesize just these environments (the `-c env=<name>` context); every environment with an `aws`
+ *   section when omitted. A name that is not such an environment is a ConfigError that names the valid ones.
  */
 export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readonly string[], options: AwsPlatformOptions = {}): AwsPlatform {
-  const known = Object.keys(config.environments);
-  const unknown = (only ?? []).filter((name) => !known.includes(name));
-  if (unknown.length > 0) {
-    throw new Error(`Unknown environment ${unknown.map((n) => `"${n}"`).join(', ')}: expected one of ${known.join(', ')}`);
-  }
+  const known = environmentNamesOn(config, 'aws');
+  // A ConfigError, so the CDK app prints it without a stack trace (exitOnConfigError).
+  if (only) checkEnvironmentNames(config, only, `-c env=${only.join(',')}`, 'aws');
   if (options.versions) checkVersionsAgainstConfig(options.versions, config);
+  if (options.images) checkImagesAgainstConfig(options.images, config);
   addComplianceChecks(app);
   Tags.of(app).add('modelstack:platform', config.platform.name);
   applyGovernanceTags(app, config.aws.tags);
@@ -61,7 +74,7 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
   const environments: AwsPlatform['environments'] = {};
   for (const envName of known) {
     if (only && !only.includes(envName)) continue;
-    environments[envName] = buildEnvironment(app, config, envName, options.versions?.[envName]);
+    environments[envName] = buildEnvironment(app, config, envName, options.versions?.[envName], { images: options.images, root: options.imagesRoot });
   }
   return { app, environments };
 }
@@ -70,16 +83,21 @@ export function buildAwsPlatform(app: App, config: PlatformConfig, only?: readon
 /**
  * The stacks of one environment, in `scope` (the app, or a pipeline stage). Stack names are explicit, so the same
  * CloudFormation stacks are updated whether the pipeline or `cdk deploy -c env=<env>` deploys them.
+ *
+ * @param versions the environment's entry of a versions file, for models the config does not pin
+ * @param images where built images come from: the images file `modelstack build-images` wrote (served by digest),
+ * else each folder's content tag under `images.root`
  */
 export function buildEnvironment(
   scope: Construct,
   config: PlatformConfig,
   envName: string,
   versions?: ResolvedVersions[string],
+  images: BuiltImageOptions = {},
 ): EnvironmentStacks {
-  const environment = config.environments[envName];
+  const environment = awsEnvironment(config, envName);
   const namePrefix = namePrefixOf(config, envName);
-  const models = servedModels(config, envName, versions);
+  const models = servedModels(config, envName, versions, new ImageResolver(config, images.images, images.root));
   const common = {
     env: { account: environment.aws.account, region: environment.aws.region },
     namePrefix,

@@ -1,3 +1,4 @@
+import { awsEnvironments } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
 import { modelsForEnvironment } from './serving-variant';
 
@@ -18,7 +19,7 @@ export interface CostItem {
  */
 export function classifyIdleCost(config: PlatformConfig): Record<string, CostItem[]> {
   const result: Record<string, CostItem[]> = {};
-  for (const [envName, environment] of Object.entries(config.environments)) {
+  for (const [envName, environment] of awsEnvironments(config)) {
     const items: CostItem[] = [];
     for (const model of modelsForEnvironment(config.models, environment)) {
       const serving = model.serving;

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import type { IConstruct } from 'constructs';
 import type { ModelRegistry } from '../../constructs/aws/model-registry';
 import type { AwsPlatformConfig } from '../config/aws-schema';
+import { awsEnvironment } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
 
 /** The config's governance tags, on every taggable resource below `scope`. */
@@ -54,7 +55,7 @@ export function acknowledgeNistFindings(scope: IConstruct): void {
  * "The meaning of public") and Block Public Access rejects it. So dev cannot name staging and prod before they exist.
  */
 export function registryReaders(config: PlatformConfig, envName: string): string[] {
-  return [...config.environments[envName].aws.shareRegistryWith];
+  return [...awsEnvironment(config, envName).aws.shareRegistryWith];
 }
 
 /**

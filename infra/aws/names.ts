@@ -1,5 +1,7 @@
 // Kept free of aws-cdk-lib: the CLI's preflight and resolve-versions name the same resources without loading it.
 import { packageGroupName } from '../../constructs/aws/private/registry-names';
+import { awsEnvironment } from '../config/clouds';
+import { imageRegistryEnvironment } from '../config/image-rules';
 import type { PlatformConfig } from '../config/schema';
 
 /** Prefix of an environment's physical names: `<platform>-<env>`. */
@@ -12,7 +14,7 @@ export function namePrefixOf(config: PlatformConfig, envName: string): string {
  * literally in IAM policies, and globally unique (S3 bucket names are global; account and region make them so).
  */
 export function awsRegistryBucketName(config: PlatformConfig, envName: string): string {
-  const { account, region } = config.environments[envName].aws;
+  const { account, region } = awsEnvironment(config, envName).aws;
   return `${namePrefixOf(config, envName)}-models-${account}-${region}`;
 }
 
@@ -21,10 +23,10 @@ export function modelPackageGroupOf(config: PlatformConfig, envName: string, mod
   return packageGroupName(namePrefixOf(config, envName), model);
 }
 
-/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first environment's. */
+/** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first AWS environment's. */
 export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
-  const first = Object.values(config.environments)[0].aws;
-  return { account: config.aws.delivery?.account ?? first.account, region: config.aws.delivery?.region ?? first.region };
+  // Built model images are pushed there too: one definition for both.
+  return imageRegistryEnvironment(config);
 }
 
 /**

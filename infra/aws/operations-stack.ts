@@ -12,6 +12,8 @@ import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
 import { logsEncryptionKey } from '../../constructs/aws/private/logs-key';
 import { StreamingInference } from '../../constructs/aws/streaming-inference';
 import type { AwsPlatformConfig } from '../config/aws-schema';
+import type { AwsEnvironment } from '../config/clouds';
+import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { type ServingStack, removalPolicyOf } from './stacks';
 
@@ -23,8 +25,8 @@ export interface OperationsStackProps extends StackProps {
   readonly registryBucketName: string;
   /** ARN of the registry key (a cross-stack reference). */
   readonly registryKeyArn: string;
-  /** The environment's validated config: alarm recipients and thresholds, removal policy, approvals. */
-  readonly environment: EnvironmentConfig;
+  /** The environment's validated config: alarm recipients and thresholds, removal policy, approvals; its `aws` section is set. */
+  readonly environment: AwsEnvironment;
   /** The models as this environment serves them (after any serving override). */
   readonly models: readonly ModelConfig[];
   /** The inference API's limits; streaming inference enforces the same body and instance limits. */
@@ -199,7 +201,7 @@ export class ModelOperationsStack extends NestedStack {
       model: model.name,
       problemType: model.task,
       algorithmType: model.framework,
-      image: model.image,
+      image: imageUriOf(model),
       description: model.aws.modelCard.description,
       intendedUses: model.aws.modelCard.intendedUses,
       riskRating: model.aws.modelCard.riskRating,
@@ -222,6 +224,7 @@ export class ModelOperationsStack extends NestedStack {
       monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
         driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
         checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
+        integrityFailures: drift.metricIntegrityFailures(),
         ownAlarms: [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm],
       });
     }

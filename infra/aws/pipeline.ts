@@ -5,8 +5,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import type { Construct } from 'constructs';
+import { awsEnvironments, environmentNamesOn } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
+import { type BuiltImages, buildFolders, checkImagesAgainstConfig } from '../config/images';
 import type { ResolvedVersions } from '../config/versions';
+import { imagesContext, IMAGES_INPUT_DIR, ModelImageRepositories } from './model-images';
 import { addComplianceChecks } from '../../constructs/aws/compliance';
 import { buildEnvironment, type EnvironmentStacks } from './app';
 import { approvedPackagesPattern, modelPackageGroupOf, pipelineEnvironment } from './names';
@@ -17,9 +20,9 @@ import { acknowledgeWildcardResource } from '../../constructs/aws/private/nag';
 export class EnvironmentStage extends Stage {
   readonly stacks: EnvironmentStacks;
 
-  constructor(scope: Construct, id: string, props: StageProps & { config: PlatformConfig; environmentName: string; versions?: ResolvedVersions }) {
+  constructor(scope: Construct, id: string, props: StageProps & { config: PlatformConfig; environmentName: string; versions?: ResolvedVersions; images?: BuiltImages }) {
     super(scope, id, props);
-    this.stacks = buildEnvironment(this, props.config, props.environmentName, props.versions?.[props.environmentName]);
+    this.stacks = buildEnvironment(this, props.config, props.environmentName, props.versions?.[props.environmentName], { images: props.images });
   }
 }
 
@@ -27,6 +30,11 @@ export interface PipelineStackProps extends StackProps {
   readonly config: PlatformConfig;
   /** The versions the synth step resolved (`-c versions=model-versions.json`). */
   readonly versions?: ResolvedVersions;
+  /**
+   * The images the build step pushed (`-c images=model-images.json`), which the stages serve by digest.
+   * @default - built images are served by their content tag
+   */
+  readonly images?: BuiltImages;
 }
 
 /** The pipeline's stack name: `<platform>-pipeline`. */
@@ -56,10 +64,12 @@ export const LOOKUP_ROLE_ARN = 'arn:aws:iam::{account}:role/cdk-hnb659fds-lookup
  */
 export function synthCommands(config: PlatformConfig): string[] {
   const unpinned = config.models.some((m) => m.version === undefined);
-  if (!unpinned) return ['npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"'];
+  // Built images: the build step's images file arrives as an additional input (IMAGES_INPUT_DIR).
+  const images = imagesContext(config);
+  if (!unpinned) return [`npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"${images}`];
   return [
-    `npx modelstack resolve-versions --env ${Object.keys(config.environments).join(',')} --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
-    'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json',
+    `npx modelstack resolve-versions --env ${environmentNamesOn(config, 'aws').join(',')} --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
+    `npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json${images}`,
   ];
 }
 
@@ -72,6 +82,8 @@ export function synthCommands(config: PlatformConfig): string[] {
 export class PipelineStack extends Stack {
   readonly pipeline: pipelines.CodePipeline;
   readonly stages: Record<string, EnvironmentStage> = {};
+  /** The ECR repositories of the config's built images and the step that builds them; only when a model builds its image. */
+  readonly images?: { readonly repositories: ModelImageRepositories; readonly step: pipelines.CodeBuildStep };
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, props);
@@ -79,6 +91,11 @@ export class PipelineStack extends Stack {
     if (!delivery) throw new Error('aws.delivery: expected connectionArn and repository to build the pipeline');
 
     const source = pipelines.CodePipelineSource.connection(delivery.repository, delivery.branch, { connectionArn: delivery.connectionArn });
+    if (props.images) checkImagesAgainstConfig(props.images, props.config);
+    if (buildFolders(props.config).length > 0) {
+      const repositories = new ModelImageRepositories(this, 'ModelImages', props.config);
+      this.images = { repositories, step: repositories.buildStep(source) };
+    }
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: pipelineStackName(props.config),
       crossAccountKeys: true,
@@ -89,6 +106,8 @@ export class PipelineStack extends Stack {
       },
       synth: new pipelines.CodeBuildStep('Synth', {
         input: source,
+        // The images file the build step wrote; taking its output also orders that step before this one.
+        additionalInputs: this.images ? { [IMAGES_INPUT_DIR]: this.images.step } : undefined,
         installCommands: ['npm ci'],
         commands: synthCommands(props.config),
         primaryOutputDirectory: 'cdk.out',
@@ -96,17 +115,18 @@ export class PipelineStack extends Stack {
         rolePolicyStatements: [
           new iam.PolicyStatement({
             actions: ['sts:AssumeRole'],
-            resources: Object.values(props.config.environments).map((e) => LOOKUP_ROLE_ARN.replaceAll('{account}', e.aws.account).replaceAll('{region}', e.aws.region)),
+            resources: awsEnvironments(props.config).map(([, e]) => LOOKUP_ROLE_ARN.replaceAll('{account}', e.aws.account).replaceAll('{region}', e.aws.region)),
           }),
         ],
       }),
     });
 
-    for (const [name, environment] of Object.entries(props.config.environments)) {
+    for (const [name, environment] of awsEnvironments(props.config)) {
       const stage = new EnvironmentStage(this, name, {
         config: props.config,
         environmentName: name,
         versions: props.versions,
+        images: props.images,
         env: { account: environment.aws.account, region: environment.aws.region },
       });
       this.stages[name] = stage;
@@ -133,13 +153,14 @@ export class PipelineStack extends Stack {
  * The pipeline app (`infra/aws/pipeline-main.ts`): the pipeline stack, with each environment as a stage inside it.
  * Kept apart from the main app so `npm run synth` and `cdk deploy -c env=<env>` don't synthesize every environment twice.
  */
-export function buildPipelineApp(app: App, config: PlatformConfig, versions?: ResolvedVersions): PipelineStack {
+export function buildPipelineApp(app: App, config: PlatformConfig, versions?: ResolvedVersions, images?: BuiltImages): PipelineStack {
   addComplianceChecks(app);
   applyGovernanceTags(app, config.aws.tags);
   const delivery = config.aws.delivery;
   const stack = new PipelineStack(app, pipelineStackName(config), {
     config,
     versions,
+    images,
     env: pipelineEnvironment(config),
     terminationProtection: true,
     description: 'ModelStack: CDK Pipelines delivery of every environment',
@@ -177,10 +198,10 @@ function grantConnectionUse(stack: PipelineStack, connectionArn: string): void {
 function startOnApproval(stack: PipelineStack, config: PlatformConfig): void {
   const rule = new events.Rule(stack, 'StartOnApproval', {
     description: 'An approved model package of any environment starts the delivery pipeline',
-    eventPattern: approvedPackagesPattern(Object.keys(config.environments).flatMap((env) => config.models.map((m) => modelPackageGroupOf(config, env, m.name)))),
+    eventPattern: approvedPackagesPattern(environmentNamesOn(config, 'aws').flatMap((env) => config.models.map((m) => modelPackageGroupOf(config, env, m.name)))),
   });
   rule.addTarget(new targets.CodePipeline(stack.pipeline.pipeline));
-  const others = [...new Set(Object.values(config.environments).map((e) => e.aws.account))].filter((a) => a !== stack.account);
+  const others = [...new Set(awsEnvironments(config).map(([, e]) => e.aws.account))].filter((a) => a !== stack.account);
   for (const account of others) {
     new events.CfnEventBusPolicy(stack, `AcceptApprovalsFrom${account}`, {
       eventBusName: 'default',

@@ -1,5 +1,6 @@
 import type { ServingVariant } from '../../constructs/aws/model-endpoint';
 import type { EnvironmentConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import type { ImageResolver } from '../config/images';
 import { type ResolvedVersions, withServedVersions } from '../config/versions';
 
 /** The endpoint variant a model's `serving` config asks for. */
@@ -22,7 +23,7 @@ export function servingVariantOf(model: ModelConfig): ServingVariant {
  * with `aws.streamingOverride: 'off'` no model gets streaming inference there (a Kinesis stream bills while idle).
  */
 export function modelsForEnvironment(models: readonly ModelConfig[], environment: EnvironmentConfig): ModelConfig[] {
-  const { servingOverride: override, streamingOverride } = environment.aws;
+  const { servingOverride: override, streamingOverride } = environment.aws ?? {};
   return models.map((model) => ({
     ...model,
     ...(override && {
@@ -34,8 +35,10 @@ export function modelsForEnvironment(models: readonly ModelConfig[], environment
 
 /**
  * What an environment deploys: its models as it serves them (`modelsForEnvironment`), each with the version it serves
- * (pinned, else resolved: `versions` are the environment's entry of a versions file; none while it waits).
+ * (pinned, else resolved: `versions` are the environment's entry of a versions file; none while it waits) and, with
+ * `images`, each built image resolved to the URI it is served by (a digest, else its content tag).
  */
-export function servedModels(config: PlatformConfig, envName: string, versions?: ResolvedVersions[string]): ModelConfig[] {
-  return withServedVersions(modelsForEnvironment(config.models, config.environments[envName]), versions);
+export function servedModels(config: PlatformConfig, envName: string, versions?: ResolvedVersions[string], images?: ImageResolver): ModelConfig[] {
+  const models = withServedVersions(modelsForEnvironment(config.models, config.environments[envName]), versions);
+  return images ? models.map((model) => ({ ...model, image: images.uriOf(model.image) })) : models;
 }

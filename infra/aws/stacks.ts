@@ -9,6 +9,8 @@ import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { type IModelRegistry, ModelRegistry } from '../../constructs/aws/model-registry';
+import type { AwsEnvironment } from '../config/clouds';
+import { imageUriOf } from '../config/images';
 import type { EnvironmentConfig, InferenceConfig, ModelConfig } from '../config/schema';
 import { waitingModels } from '../config/versions';
 import { servingVariantOf } from './serving-variant';
@@ -21,8 +23,8 @@ export interface EnvironmentStackProps extends StackProps {
   readonly environmentName: string;
   /** Fixed name of the registry bucket, so the serving stack can name it literally in IAM policies. */
   readonly registryBucketName: string;
-  /** The environment's validated config. */
-  readonly environment: EnvironmentConfig;
+  /** The environment's validated config; its `aws` section is set. */
+  readonly environment: AwsEnvironment;
   /** The models as this environment serves them (`buildEnvironment` applies the environment's `servingOverride` first). */
   readonly models: readonly ModelConfig[];
 }
@@ -38,10 +40,10 @@ export function removalPolicyOf(environment: EnvironmentConfig): RemovalPolicy {
  * @example
  * ```ts
  * import { App } from 'aws-cdk-lib';
- * import { demoConfig, parseConfig, RegistryStack } from 'modelstack/platform';
+ * import { awsEnvironment, demoConfig, parseConfig, RegistryStack } from 'modelstack/platform';
  *
  * const config = parseConfig(demoConfig);
- * const staging = config.environments.staging;
+ * const staging = awsEnvironment(config, 'staging'); // its `aws` section is set
  * // The registry's access logging needs this feature flag (set in the cdk.json that `cdk init` writes).
  * const app = new App({ context: { '@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy': true } });
  * const registry = new RegistryStack(app, 'modelstack-staging-registry', {
@@ -101,7 +103,7 @@ export interface ServingStackProps extends EnvironmentStackProps {
  * ```ts
  * import { Stack } from 'aws-cdk-lib';
  * import { InferenceApi, type IModelRegistry } from 'modelstack/aws';
- * import { demoConfig, ModelServingStack, parseConfig } from 'modelstack/platform';
+ * import { awsEnvironment, demoConfig, ModelServingStack, parseConfig } from 'modelstack/platform';
  *
  * declare const stack: Stack;
  * declare const registry: IModelRegistry;
@@ -113,7 +115,7 @@ export interface ServingStackProps extends EnvironmentStackProps {
  *   namePrefix: 'modelstack-staging',
  *   environmentName: 'staging',
  *   model: config.models[0],
- *   environment: config.environments.staging,
+ *   environment: awsEnvironment(config, 'staging'),
  *   api,
  * });
  * // churn.endpoint is the model's ModelEndpoint, churn.driftMonitor its DriftMonitor (when it samples traffic).
@@ -145,8 +147,8 @@ export class ModelServingStack extends NestedStack {
       environmentName: string;
       /** The model's validated config, as the environment serves it; it must have a `version`. */
       model: ModelConfig;
-      /** The environment's validated config (its VPC, removal policy and alarm thresholds). */
-      environment: EnvironmentConfig;
+      /** The environment's validated config (its VPC, removal policy and alarm thresholds); its `aws` section is set. */
+      environment: AwsEnvironment;
       /** The environment's inference API, which gets the model's route. */
       api: InferenceApi;
       /**
@@ -169,7 +171,7 @@ export class ModelServingStack extends NestedStack {
       registry: props.registry,
       model: model.name,
       modelVersion: model.version,
-      image: model.image,
+      image: imageUriOf(model),
       endpointName: `${props.namePrefix}-${model.name}`,
       variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: endpointCaptures ? sampling : 0,
@@ -210,6 +212,7 @@ export class ModelServingStack extends NestedStack {
         driftShareThreshold: model.drift.driftShareThreshold,
         task: model.task,
         qualityDegradationThreshold: model.drift.qualityDegradationThreshold,
+        integrity: model.drift.integrity,
         logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
       });
     }

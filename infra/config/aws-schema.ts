@@ -174,9 +174,9 @@ const featureGroupSchema = z.strictObject({
     )
     .min(1, 'expected at least one feature'),
 }).superRefine((group, ctx) => {
-  const names = (group.features ?? []).map((f) => f?.name);
-  for (const [field, value] of [['recordIdentifier', group.recordIdentifier], ['eventTime', group.eventTime]] as const) {
-    if (typeof value === 'string' && !names.includes(value)) {
+  const names = Array.isArray(group?.features) ? group.features.map((f) => f?.name) : [];
+  for (const [field, value] of [['recordIdentifier', group?.recordIdentifier], ['eventTime', group?.eventTime]] as const) {
+    if (typeof value === 'string' && Array.isArray(group.features) && !names.includes(value)) {
       ctx.addIssue({ code: 'custom', path: [field], message: `expected one of the features (${names.join(', ')})` });
     }
   }
@@ -223,6 +223,7 @@ export const awsPlatformSchema = z
         entities: z
           .array(featureGroupSchema)
           .superRefine((groups, ctx) => {
+            if (!Array.isArray(groups)) return;
             const seen = new Set<string>();
             groups.forEach((g, i) => {
               if (typeof g?.name !== 'string') return;

@@ -93,7 +93,9 @@ export const demoConfig: PlatformConfigInput = {
       name: 'churn',
       task: 'classification',
       framework: 'xgboost-1.7',
-      image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+      // The platform builds the model server (containers/model-server) and serves it on both clouds: it loads the
+      // artifact's sklearn Pipeline, which encodes the categorical features the API sends as strings.
+      image: { build: 'containers/model-server' },
       version: '1',
       serving: {
         kind: 'realtime',
@@ -128,7 +130,7 @@ export const demoConfig: PlatformConfigInput = {
       name: 'sales-forecast',
       task: 'regression',
       framework: 'sklearn-1.2',
-      image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3',
+      image: { build: 'containers/model-server' },
       version: '1',
       serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
       // Serverless endpoints cannot capture: on AWS the inference function captures this share for the drift check.

@@ -109,6 +109,7 @@ const featureStoreSchema = z
     entities: z
       .array(featureEntitySchema)
       .superRefine((entities, ctx) => {
+        if (!Array.isArray(entities)) return;
         const seen = new Set<string>();
         entities.forEach((entity, i) => {
           if (typeof entity?.name !== 'string') return;
@@ -197,8 +198,9 @@ export const gcpModelSchema = z
     minReplicas: z.number().int().min(1).max(1000).default(1),
     maxReplicas: z.number().int().min(1).max(1000).default(2),
     /**
-     * Serving container image; by default Vertex AI's prebuilt container for the model's framework
-     * (xgboost-X.Y, sklearn-X.Y, tensorflow-X.Y) in the environment's region.
+     * Serving container image; by default the build of the model's `image.build` folder (each deploy builds and
+     * pushes it), else Vertex AI's prebuilt container for the model's framework (xgboost-X.Y, sklearn-X.Y,
+     * tensorflow-X.Y) in the environment's region.
      */
     containerImage: z
       .string()

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseDocument } from 'yaml';
 import { demoConfig } from './demo';
+import { problemLines } from './issues';
 import { platformConfigSchema, type PlatformConfig } from './schema';
 
 /** A config that cannot be used. `problems` lists every problem, each prefixed with its path. */
@@ -16,26 +17,13 @@ export class ConfigError extends Error {
   }
 }
 
-/** `['models', 0, 'name']` → `models[0].name`. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  return path.reduce<string>((out, key) => {
-    if (typeof key === 'number') return `${out}[${key}]`;
-    return out ? `${out}.${String(key)}` : String(key);
-  }, '');
-}
+export { formatPath } from './issues';
 
 /** Validates a config object, throwing one ConfigError that lists every problem. */
 export function parseConfig(raw: unknown, source = 'inline config'): PlatformConfig {
   const result = platformConfigSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.map((issue) => {
-    const where = formatPath(issue.path);
-    // A bad record key (an environment name) carries the real reason in nested issues.
-    const message =
-      issue.code === 'invalid_key' ? `invalid name: ${issue.issues.map((inner) => inner.message).join('; ')}` : issue.message;
-    return where ? `${where}: ${message}` : message;
-  });
-  throw new ConfigError(source, problems);
+  throw new ConfigError(source, problemLines(platformConfigSchema, result.error.issues, raw));
 }
 
 /** Reads a YAML or JSON config file (YAML is a superset of JSON, so one parser serves both). */

@@ -3,6 +3,7 @@ import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HI
 import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
+import { builtImageRegionProblems, imageBuildSchema } from './image-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -39,8 +40,16 @@ const vpcSchema = z.strictObject({
 });
 
 const environmentSchema = z.strictObject({
-  aws: awsEnvironmentSchema,
-  gcp: gcpEnvironmentSchema,
+  /**
+   * Where this environment deploys on AWS.
+   * @default - none: the environment is not deployed on AWS (at least one of `aws` and `gcp` is required)
+   */
+  aws: awsEnvironmentSchema.optional(),
+  /**
+   * Where this environment deploys on Google Cloud.
+   * @default - none: the environment is not deployed on Google Cloud (at least one of `aws` and `gcp` is required)
+   */
+  gcp: gcpEnvironmentSchema.optional(),
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
   /** Where alarms are sent. */
@@ -63,7 +72,7 @@ const realtimeServingSchema = z.strictObject({
       /** Target for SageMakerVariantInvocationsPerInstance (per minute). */
       targetInvocationsPerInstance: z.number().int().min(1).default(100),
     })
-    .refine((a) => !(a.minInstances > a.maxInstances), { path: ['minInstances'], message: 'expected at most maxInstances', ...ALWAYS })
+    .refine((a) => !(a?.minInstances > a?.maxInstances), { path: ['minInstances'], message: 'expected at most maxInstances', ...ALWAYS })
     .default({ minInstances: 1, maxInstances: 2, targetInvocationsPerInstance: 100 }),
 });
 
@@ -87,6 +96,22 @@ const driftSchema = z
     driftShareThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.driftShareThreshold),
     /** Relative drop of the main quality metric (accuracy for classifiers, RMSE for regressors) against the baseline that raises the alarm. */
     qualityDegradationThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.qualityDegradationThreshold),
+    /**
+     * Data-integrity thresholds; each one left out keeps its default (`INTEGRITY_DEFAULTS` in lambdas/core).
+     * @default - every default
+     */
+    integrity: z
+      .strictObject({
+        /** Fewest rows a window (and values a feature) needs before drift is judged; fewer is "insufficient data". */
+        minRows: z.number().int().min(1).optional(),
+        /** Rise of a feature's missing rate over the baseline's that fails (0.05 = 5 points), when significant. */
+        missingRateIncrease: z.number().gt(0).lt(1).optional(),
+        /** Rise of a numeric feature's share of non-numeric values that fails, when significant. */
+        wrongTypeIncrease: z.number().gt(0).lt(1).optional(),
+        /** Rise of a categorical feature's share of unseen categories that fails, when significant. */
+        newCategoryIncrease: z.number().gt(0).lt(1).optional(),
+      })
+      .optional(),
   })
   .default(DRIFT_DEFAULTS);
 
@@ -100,10 +125,18 @@ const modelSchema = z.strictObject({
   /** What the model predicts; used for report wording and default metrics. */
   task: z.enum(['classification', 'regression']),
   framework: z.string().min(1),
-  /** Inference container image URI (ECR). */
-  image: z
-    .string()
-    .regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
+  /**
+   * The serving image: a prebuilt image's ECR URI (by tag or digest), or `{ build: "<folder>" }`, a folder relative
+   * to the repository root holding a Dockerfile (such as `containers/model-server`), which the platform builds,
+   * pushes and serves by digest on both clouds (see docs/images.md).
+   */
+  image: z.union(
+    [
+      z.string().regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag'),
+      imageBuildSchema,
+    ],
+    { error: 'expected an ECR image URI or { build: "<folder with a Dockerfile>" }' },
+  ),
   /**
    * Pins the artifact version every environment serves: the model data is `models/<name>/<version>/model.tar.gz` in
    * the environment's registry. Leave it out to serve each environment's latest approved model package, resolved
@@ -129,7 +162,7 @@ const modelSchema = z.strictObject({
       .superRefine((features, ctx) => addDuplicateIssues(features, ctx, 'feature name'), ALWAYS),
   }),
 }).superRefine((model, ctx) => {
-  const promotion = model.aws?.promotion;
+  const promotion = model?.aws?.promotion;
   if (promotion && model.serving) {
     const instanceCount = model.serving.kind === 'realtime' ? model.serving.autoscaling?.minInstances : model.serving.kind === 'async' ? 1 : undefined;
     const found = deploymentProblems({
@@ -185,7 +218,10 @@ export const platformConfigSchema = z.strictObject({
     .record(environmentNameSchema, environmentSchema)
     .refine((envs) => Object.keys(envs).length > 0, 'expected at least one environment')
     .superRefine((envs, ctx) => {
-      for (const [name, env] of Object.entries(envs)) {
+      for (const [name, env] of Object.entries(envs ?? {})) {
+        if (typeof env === 'object' && env !== null && !env.aws && !env.gcp) {
+          ctx.addIssue({ code: 'custom', path: [name], message: 'expected aws, gcp or both: the clouds this environment deploys to' });
+        }
         if (/^prod/.test(name) && env?.removalPolicy === 'destroy') {
           ctx.addIssue({ code: 'custom', path: [name, 'removalPolicy'], message: 'production data must be retained: expected "retain"' });
         }
@@ -197,7 +233,7 @@ export const platformConfigSchema = z.strictObject({
     .superRefine((models, ctx) => addDuplicateIssues(models, ctx, 'model name'), ALWAYS),
 }).superRefine((config, ctx) => {
   const served = servedServerless(config);
-  const maxBodyBytes = config.inference?.maxBodyBytes;
+  const maxBodyBytes = config?.inference?.maxBodyBytes;
   if (served.length > 0 && typeof maxBodyBytes === 'number' && maxBodyBytes > SERVERLESS_MAX_PAYLOAD_BYTES) {
     ctx.addIssue({
       code: 'custom',
@@ -205,10 +241,12 @@ export const platformConfigSchema = z.strictObject({
       message: `expected at most ${SERVERLESS_MAX_PAYLOAD_BYTES} bytes: serverless endpoints accept at most 4 MB per request (served serverless: ${served.join(', ')})`,
     });
   }
+  for (const { path, message } of builtImageRegionProblems(config)) ctx.addIssue({ code: 'custom', path, message });
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
-function servedServerless(config: { models?: unknown; environments?: unknown }): string[] {
+function servedServerless(config: { models?: unknown; environments?: unknown } | null | undefined): string[] {
+  if (typeof config !== 'object' || config === null) return [];
   const models = Array.isArray(config.models) ? (config.models as { name?: string; serving?: { kind?: string } }[]) : [];
   const environments = Object.entries((config.environments ?? {}) as Record<string, { aws?: { servingOverride?: unknown } } | undefined>);
   return models.flatMap((model) => {
@@ -218,6 +256,7 @@ function servedServerless(config: { models?: unknown; environments?: unknown }):
 }
 
 function addDuplicateIssues(items: readonly { name: string }[], ctx: z.RefinementCtx, what: string): void {
+  if (!Array.isArray(items)) return;
   const seen = new Set<string>();
   items.forEach((item, i) => {
     if (typeof item?.name !== 'string') return;

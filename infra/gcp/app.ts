@@ -9,6 +9,7 @@ import { FeatureStore } from '../../constructs/gcp/feature-store';
 import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { InferenceFunction } from '../../constructs/gcp/inference-function';
 import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
+import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
@@ -17,8 +18,10 @@ import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
+import { buildFolderOf } from '../config/images';
 import { ConfigError } from '../config/load';
-import type { EnvironmentConfig, InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
+import { type GcpEnvironment, gcpEnvironments } from '../config/clouds';
+import type { InferenceConfig, ModelConfig, PlatformConfig } from '../config/schema';
 import { RequiredApis } from '../../constructs/gcp/required-apis';
 import { configureStateBackend } from './state-backend';
 
@@ -28,8 +31,8 @@ export interface EnvironmentStackProps {
   readonly platform: string;
   /** The environment's name in the config, such as `dev`. */
   readonly environmentName: string;
-  /** The environment's validated config (its `gcp` section, removal policy, alarm email, approvals). */
-  readonly environment: EnvironmentConfig;
+  /** The environment's validated config (its `gcp` section, which must be set, removal policy, alarm email, approvals). */
+  readonly environment: GcpEnvironment;
   /** The platform's models. */
   readonly models: readonly ModelConfig[];
   /** The inference API's limits (shared with AWS). */
@@ -47,14 +50,14 @@ export interface EnvironmentStackProps {
  * @example
  * ```ts
  * import { App } from 'cdktf';
- * import { demoConfig, GcpEnvironmentStack, parseConfig } from 'modelstack/platform';
+ * import { demoConfig, GcpEnvironmentStack, gcpEnvironment, parseConfig } from 'modelstack/platform';
  *
  * const config = parseConfig(demoConfig);
  * const app = new App();
  * new GcpEnvironmentStack(app, 'modelstack-dev-platform', {
  *   platform: config.platform.name,
  *   environmentName: 'dev',
- *   environment: config.environments.dev,
+ *   environment: gcpEnvironment(config, 'dev'), // its `gcp` section is set
  *   models: config.models,
  *   inference: config.inference,
  * });
@@ -70,6 +73,8 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly modelVersionEvents: ModelVersionEvents;
   /** The Vertex AI endpoint of each model, by model name. */
   readonly endpoints: Record<string, ModelEndpoint> = {};
+  /** The repository the deploy triggers push built model images to; only with `gcp.repository` and a model whose image is `{ build }`. */
+  readonly modelImages?: ModelImageRepository;
   /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
   readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
   /** The retraining trigger; only with `gcp.retraining` and `gcp.repository`. */
@@ -117,6 +122,9 @@ export class GcpEnvironmentStack extends TerraformStack {
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    if (gcp.repository && Object.values(images).some((image) => typeof image !== 'string')) {
+      this.modelImages = new ModelImageRepository(this, 'ModelImages', { registry: this.registry, namePrefix, project, region });
+    }
     const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
@@ -166,7 +174,7 @@ export class GcpEnvironmentStack extends TerraformStack {
           namePrefix,
           project,
           region,
-          containerImage: images[model.name],
+          ...servingImageProps(images[model.name], this.modelImages),
           machineType: model.gcp.machineType,
           minReplicas: model.gcp.minReplicas,
           maxReplicas: model.gcp.maxReplicas,
@@ -205,12 +213,25 @@ export class GcpEnvironmentStack extends TerraformStack {
   }
 }
 
-/** Each model's serving image: its own, or Vertex AI's prebuilt one for its framework. */
-function servingImages(models: readonly ModelConfig[], region: string): Record<string, string> {
-  const images: Record<string, string> = {};
+/** A model's serving image on Google Cloud: an image URI, or a folder each deploy builds. */
+type ServingImage = string | { readonly build: string };
+
+/** The deploy trigger's image props: a prebuilt image, or the build of a folder into the environment's repository. */
+function servingImageProps(image: ServingImage, repository: ModelImageRepository | undefined): { containerImage?: string; imageBuild?: { repository: ModelImageRepository; folder: string } } {
+  if (typeof image === 'string') return { containerImage: image };
+  return { imageBuild: { repository: repository!, folder: image.build } };
+}
+
+/**
+ * Each model's serving image: its own `gcp.containerImage`, else the build of its `image.build` folder (the same model
+ * server as on AWS), else Vertex AI's prebuilt one for its framework.
+ */
+function servingImages(models: readonly ModelConfig[], region: string): Record<string, ServingImage> {
+  const images: Record<string, ServingImage> = {};
   const problems: string[] = [];
   models.forEach((model, i) => {
-    const image = model.gcp.containerImage ?? prebuiltServingImage(model.framework, region);
+    const folder = buildFolderOf(model.image);
+    const image = model.gcp.containerImage ?? (folder !== undefined ? { build: folder } : prebuiltServingImage(model.framework, region));
     if (image) images[model.name] = image;
     else problems.push(`models[${i}].gcp.containerImage: expected a serving image: Vertex AI has no prebuilt container for framework "${model.framework}"`);
   });
@@ -228,10 +249,10 @@ function checkDriftSchedules(models: readonly ModelConfig[]): void {
   if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);
 }
 
-/** Adds one `<platform>-<env>-platform` stack per environment to `app`. */
+/** Adds one `<platform>-<env>-platform` stack per environment with a `gcp` section to `app`. */
 export function buildGcpPlatform(app: App, config: PlatformConfig): Record<string, GcpEnvironmentStack> {
   const stacks: Record<string, GcpEnvironmentStack> = {};
-  for (const [environmentName, environment] of Object.entries(config.environments)) {
+  for (const [environmentName, environment] of gcpEnvironments(config)) {
     stacks[environmentName] = new GcpEnvironmentStack(app, `${config.platform.name}-${environmentName}-platform`, {
       platform: config.platform.name,
       environmentName,

@@ -1,4 +1,5 @@
 import type { CostItem } from '../aws/cost-class';
+import { gcpEnvironments } from '../config/clouds';
 import type { PlatformConfig } from '../config/schema';
 
 export { formatIdleCost } from '../aws/cost-class';
@@ -14,7 +15,7 @@ export { formatIdleCost } from '../aws/cost-class';
  */
 export function classifyGcpIdleCost(config: PlatformConfig): Record<string, CostItem[]> {
   const result: Record<string, CostItem[]> = {};
-  for (const [envName, environment] of Object.entries(config.environments)) {
+  for (const [envName, environment] of gcpEnvironments(config)) {
     const items: CostItem[] = [];
     for (const model of config.models) {
       const { machineType, minReplicas, maxReplicas, trafficSplit } = model.gcp;

@@ -45,6 +45,10 @@ export const categoricalSchema = z.object({
 export const baselineSchema = z.object({
   schemaVersion: z.literal(1),
   rows: z.number().int().nonnegative(),
+  /** Malformed rows of the training data, skipped (absent from baselines written before it was recorded: read as 0). */
+  invalidRows: z.number().int().nonnegative().optional(),
+  /** The first malformed rows with their line number and reason. */
+  invalidRowSamples: z.array(z.object({ line: z.number().int(), reason: z.string() })).optional(),
   categoryCap: z.number().int().positive(),
   features: z.array(z.discriminatedUnion('kind', [numericSchema, categoricalSchema])),
 });
@@ -118,7 +122,7 @@ export function assembleBaseline(first: DatasetProfile, binned: DatasetProfile, 
       bins: { categories: bins.categories, counts: bins.counts },
     };
   });
-  return { schemaVersion: 1, rows: first.rows, categoryCap, features };
+  return { schemaVersion: 1, rows: first.rows, invalidRows: first.invalidRows, invalidRowSamples: [...first.invalidSamples], categoryCap, features };
 }
 
 /** Feature specs with the baseline's bins: the shape of every window profile. */

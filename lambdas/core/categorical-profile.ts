@@ -10,6 +10,11 @@ export interface CategoricalState {
   cap: number;
   count: number;
   missing: number;
+  /**
+   * Of the missing cells, those whose column was absent from the row.
+   * @default 0
+   */
+  absent?: number;
   other: number;
   folded: number;
   counts: [string, number][];
@@ -28,6 +33,8 @@ export class CategoricalProfile {
   readonly kind = 'categorical' as const;
   count = 0;
   missing = 0;
+  /** Of the missing cells, those whose column was absent from the row (the reader passes `undefined`). */
+  absent = 0;
   other = 0;
   /** Categories folded into `other` at least once (the report says so when non-zero). */
   folded = 0;
@@ -52,6 +59,7 @@ export class CategoricalProfile {
   add(raw: unknown): void {
     const category = categoryOf(raw);
     if (category === null) {
+      if (raw === undefined) this.absent++;
       this.missing++;
       return;
     }
@@ -71,6 +79,7 @@ export class CategoricalProfile {
     }
     this.count += other.count;
     this.missing += other.missing;
+    this.absent += other.absent;
     this.other += other.other;
     this.folded += other.folded;
     for (let i = 0; i < this.binCounts.length; i++) this.binCounts[i] += other.binCounts[i];
@@ -85,6 +94,7 @@ export class CategoricalProfile {
       cap: this.cap,
       count: this.count,
       missing: this.missing,
+      absent: this.absent,
       other: this.other,
       folded: this.folded,
       counts: [...this.counts.entries()],
@@ -96,6 +106,7 @@ export class CategoricalProfile {
     const p = new CategoricalProfile(state.categories, state.cap);
     p.count = state.count;
     p.missing = state.missing;
+    p.absent = state.absent ?? 0;
     p.other = state.other;
     p.folded = state.folded;
     for (const [c, n] of state.counts) p.counts.set(c, n);

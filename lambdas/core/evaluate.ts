@@ -2,6 +2,8 @@ import type { BaselineFile, FeatureBaseline, NumericBaseline } from './baseline'
 import { OTHER } from './bins';
 import { CategoricalProfile } from './categorical-profile';
 import { defaultMethod, isDrifted, methodApplies, METHODS, type DriftMethod } from './methods';
+import { featureIntegrity, type IntegrityCheck, type IntegrityReport, windowIntegrity } from './integrity';
+import { integrityThresholds, type IntegrityThresholds } from './integrity-thresholds';
 import { chiSquarePValue, jensenShannon, lInfinity, psi } from './metrics';
 import { NumericProfile } from './numeric-profile';
 import type { DatasetProfile, FeatureKind, InvalidRow } from './profile';
@@ -39,6 +41,9 @@ export interface FeatureMetrics {
   chiSquarePValue?: number;
 }
 
+/** A feature's (or the dataset's) drift verdict; "insufficient-data" when there are too few values to judge. */
+export type DriftStatus = 'ok' | 'drift' | 'insufficient-data';
+
 export interface FeatureReport {
   name: string;
   kind: FeatureKind;
@@ -46,6 +51,10 @@ export interface FeatureReport {
   score: number;
   threshold: number;
   drifted: boolean;
+  /** `drift` when drifted, `insufficient-data` when either side has fewer values than `minRows`, else `ok`. */
+  status: DriftStatus;
+  /** Why: the score against the threshold, or the value counts. */
+  reason: string;
   /** Missing cells in the window. */
   missing: number;
   /** Non-missing values compared (numeric: valid numbers; categorical: all non-missing). */
@@ -56,6 +65,8 @@ export interface FeatureReport {
    */
   invalid?: number;
   metrics: FeatureMetrics;
+  /** The feature's integrity checks: values, missingRate, and wrongType (numeric) or newCategories (categorical). */
+  integrity: IntegrityCheck[];
   /** Bin labels with baseline and window counts, for the HTML histograms. */
   histogram: { labels: string[]; baseline: number[]; current: number[] };
 }
@@ -65,9 +76,14 @@ export interface DriftReport {
   invalidRows: number;
   invalidRowSamples: InvalidRow[];
   drifted: boolean;
+  /** `drift`, `ok`, or `insufficient-data` when no feature has enough values to judge. */
+  driftStatus: DriftStatus;
+  /** Share of drifted features among those with enough values. */
   driftShare: number;
   driftShareThreshold: number;
   driftedFeatures: number;
+  /** The data-integrity checks and their verdict. */
+  integrity: IntegrityReport;
   features: FeatureReport[];
   notes: string[];
 }
@@ -96,6 +112,11 @@ export interface EvaluateOptions {
    * @default DEFAULT_DRIFT_SHARE (0.5)
    */
   driftShare?: number;
+  /**
+   * Thresholds of the data-integrity checks.
+   * @default - INTEGRITY_DEFAULTS
+   */
+  integrity?: IntegrityThresholds;
 }
 
 function fmt(x: number): string {
@@ -158,6 +179,7 @@ function scoreOf(method: DriftMethod, metrics: FeatureMetrics, nBase: number, nC
 /** Compares a window profile (built with `windowSpecs(baseline)`) with its baseline. */
 export function evaluateDrift(baseline: BaselineFile, window: DatasetProfile, options: EvaluateOptions = {}): DriftReport {
   const shareThreshold = options.driftShare ?? DEFAULT_DRIFT_SHARE;
+  const limits = integrityThresholds(options.integrity);
   const features = baseline.features.map((base, i): FeatureReport => {
     const profile = window.profiles[i];
     if (window.features[i]?.name !== base.name) throw new Error(`window feature ${i} is not ${base.name}`);
@@ -168,22 +190,31 @@ export function evaluateDrift(baseline: BaselineFile, window: DatasetProfile, op
     const metrics = featureMetrics(base, profile);
     const score = scoreOf(method, metrics, base.count, profile.count);
     const labels = base.kind === 'numeric' ? numericLabels(base.bins.edges) : [...base.bins.categories, OTHER];
+    const integrity = featureIntegrity(base, profile, window.rows, limits);
+    const values = integrity[0];
+    const drifted = values.status === 'ok' && isDrifted(method, score, threshold);
+    const rule = METHODS[method].pValue ? `p ${fmt(score)} ${drifted ? '<' : '≥'} ${threshold}` : `${method} ${fmt(score)} ${drifted ? '≥' : '<'} ${threshold}`;
     return {
       name: base.name,
       kind: base.kind,
       method,
       score,
       threshold,
-      drifted: isDrifted(method, score, threshold),
+      drifted,
+      status: values.status !== 'ok' ? 'insufficient-data' : drifted ? 'drift' : 'ok',
+      reason: values.status !== 'ok' ? values.reason : rule,
       missing: profile.missing,
       count: profile.count,
       ...(profile instanceof NumericProfile ? { invalid: profile.invalid } : {}),
       metrics,
+      integrity,
       histogram: { labels, baseline: [...base.bins.counts], current: Array.from(profile.binCounts) },
     };
   });
+  const judged = features.filter((f) => f.status !== 'insufficient-data');
   const driftedFeatures = features.filter((f) => f.drifted).length;
-  const driftShare = features.length > 0 ? driftedFeatures / features.length : 0;
+  const driftShare = judged.length > 0 ? driftedFeatures / judged.length : 0;
+  const drifted = judged.length > 0 && driftShare >= shareThreshold;
   const notes: string[] = [];
   for (const f of baseline.features) {
     if (f.kind === 'categorical' && f.folded > 0) {
@@ -196,10 +227,12 @@ export function evaluateDrift(baseline: BaselineFile, window: DatasetProfile, op
     rows: window.rows,
     invalidRows: window.invalidRows,
     invalidRowSamples: [...window.invalidSamples],
-    drifted: features.length > 0 && driftShare >= shareThreshold,
+    drifted,
+    driftStatus: judged.length === 0 ? 'insufficient-data' : drifted ? 'drift' : 'ok',
     driftShare,
     driftShareThreshold: shareThreshold,
     driftedFeatures,
+    integrity: windowIntegrity(baseline, window, features.map((f) => f.integrity), limits),
     features,
     notes,
   };

@@ -11,6 +11,8 @@ export * from './bins';
 export * from './capture';
 export * from './categorical-profile';
 export * from './evaluate';
+export * from './integrity';
+export * from './integrity-thresholds';
 export * from './methods';
 export * from './metrics';
 export * from './moments';

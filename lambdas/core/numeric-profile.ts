@@ -20,6 +20,11 @@ export interface NumericState {
   edges: number[];
   missing: number;
   invalid: number;
+  /**
+   * Of the missing cells, those whose column was absent from the row (not in the CSV header or JSON object).
+   * @default 0
+   */
+  absent?: number;
   moments: Moments;
   sketch: TDigestJSON;
   binCounts: number[];
@@ -38,6 +43,8 @@ export class NumericProfile {
   readonly kind = 'numeric' as const;
   missing = 0;
   invalid = 0;
+  /** Of the missing cells, those whose column was absent from the row (the reader passes `undefined`). */
+  absent = 0;
   private n = 0;
   private mean = 0;
   private m2 = 0;
@@ -67,6 +74,11 @@ export class NumericProfile {
       else this.invalid++;
       return;
     }
+    if (raw === undefined) {
+      this.absent++;
+      this.missing++;
+      return;
+    }
     parseNumeric(raw, scratch);
     if (scratch.status === 0) this.addNumber(scratch.value);
     else if (scratch.status === MISSING) this.missing++;
@@ -94,6 +106,7 @@ export class NumericProfile {
     }
     this.missing += other.missing;
     this.invalid += other.invalid;
+    this.absent += other.absent;
     const merged = mergeMoments(this.moments, other.moments);
     this.n = merged.count;
     this.mean = merged.mean;
@@ -108,6 +121,7 @@ export class NumericProfile {
       edges: Array.from(this.edges),
       missing: this.missing,
       invalid: this.invalid,
+      absent: this.absent,
       moments: this.moments,
       sketch: this.sketch.toJSON(),
       binCounts: Array.from(this.binCounts),
@@ -118,6 +132,7 @@ export class NumericProfile {
     const p = new NumericProfile(state.edges, state.sketch.compression);
     p.missing = state.missing;
     p.invalid = state.invalid;
+    p.absent = state.absent ?? 0;
     p.n = state.moments.count;
     p.mean = state.moments.mean;
     p.m2 = state.moments.m2;

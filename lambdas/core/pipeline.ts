@@ -1,6 +1,7 @@
 import { assembleBaseline, binSpecs, windowSpecs, type BaselineFile } from './baseline';
 import { DEFAULT_CATEGORY_CAP } from './categorical-profile';
 import { evaluateDrift, type DriftReport, type EvaluateOptions } from './evaluate';
+import { integrityThresholds, type IntegrityThresholds } from './integrity-thresholds';
 import { DatasetProfile, type FeatureSpec, type ProfileOptions } from './profile';
 import { inferKinds } from './readers/infer';
 import { profileParallel } from './parallel';
@@ -28,6 +29,11 @@ export interface BaselineOptions extends ProfileOptions {
    * @default - no progress reports
    */
   onProgress?: (pass: number, bytesRead: number, totalBytes: number) => void;
+  /**
+   * `minRows`: fewest valid rows (and values per feature) a training set needs.
+   * @default - INTEGRITY_DEFAULTS
+   */
+  integrity?: IntegrityThresholds;
 }
 
 /** Column kinds: forced categorical, or inferred from a sample of rows. */
@@ -35,6 +41,8 @@ export async function resolveFeatures(path: string, options: BaselineOptions = {
   const exclude = new Set(options.exclude ?? []);
   const columns = (await readColumns(path, { format: options.format })).filter((c) => !exclude.has(c));
   if (columns.length === 0) throw new Error(`${path}: no columns found (expected a CSV header or JSON objects)`);
+  const tabbed = columns.find((c) => c.includes('\t'));
+  if (tabbed !== undefined) throw new Error(`${path}: column name ${JSON.stringify(tabbed)} holds a tab: the file looks tab-separated; convert it to comma-separated CSV`);
   const categorical = new Set(options.categorical ?? []);
   for (const c of categorical) if (!columns.includes(c)) throw new Error(`--categorical: column ${c} is not in ${path}`);
   const inferred = await inferKinds(path, columns, { format: options.format });
@@ -52,9 +60,26 @@ export async function buildBaseline(path: string, options: BaselineOptions = {})
     options.onProgress ? (read, total) => options.onProgress?.(pass, read, total) : undefined;
   const first = new DatasetProfile(features, options);
   await readRows(path, names, first, { format: options.format, onProgress: progress(1) });
+  assertUsable(path, first, integrityThresholds(options.integrity).minRows);
   const binned = new DatasetProfile(binSpecs(first), options);
   await readRows(path, names, binned, { format: options.format, onProgress: progress(2) });
   return { baseline: assembleBaseline(first, binned, options.categoryCap ?? DEFAULT_CATEGORY_CAP), profile: first };
+}
+
+/**
+ * Refuses a training set no drift check could be trusted against: no rows, mostly malformed rows, fewer than
+ * `minRows` rows, or a feature without values. Each message names the file and what to do.
+ */
+export function assertUsable(path: string, first: DatasetProfile, minRows: number): void {
+  const sample = first.invalidSamples[0];
+  const firstBad = sample ? ` (first: line ${sample.line}: ${sample.reason})` : '';
+  if (first.rows === 0 && first.invalidRows === 0) throw new Error(`${path}: no data rows (header only or empty): a baseline needs at least ${minRows} rows`);
+  if (first.invalidRows > first.rows) {
+    throw new Error(`${path}: ${first.invalidRows} of ${first.rows + first.invalidRows} rows are malformed${firstBad}: is the format right?`);
+  }
+  if (first.rows < minRows) throw new Error(`${path}: ${first.rows} valid rows: a baseline needs at least ${minRows}, or drift tests measure noise`);
+  const empty = first.features.filter((_, i) => first.profiles[i].count === 0).map((f) => f.name);
+  if (empty.length > 0) throw new Error(`${path}: no values in column ${empty.join(', ')}: fix the data or leave it out with --exclude ${empty.join(',')}`);
 }
 
 export interface DriftOptions extends EvaluateOptions {

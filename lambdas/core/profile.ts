@@ -29,12 +29,20 @@ export interface InvalidRow {
 /** How many malformed rows are kept with their line number and reason. */
 export const INVALID_SAMPLE_LIMIT = 10;
 
+/** How many names of columns outside the features a profile keeps (with the rows each appeared in). */
+export const UNEXPECTED_COLUMN_LIMIT = 50;
+
 /** A dataset profile as plain data: what a worker thread sends back to be merged. */
 export interface DatasetState {
   features: FeatureSpec[];
   rows: number;
   invalidRows: number;
   invalidSamples: InvalidRow[];
+  /**
+   * Columns in the data that are not features, with the rows each appeared in.
+   * @default - none
+   */
+  unexpectedColumns?: [string, number][];
   profiles: (NumericState | CategoricalState)[];
 }
 
@@ -61,6 +69,8 @@ export class DatasetProfile {
   rows = 0;
   invalidRows = 0;
   readonly invalidSamples: InvalidRow[] = [];
+  /** Columns in the data that are not features → rows they appeared in (at most UNEXPECTED_COLUMN_LIMIT names). */
+  readonly unexpectedColumns = new Map<string, number>();
   readonly profiles: FeatureProfile[];
 
   constructor(
@@ -86,12 +96,20 @@ export class DatasetProfile {
     if (this.invalidSamples.length < INVALID_SAMPLE_LIMIT) this.invalidSamples.push({ line, reason });
   }
 
+  /** Counts `rows` rows in which column `name`, not a feature, appeared. */
+  addUnexpectedColumn(name: string, rows: number): void {
+    const seen = this.unexpectedColumns.get(name);
+    if (seen !== undefined) this.unexpectedColumns.set(name, seen + rows);
+    else if (this.unexpectedColumns.size < UNEXPECTED_COLUMN_LIMIT) this.unexpectedColumns.set(name, rows);
+  }
+
   toState(): DatasetState {
     return {
       features: this.features.map((f) => ({ ...f })),
       rows: this.rows,
       invalidRows: this.invalidRows,
       invalidSamples: [...this.invalidSamples],
+      unexpectedColumns: [...this.unexpectedColumns],
       profiles: this.profiles.map((p) => p.toState()),
     };
   }
@@ -101,6 +119,7 @@ export class DatasetProfile {
     p.rows = state.rows;
     p.invalidRows = state.invalidRows;
     p.invalidSamples.push(...state.invalidSamples);
+    for (const [name, rows] of state.unexpectedColumns ?? []) p.addUnexpectedColumn(name, rows);
     state.profiles.forEach((s, i) => {
       p.profiles[i] = s.kind === 'numeric' ? NumericProfile.fromState(s) : CategoricalProfile.fromState(s);
     });
@@ -117,6 +136,7 @@ export class DatasetProfile {
     for (const s of other.invalidSamples) {
       if (this.invalidSamples.length < INVALID_SAMPLE_LIMIT) this.invalidSamples.push(s);
     }
+    for (const [name, rows] of other.unexpectedColumns) this.addUnexpectedColumn(name, rows);
     this.profiles.forEach((p, i) => {
       const o = other.profiles[i];
       if (p instanceof NumericProfile && o instanceof NumericProfile) p.merge(o);

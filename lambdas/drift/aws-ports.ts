@@ -3,23 +3,29 @@ import { SFNClient, StartExecutionCommand } from '@aws-sdk/client-sfn';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DriftEvents, DriftMetricsSink, ShardLauncher } from '../core/drift-job';
 
-/** `DriftDetected` on an EventBridge bus, as `source: modelstack.drift`. */
+/**
+ * `DriftDetected` and `DataIntegrityFailed` on an EventBridge bus, as `source: modelstack.drift`. Rules match on
+ * `detail-type`, so a rule for one never receives the other.
+ */
 export function eventBridgeEvents(client: EventBridgeClient, busName: string): DriftEvents {
+  async function put(detailType: string, detail: object): Promise<void> {
+    const out = await client.send(new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: 'modelstack.drift', DetailType: detailType, Detail: JSON.stringify(detail) }] }));
+    if (out.FailedEntryCount) throw new Error(`EventBridge rejected ${detailType}: ${out.Entries?.[0]?.ErrorCode} ${out.Entries?.[0]?.ErrorMessage}`);
+  }
   return {
-    async publishDriftDetected(detail) {
-      const out = await client.send(
-        new PutEventsCommand({ Entries: [{ EventBusName: busName, Source: 'modelstack.drift', DetailType: 'DriftDetected', Detail: JSON.stringify(detail) }] }),
-      );
-      if (out.FailedEntryCount) throw new Error(`EventBridge rejected DriftDetected: ${out.Entries?.[0]?.ErrorCode} ${out.Entries?.[0]?.ErrorMessage}`);
-    },
+    publishDriftDetected: (detail) => put('DriftDetected', detail),
+    publishIntegrityFailed: (detail) => put('DataIntegrityFailed', detail),
   };
 }
+
+/** Metrics counted in whole units; the rest (shares, scores, flags) have no unit. */
+const COUNTS = new Set(['Rows', 'InvalidRows', 'IntegrityFailures']);
 
 /** Embedded metrics through Powertools; per-feature metrics get their own document with a Feature dimension. */
 export function emfMetrics(metrics: Metrics): DriftMetricsSink {
   return {
     metric(name, value, dimensions) {
-      const unit = name === 'Rows' || name === 'InvalidRows' ? MetricUnit.Count : MetricUnit.NoUnit;
+      const unit = COUNTS.has(name) ? MetricUnit.Count : MetricUnit.NoUnit;
       if (!dimensions) {
         metrics.addMetric(name, unit, value);
         return;

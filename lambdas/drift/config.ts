@@ -1,5 +1,6 @@
 import type { DriftCheckSpec } from '../core/drift-job';
 import type { ModelTask } from '../core/quality';
+import { integrityThresholds, type IntegrityThresholds } from '../core/integrity-thresholds';
 import { registryLayout } from '../core/layout';
 import { requiredEnv } from '../shared/env';
 
@@ -18,6 +19,8 @@ export const DRIFT_ENV = {
   qualityDegradation: 'QUALITY_DEGRADATION_THRESHOLD',
   eventBus: 'EVENT_BUS_NAME',
   stateMachineArn: 'STATE_MACHINE_ARN',
+  /** Optional JSON object of integrity thresholds (`IntegrityThresholds`); left out, the defaults apply. */
+  integrity: 'INTEGRITY_THRESHOLDS',
 } as const;
 
 export interface DriftFunctionConfig {
@@ -25,6 +28,17 @@ export interface DriftFunctionConfig {
   readonly eventBus: string;
   readonly stateMachineArn?: string;
   readonly spec: DriftCheckSpec;
+}
+
+function integrity(value: string | undefined): IntegrityThresholds | undefined {
+  if (!value) return undefined;
+  try {
+    const given = JSON.parse(value) as IntegrityThresholds;
+    integrityThresholds(given);
+    return given;
+  } catch (err) {
+    throw new Error(`${DRIFT_ENV.integrity}=${value}: ${(err as Error).message}`);
+  }
 }
 
 function task(value: string): ModelTask {
@@ -55,6 +69,7 @@ export function readDriftConfig(env: NodeJS.ProcessEnv): DriftFunctionConfig {
       driftShareThreshold: number(DRIFT_ENV.driftShare),
       task: task(required(DRIFT_ENV.task)),
       qualityDegradationThreshold: number(DRIFT_ENV.qualityDegradation),
+      integrity: integrity(env[DRIFT_ENV.integrity]),
     },
   };
 }

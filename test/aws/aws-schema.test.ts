@@ -70,8 +70,8 @@ describe('AWS config settings', () => {
   test('streamingOverride takes only "off", which drops every model\'s streaming in that environment', () => {
     expect(problemsAfter((c) => (c.environments.dev.aws.streamingOverride = 'on'))).toEqual(['environments.dev.aws.streamingOverride: expected "off"']);
     const parsed = parseConfig(demo());
-    expect(parsed.environments.dev.aws.streamingOverride).toBe('off');
-    expect(parsed.environments.prod.aws.streamingOverride).toBeUndefined();
+    expect(parsed.environments.dev.aws?.streamingOverride).toBe('off');
+    expect(parsed.environments.prod.aws?.streamingOverride).toBeUndefined();
     expect(modelsForEnvironment(parsed.models, parsed.environments.dev).map((m) => m.aws.streaming)).toEqual([undefined, undefined]);
     expect(modelsForEnvironment(parsed.models, parsed.environments.prod)[0].aws.streaming).toEqual(parsed.models[0].aws.streaming);
   });

@@ -2,6 +2,8 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { DriftMonitor, type DriftMonitorProps } from '../../constructs/aws/drift-monitor';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
+import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
+import { Construct } from 'constructs';
 import { testStack } from '../helpers/aws';
 
 function build(overrides: Partial<DriftMonitorProps> = {}) {
@@ -103,16 +105,52 @@ describe('DriftMonitor', () => {
     template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'QualityDegradation', Threshold: 0.05, ComparisonOperator: 'GreaterThanThreshold' });
     expect(monitor.metricDriftShare().dimensions).toEqual({ service: 'drift', Model: 'churn' });
     expect(monitor.metricRows().metricName).toBe('Rows');
+    expect(monitor.metricIntegrityFailures()).toMatchObject({ metricName: 'IntegrityFailures', statistic: 'Maximum', dimensions: { service: 'drift', Model: 'churn' } });
+  });
+
+  test('PlatformMonitoring alarms on failed integrity checks from 1, like the drift share: one window decides', () => {
+    const stack = testStack();
+    const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
+    const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
+    const m = new DriftMonitor(stack, 'Drift', { registry, model: 'churn', modelVersion: '1', endpoint, environment: 'dev', task: 'classification' });
+    const monitoring = new PlatformMonitoring(stack, 'Monitoring', { dashboardName: 'ms-dev' });
+    const alarms = monitoring.monitorDrift(new Construct(stack, 'DriftAlarms'), 'churn', {
+      driftShare: m.metricDriftShare(),
+      checkFailures: m.metricCheckFailures(),
+      integrityFailures: m.metricIntegrityFailures(),
+      ownAlarms: [m.failureAlarm],
+    });
+    expect(alarms).toHaveLength(2);
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'IntegrityFailures',
+      Namespace: 'ModelStack',
+      Dimensions: [{ Name: 'Model', Value: 'churn' }, { Name: 'service', Value: 'drift' }],
+      Statistic: 'Maximum',
+      Period: 3600,
+      Threshold: 1,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [Match.anyValue()],
+      OKActions: [Match.anyValue()],
+    });
+  });
+
+  test('integrity thresholds reach the function as JSON; left out, the function uses the defaults', () => {
+    const { template: tuned } = build({ integrity: { minRows: 500, newCategoryIncrease: 0.1 } });
+    tuned.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ INTEGRITY_THRESHOLDS: '{"minRows":500,"newCategoryIncrease":0.1}' }) } });
+    template.hasResourceProperties('AWS::Lambda::Function', { Environment: { Variables: Match.objectLike({ INTEGRITY_THRESHOLDS: Match.absent() }) } });
   });
 
   test('invalid props fail with every problem listed', () => {
-    expect(() => build({ model: 'Churn', windowHours: 0, maxObjectsPerInvocation: 0, driftShareThreshold: 2, qualityDegradationThreshold: 0 })).toThrow(
+    expect(() => build({ model: 'Churn', windowHours: 0, maxObjectsPerInvocation: 0, driftShareThreshold: 2, qualityDegradationThreshold: 0, integrity: { minRows: 0 } })).toThrow(
       'DriftMonitor: invalid props\n' +
         '  - model "Churn": expected lowercase letters, digits and single hyphens\n' +
         '  - windowHours 0: expected a whole number of hours from 1 to 168\n' +
         '  - maxObjectsPerInvocation 0: expected a positive integer\n' +
         '  - driftShareThreshold 2: expected more than 0 and at most 1\n' +
-        '  - qualityDegradationThreshold 0: expected more than 0 and at most 1',
+        '  - qualityDegradationThreshold 0: expected more than 0 and at most 1\n' +
+        '  - integrity thresholds: minRows 0: expected a positive integer',
     );
   });
 });

@@ -74,7 +74,7 @@ describe('operations stacks of the demo', () => {
       prodServing.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
     }
     prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'Invocations', ComparisonOperator: 'LessThanThreshold', TreatMissingData: 'breaching' });
-    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare']) {
+    for (const metricName of ['Errors', 'Throttles', 'Duration', 'DriftShare', 'IntegrityFailures']) {
       prodChurn.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: metricName, AlarmActions: [Match.anyValue()] });
     }
     // Environments without an approval may idle: no absent-invocation alarm there.
@@ -100,7 +100,7 @@ describe('operations stacks of the demo', () => {
     for (const env of ['dev', 'staging', 'prod'] as const) {
       const registry = Template.fromStack(platform.environments[env].registry);
       registry.hasResourceProperties('AWS::SageMaker::ModelPackageGroup', { ModelPackageGroupPolicy: Match.absent() });
-      const own = config.environments[env].aws.account;
+      const own = config.environments[env].aws!.account;
       const named = [...JSON.stringify(registry.toJSON()).matchAll(/:iam::(\d{12}):root/g)].map((m) => m[1]);
       expect(named.filter((account) => account !== own)).toEqual([]);
     }

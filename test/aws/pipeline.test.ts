@@ -27,7 +27,8 @@ describe('CDK Pipelines delivery', () => {
     });
     const synth = Object.values(template.findResources('AWS::CodeBuild::Project')).find((p) => String(p.Properties.Source.BuildSpec).includes('cdk synth'));
     const spec = JSON.parse(synth!.Properties.Source.BuildSpec);
-    expect(spec.phases.install.commands).toEqual(['npm ci']);
+    // The first install command links the image build's output (CDK Pipelines' additional input), then npm ci.
+    expect(spec.phases.install.commands.slice(1)).toEqual(['npm ci']);
     // The tests need a browser CodeBuild's image lacks; they gate merges in CI instead.
     expect(spec.phases.build.commands).toEqual(synthCommands(parseConfig(demoConfig)));
     expect(JSON.stringify(spec)).not.toContain('npm test');
@@ -84,10 +85,10 @@ describe('CDK Pipelines delivery', () => {
     delete raw.models[0].version;
     expect(synthCommands(parseConfig(raw))).toEqual([
       `npx modelstack resolve-versions --env dev,staging,prod --role-arn '${LOOKUP_ROLE_ARN}' --out model-versions.json`,
-      'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json',
+      'npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c versions=model-versions.json -c images=built-images/model-images.json',
     ]);
     // Everything pinned: nothing to resolve.
-    expect(synthCommands(parseConfig(demoConfig))).toEqual(['npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts"']);
+    expect(synthCommands(parseConfig(demoConfig))).toEqual(['npx cdk synth --app "npx tsx infra/aws/pipeline-main.ts" -c images=built-images/model-images.json']);
     const statements = Object.values(template.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
     const assume = statements.find((st: any) => st.Action === 'sts:AssumeRole' && JSON.stringify(st.Resource).includes('lookup-role'));
     expect(assume.Resource).toEqual([

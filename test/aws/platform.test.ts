@@ -114,7 +114,7 @@ describe('AWS platform app', () => {
   test('-c env=<name> selects environments; an unknown one is an error naming the known ones', () => {
     const { environments } = buildAwsPlatform(testApp(), config, ['dev']);
     expect(Object.keys(environments)).toEqual(['dev']);
-    expect(() => buildAwsPlatform(testApp(), config, ['qa'])).toThrow('Unknown environment "qa": expected one of dev, staging, prod');
+    expect(() => buildAwsPlatform(testApp(), config, ['qa'])).toThrow('qa: not an environment of the config: expected one of dev, staging, prod');
   });
 
   test('cdk-nag AwsSolutions passes on the demo with every acknowledgement justified', () => {

@@ -8,7 +8,7 @@ import { demo } from '../helpers/config';
 /** dev's registry, shared as `config` says. */
 function devRegistry(raw: unknown): Template {
   const config = parseConfig(raw);
-  const stack = new Stack(new App(), 'Registry', { env: { account: config.environments.dev.aws.account, region: 'eu-west-1' } });
+  const stack = new Stack(new App(), 'Registry', { env: { account: config.environments.dev.aws!.account, region: 'eu-west-1' } });
   const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'modelstack-dev', models: ['churn'] });
   shareRegistryWith(registry, registryReaders(config, 'dev'));
   return Template.fromStack(stack);
@@ -22,7 +22,7 @@ function foreignAccounts(template: Template): string[] {
 
 describe('registry sharing is opt-in per environment', () => {
   test('by default no other account is named, so the first environment deploys alone (S3, KMS and SageMaker reject unknown principals)', () => {
-    expect(parseConfig(demo()).environments.dev.aws.shareRegistryWith).toEqual([]);
+    expect(parseConfig(demo()).environments.dev.aws!.shareRegistryWith).toEqual([]);
     const template = devRegistry(demo());
     expect(foreignAccounts(template)).toEqual([]);
     const groups = Object.values(template.findResources('AWS::SageMaker::ModelPackageGroup'));

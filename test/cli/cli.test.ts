@@ -23,7 +23,7 @@ describe('modelstack baseline', () => {
   test('profiles gzipped JSON Lines with inferred kinds', async () => {
     const r = await cli(['baseline', '--data', jsonl.base, '--out', jsonl.baseline]);
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toBe(`baseline: 3000 rows, 24 numeric and 6 categorical features → ${jsonl.baseline}\n`);
+    expect(r.stdout).toBe(`baseline: 3000 rows, 24 numeric and 6 categorical features, 3 malformed rows skipped (recorded in the baseline) → ${jsonl.baseline}\n`);
     const baseline = JSON.parse(readFileSync(jsonl.baseline, 'utf8'));
     expect(baseline.schemaVersion).toBe(1);
     expect(baseline.rows).toBe(3000);
@@ -64,7 +64,8 @@ describe('modelstack drift', () => {
     expect(report).toMatchObject({ rows: 3000, invalidRows: 3, drifted: false });
     expect(report.invalidRowSamples[0]).toEqual({ line: 1001, reason: 'invalid JSON' });
     const n00 = report.features.find((f: { name: string }) => f.name === 'n00');
-    expect(Object.keys(n00)).toEqual(['name', 'kind', 'method', 'score', 'threshold', 'drifted', 'missing', 'count', 'invalid', 'metrics']);
+    expect(Object.keys(n00)).toEqual(['name', 'kind', 'method', 'score', 'threshold', 'drifted', 'status', 'reason', 'missing', 'count', 'invalid', 'metrics', 'integrity']);
+    expect(report.integrity).toMatchObject({ status: 'ok', failed: [] });
     expect(n00).toMatchObject({ kind: 'numeric', method: 'wasserstein', threshold: 0.1, drifted: false });
     expect(Object.keys(n00.metrics)).toEqual(['psi', 'jensenShannon', 'ks', 'wasserstein']);
     const n03 = report.features.find((f: { name: string }) => f.name === 'n03');
@@ -182,7 +183,7 @@ describe('structure', () => {
     COMMANDS.push((program) => void program.command('extra').description('test only'));
     try {
       const program = buildProgram({ io: { stdout: () => {}, stderr: () => {}, stderrIsTTY: false }, exitCode: 0 });
-      expect(program.commands.map((c: Command) => c.name())).toEqual(['baseline', 'drift', 'preflight', 'resolve-versions', 'synth', 'vertex-deploy', 'extra']);
+      expect(program.commands.map((c: Command) => c.name())).toEqual(['baseline', 'build-images', 'config', 'drift', 'preflight', 'resolve-versions', 'synth', 'vertex-deploy', 'extra']);
     } finally {
       COMMANDS.length = before;
     }

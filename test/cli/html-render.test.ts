@@ -78,4 +78,26 @@ describe('HTML report in headless Chromium', () => {
     expect(readFileSync(png).length).toBeGreaterThan(20_000); // a blank page compresses to a few KB
     process.stdout.write(`screenshot: ${png}\n`);
   });
+
+  test('a window with integrity failures renders them: banner, window checks and per-feature checks', async () => {
+    const d = await dataset(1000, 'csv');
+    expect((await cli(['baseline', '--data', d.base, '--out', d.baseline])).code).toBe(0);
+    // Rename one column: the window misses c00 and has an unexpected column.
+    const renamed = join(d.dir, 'renamed.csv');
+    const [header, ...body] = readFileSync(d.same, 'utf8').split('\n');
+    writeFileSync(renamed, [header.replace('c00', 'c00_renamed'), ...body].join('\n'));
+    expect((await cli(['drift', '--baseline', d.baseline, '--data', renamed, '--out', d.report, '--html', d.html, '--fail-on-drift'])).code).toBe(3);
+    const html = readFileSync(d.html, 'utf8');
+    expect(html).toMatch(/<div class="banner drift" id="integrity">Data integrity checks failed: missingColumns, values:c00, missingRate:c00, newCategories:c00<\/div>/);
+    expect(html).toContain('<tr><th>missingColumns</th><td><span class="tag drift">fail</span></td><td>not in any row (renamed or dropped?): c00</td></tr>');
+    expect(html).toContain('<tr><th>unexpectedColumns</th><td><span class="tag warn">warn</span></td><td>columns that are not features: &#34;c00_renamed&#34; (1000 rows)</td></tr>');
+    expect(html).toContain('<span class="tag warn">insufficient-data</span>');
+    // Nothing drifted: the feature failing its integrity checks comes first.
+    expect(html.match(/<section class="feature[^"]*" id="f-([^"]+)"/)?.[1]).toBe('c00');
+    const png = join(out, 'integrity.png');
+    const r = render(d.html, png);
+    expect(r.status).toBe(0);
+    expect(r.console).toEqual([]);
+    expect(readFileSync(png).length).toBeGreaterThan(20_000);
+  });
 });

@@ -82,10 +82,10 @@ describe('platform config', () => {
   test('unknown keys and missing fields are reported', () => {
     const bad = demo();
     bad.models[0].instanceTyp = 'ml.m5.large';
-    delete bad.environments.dev.gcp;
+    delete bad.environments.dev.gcp.project;
     expect(problemsOf(bad)).toEqual([
-      'environments.dev.gcp: Invalid input: expected object, received undefined',
-      'models[0]: Unrecognized key: "instanceTyp"',
+      'environments.dev.gcp.project: missing: expected a string',
+      'models[0].instanceTyp: unknown key: expected one of name, task, framework, image, version, serving, dataCapture, drift, aws, gcp, inputSchema',
     ]);
     expect(problemsOf({ platform: { name: 'x1' }, environments: {}, models: [] })).toEqual([
       'environments: expected at least one environment',

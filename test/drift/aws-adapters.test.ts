@@ -31,20 +31,24 @@ async function jsonProtocolServer(answer: (target: string, body: any) => { statu
 }
 
 describe('AWS adapters of the drift check', () => {
-  test('EventBridge: DriftDetected goes to the bus; a rejected entry is an error', async () => {
+  test('EventBridge: DriftDetected and DataIntegrityFailed go to the bus; a rejected entry is an error', async () => {
     let fail = false;
     const server = await jsonProtocolServer(() =>
       fail ? { status: 200, body: { FailedEntryCount: 1, Entries: [{ ErrorCode: 'AccessDenied', ErrorMessage: 'no' }] } } : { status: 200, body: { FailedEntryCount: 0, Entries: [{ EventId: '1' }] } },
     );
     const events = eventBridgeEvents(new EventBridgeClient({ endpoint: server.url, region: 'eu-west-1', credentials }), 'platform-bus');
-    const detail = { model: 'churn', environment: 'dev', windowStart: 'a', windowEnd: 'b', driftShare: 0.6, driftedFeatures: ['x'], reportKey: 'k' };
+    const detail = { model: 'churn', environment: 'dev', windowStart: 'a', windowEnd: 'b', driftShare: 0.6, driftedFeatures: ['x'], reportKey: 'k', integrityStatus: 'ok' as const, integrityFailures: [] };
     await events.publishDriftDetected(detail);
     expect(server.seen[0]).toEqual({
       target: 'AWSEvents.PutEvents',
       body: { Entries: [{ EventBusName: 'platform-bus', Source: 'modelstack.drift', DetailType: 'DriftDetected', Detail: JSON.stringify(detail) }] },
     });
+    const integrity = { model: 'churn', environment: 'dev', windowStart: 'a', windowEnd: 'b', failed: ['missingColumns'], reasons: ['missingColumns: not in any row (renamed or dropped?): x'], reportKey: 'k' };
+    await events.publishIntegrityFailed!(integrity);
+    expect(server.seen[1].body.Entries[0]).toEqual({ EventBusName: 'platform-bus', Source: 'modelstack.drift', DetailType: 'DataIntegrityFailed', Detail: JSON.stringify(integrity) });
     fail = true;
     await expect(events.publishDriftDetected(detail)).rejects.toThrow('EventBridge rejected DriftDetected: AccessDenied no');
+    await expect(events.publishIntegrityFailed!(integrity)).rejects.toThrow('EventBridge rejected DataIntegrityFailed: AccessDenied no');
     await server.stop();
   });
 
@@ -115,6 +119,8 @@ describe('AWS adapters of the drift check', () => {
     expect(() => readDriftConfig({ ...env, MODEL_TASK: 'ranking' })).toThrow('MODEL_TASK=ranking: expected classification or regression');
     expect(() => readDriftConfig({ ...env, MODEL_NAME: '' })).toThrow('MODEL_NAME must be set');
     expect(() => readDriftConfig({ ...env, WINDOW_HOURS: 'x' })).toThrow('WINDOW_HOURS=x: expected a positive number');
+    expect(readDriftConfig({ ...env, INTEGRITY_THRESHOLDS: '{"minRows":500,"missingRateIncrease":0.1}' }).spec.integrity).toEqual({ minRows: 500, missingRateIncrease: 0.1 });
+    expect(() => readDriftConfig({ ...env, INTEGRITY_THRESHOLDS: '{"minRows":0}' })).toThrow('INTEGRITY_THRESHOLDS={"minRows":0}: integrity thresholds: minRows 0: expected a positive integer');
   });
 });
 

@@ -54,6 +54,9 @@ describe('scheduled drift check against S3 (s3rver)', () => {
       expect.objectContaining({ model: 'churn', environment: 'dev', windowEnd: '2026-11-20T15:00:00.000Z', reportKey: 'reports/churn/20261120T1500Z/report.json' }),
     ]);
     expect(events.published[0].driftedFeatures.length).toBeGreaterThanOrEqual(2);
+    expect(events.published[0]).toMatchObject({ integrityStatus: 'ok', integrityFailures: [] });
+    expect(events.integrity).toEqual([]);
+    expect(metrics.named('IntegrityFailures')).toEqual([{ name: 'IntegrityFailures', value: 0, dimensions: undefined }]);
     expect(metrics.named('Rows')).toEqual([{ name: 'Rows', value: 1000, dimensions: undefined }]);
     expect(metrics.named('DriftShare')[0].value).toBeGreaterThanOrEqual(0.5);
     expect(metrics.named('FeatureScore').map((m) => m.dimensions)).toEqual([{ Feature: 'tenure' }, { Feature: 'charges' }, { Feature: 'contract' }]);
@@ -152,6 +155,8 @@ describe('scheduled drift check against S3 (s3rver)', () => {
 
     expect(fanned.rows).toBe(single.rows);
     expect(fanned.drifted).toBe(single.drifted);
+    expect(fanned.integrity).toEqual(single.integrity);
+    expect(fanned.features.map((f) => f.integrity)).toEqual(single.features.map((f) => f.integrity));
     expect(fanned.captureObjects).toBe(4);
     fanned.features.forEach((f, i) => {
       const s = single.features[i];
@@ -161,6 +166,55 @@ describe('scheduled drift check against S3 (s3rver)', () => {
       for (const [metric, value] of Object.entries(s.metrics)) expect((f.metrics as unknown as Record<string, number>)[metric]).toBeCloseTo(value as number, 2);
     });
     expect(events.published).toHaveLength(single.drifted ? 1 : 0);
+  });
+
+  test('integrity: a window missing a column and 61 % missing values gets its checks, metrics and one DataIntegrityFailed event', async () => {
+    // JSON object payloads without `contract`, and `tenure` missing in 61 % of rows.
+    const r = rows(1000, 29, 0);
+    let file = 0;
+    for (const hour of ['13', '14']) {
+      const part = r.slice(file * 500, (file + 1) * 500).map((line, i) => {
+        const [tenure, charges] = line.split(',');
+        return { tenure: (file * 500 + i) % 100 < 61 ? null : Number(tenure), charges: Number(charges) };
+      });
+      const records = part.map((row, i) =>
+        JSON.stringify({ captureData: { endpointInput: { observedContentType: 'application/json', mode: 'INPUT', data: JSON.stringify(row), encoding: 'JSON' } }, eventMetadata: { eventId: `e-${i}` } }),
+      );
+      await store.put(`${SPEC.capturePrefix}2026/11/29/${hour}/capture.jsonl`, `${records.join('\n')}\n`, 'application/jsonl');
+      file++;
+    }
+    const { deps: d, events, metrics } = deps();
+    const outcome = await runDriftCheck(SPEC, at('29'), d);
+    const report = await readReport(outcome.status === 'done' ? outcome.reportKey : '');
+    expect(report.integrity.status).toBe('fail');
+    expect(report.integrity.failed).toEqual(['missingColumns', 'missingRate:tenure', 'values:contract', 'missingRate:contract', 'newCategories:contract']);
+    expect(report.integrity.checks.find((c) => c.check === 'missingColumns')).toMatchObject({ status: 'fail', columns: ['contract'] });
+    expect(metrics.named('IntegrityFailures')).toEqual([{ name: 'IntegrityFailures', value: 3, dimensions: undefined }]);
+    expect(metrics.named('InsufficientData')).toEqual([{ name: 'InsufficientData', value: 1, dimensions: undefined }]);
+    expect(events.integrity).toEqual([
+      {
+        model: 'churn',
+        environment: 'dev',
+        windowStart: '2026-11-29T13:00:00.000Z',
+        windowEnd: '2026-11-29T15:00:00.000Z',
+        failed: report.integrity.failed,
+        reasons: ['missingColumns: not in any row (renamed or dropped?): contract', expect.stringMatching(/^missingRate:tenure: missing 0\.0% in the baseline → 61\.0% \(610 of 1000\)/)],
+        reportKey: 'reports/churn/20261129T1500Z/report.json',
+      },
+    ]);
+    // A rerun of the window neither rewrites nor republishes.
+    await runDriftCheck(SPEC, at('29'), deps({ events }).deps);
+    expect(events.integrity).toHaveLength(1);
+    expect(await store.readText('reports/churn/20261129T1500Z/report.html')).toContain('Data integrity checks failed: missingColumns, missingRate:tenure');
+  });
+
+  test('a drifted window with failing integrity: DriftDetected carries the integrity verdict', async () => {
+    await capture('30', 1, ['monthly', 'weekly']);
+    const { deps: d, events } = deps();
+    await runDriftCheck(SPEC, at('30'), d);
+    expect(events.published).toHaveLength(1);
+    expect(events.published[0]).toMatchObject({ integrityStatus: 'fail', integrityFailures: ['newCategories:contract'] });
+    expect(events.integrity.map((e) => e.failed)).toEqual([['newCategories:contract']]);
   });
 
   test('the handler counts a failure in DriftCheckFailed and rethrows it for retry and the DLQ', async () => {

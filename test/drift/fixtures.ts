@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DriftCheckSpec, DriftDetectedDetail, DriftEvents, DriftMetricsSink } from '../../lambdas/core/drift-job';
+import type { DataIntegrityFailedDetail, DriftCheckSpec, DriftDetectedDetail, DriftEvents, DriftMetricsSink } from '../../lambdas/core/drift-job';
 import { buildBaseline } from '../../lambdas/core/pipeline';
 
 export const SPEC: DriftCheckSpec = {
@@ -73,6 +73,14 @@ export class RecordingEvents implements DriftEvents {
       throw new Error('EventBridge unavailable');
     }
     this.published.push(detail);
+  }
+  readonly integrity: DataIntegrityFailedDetail[] = [];
+  async publishIntegrityFailed(detail: DataIntegrityFailedDetail): Promise<void> {
+    if (this.failNext) {
+      this.failNext = false;
+      throw new Error('EventBridge unavailable');
+    }
+    this.integrity.push(detail);
   }
 }
 

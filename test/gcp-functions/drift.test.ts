@@ -86,7 +86,24 @@ describe('GCP drift function (Cloud Storage, BigQuery, Pub/Sub, Monitoring, Work
     expect(google.timeSeries).toEqual([
       expect.objectContaining({ metric: { type: DRIFT_METRICS.checkFailures, labels: { model: 'churn', environment: 'dev' } }, valueType: 'INT64', points: [{ interval: { endTime: '2026-11-23T15:20:00.000Z' }, value: { int64Value: '0' } }] }),
       expect.objectContaining({ metric: { type: DRIFT_METRICS.share, labels: { model: 'churn', environment: 'dev' } }, resource: { type: 'global', labels: { project_id: 'p' } }, metricKind: 'GAUGE', valueType: 'DOUBLE', points: [expect.objectContaining({ value: { doubleValue: report.driftShare } })] }),
+      expect.objectContaining({ metric: { type: DRIFT_METRICS.integrityFailures, labels: { model: 'churn', environment: 'dev' } }, metricKind: 'GAUGE', valueType: 'INT64', points: [expect.objectContaining({ value: { int64Value: '0' } })] }),
     ]);
+    expect(report.integrity.status).toBe('ok');
+    expect(google.published[0].data).toMatchObject({ integrityStatus: 'ok', integrityFailures: [] });
+  });
+
+  test('a window with an integrity failure: integrity_failures counts it, and nothing is published (the topic starts retraining)', async () => {
+    // An undrifted window where `charges` is null in 70 % of the instances.
+    google.loggedRows = logged('26', 400, 10, 0).map((row, i) => ({ ...row, request: row.request.map((x, j) => ((i * 4 + j) % 10 < 7 ? JSON.stringify([JSON.parse(x)[0], null, JSON.parse(x)[2]]) : x)) }));
+    await withFunction(SPEC, async (url) => {
+      const { status, json } = await call(url, { scheduledTime: at('26') });
+      expect(status).toBe(200);
+      expect(json).toMatchObject({ status: 'done', drifted: false });
+    });
+    const report = JSON.parse(google.text(BUCKETS.reports, 'reports/churn/20261126T1500Z/report.json')!);
+    expect(report.integrity).toMatchObject({ status: 'fail', failed: ['missingRate:charges'] });
+    expect(google.timeSeries.find((t) => t.metric.type === DRIFT_METRICS.integrityFailures)).toMatchObject({ points: [{ value: { int64Value: '1' } }] });
+    expect(google.published).toEqual([]);
   });
 
   test('running the same window twice writes one report and publishes one DriftDetected', async () => {
@@ -131,6 +148,7 @@ describe('GCP drift function (Cloud Storage, BigQuery, Pub/Sub, Monitoring, Work
     expect(fanned.captureObjects).toBe(4);
     expect(fanned.rows).toBe(single.rows);
     expect(fanned.drifted).toBe(single.drifted);
+    expect(fanned.integrity).toEqual(single.integrity);
     fanned.features.forEach((f: any, i: number) => {
       expect(f.name).toBe(single.features[i].name);
       expect(f.drifted).toBe(single.features[i].drifted);

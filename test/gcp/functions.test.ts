@@ -12,7 +12,7 @@ import type { Construct } from 'constructs';
 const project = 'ms-project';
 const region = 'europe-west1';
 
-function build(scope: Construct, options: { sampling?: number; invokers?: string[]; windowHours?: number; models?: string[] } = {}) {
+function build(scope: Construct, options: { sampling?: number; invokers?: string[]; windowHours?: number; models?: string[]; integrity?: { minRows?: number } } = {}) {
   const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
   const platform = new FunctionPlatform(scope, 'Functions', { registry, namePrefix: 'ms-dev', project, region });
   const driftTopic = new EncryptedTopic(scope, 'Drift', { name: 'ms-dev-DriftDetected', project, registry });
@@ -39,6 +39,7 @@ function build(scope: Construct, options: { sampling?: number; invokers?: string
       maxObjectsPerInvocation: 50,
       driftShareThreshold: 0.5,
       qualityDegradationThreshold: 0.05,
+      integrity: options.integrity,
     });
   }
 }
@@ -176,10 +177,17 @@ describe('GCP inference and drift functions', () => {
     for (const fn of functions) expect(fn.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_project_iam_member\.Functions_BuildReadsSources_/)]));
   });
 
+  test('integrity thresholds reach the drift function as JSON; left out, the defaults apply', () => {
+    expect(byName('ms-dev-fn-drift-churn').service_config.environment_variables.INTEGRITY_THRESHOLDS).toBeUndefined();
+    const tuned = all(synth((scope) => build(scope, { integrity: { minRows: 500 } })), 'google_cloudfunctions2_function').find((f) => f.name === 'ms-dev-fn-drift-churn');
+    expect(tuned.service_config.environment_variables.INTEGRITY_THRESHOLDS).toBe('{"minRows":500}');
+  });
+
   test('refuses public invokers, unlogged endpoints and windows a cron cannot express', () => {
     expect(() => synth((scope) => build(scope, { invokers: ['allUsers'] }))).toThrow(/invoker "allUsers": expected serviceAccount:, group:, user: or domain: \(never public\)/);
     expect(() => synth((scope) => build(scope, { sampling: 0 }))).toThrow(/endpoint of churn: expected samplingPercentage > 0/);
     expect(() => synth((scope) => build(scope, { windowHours: 5 }))).toThrow(/windowHours 5: expected a divisor of 24/);
+    expect(() => synth((scope) => build(scope, { integrity: { minRows: 0 } }))).toThrow(/integrity thresholds: minRows 0: expected a positive integer/);
     expect(() => synth((scope) => allowInvoke(scope, 'x', { project: 'p', location: 'r', name: 'n' } as never, 'allAuthenticatedUsers'))).toThrow(/public invokers are not allowed/);
     expect([1, 6, 24, 48, 168, 36, 0].map(scheduleFor)).toEqual(['15 * * * *', '15 */6 * * *', '15 0 * * *', '15 0 */2 * *', '15 0 * * 1', undefined, undefined]);
   });

@@ -18,8 +18,8 @@ describe('Google Cloud config', () => {
       alertThresholds: { latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 },
     });
     expect(config.models[1].gcp).toEqual({ machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2, trafficSplit: { latest: 100, previous: 0 } });
-    expect(config.environments.prod.gcp.repository).toEqual({ owner: 'example-org', name: 'modelstack', branch: 'release' });
-    expect(config.environments.prod.gcp.featureStore!.entities[0].syncCron).toBe('0 * * * *');
+    expect(config.environments.prod.gcp!.repository).toEqual({ owner: 'example-org', name: 'modelstack', branch: 'release' });
+    expect(config.environments.prod.gcp!.featureStore!.entities[0].syncCron).toBe('0 * * * *');
     expect(config.models[0].gcp.trafficSplit).toEqual({ latest: 10, previous: 90 });
   });
 

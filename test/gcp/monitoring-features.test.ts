@@ -36,6 +36,7 @@ describe('PlatformMonitoring (GCP)', () => {
     expect(s.json).toHaveResourceWithProperties(MonitoringNotificationChannel, { type: 'email', labels: { email_address: 'oncall@example.com' } });
     const policies = all(s, 'google_monitoring_alert_policy');
     expect(policies.map((p) => p.display_name).sort()).toEqual([
+      'ms-prod data integrity check failed',
       'ms-prod drift check failed',
       'ms-prod function errors',
       'ms-prod model drift above 0.25',
@@ -69,10 +70,23 @@ describe('PlatformMonitoring (GCP)', () => {
     });
     expect(drift.notification_channels).toBeUndefined();
     expect(policy(s, /drift check failed/).conditions[0].condition_threshold.filter).toContain(DRIFT_METRICS.checkFailures);
-    expect(DRIFT_METRICS).toEqual({ share: 'custom.googleapis.com/modelstack/drift_share', checkFailures: 'custom.googleapis.com/modelstack/drift_check_failures' });
+    expect(DRIFT_METRICS).toEqual({
+      share: 'custom.googleapis.com/modelstack/drift_share',
+      checkFailures: 'custom.googleapis.com/modelstack/drift_check_failures',
+      integrityFailures: 'custom.googleapis.com/modelstack/integrity_failures',
+    });
+    const integrity = policy(s, /data integrity check failed/);
+    expect(integrity.conditions[0].condition_threshold).toMatchObject({
+      filter: `resource.type = "global" AND metric.type = "${DRIFT_METRICS.integrityFailures}" AND metric.labels.environment = "prod"`,
+      comparison: 'COMPARISON_GT',
+      threshold_value: 0,
+      aggregations: [{ alignment_period: '3600s', per_series_aligner: 'ALIGN_MAX', cross_series_reducer: 'REDUCE_MAX', group_by_fields: ['metric.label.model'] }],
+    });
+    expect(s.json).toHaveResourceWithProperties(MonitoringMetricDescriptor, { type: DRIFT_METRICS.integrityFailures, metric_kind: 'GAUGE', value_type: 'INT64' });
+    expect(integrity.depends_on).toHaveLength(3);
     expect(s.json).toHaveResourceWithProperties(MonitoringMetricDescriptor, { type: DRIFT_METRICS.share, metric_kind: 'GAUGE', value_type: 'DOUBLE' });
     expect(s.json).toHaveResourceWithProperties(MonitoringMetricDescriptor, { type: DRIFT_METRICS.checkFailures, metric_kind: 'GAUGE', value_type: 'INT64' });
-    expect(drift.depends_on).toHaveLength(2);
+    expect(drift.depends_on).toHaveLength(3);
   });
 
   test('a dashboard with a row per endpoint and the drift charts', () => {
@@ -83,7 +97,7 @@ describe('PlatformMonitoring (GCP)', () => {
     expect(body.gridLayout.widgets.map((w: { title: string }) => w.title)).toEqual([
       'churn: predictions', 'churn: p99 latency (ms)', 'churn: errors',
       'sales: predictions', 'sales: p99 latency (ms)', 'sales: errors',
-      'drift share by model', 'drift check failures by model',
+      'drift share by model', 'drift check failures by model', 'data integrity failures by model',
     ]);
   });
 

@@ -31,14 +31,14 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     }
   });
 
-  test('CMEK on every function, workflow and image repository; every function runs as its own account', () => {
+  test('CMEK on every function, workflow and image repository (functions and model images); every function runs as its own account', () => {
     for (const [name, stack] of Object.entries(demo)) {
       const cmek = [
         ...values(stack, 'google_cloudfunctions2_function').map((f) => f.kms_key_name),
         ...values(stack, 'google_workflows_workflow').map((w) => w.crypto_key_name),
         ...values(stack, 'google_artifact_registry_repository').map((r) => r.kms_key_name),
       ];
-      expect({ name, cmek }).toEqual({ name, cmek: Array(7).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
+      expect({ name, cmek }).toEqual({ name, cmek: Array(8).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
       const accounts = values(stack, 'google_cloudfunctions2_function').map((f) => f.service_config.service_account_email);
       expect(new Set(accounts).size).toBe(accounts.length);
       const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => j.http_target.oidc_token.service_account_email)];

@@ -143,6 +143,8 @@ describe('buildGcpPlatform', () => {
     const bare = synthesize(raw);
     for (const resources of Object.values(bare)) expect(resources.google_cloudbuild_trigger).toBeUndefined();
 
+    // A prebuilt ECR image on AWS: Google Cloud falls back to Vertex AI's prebuilt container for the framework.
+    raw.models[1].image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
     raw.models[1].framework = 'lightgbm-4';
     expect(() => synthesize(raw)).toThrow(
       'Invalid platform config (Google Cloud platform): 1 problem\n' +

@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Command } from 'commander';
 import { deployModelVersion, type DeployOptions, parseArtifact, sameModel, validateDeployOptions, versionAlias } from '../../cli/vertex-deploy/deploy';
 import { registerVertexDeploy, VertexApiError, VertexClient } from '../../cli/vertex-deploy';
@@ -249,6 +252,33 @@ describe('modelstack vertex-deploy (commander)', () => {
     expect(JSON.parse(out.at(-1)!)).toMatchObject({ uploaded: true, modelVersion: 'projects/my-ml-project/locations/europe-west1/models/ms-dev-churn@1' });
     expect(out.join('')).toContain('alias dev -> version 1\n');
     expect(fake.requests[0].authorization).toBe('Bearer cli-token');
+  });
+
+  test('a built image: --image-file holds the pushed digest; the custom container gets its port and routes', async () => {
+    const image = `europe-west1-docker.pkg.dev/my-ml-project/ms-dev-models/model-server@sha256:${'e'.repeat(64)}`;
+    const file = join(mkdtempSync(join(tmpdir(), 'modelstack-image-ref-')), 'model-image.ref');
+    writeFileSync(file, `${image}\n`);
+    const out: string[] = [];
+    const args = argv(['--container-port', '8080', '--health-route', '/health', '--predict-route', '/predict']).filter((a, i, all) => a !== '--image' && all[i - 1] !== '--image');
+    await program(out).parseAsync([...args, '--image-file', file], { from: 'user' });
+    const upload = fake.requests.find((r) => r.path.endsWith('/models:upload'))!;
+    expect(upload.body.model.containerSpec).toEqual({ imageUri: image, ports: [{ containerPort: 8080 }], healthRoute: '/health', predictRoute: '/predict' });
+    // Vertex AI sets AIP_STORAGE_URI to (a copy of) the artifact URI: the version folder, which the model server loads.
+    expect(upload.body.model.artifactUri).toBe('gs://bkt/models/churn/7/');
+  });
+
+  test('image and container options: exactly one image source, the three container options together, valid values', async () => {
+    const out: string[] = [];
+    await expect(program(out).parseAsync([...argv(), '--image-file', '/x'], { from: 'user' })).rejects.toThrow('expected exactly one of --image and --image-file');
+    await expect(program(out).parseAsync(argv(['--container-port', '8080']), { from: 'user' })).rejects.toThrow('expected --container-port, --health-route and --predict-route together');
+    const noImage = argv().filter((a, i, all) => a !== '--image' && all[i - 1] !== '--image');
+    await expect(program(out).parseAsync([...noImage, '--image-file', '/nonexistent/ref'], { from: 'user' })).rejects.toThrow('--image-file /nonexistent/ref: ENOENT');
+    expect(validateDeployOptions(options('1', { image: 'not an image', container: { port: 8150, healthRoute: 'health', predictRoute: '/predict' } }))).toEqual([
+      '--image "not an image": expected a container image URI',
+      '--container-port 8150: expected a port Vertex AI does not reserve (not 7080, 8100-8200, 8888 or 9000)',
+      '--health-route "health": expected a path such as /health',
+    ]);
+    expect(fake.requests).toEqual([]);
   });
 
   test('rejects a non-numeric replica count and a missing required option', async () => {

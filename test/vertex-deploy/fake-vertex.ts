@@ -54,6 +54,8 @@ export interface RecordedRequest {
 
 export class FakeVertex {
   readonly requests: RecordedRequest[] = [];
+  /** The metadata server paths asked for (GCE_METADATA_HOST pointing here). */
+  readonly metadataRequests: string[] = [];
   readonly models = new Map<string, FakeVersion[]>();
   readonly endpoints = new Map<string, FakeEndpoint>();
   /** Compute Engine forwarding rules by `projects/.../forwardingRules/<name>`, as Compute Engine returns them. */
@@ -107,10 +109,14 @@ export class FakeVertex {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    // The metadata server's token endpoint too, so a CLI run with GCE_METADATA_HOST pointing here gets a token.
-    if (req.method === 'GET' && req.url === '/computeMetadata/v1/instance/service-account/default/token') {
+    // The metadata server too, so a CLI run with GCE_METADATA_HOST pointing here gets a token: Google's auth library
+    // first checks that a metadata server answers (GET .../instance), and it requires Metadata-Flavor: Google on every
+    // answer.
+    if (req.method === 'GET' && req.url?.startsWith('/computeMetadata/v1/instance')) {
       if (req.headers['metadata-flavor'] !== 'Google') return send(res, 403, { error: 'missing Metadata-Flavor: Google' });
-      return send(res, 200, { access_token: 'metadata-token', expires_in: 3599, token_type: 'Bearer' });
+      const token = req.url.split('?')[0] === '/computeMetadata/v1/instance/service-accounts/default/token';
+      this.metadataRequests.push(req.url);
+      return send(res, 200, token ? { access_token: 'metadata-token', expires_in: 3599, token_type: 'Bearer' } : {}, { 'metadata-flavor': 'Google' });
     }
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -297,7 +303,7 @@ export class FakeVertex {
   }
 }
 
-function send(res: ServerResponse, status: number, body: object): void {
-  res.writeHead(status, { 'content-type': 'application/json' });
+function send(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
 }

@@ -18,7 +18,7 @@ async function metadataServer(responses: Array<{ status: number; body: string }>
 
 describe('metadata server access tokens', () => {
   test('the default is the metadata server of the build', () => {
-    expect(METADATA_TOKEN_URL).toBe('http://metadata.google.internal/computeMetadata/v1/instance/service-account/default/token');
+    expect(METADATA_TOKEN_URL).toBe('http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/token');
   });
 
   test('asks with Metadata-Flavor, caches until a minute before expiry, then refreshes', async () => {
@@ -59,5 +59,5 @@ describe('metadata server access tokens', () => {
 
 test('GCE_METADATA_HOST moves the token URL to another metadata server, as in Google\'s auth libraries', () => {
   expect(metadataTokenUrl({})).toBe(METADATA_TOKEN_URL);
-  expect(metadataTokenUrl({ GCE_METADATA_HOST: '127.0.0.1:8181' })).toBe('http://127.0.0.1:8181/computeMetadata/v1/instance/service-account/default/token');
+  expect(metadataTokenUrl({ GCE_METADATA_HOST: '127.0.0.1:8181' })).toBe('http://127.0.0.1:8181/computeMetadata/v1/instance/service-accounts/default/token');
 });

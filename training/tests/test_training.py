@@ -157,7 +157,7 @@ def test_train_cli_checks_its_arguments_and_resolves_out_from_where_npm_started(
     assert "--version: expected a version label" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         train.main(["--out", str(tmp_path), "--rows", "10"])
-    assert "--rows: expected at least 40, got 10" in capsys.readouterr().err
+    assert "--rows: expected at least 134, got 10" in capsys.readouterr().err
     monkeypatch.setenv("INIT_CWD", str(tmp_path))
     train.main(["--out", "registry", "--rows", "200", "--model", "churn"])
     assert sorted(os.listdir(tmp_path / "registry" / "churn" / "1")) == FILES

@@ -40,6 +40,7 @@ def setup(level="INFO"):
     import logging.config
 
     logging.config.dictConfig(log_config(level))
+    logging.captureWarnings(True)  # library warnings (sklearn, xgboost) become JSON lines too, not raw stderr
 
 
 logger = logging.getLogger("model_server")

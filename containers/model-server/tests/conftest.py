@@ -1,5 +1,5 @@
 """Fixtures: the demo models trained with the repository's training code, and the model server started as a real
-process for each contract."""
+process for each contract (both processes start together: each takes seconds to import its libraries)."""
 import tarfile
 
 import pytest
@@ -10,48 +10,52 @@ from training.train import train_model
 
 @pytest.fixture(scope="session")
 def registry(tmp_path_factory):
-    """<dir>/<model>/1/{model.tar.gz, ...} for both demo models, as `npm run train` writes them."""
+    """<dir>/<model>/1/{model.tar.gz, ...} for both demo models, as `npm run train` writes them (no baseline.json:
+    serving does not read it)."""
     out = tmp_path_factory.mktemp("registry")
     for model in ("churn", "sales-forecast"):
-        train_model(model, str(out), version="1", seed=5, rows=1200)
+        train_model(model, str(out), version="1", seed=5, rows=1000, baseline_json=False)
     return out
 
 
 @pytest.fixture(scope="session")
-def churn_server(registry, tmp_path_factory):
-    """SageMaker style: MODEL_DIR is a directory that still holds model.tar.gz; a small body limit for the 413 test."""
-    server = ServerProcess(
-        {"MODEL_DIR": str(registry / "churn" / "1"), "MAX_BODY_BYTES": "200000"},
-        str(tmp_path_factory.mktemp("logs") / "churn-server.log"),
-    )
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
+def servers(registry, tmp_path_factory):
+    """{"churn": SageMaker-style server, "sales-forecast": Vertex-AI-style server}, started in parallel.
 
-
-@pytest.fixture(scope="session")
-def vertex_sales_server(registry, tmp_path_factory):
-    """Vertex AI style: AIP_* routes and port, the model (extracted files) from AIP_STORAGE_URI on a fake GCS."""
-    extracted = {}
+    - churn: MODEL_DIR is a directory that still holds model.tar.gz; a small body limit for the 413 test.
+    - sales-forecast: AIP_* routes and port (no PORT, no arguments, as Vertex AI runs the image), the model
+      (extracted files) from AIP_STORAGE_URI on a fake Cloud Storage, with a token from a fake metadata server.
+    """
+    logs = tmp_path_factory.mktemp("logs")
     with tarfile.open(registry / "sales-forecast" / "1" / "model.tar.gz") as tar:
-        for member in tar.getmembers():
-            extracted[member.name] = tar.extractfile(member).read()
-    gcs = FakeGcs({("vertex-copy", f"models/sales-forecast/1/{name}"): data for name, data in extracted.items()})
-    server = ServerProcess(
+        extracted = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
+    gcs = FakeGcs({("vertex-copy", f"models/sales-forecast/1/{name}"): body for name, body in extracted.items()})
+    churn = ServerProcess({"MODEL_DIR": str(registry / "churn" / "1"), "MAX_BODY_BYTES": "200000"}, str(logs / "churn-server.log"))
+    vertex = ServerProcess(
         {
             **gcs.env(),
             "AIP_HEALTH_ROUTE": "/v1/health",
             "AIP_PREDICT_ROUTE": "/v1/endpoints/123/deployedModels/456:predict",
             "AIP_STORAGE_URI": "gs://vertex-copy/models/sales-forecast/1",
         },
-        str(tmp_path_factory.mktemp("logs") / "vertex-server.log"),
-        args=(),  # Vertex AI runs the image without arguments
-        port_variable="AIP_HTTP_PORT",  # and sets no PORT
+        str(logs / "vertex-server.log"),
+        args=(),
+        port_variable="AIP_HTTP_PORT",
     )
-    server.gcs = gcs
+    vertex.gcs = gcs
     try:
-        yield server.wait_ready("/v1/health")
+        yield {"churn": churn.wait_ready(), "sales-forecast": vertex.wait_ready("/v1/health")}
     finally:
-        server.stop()
+        churn.stop()
+        vertex.stop()
         gcs.close()
+
+
+@pytest.fixture(scope="session")
+def churn_server(servers):
+    return servers["churn"]
+
+
+@pytest.fixture(scope="session")
+def vertex_sales_server(servers):
+    return servers["sales-forecast"]

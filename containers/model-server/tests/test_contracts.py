@@ -8,14 +8,15 @@ import numpy as np
 import pytest
 from server_helpers import call
 
-from model_server.model import load
 from training import artifact, data
 from training.schema import spec
 
 
 def reference(registry, model, frame):
-    loaded = load(str(registry / model / "1"))
-    return loaded.predict(artifact.features_frame(frame, spec(model)["features"]))
+    """The model's own answer, loaded by the training code (not the server's loader)."""
+    estimator, meta = artifact.load_model(str(registry / model / "1" / "model.tar.gz"))
+    df = artifact.features_frame(frame, spec(model)["features"])
+    return estimator.predict_proba(df)[:, 1] if meta["task"] == "classification" else estimator.predict(df)
 
 
 def window(model, rows=60, shifted=False, seed=99):

@@ -5,7 +5,8 @@ import { DatasetProfile } from '../profile';
 import { readStreamRows } from '../readers/read';
 import { type LabelledPairs, LabelIndex, type ModelTask, type QualityBaseline, type QualityReport, assessQuality, joinCaptureFile } from '../quality';
 import { renderReportHtml } from '../report-html';
-import type { DriftEvents, DriftMetricsSink, ObjectStore, Shard, ShardLauncher } from './ports';
+import type { IntegrityThresholds } from '../integrity-thresholds';
+import type { DataIntegrityFailedDetail, DriftDetectedDetail, DriftEvents, DriftMetricsSink, ObjectStore, Shard, ShardLauncher } from './ports';
 import { type DriftWindow, hourlyPrefixes, windowEndingAt, windowId } from './window';
 
 /** What to check: one model's captured traffic against its baseline. */
@@ -24,6 +25,11 @@ export interface DriftCheckSpec {
   readonly task: ModelTask;
   /** Relative loss of the main quality metric against `quality.json` that counts as degraded. */
   readonly qualityDegradationThreshold: number;
+  /**
+   * Thresholds of the data-integrity checks.
+   * @default - INTEGRITY_DEFAULTS
+   */
+  readonly integrity?: IntegrityThresholds;
 }
 
 export interface DriftDeps {
@@ -78,6 +84,7 @@ export function reportKeys(model: string, window: DriftWindow) {
     json: `${dir}report.json`,
     html: `${dir}report.html`,
     eventClaim: `${dir}drift-detected.json`,
+    integrityClaim: `${dir}integrity-failed.json`,
     plan: `${dir}shards/plan.json`,
     shard: (i: number) => `${dir}shards/${i}.json`,
   };
@@ -182,7 +189,7 @@ export async function publish(
   qualityInput?: QualityInput,
 ): Promise<CheckOutcome> {
   const keys = reportKeys(spec.model, window);
-  const drift = evaluateDrift(baseline, profile, { driftShare: spec.driftShareThreshold });
+  const drift = evaluateDrift(baseline, profile, { driftShare: spec.driftShareThreshold, integrity: spec.integrity });
   const quality = qualityInput
     ? assessQuality(spec.task, qualityInput.pairs, qualityInput.invalidLabels, await loadQualityBaseline(spec, deps.store), spec.qualityDegradationThreshold)
     : undefined;
@@ -204,7 +211,7 @@ export async function publish(
 
   recordMetrics(report, noData, deps.metrics);
   await deps.metrics.flush();
-  if (report.drifted) await raiseEventOnce(report, keys, deps);
+  await raiseEvents(report, keys, deps);
   return { status: noData ? 'no-data' : 'done', reportKey: keys.json, drifted: report.drifted };
 }
 
@@ -217,6 +224,10 @@ function recordMetrics(report: StoredReport, noData: boolean, metrics: DriftMetr
   }
   metrics.metric('DriftShare', report.driftShare);
   metrics.metric('DatasetDrifted', report.drifted ? 1 : 0);
+  const statuses = [...report.integrity.checks, ...report.features.flatMap((f) => f.integrity)].map((c) => c.status);
+  // Failures are alarmed; too little data is a dashboard number (a quiet endpoint is not an incident).
+  metrics.metric('IntegrityFailures', statuses.filter((s) => s === 'fail').length);
+  metrics.metric('InsufficientData', statuses.includes('insufficient-data') ? 1 : 0);
   for (const feature of report.features) metrics.metric('FeatureScore', feature.score, { Feature: feature.name });
   const quality = report.quality;
   if (quality) {
@@ -244,27 +255,53 @@ async function loadQualityBaseline(spec: DriftCheckSpec, store: ObjectStore): Pr
 async function finishedBefore(spec: DriftCheckSpec, window: DriftWindow, deps: DriftDeps): Promise<CheckOutcome> {
   const keys = reportKeys(spec.model, window);
   const report = JSON.parse((await deps.store.readText(keys.json)) ?? '{}') as StoredReport;
-  if (report.drifted) await raiseEventOnce(report, keys, deps);
+  await raiseEvents(report, keys, deps);
   return { status: 'already-done', reportKey: keys.json, drifted: Boolean(report.drifted) };
 }
 
-/** The claim object makes the event at-most-once: only the run that creates it publishes. */
-async function raiseEventOnce(report: StoredReport, keys: ReturnType<typeof reportKeys>, deps: DriftDeps): Promise<void> {
-  const detail = {
-    model: report.model,
-    environment: report.environment,
-    windowStart: report.windowStart,
-    windowEnd: report.windowEnd,
-    driftShare: report.driftShare,
-    driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name),
-    reportKey: keys.json,
-  };
-  if (!(await deps.store.putIfAbsent(keys.eventClaim, JSON.stringify(detail), 'application/json'))) return;
+/** The window's events: `DriftDetected` when it drifted, `DataIntegrityFailed` when an integrity check failed. */
+async function raiseEvents(report: StoredReport, keys: ReturnType<typeof reportKeys>, deps: DriftDeps): Promise<void> {
+  // Reports written before the integrity checks existed have no integrity section.
+  const integrity = report.integrity ?? { status: 'ok', failed: [], checks: [] };
+  if (report.drifted) {
+    const detail: DriftDetectedDetail = {
+      model: report.model,
+      environment: report.environment,
+      windowStart: report.windowStart,
+      windowEnd: report.windowEnd,
+      driftShare: report.driftShare,
+      driftedFeatures: report.features.filter((f) => f.drifted).map((f) => f.name),
+      reportKey: keys.json,
+      integrityStatus: integrity.status,
+      integrityFailures: integrity.failed,
+    };
+    await publishOnce(keys.eventClaim, detail, deps, () => deps.events.publishDriftDetected(detail));
+  }
+  const publishIntegrity = deps.events.publishIntegrityFailed?.bind(deps.events);
+  if (integrity.status === 'fail' && publishIntegrity) {
+    const failedChecks = [...integrity.checks.filter((c) => c.status === 'fail').map((c) => `${c.check}: ${c.reason}`)];
+    const firstFeature = (report.features ?? []).flatMap((f) => (f.integrity ?? []).filter((c) => c.status === 'fail').map((c) => `${c.check}:${f.name}: ${c.reason}`))[0];
+    const detail: DataIntegrityFailedDetail = {
+      model: report.model,
+      environment: report.environment,
+      windowStart: report.windowStart,
+      windowEnd: report.windowEnd,
+      failed: integrity.failed,
+      reasons: firstFeature ? [...failedChecks, firstFeature] : failedChecks,
+      reportKey: keys.json,
+    };
+    await publishOnce(keys.integrityClaim, detail, deps, () => publishIntegrity(detail));
+  }
+}
+
+/** The claim object makes an event at-most-once: only the run that creates it publishes. */
+async function publishOnce(claim: string, detail: object, deps: DriftDeps, publish: () => Promise<void>): Promise<void> {
+  if (!(await deps.store.putIfAbsent(claim, JSON.stringify(detail), 'application/json'))) return;
   try {
-    await deps.events.publishDriftDetected(detail);
+    await publish();
   } catch (err) {
     // Release the claim so a retry of this invocation can publish.
-    await deps.store.delete(keys.eventClaim);
+    await deps.store.delete(claim);
     throw err;
   }
 }

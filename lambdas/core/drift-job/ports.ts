@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CheckStatus } from '../integrity';
 
 /** The object store a drift check reads and writes (S3 on AWS, GCS on Google Cloud). */
 export interface ObjectStore {
@@ -23,11 +24,34 @@ export interface DriftDetectedDetail {
   readonly driftShare: number;
   readonly driftedFeatures: readonly string[];
   readonly reportKey: string;
+  /** The window's data-integrity verdict: drift measured on failing data deserves a look before it drives retraining. */
+  readonly integrityStatus: CheckStatus;
+  /** The integrity checks that failed or lacked data, as `check` or `check:feature`. */
+  readonly integrityFailures: readonly string[];
+}
+
+/** What a `DataIntegrityFailed` event carries: one per window whose integrity status is "fail". */
+export interface DataIntegrityFailedDetail {
+  readonly model: string;
+  readonly environment: string;
+  readonly windowStart: string;
+  readonly windowEnd: string;
+  /** The integrity checks that failed or lacked data, as `check` or `check:feature`. */
+  readonly failed: readonly string[];
+  /** The reason of each window-level check that failed, and of the first failed feature check. */
+  readonly reasons: readonly string[];
+  readonly reportKey: string;
 }
 
 /** Where `DriftDetected` goes (EventBridge on AWS, Pub/Sub on Google Cloud). */
 export interface DriftEvents {
   publishDriftDetected(detail: DriftDetectedDetail): Promise<void>;
+  /**
+   * Publishes `DataIntegrityFailed` (AWS: EventBridge). Left out on Google Cloud, whose drift topic's messages each
+   * start a retraining build: there the integrity metric and its alert policy report failures.
+   * @default - no integrity event
+   */
+  publishIntegrityFailed?(detail: DataIntegrityFailedDetail): Promise<void>;
 }
 
 /** Numbers a check reports (CloudWatch EMF on AWS, Cloud Monitoring on Google Cloud). */

@@ -10,6 +10,8 @@ export type DataFormat = 'csv' | 'jsonl';
 export interface RowSink {
   addRow(values: readonly unknown[]): void;
   addInvalid(line: number, reason: string): void;
+  /** Columns that are not features: a CSV header's others, a JSON object's other keys. Optional: inference needs none. */
+  addUnexpectedColumn?(name: string, rows: number): void;
 }
 
 export interface ReadOptions {
@@ -68,6 +70,7 @@ export async function readStreamRows(
 
   if (format === 'csv') {
     const fields: string[] = [];
+    let unexpected: string[] = [];
     let columnOf: number[] | null = null;
     let headerWidth = 0;
     let pending = '';
@@ -86,6 +89,7 @@ export async function readStreamRows(
         headerWidth = n;
         const header = fields.map((f) => f.trim());
         columnOf = features.map((f) => header.indexOf(f));
+        unexpected = header.filter((h) => h !== '' && !features.includes(h));
         return true;
       }
       if (n === 1 && fields[0].trim() === '') return true; // blank line
@@ -98,15 +102,27 @@ export async function readStreamRows(
       return ++rows < maxRows;
     });
     if (pending !== '') sink.addInvalid(pendingLine, 'unterminated quoted field at end of file');
+    for (const name of unexpected) sink.addUnexpectedColumn?.(name, rows);
     return lines;
   }
 
   let lineNo = 0;
   const fields: string[] = [];
+  const featureSet = new Set(features);
+  /** Copies an object row's features into `values` and reports keys that are not features. */
+  const fromObject = (obj: Record<string, unknown>) => {
+    let present = 0;
+    for (let i = 0; i < width; i++) if ((values[i] = obj[features[i]]) !== undefined) present++;
+    if (!sink.addUnexpectedColumn) return;
+    // Counting keys is cheap (V8's enum cache); the names are only looked at when there are more keys than features.
+    let keys = 0;
+    for (const _ in obj) keys++;
+    if (keys > present) for (const key in obj) if (!featureSet.has(key)) sink.addUnexpectedColumn(key, 1);
+  };
   const emitter: RowEmitter = {
     row(row) {
       if (Array.isArray(row)) for (let i = 0; i < width; i++) values[i] = row[i];
-      else for (let i = 0; i < width; i++) values[i] = (row as Record<string, unknown>)[features[i]];
+      else fromObject(row as Record<string, unknown>);
       sink.addRow(values);
       rows++;
     },
@@ -130,7 +146,7 @@ export async function readStreamRows(
     const obj = record as Record<string, unknown>;
     if (obj.captureData !== undefined) emitCaptureRecord(obj, width, fields, emitter);
     else {
-      for (let i = 0; i < width; i++) values[i] = obj[features[i]];
+      fromObject(obj);
       sink.addRow(values);
       rows++;
     }

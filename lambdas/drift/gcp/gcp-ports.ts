@@ -53,6 +53,7 @@ export function monitoringMetrics(
   baseUrl = GOOGLE_ENDPOINTS.monitoring,
 ): DriftMetricsSink {
   let share: number | undefined;
+  let integrityFailures: number | undefined;
   let failed = false;
   const series = (type: string, value: { doubleValue: number } | { int64Value: string }, endTime: string) => ({
     metric: { type, labels: { [DRIFT_METRIC_LABELS.model]: options.model, [DRIFT_METRIC_LABELS.environment]: options.environment } },
@@ -64,13 +65,16 @@ export function monitoringMetrics(
   return {
     metric(name, value) {
       if (name === 'DriftShare') share = value;
+      if (name === 'IntegrityFailures') integrityFailures = value;
       if (name === 'DriftCheckFailed') failed = true;
     },
     async flush() {
       const endTime = (options.now?.() ?? new Date()).toISOString();
       const timeSeries = [series(DRIFT_METRICS.checkFailures, { int64Value: failed ? '1' : '0' }, endTime)];
       if (share !== undefined && !failed) timeSeries.push(series(DRIFT_METRICS.share, { doubleValue: share }, endTime));
+      if (integrityFailures !== undefined && !failed) timeSeries.push(series(DRIFT_METRICS.integrityFailures, { int64Value: String(integrityFailures) }, endTime));
       share = undefined;
+      integrityFailures = undefined;
       failed = false;
       const call = `Cloud Monitoring timeSeries.create (${options.model})`;
       await ensureOk(call, await http(call, `${baseUrl}/v3/projects/${options.project}/timeSeries`, { method: 'POST', json: { timeSeries } }));
