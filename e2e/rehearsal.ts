@@ -23,7 +23,9 @@ import { s3Store } from '../lambdas/drift/s3-store';
 import { readInferenceConfig } from '../lambdas/inference/config';
 import { createGcpInferenceHandler } from '../lambdas/inference/gcp/handler';
 import { vertexPredictor } from '../lambdas/inference/gcp/vertex';
+import { CaptureWriter } from '../lambdas/core/capture';
 import { createInferenceHandler } from '../lambdas/inference/handler';
+import { s3CaptureStore } from '../lambdas/inference/s3-capture-store';
 import { sageMakerInvoker } from '../lambdas/inference/sagemaker';
 import { gcpLogger } from '../lambdas/shared/gcp/log';
 import { startS3 } from '../test/helpers/s3rver';
@@ -59,11 +61,14 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** The demo platform, with the churn endpoint capturing every request so each rehearsal request is in the window. */
+/**
+ * The demo platform, with every request captured so each rehearsal request is in the window: by churn's real-time
+ * endpoint, and by sales-forecast's inference function (its serverless endpoint cannot capture).
+ */
 function rehearsalConfig(): PlatformConfig {
   const input = structuredClone(demoConfig) as PlatformConfigInput;
-  for (const model of input.models) if (model.name === 'churn') model.dataCapture = { samplingPercentage: 100 };
-  return parseConfig(input, 'demo config (rehearsal: churn captures 100 %)');
+  for (const model of input.models) model.dataCapture = { samplingPercentage: 100 };
+  return parseConfig(input, 'demo config (rehearsal: every request captured)');
 }
 
 async function main(): Promise<void> {
@@ -92,6 +97,8 @@ async function main(): Promise<void> {
     const deployed = synthesizeAws(config, ENVIRONMENT, join(work, 'cdk.out'));
     const gcp = synthesizeGcp(config, ENVIRONMENT, join(work, 'cdktf.out'));
     assert.ok(deployed.churn.capture && deployed.churn.driftEnv, 'churn (real-time) must capture data and have a drift check');
+    const sales = deployed['sales-forecast'];
+    assert.ok(!sales.capture && sales.inferenceEnv.CAPTURE_PREFIX && sales.driftEnv, 'sales-forecast (serverless) must capture at the API and have a drift check');
     // Both clouds serve the model server this rehearsal runs (a framework image could not read string categoricals).
     for (const model of models) {
       assert.deepEqual(model.image, { build: MODEL_SERVER }, `${model.name}: the demo should serve ${MODEL_SERVER}`);
@@ -189,7 +196,7 @@ async function main(): Promise<void> {
     POWERTOOLS_LOG_LEVEL: 'ERROR',
     POWERTOOLS_METRICS_DISABLED: 'true',
   });
-  const awsApi = Object.fromEntries(models.map((m) => [m.name, awsInferenceFunction(aws.deployed[m.name])]));
+  const awsApi = Object.fromEntries(models.map((m) => [m.name, awsInferenceFunction(aws.deployed[m.name], s3server.endpoint, () => captureHour)]));
   const gcpApi: Record<string, string> = {};
   for (const model of models) {
     const url = await gcpInferenceFunction(aws.gcp[model.name].inferenceEnv, vertex.url);
@@ -245,6 +252,24 @@ async function main(): Promise<void> {
     assert.equal(first.captureData.endpointInput.encoding, 'CSV');
     assert.match(first.eventMetadata.inferenceId ?? '', /^(reference|shifted)-\d+$/);
     summary.push(`churn: ${keys.length} capture objects (${sageMaker.counts.invocations} invocations in all)`);
+  });
+
+  // 7b. Capture at the inference API for the serverless model: the environment's last batch is written here (on
+  //     Lambda it would wait for the environment's next request).
+  const sales = aws.deployed['sales-forecast'];
+  await step('sales-forecast (serverless): the inference function captured its traffic in the same format', async () => {
+    await awsApi['sales-forecast'].capture!.flush();
+    assert.deepEqual(awsApi['sales-forecast'].captureErrors, []);
+    const prefix = sales.inferenceEnv.CAPTURE_PREFIX;
+    assert.equal(prefix, `${registryLayout.dataCapturePrefix('sales-forecast')}${sales.endpointName}/AllTraffic/`);
+    const keys = await listKeys(s3, bucket, prefix);
+    const records = (await Promise.all(keys.map(async (key) => (await (await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body!.transformToString()).trimEnd().split('\n'))))
+      .flat()
+      .map((line) => JSON.parse(line) as { captureData: { endpointInput: { encoding: string } }; eventMetadata: { inferenceId?: string } });
+    const sent = batches(windows['sales-forecast'].reference.instances, BATCH).length + batches(windows['sales-forecast'].shifted!.instances, BATCH).length;
+    assert.equal(records.length, sent, `capture records under ${prefix}`);
+    assert.ok(records.every((r) => r.captureData.endpointInput.encoding === 'CSV' && /^(reference|shifted)-\d+$/.test(r.eventMetadata.inferenceId ?? '')));
+    summary.push(`sales-forecast: ${records.length} records captured by the inference function in ${keys.length} objects (serverless endpoint)`);
   });
 
   // 8. Labels for the shifted window, keyed by the inference ids the API returned.
@@ -313,16 +338,53 @@ async function main(): Promise<void> {
         `1 DriftDetected; quality on ${quality.labelled} labels: ${Object.entries(got).filter(([k]) => k !== 'n').map(([k, v]) => `${k} ${v.toFixed(3)}`).join(', ')} (= scikit-learn)`,
     );
   });
+
+  // 10. The serverless model's drift check, as its deployed function runs it, over what the inference function captured.
+  await step('sales-forecast (serverless): the drift check reads the API\'s captures and reports the shifted window', async () => {
+    const config = readDriftConfig(sales.driftEnv!);
+    assert.equal(config.spec.capturePrefix, sales.inferenceEnv.CAPTURE_PREFIX);
+    const salesDrift = createDriftHandler(
+      config.spec,
+      {
+        store: s3Store(s3, config.bucket),
+        events: eventBridgeEvents(new EventBridgeClient({ endpoint: events.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } }), config.eventBus),
+        metrics: emfMetrics(new Metrics({ namespace: 'ModelStack', serviceName: 'drift' })),
+      },
+      new Logger({ serviceName: 'drift', logLevel: 'ERROR' }),
+    );
+    const outcome = await salesDrift({ scheduledTime: windowEnd(SHIFTED_HOUR) });
+    assert.ok('reportKey' in outcome && outcome.status === 'done' && outcome.drifted, JSON.stringify(outcome));
+    const report = await readReport(s3, bucket, outcome.reportKey);
+    assert.equal(report.rows, windows['sales-forecast'].shifted!.instances.length);
+    assert.equal(JSON.parse(events.entries.at(-1)!.Detail).model, 'sales-forecast');
+    summary.push(`sales-forecast shifted window (captured at the API): ${report.rows} rows, drift share ${report.driftShare.toFixed(2)}, 1 DriftDetected`);
+  });
 }
 
-/** The AWS inference function's handler, configured from its synthesized environment, called as API Gateway would. */
-function awsInferenceFunction(deployed: DeployedModel) {
+/**
+ * The AWS inference function's handler, configured from its synthesized environment, called as API Gateway would;
+ * with capture at the API when the environment says so (writing to `s3Endpoint`, timed by `captureTime`).
+ */
+function awsInferenceFunction(deployed: DeployedModel, s3Endpoint: string, captureTime: () => Date) {
   const config = readInferenceConfig(deployed.inferenceEnv);
+  const captureErrors: unknown[] = [];
+  const writer =
+    config.capture &&
+    new CaptureWriter({
+      prefix: config.capture.prefix,
+      samplingPercentage: config.capture.samplingPercentage,
+      maxRecords: config.capture.maxRecords,
+      maxAgeMs: config.capture.maxAgeMs,
+      now: () => captureTime().getTime(),
+      store: s3CaptureStore({ bucket: config.capture.bucket, region: 'eu-west-1', endpoint: s3Endpoint, credentials: () => ({ accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' }) }),
+      onError: (err) => void captureErrors.push(err),
+    });
   const handler = createInferenceHandler({
     config,
     logger: new Logger({ serviceName: 'inference', logLevel: 'ERROR' }),
     metrics: new Metrics({ namespace: 'ModelStack', serviceName: 'inference' }),
     invoke: sageMakerInvoker({ endpointName: config.endpointName!, timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts }),
+    capture: writer && { writer, flushWaitMs: config.capture!.flushWaitMs },
   });
   const context = { awsRequestId: 'rehearsal', functionName: `inference-${deployed.model}` } as Context;
   const raw = (body: unknown) => handler({ pathParameters: { model: deployed.model }, body: JSON.stringify(body), isBase64Encoded: false } as unknown as APIGatewayProxyEventV2, context);
@@ -331,7 +393,7 @@ function awsInferenceFunction(deployed: DeployedModel) {
     if (result.statusCode !== 200) throw new Error(`AWS inference ${deployed.model}: ${result.statusCode} ${result.body}`);
     return JSON.parse(result.body ?? '{}');
   };
-  return Object.assign(call, { raw });
+  return Object.assign(call, { raw, capture: writer, captureErrors });
 }
 
 /** The Google Cloud inference function's handler on a loopback port, configured from its synthesized environment. */

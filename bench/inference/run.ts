@@ -1,7 +1,8 @@
 // `npm run bench:inference`: the deployed inference bundle's size, its cold module init time, and handler
 // latency and errors at 50 concurrent requests for 30 s per phase against a loopback SageMaker runtime that
-// throttles 1% and fails 1% of requests. Targets: bundle <= 300 KB, init <= 50 ms, handler overhead p99 <= 1 ms
-// beyond the upstream, no unexpected 5xx. BENCH_SECONDS and BENCH_CONCURRENCY override the load.
+// throttles 1% and fails 1% of requests; then the handler's own work with capture at the API off and on (every
+// request sampled, batches written to a loopback S3, s3rver). Targets: bundle <= 300 KB, init <= 50 ms, handler
+// overhead p99 <= 1 ms beyond the upstream, no unexpected 5xx. BENCH_SECONDS and BENCH_CONCURRENCY override the load.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -54,8 +55,10 @@ async function main() {
 
   const server = spawn(process.execPath, ['--import', require.resolve('tsx'), join(__dirname, 'fake-endpoint.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
   const url = await new Promise<string>((resolve) => server.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+  const s3 = spawn(process.execPath, ['--import', require.resolve('tsx'), join(__dirname, 'fake-s3.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const s3Url = await new Promise<string>((resolve) => s3.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
   try {
-    const env = functionEnv(url);
+    const env = { ...functionEnv(url), BENCH_S3_ENDPOINT: s3Url, AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' };
     const inits = initTimes(file, env).sort((a, b) => a - b);
     console.log(`module init (cold require, ${INIT_RUNS} fresh processes): median ${inits[Math.floor(INIT_RUNS / 2)].toFixed(1)} ms, max ${inits[INIT_RUNS - 1].toFixed(1)} ms`);
 
@@ -66,7 +69,7 @@ async function main() {
       encoding: 'utf8',
     });
     if (load.status !== 0) throw new Error(`load run failed:\n${load.stderr}`);
-    const { handler, upstream, overhead } = JSON.parse(readFileSync(resultPath, 'utf8'));
+    const { handler, upstream, overhead, capture } = JSON.parse(readFileSync(resultPath, 'utf8'));
     const concurrency = process.env.BENCH_CONCURRENCY ?? 50;
     const seconds = process.env.BENCH_SECONDS ?? 30;
     console.log(`load: ${concurrency} concurrent, ${seconds} s each, 1% throttles and 1% model errors injected`);
@@ -76,12 +79,22 @@ async function main() {
     row('bare SDK', upstream);
     console.log(`end-to-end difference (includes event-loop queueing on ${require('node:os').cpus().length} cores): p50 ${(handler.p50 - upstream.p50).toFixed(2)} ms, p99 ${(handler.p99 - upstream.p99).toFixed(2)} ms`);
     console.log(`handler's own work per request (sync time around the upstream call, ${overhead.requests} requests): p50 ${overhead.p50.toFixed(3)} ms, p99 ${overhead.p99.toFixed(3)} ms`);
+    console.log(`capture at the API, handler's own work (same load, ${overhead.requests} vs ${capture.requests} requests):`);
+    console.log(`  off  p50 ${overhead.p50.toFixed(3)} ms  p99 ${overhead.p99.toFixed(3)} ms`);
+    console.log(`  on   p50 ${capture.p50.toFixed(3)} ms  p99 ${capture.p99.toFixed(3)} ms  (every request sampled, batches of ${capture.maxRecords}, flush wait <= 50 ms)`);
+    console.log(`  added: p50 ${(capture.p50 - overhead.p50).toFixed(3)} ms, p99 ${(capture.p99 - overhead.p99).toFixed(3)} ms`);
+    console.log(
+      `  records: ${capture.sampled} sampled, ${capture.written} written, ${capture.failed} dropped (${capture.failedWrites} failed writes); ` +
+        `${capture.leftInBuffers} were still buffered across ${capture.environments} environments when the load stopped ` +
+        `(lost if Lambda shut them all down then: at most ${capture.maxRecords} per environment)`,
+    );
     const unexpected = Object.entries(handler.statuses as Record<string, number>)
       .filter(([status]) => Number(status) >= 500 && status !== '502')
       .reduce((n, [, count]) => n + count, 0);
     console.log(`unexpected 5xx (anything but the injected model errors' 502): ${unexpected}`);
   } finally {
     server.kill('SIGTERM');
+    s3.kill('SIGTERM');
   }
 }
 

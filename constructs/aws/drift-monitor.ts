@@ -30,7 +30,10 @@ export interface DriftMonitorProps {
   readonly registry: IModelRegistry;
   /** Model name in the registry. */
   readonly model: string;
-  /** The endpoint whose captured data is checked (it must capture data). */
+  /**
+   * The endpoint whose captured data is checked: it captures data itself, or (a serverless endpoint) its inference
+   * function does (`InferenceModel.capture`), into the same `data-capture/<model>/<endpoint>/AllTraffic/` folder.
+   */
   readonly endpoint: IModelEndpoint;
   /** Environment name, written into reports and events. */
   readonly environment: string;
@@ -103,7 +106,7 @@ export interface DriftMonitorProps {
  *
  * declare const stack: Stack;
  * declare const registry: ModelRegistry;
- * declare const endpoint: ModelEndpoint; // created with dataCaptureSamplingPercentage > 0
+ * declare const endpoint: ModelEndpoint; // capturing (dataCaptureSamplingPercentage > 0), or served with InferenceModel.capture
  *
  * const drift = new DriftMonitor(stack, 'ChurnDrift', {
  *   registry,

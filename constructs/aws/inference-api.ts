@@ -10,11 +10,14 @@ import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import type { InputFeature } from '../../lambdas/core/inference';
+import { registryLayout } from '../../lambdas/core/layout';
 import { INFERENCE_ENV } from '../../lambdas/inference/config';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
-import type { IModelEndpoint } from './model-endpoint';
+import { type IModelEndpoint, VARIANT_NAME } from './model-endpoint';
+import type { IModelRegistry } from './model-registry';
 import { BundledFunction, type BundledFunctionProps } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
+import { acknowledgeWildcardResource } from './private/nag';
 
 const DEFAULT_UPSTREAM_TIMEOUT = Duration.seconds(14);
 
@@ -47,6 +50,21 @@ export interface InferenceModel {
   readonly endpoint: IModelEndpoint;
   /** The model's input schema; requests are validated against it before the endpoint is called. */
   readonly features: readonly InputFeature[];
+  /**
+   * Capture at the API, for an endpoint that cannot capture itself (SageMaker serverless endpoints have no data
+   * capture): the function writes sampled requests and responses in SageMaker's data-capture format to
+   * `data-capture/<model>/<endpoint>/AllTraffic/` in the registry, where a `DriftMonitor` reads them.
+   * @default - the function captures nothing
+   */
+  readonly capture?: InferenceCapture;
+}
+
+/** Capture at the inference API (see {@link InferenceModel.capture}). */
+export interface InferenceCapture {
+  /** The registry whose bucket receives the records (encrypted with its key). */
+  readonly registry: IModelRegistry;
+  /** Share of successful predictions captured: an integer from 1 to 100. */
+  readonly samplingPercentage: number;
 }
 
 /** Properties of an {@link InferenceApi}. */
@@ -143,6 +161,8 @@ export class InferenceApi extends Construct {
   readonly logEncryptionKey: kms.IKey;
   /** The function behind each model's route. */
   readonly functions: Record<string, lambda.Function> = {};
+  /** Per model that captures at the API: fires when a batch of captured records could not be written. */
+  readonly captureFailureAlarms: Record<string, cloudwatch.Alarm> = {};
 
   private readonly authorizer: apigw.IHttpRouteAuthorizer;
   private readonly sharedEnvironment: Record<string, string>;
@@ -209,10 +229,12 @@ export class InferenceApi extends Construct {
         [INFERENCE_ENV.model]: model.name,
         [INFERENCE_ENV.endpointName]: model.endpoint.endpointName,
         [INFERENCE_ENV.features]: JSON.stringify(model.features),
+        ...(model.capture ? captureEnvironment(model) : {}),
       },
     }).function;
     acknowledgeSynchronousOnly(fn);
     model.endpoint.grantInvoke(fn);
+    if (model.capture) this.grantCapture(scope, fn, model as InferenceModel & { capture: InferenceCapture });
     new apigw.HttpRoute(scope, `Route-${model.name}`, {
       httpApi: this.api,
       routeKey: apigw.HttpRouteKey.with(`/models/${model.name}/predict`, apigw.HttpMethod.POST),
@@ -221,6 +243,31 @@ export class InferenceApi extends Construct {
     });
     this.functions[model.name] = fn;
     return fn;
+  }
+
+  /**
+   * The function may only put objects under the endpoint's capture folder and encrypt them with the registry key:
+   * an SSE-KMS upload needs `kms:GenerateDataKey` (Amazon S3 User Guide, "Using server-side encryption with AWS
+   * KMS keys": permissions), not `kms:Decrypt`, which only multipart uploads need; batches are single puts.
+   */
+  private grantCapture(scope: Construct, fn: lambda.Function, model: InferenceModel & { capture: InferenceCapture }): void {
+    const { registry } = model.capture;
+    const objects = registry.bucket.arnForObjects(`${capturePrefix(model)}*`);
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
+    fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [registry.encryptionKey.keyArn] }));
+    acknowledgeWildcardResource(fn.role!, objects, `New capture objects under this endpoint's own capture folder only (${model.name}).`);
+    this.captureFailureAlarms[model.name] = this.metricCaptureFailures(model.name).createAlarm(scope, `CaptureFailures-${model.name}`, {
+      alarmDescription: `Inference API of ${model.name}: captured records could not be written to the registry (drift checks miss them); see the function's logs`,
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+  }
+
+  /** Capture batches of one model the function could not write. @default sum over 5 minutes */
+  metricCaptureFailures(model: string, props?: cloudwatch.MetricOptions): cloudwatch.Metric {
+    return new cloudwatch.Metric({ namespace: 'ModelStack', metricName: 'CaptureFailures', dimensionsMap: { service: 'inference', Model: model }, statistic: 'Sum', ...props });
   }
 
   /** The stage URL, such as `https://abc123.execute-api.eu-west-1.amazonaws.com/`. */
@@ -275,7 +322,22 @@ function validateModel(model: InferenceModel, existing: readonly string[]): void
   problems.check(SAFE_RESOURCE_NAME.test(model.name), 'name: expected lowercase letters, digits and single hyphens');
   problems.check(!existing.includes(model.name), 'name: already served by this API');
   problems.check(model.features.length > 0, 'features: expected at least one feature');
+  const sampling = model.capture?.samplingPercentage;
+  problems.check(sampling === undefined || (Number.isInteger(sampling) && sampling >= 1 && sampling <= 100), `capture.samplingPercentage ${sampling}: expected an integer from 1 to 100`);
   problems.throwIfAny();
+}
+
+/** Where the function writes: the folder SageMaker would capture into, which the drift check reads. */
+function capturePrefix(model: InferenceModel): string {
+  return `${registryLayout.dataCapturePrefix(model.name)}${model.endpoint.endpointName}/${VARIANT_NAME}/`;
+}
+
+function captureEnvironment(model: InferenceModel & { capture?: InferenceCapture }): Record<string, string> {
+  return {
+    [INFERENCE_ENV.captureBucket]: model.capture!.registry.bucket.bucketName,
+    [INFERENCE_ENV.capturePrefix]: capturePrefix(model),
+    [INFERENCE_ENV.captureSamplingPercentage]: String(model.capture!.samplingPercentage),
+  };
 }
 
 function validateProps(props: InferenceApiProps): void {

@@ -111,7 +111,10 @@ export class DriftFunction extends Construct {
     const model = endpoint.model;
     const table = endpoint.requestLogTable;
     const problems = new Problems('DriftFunction');
-    problems.check(table !== undefined, `endpoint of ${model}: expected request-response logging (samplingPercentage > 0): the drift check reads its log`);
+    problems.check(
+      endpoint.samplingPercentage > 0,
+      `endpoint of ${model}: expected samplingPercentage > 0: the drift check reads its request log (or, for a private endpoint, what its inference function captures)`,
+    );
     const cron = scheduleFor(props.windowHours);
     problems.check(cron !== undefined, `windowHours ${props.windowHours}: expected a divisor of 24 or a whole number of days up to 7 (Cloud Scheduler runs on a cron schedule)`);
     try {
@@ -138,7 +141,7 @@ export class DriftFunction extends Construct {
       grant('WritesWorkingState', 'artifacts', 'roles/storage.objectUser', member, registryLayout.reportsPrefix(model)),
       grant('ReadsGroundTruth', 'artifacts', 'roles/storage.objectViewer', member, registryLayout.groundTruthPrefix(model)),
       // Dataset-wide: Vertex AI creates the table on the first logged request, so a table grant has nothing to name yet.
-      new BigqueryDatasetIamMember(this, 'ReadsRequestLogs', { datasetId: registry.requestLogDataset.datasetId, project, role: 'roles/bigquery.dataViewer', member }),
+      ...(table ? [new BigqueryDatasetIamMember(this, 'ReadsRequestLogs', { datasetId: registry.requestLogDataset.datasetId, project, role: 'roles/bigquery.dataViewer', member })] : []),
       new ProjectIamMember(this, 'RunsQueriesWritesMetricsStartsFanOut', { project, role: platform.driftRole.name, member }),
       props.driftTopic.grantPublish(`Drift-${model}-Publishes`, member),
     ];
@@ -147,7 +150,7 @@ export class DriftFunction extends Construct {
     this.function = platformFunction(this, 'Function', {
       platform,
       name,
-      description: `Scheduled drift check of ${model} over Vertex AI request logs (ModelStack)`,
+      description: `Scheduled drift check of ${model} over ${table ? 'Vertex AI request logs' : 'what its inference function captures'} (ModelStack)`,
       bundle: 'drift',
       serviceAccount: this.serviceAccount,
       environment: {
@@ -168,7 +171,8 @@ export class DriftFunction extends Construct {
         [GCP_DRIFT_ENV.region]: region,
         [GCP_DRIFT_ENV.topic]: props.driftTopic.topic.id,
         [GCP_DRIFT_ENV.workflow]: `projects/${project}/locations/${region}/workflows/${workflowName}`,
-        [GCP_DRIFT_ENV.requestLogTable]: `${project}.${table}`,
+        // Without a log (a private endpoint), the inference function writes the captures the check reads.
+        ...(table ? { [GCP_DRIFT_ENV.requestLogTable]: `${project}.${table}` } : {}),
         [GCP_DRIFT_ENV.exportPageRows]: String(props.exportPageRows ?? 10_000),
       },
       timeoutSeconds: STEP_SECONDS,

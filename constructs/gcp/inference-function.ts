@@ -4,6 +4,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import type { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { Construct } from 'constructs';
 import type { InputFeature } from '../../lambdas/core/inference';
+import { registryLayout } from '../../lambdas/core/layout';
 import { INFERENCE_ENV } from '../../lambdas/inference/config';
 import { boundedName } from '../private/names';
 import { Problems } from '../private/validation';
@@ -68,6 +69,13 @@ export interface InferenceFunctionProps {
     /** `PrivateEndpointAccess.connector`. */
     readonly connector: VpcAccessConnector;
   };
+  /**
+   * Capture at the API: for an endpoint Vertex AI cannot log (`endpoint.requestLoggingAvailable` false), the function
+   * writes `endpoint.samplingPercentage` % of successful predictions in SageMaker's capture format under
+   * `data-capture/<model>/<endpoint id>/AllTraffic/` in the artifacts bucket, where the `DriftFunction` reads them.
+   * @default false
+   */
+  readonly captureAtApi?: boolean;
 }
 
 /** Vertex AI predict attempts per request (429 and 5xx are retried once). */
@@ -121,6 +129,8 @@ export class InferenceFunction extends Construct {
     for (const [field, value] of [['maxBodyBytes', props.maxBodyBytes], ['maxInstancesPerRequest', props.maxInstancesPerRequest]] as const) {
       problems.check(value === undefined || (Number.isInteger(value) && value > 0), `${field} ${value}: expected a positive integer`);
     }
+    const capture = props.captureAtApi === true;
+    problems.check(!capture || (endpoint.samplingPercentage >= 1 && endpoint.samplingPercentage <= 100), `captureAtApi: the endpoint's samplingPercentage ${endpoint.samplingPercentage}: expected 1 to 100`);
     problems.throwIfAny();
     const name = functionServiceName(platform.namePrefix, `predict-${endpoint.model}`);
 
@@ -130,6 +140,12 @@ export class InferenceFunction extends Construct {
       project: platform.project,
     });
     const canPredict = new ProjectIamMember(this, 'Predicts', { project: platform.project, role: platform.predictorRole.name, member: this.serviceAccount.member });
+    const prefix = capturePrefixOf(endpoint);
+    // Create only (no read, replace or delete), under the endpoint's capture folder; the bucket's CMEK is applied by
+    // Cloud Storage's own service agent, so the function needs no key permission.
+    const canCapture = capture
+      ? platform.registry.grantObjects(`Predict-${endpoint.model}-WritesCaptures`, 'artifacts', 'roles/storage.objectCreator', this.serviceAccount.member, prefix)
+      : undefined;
 
     this.function = platformFunction(this, 'Function', {
       platform,
@@ -147,15 +163,27 @@ export class InferenceFunction extends Construct {
         [INFERENCE_ENV.upstreamTimeoutMs]: String(upstreamTimeoutMs),
         [INFERENCE_ENV.upstreamMaxAttempts]: String(UPSTREAM_ATTEMPTS),
         ...(props.privateEndpoint ? { [INFERENCE_ENV.vertexBaseUrl]: props.privateEndpoint.address.baseUrl } : {}),
+        ...(capture
+          ? {
+              [INFERENCE_ENV.captureBucket]: platform.registry.bucket.name,
+              [INFERENCE_ENV.capturePrefix]: prefix,
+              [INFERENCE_ENV.captureSamplingPercentage]: String(endpoint.samplingPercentage),
+            }
+          : {}),
       },
       vpcConnector: props.privateEndpoint?.connector.id,
       // Every attempt may take the whole upstream timeout; a few seconds on top for validation and the answer.
       timeoutSeconds: Math.ceil((upstreamTimeoutMs * UPSTREAM_ATTEMPTS) / 1000) + 5,
       maxInstances: props.maxInstances ?? 10,
       ingress: props.ingress ?? 'all',
-      dependsOn: [canPredict],
+      dependsOn: canCapture ? [canPredict, canCapture] : [canPredict],
     });
     this.url = this.function.url;
     (props.invokers ?? []).forEach((member, i) => allowInvoke(this, `Invoker${i}`, this.function, member));
   }
+}
+
+/** The folder the drift function reads: `data-capture/<model>/<endpoint id>/AllTraffic/` (lambdas/drift/gcp/config.ts). */
+function capturePrefixOf(endpoint: ModelEndpoint): string {
+  return `${registryLayout.dataCapturePrefix(endpoint.model)}${endpoint.endpointId}/AllTraffic/`;
 }

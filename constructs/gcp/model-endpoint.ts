@@ -49,7 +49,8 @@ export interface ModelEndpointProps {
   readonly region?: string;
   /**
    * Percentage of requests and responses logged to the registry's BigQuery dataset, a whole number from 0 to 100;
-   * 0 turns logging off (and a `DriftFunction` needs the log).
+   * 0 turns logging off. A private endpoint (`network.kind: vpc`) cannot log (see `requestLoggingAvailable`): its
+   * inference function captures this share instead.
    * @default 0
    */
   readonly samplingPercentage?: number;
@@ -104,6 +105,14 @@ export class ModelEndpoint extends Construct {
   readonly resourceName: string;
   /** The BigQuery table request-response logs go to (Vertex AI creates it), or undefined when logging is off. */
   readonly requestLogTable?: string;
+  /** The share of requests to capture, `samplingPercentage` (by Vertex AI's log, or by the inference function). */
+  readonly samplingPercentage: number;
+  /**
+   * Whether Vertex AI can log this endpoint's requests and responses: not for a private endpoint over VPC peering
+   * ("Choose an endpoint type", Vertex AI docs: request and response logging is not supported there), so the
+   * inference function captures for it (`InferenceFunctionProps.captureAtApi`).
+   */
+  readonly requestLoggingAvailable: boolean;
 
   constructor(scope: Construct, id: string, given: ModelEndpointProps) {
     super(scope, id);
@@ -122,8 +131,10 @@ export class ModelEndpoint extends Construct {
     registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', agents.vertex, MODELS_PREFIX);
 
     const sampling = props.samplingPercentage ?? 0;
+    this.samplingPercentage = sampling;
+    this.requestLoggingAvailable = props.network?.kind !== 'vpc';
     const dependsOn: ITerraformDependable[] = [agentCanUseKey];
-    if (sampling > 0) {
+    if (sampling > 0 && this.requestLoggingAvailable) {
       dependsOn.push(agents.settled(registry.grantRequestLogWrite('VertexAgentWritesLogs', agents.vertex)));
       // A full table reference: Vertex AI creates the table with its schema; the dataset must exist.
       this.requestLogTable = `${registry.requestLogDataset.datasetId}.request_response_${underscored(props.model)}`;

@@ -18,7 +18,8 @@ export function servingVariantOf(model: ModelConfig): ServingVariant {
 
 /**
  * The models as `environment` serves them: with `aws.servingOverride` every model is served serverless there
- * (so the environment idles at zero cost), which also turns data capture off, as serverless endpoints have none;
+ * (so the environment idles at zero cost); their `dataCapture` stays, and the inference function captures for
+ * them, as serverless endpoints cannot;
  * with `aws.streamingOverride: 'off'` no model gets streaming inference there (a Kinesis stream bills while idle).
  */
 export function modelsForEnvironment(models: readonly ModelConfig[], environment: EnvironmentConfig): ModelConfig[] {
@@ -27,7 +28,6 @@ export function modelsForEnvironment(models: readonly ModelConfig[], environment
     ...model,
     ...(override && {
       serving: { kind: 'serverless', memorySizeMb: override.memorySizeMb, maxConcurrency: override.maxConcurrency },
-      dataCapture: { samplingPercentage: 0 },
     }),
     ...(streamingOverride === 'off' && { aws: { ...model.aws, streaming: undefined } }),
   }));

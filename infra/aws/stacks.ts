@@ -96,7 +96,8 @@ export interface ServingStackProps extends EnvironmentStackProps {
 
 /**
  * One model's endpoint, its route on the environment's inference API (except async endpoints) and, when the
- * endpoint captures data, its drift monitor. {@link ServingStack} creates one per model.
+ * model's `dataCapture.samplingPercentage` is above 0, its drift monitor (a serverless endpoint's traffic is captured
+ * by the inference function). {@link ServingStack} creates one per model.
  *
  * @example
  * ```ts
@@ -117,7 +118,7 @@ export interface ServingStackProps extends EnvironmentStackProps {
  *   environment: awsEnvironment(config, 'staging'),
  *   api,
  * });
- * // churn.endpoint is the model's ModelEndpoint, churn.driftMonitor its DriftMonitor (when it captures data).
+ * // churn.endpoint is the model's ModelEndpoint, churn.driftMonitor its DriftMonitor (when it samples traffic).
  * ```
  */
 export class ModelServingStack extends NestedStack {
@@ -128,7 +129,10 @@ export class ModelServingStack extends NestedStack {
    * on them, so callers put the payload in the registry and call InvokeEndpointAsync (`grantInvokeAsync`).
    */
   readonly inferenceFunction?: lambda.Function;
-  /** The scheduled drift check; only for models whose endpoint captures data. */
+  /**
+   * The scheduled drift check, for models with `dataCapture.samplingPercentage` > 0: over what the endpoint captures,
+   * or, for a serverless endpoint (which cannot capture), over what the inference function captures.
+   */
   readonly driftMonitor?: DriftMonitor;
 
   constructor(
@@ -159,6 +163,10 @@ export class ModelServingStack extends NestedStack {
     if (model.version === undefined) throw new Error(`ModelServingStack ${model.name}: the model has no version to serve yet`);
     const thresholds = { ...ALARM_THRESHOLD_DEFAULTS, ...props.environment.aws.alarms };
     const promotion = model.aws.promotion;
+    const sampling = model.dataCapture.samplingPercentage;
+    // SageMaker serverless endpoints cannot capture data ("Feature exclusions", Serverless Inference, SageMaker
+    // Developer Guide): the inference function captures for them, into the same folder, in the same format.
+    const endpointCaptures = model.serving.kind !== 'serverless';
     this.endpoint = new ModelEndpoint(this, 'Endpoint', {
       registry: props.registry,
       model: model.name,
@@ -166,7 +174,7 @@ export class ModelServingStack extends NestedStack {
       image: imageUriOf(model),
       endpointName: `${props.namePrefix}-${model.name}`,
       variant: servingVariantOf(model),
-      dataCaptureSamplingPercentage: model.dataCapture.samplingPercentage,
+      dataCaptureSamplingPercentage: endpointCaptures ? sampling : 0,
       vpc: model.serving.kind === 'realtime' ? props.environment.vpc : undefined,
       // Serverless endpoints (also those an environment's servingOverride makes) update all at once.
       deployment:
@@ -176,9 +184,22 @@ export class ModelServingStack extends NestedStack {
       alarms: { errorsPer5Min: thresholds.endpoint5xxPer5Min, latencyP99: Duration.millis(thresholds.endpointLatencyP99Ms), action: props.alarmAction },
     });
     if (model.serving.kind !== 'async') {
-      this.inferenceFunction = props.api.addModel({ name: model.name, endpoint: this.endpoint, features: model.inputSchema.features }, this);
+      this.inferenceFunction = props.api.addModel(
+        {
+          name: model.name,
+          endpoint: this.endpoint,
+          features: model.inputSchema.features,
+          capture: !endpointCaptures && sampling > 0 ? { registry: props.registry, samplingPercentage: sampling } : undefined,
+        },
+        this,
+      );
+      const captureAlarm = props.api.captureFailureAlarms[model.name];
+      if (captureAlarm && props.alarmAction) {
+        captureAlarm.addAlarmAction(props.alarmAction);
+        captureAlarm.addOkAction(props.alarmAction);
+      }
     }
-    if (model.dataCapture.samplingPercentage > 0) {
+    if (sampling > 0) {
       this.driftMonitor = new DriftMonitor(this, 'Drift', {
         registry: props.registry,
         model: model.name,

@@ -45,7 +45,8 @@ export const awsEnvironmentSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'expected 12 digits'),
   region: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]*)?-[a-z]+-\d$/, 'expected an AWS region such as eu-west-1'),
   /**
-   * Serve every model serverless in this environment (idles at zero cost; no data capture, so no drift data).
+   * Serve every model serverless in this environment (idles at zero cost; the inference function then captures the
+   * sampled traffic for the drift check, as serverless endpoints cannot).
    * @default - each model's own `serving`
    */
   servingOverride: servingOverrideSchema.optional(),

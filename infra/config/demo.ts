@@ -133,6 +133,8 @@ export const demoConfig: PlatformConfigInput = {
       image: { build: 'containers/model-server' },
       version: '1',
       serving: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 10 },
+      // Serverless endpoints cannot capture: on AWS the inference function captures this share for the drift check.
+      dataCapture: { samplingPercentage: 20 },
       gcp: { machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2 },
       aws: {
         modelCard: { description: 'Weekly unit sales per store.', intendedUses: 'Inventory planning.', riskRating: 'low' },

@@ -162,14 +162,6 @@ const modelSchema = z.strictObject({
       .superRefine((features, ctx) => addDuplicateIssues(features, ctx, 'feature name'), ALWAYS),
   }),
 }).superRefine((model, ctx) => {
-  // SageMaker serverless endpoints support neither data capture nor VPC/network isolation.
-  if (model?.serving?.kind === 'serverless' && model.dataCapture?.samplingPercentage > 0) {
-    ctx.addIssue({
-      code: 'custom',
-      path: ['dataCapture', 'samplingPercentage'],
-      message: 'serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
-    });
-  }
   const promotion = model?.aws?.promotion;
   if (promotion && model.serving) {
     const instanceCount = model.serving.kind === 'realtime' ? model.serving.autoscaling?.minInstances : model.serving.kind === 'async' ? 1 : undefined;

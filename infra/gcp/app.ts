@@ -150,6 +150,8 @@ export class GcpEnvironmentStack extends TerraformStack {
         ingress: gcp.functions?.ingress,
         maxInstances: gcp.functions?.maxInstances,
         privateEndpoint: psc && pscAddress ? { address: pscAddress, connector: psc.connector } : undefined,
+        // Vertex AI cannot log a private (VPC peering) endpoint's requests: the function captures them instead.
+        captureAtApi: model.dataCapture.samplingPercentage > 0 && !endpoint.requestLoggingAvailable,
       });
       // The drift check compares against the served version's baseline: none before a first version.
       if (model.dataCapture.samplingPercentage > 0 && model.version !== undefined) {

@@ -8,6 +8,7 @@
  */
 export * from './baseline';
 export * from './bins';
+export * from './capture';
 export * from './categorical-profile';
 export * from './evaluate';
 export * from './integrity';

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { apiError, compileRequestParser, failed, type Outcome, predict, rowsToCsv, unknownModel } from '../core/inference';
+import type { CaptureStats, CaptureWriter } from '../core/capture';
+import { apiError, compileRequestParser, failed, type Outcome, predict, rowsToCsv, type UpstreamAnswer, unknownModel } from '../core/inference';
 import type { InferenceConfig } from './config';
 import { type Invoke, upstreamError } from './sagemaker';
 
@@ -11,6 +12,13 @@ export interface InferenceDeps {
   readonly invoke?: Invoke;
   readonly logger: Logger;
   readonly metrics: Metrics;
+  /**
+   * Capture at the API (for endpoints that cannot capture): sampled successful predictions are buffered in
+   * `writer`; a due batch is written when a request starts, overlapping the endpoint call, and the request's end
+   * waits for it at most `flushWaitMs`.
+   * @default - no capture
+   */
+  readonly capture?: { readonly writer: CaptureWriter; readonly flushWaitMs: number };
 }
 
 type Result = APIGatewayProxyStructuredResultV2;
@@ -34,18 +42,34 @@ export function createInferenceHandler(deps: InferenceDeps): (event: APIGatewayP
     const invoke = deps.invoke;
     // Every prediction gets an id, the caller's or a new one, returned in the answer: labels sent later name it.
     const inferenceId = parsed.inferenceId ?? randomUUID();
-    return predict(config.model, parsed, rowsToCsv(parsed.rows), {
-      call: (csv) => invoke(csv, inferenceId),
+    const csv = rowsToCsv(parsed.rows);
+    let answer: UpstreamAnswer | undefined;
+    const outcome = await predict(config.model, parsed, csv, {
+      call: async (rows) => (answer = await invoke(rows, inferenceId)),
       classify: upstreamError,
       warn: (message, fields) => logger.warn(message, fields),
       error: (message, fields) => logger.error(message, fields),
       describe: (err) => ({ upstream: (err as Error)?.name }),
     }, { inferenceId });
+    if (deps.capture && !outcome.error && answer) captureExchange(deps.capture.writer, { input: csv, inputType: 'text/csv', output: answer.body, outputType: answer.contentType, inferenceId });
+    return outcome;
+  }
+
+  /** Capture never fails a prediction: a throw here is logged and the answer goes out. */
+  function captureExchange(writer: CaptureWriter, exchange: Parameters<CaptureWriter['add']>[0]): void {
+    try {
+      if (writer.sample()) writer.add(exchange);
+    } catch (err) {
+      logger.error('capture failed', err as Error);
+    }
   }
 
   return async (event, context) => {
     const started = performance.now();
     logger.addContext(context);
+    // Lambda freezes the environment once the handler returns, so nothing runs on a timer: a due batch starts here,
+    // overlapping the endpoint call, and the end of the request waits for it, bounded (docs/operations.md).
+    deps.capture?.writer.flushIfDue();
     let outcome: Outcome;
     try {
       outcome = await handle(event);
@@ -54,13 +78,21 @@ export function createInferenceHandler(deps: InferenceDeps): (event: APIGatewayP
       logger.error('unhandled error', err as Error);
       outcome = failed(apiError(500, 'InternalError', 'internal error'));
     }
-    recordMetrics(metrics, outcome, performance.now() - started);
+    if (deps.capture) await deps.capture.writer.settle(deps.capture.flushWaitMs);
+    recordMetrics(metrics, outcome, performance.now() - started, deps.capture?.writer.takeStats());
     return { statusCode: outcome.error?.status ?? 200, headers: { 'content-type': 'application/json' }, body: outcome.body };
   };
 }
 
-function recordMetrics(metrics: Metrics, outcome: Outcome, latencyMs: number): void {
+function recordMetrics(metrics: Metrics, outcome: Outcome, latencyMs: number, capture: CaptureStats | undefined): void {
   metrics.addMetric('Latency', MetricUnit.Milliseconds, latencyMs);
+  if (capture) {
+    // Batches finish between requests, so these count what happened since the previous request's metrics.
+    metrics.addMetric('CaptureSampled', MetricUnit.Count, capture.sampled);
+    metrics.addMetric('CaptureWritten', MetricUnit.Count, capture.written);
+    metrics.addMetric('CaptureDropped', MetricUnit.Count, capture.failed);
+    metrics.addMetric('CaptureFailures', MetricUnit.Count, capture.failedWrites);
+  }
   if (outcome.instances > 0) metrics.addMetric('InstancesPerRequest', MetricUnit.Count, outcome.instances);
   if (outcome.error) {
     const byCode = metrics.singleMetric();

@@ -6,6 +6,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { cdkJsonContext } from '../../infra/aws/context';
 import { InferenceApi, type InferenceApiProps } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
+import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { testStack } from '../helpers/aws';
 
 const FEATURES = [
@@ -185,5 +186,44 @@ describe('InferenceApi', () => {
     expect(code.length).toBeLessThan(300 * 1024);
     expect(code.length / code.split('\n').length).toBeGreaterThan(2000); // minified: few, very long lines
     expect(code).not.toMatch(/credential-provider-ini|fromSSO|fromInstanceMetadata/);
+  });
+  test('capture at the API: the function may only put objects under its endpoint\'s capture folder and encrypt them; failures alarm', () => {
+    const stack = testStack();
+    const registry = ModelRegistry.fromRegistryAttributes(stack, 'Registry', {
+      namePrefix: 'ms-dev',
+      bucketName: 'ms-dev-models',
+      encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555',
+    });
+    const { api } = build({ models: [] }, stack);
+    api.addModel({ name: 'churn', endpoint: ModelEndpoint.fromEndpointName(stack, 'Serverless', 'ms-dev-churn'), features: FEATURES, capture: { registry, samplingPercentage: 20 } });
+    api.addModel({ name: 'plain', endpoint: ModelEndpoint.fromEndpointName(stack, 'Plain', 'ms-dev-plain'), features: FEATURES });
+    const template = Template.fromStack(stack);
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+    expect(fns.find((v) => v.MODEL_NAME === 'churn')).toMatchObject({
+      CAPTURE_BUCKET: 'ms-dev-models',
+      CAPTURE_PREFIX: 'data-capture/churn/ms-dev-churn/AllTraffic/',
+      CAPTURE_SAMPLING_PERCENTAGE: '20',
+    });
+    expect(Object.keys(fns.find((v) => v.MODEL_NAME === 'plain')).filter((k) => k.startsWith('CAPTURE_'))).toEqual([]);
+
+    const statements = policiesOf(template, /Predictchurn/);
+    const capture = statements.filter((st) => [st.Action].flat().some((a: string) => a.startsWith('s3:') || a.startsWith('kms:')));
+    expect(capture).toEqual([
+      { Effect: 'Allow', Action: 's3:PutObject', Resource: 'arn:aws:s3:::ms-dev-models/data-capture/churn/ms-dev-churn/AllTraffic/*' },
+      { Effect: 'Allow', Action: 'kms:GenerateDataKey', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/11111111-2222-3333-4444-555555555555' },
+    ]);
+    expect(policiesOf(template, /Predictplain/).flatMap((st) => [st.Action].flat()).filter((a: string) => a.startsWith('s3:') || a.startsWith('kms:'))).toEqual([]);
+
+    expect(Object.keys(api.captureFailureAlarms)).toEqual(['churn']);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'CaptureFailures',
+      Namespace: 'ModelStack',
+      Dimensions: Match.arrayWith([{ Name: 'Model', Value: 'churn' }]),
+      Threshold: 1,
+      TreatMissingData: 'notBreaching',
+    });
+    expect(() => api.addModel({ name: 'bad', endpoint: ModelEndpoint.fromEndpointName(stack, 'Bad', 'x'), features: FEATURES, capture: { registry, samplingPercentage: 0 } })).toThrow(
+      'capture.samplingPercentage 0: expected an integer from 1 to 100',
+    );
   });
 });

@@ -57,6 +57,36 @@ describe('AWS platform app', () => {
     });
   });
 
+  test('every serving mode is monitored: a serverless model (and all of dev, served serverless) captures at the inference API', () => {
+    const { environments } = buildAwsPlatform(testApp(), config, ['staging', 'dev']);
+    const sales = environments.staging.serving.models['sales-forecast'];
+    expect(sales.driftMonitor).toBeDefined();
+    const template = Template.fromStack(sales);
+    // SageMaker serverless endpoints cannot capture: the endpoint config has none, the function writes the records.
+    const endpointConfig = Object.values(template.findResources('AWS::SageMaker::EndpointConfig'))[0];
+    expect(endpointConfig.Properties.DataCaptureConfig).toBeUndefined();
+    const fns = Object.values(template.findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+    expect(fns.find((v) => v.MODEL_NAME === 'sales-forecast')).toMatchObject({
+      CAPTURE_BUCKET: 'modelstack-staging-models-222222222222-eu-west-1',
+      CAPTURE_PREFIX: 'data-capture/sales-forecast/modelstack-staging-sales-forecast/AllTraffic/',
+      CAPTURE_SAMPLING_PERCENTAGE: '20',
+    });
+    // The drift check reads that folder (lambdas/drift/config.ts: data-capture/<model>/<endpoint>/<variant>/).
+    const drift = fns.find((v) => 'REGISTRY_BUCKET' in v);
+    expect(`data-capture/${drift.MODEL_NAME}/${drift.ENDPOINT_NAME}/${drift.VARIANT_NAME}/`).toBe('data-capture/sales-forecast/modelstack-staging-sales-forecast/AllTraffic/');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'CaptureFailures', AlarmActions: Match.anyValue() });
+    // The real-time churn endpoint captures itself: its function does not.
+    const churnFns = Object.values(Template.fromStack(environments.staging.serving.models.churn).findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+    expect(churnFns.some((v) => 'CAPTURE_BUCKET' in v)).toBe(false);
+
+    for (const model of ['churn', 'sales-forecast']) {
+      const dev = environments.dev.serving.models[model];
+      expect(dev.driftMonitor).toBeDefined();
+      const devFns = Object.values(Template.fromStack(dev).findResources('AWS::Lambda::Function')).map((f) => f.Properties.Environment.Variables);
+      expect(devFns.find((v) => v.MODEL_NAME === model)).toMatchObject({ CAPTURE_PREFIX: `data-capture/${model}/modelstack-dev-${model}/AllTraffic/`, CAPTURE_SAMPLING_PERCENTAGE: '20' });
+    }
+  });
+
   test('an async model gets its endpoint but no API route (SageMaker refuses InvokeEndpoint on async endpoints)', () => {
     const input = structuredClone(demoConfig) as any;
     input.models[1].serving = { kind: 'async', instanceType: 'ml.m5.large' };

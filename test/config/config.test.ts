@@ -17,7 +17,10 @@ describe('platform config', () => {
     expect(config.models.map((m) => m.name)).toEqual(['churn', 'sales-forecast']);
     expect(config.environments.dev.approvalRequired).toBe(false);
     expect(config.environments.prod.removalPolicy).toBe('retain');
-    expect(config.models[1].dataCapture.samplingPercentage).toBe(0);
+    expect(config.models[1].dataCapture.samplingPercentage).toBe(20); // serverless: captured at the inference API
+    const withoutCapture = demo();
+    delete withoutCapture.models[1].dataCapture;
+    expect(parseConfig(withoutCapture).models[1].dataCapture.samplingPercentage).toBe(0);
   });
 
   test('one error lists every problem with its path', () => {
@@ -65,14 +68,13 @@ describe('platform config', () => {
     ]);
   });
 
-  test('cross-field rules: prod data retained, serverless without capture, unique models', () => {
+  test('cross-field rules: prod data retained, unique models; a serverless model may sample (captured at the API)', () => {
     const bad = demo();
     bad.environments.prod.removalPolicy = 'destroy';
     bad.models[1].dataCapture = { samplingPercentage: 10 };
     bad.models.push(structuredClone(bad.models[0]));
     expect(problemsOf(bad)).toEqual([
       'environments.prod.removalPolicy: production data must be retained: expected "retain"',
-      'models[1].dataCapture.samplingPercentage: serverless endpoints do not support data capture: expected 0 or serving.kind "realtime"',
       'models[2].name: duplicate model name "churn"',
     ]);
   });

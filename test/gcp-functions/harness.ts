@@ -36,7 +36,7 @@ export async function serve(): Promise<{ url: string; use: (handler: Handler) =>
 type Handler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
 
 /** The drift function wired as its entry point wires it, with every Google API at `google`. */
-export function driftFunction(google: string, spec: DriftCheckSpec, http: Partial<GoogleHttpOptions> = {}, options: { workflow?: boolean } = {}) {
+export function driftFunction(google: string, spec: DriftCheckSpec, http: Partial<GoogleHttpOptions> = {}, options: { workflow?: boolean; exportRequestLog?: boolean } = {}) {
   const endpoints = endpointsAt(google);
   const logs: any[] = [];
   const send = googleHttp({ accessToken: async () => 'test-token', maxAttempts: 3, initialBackoffMs: 1, maxBackoffMs: 5, timeoutMs: 2000, ...http });
@@ -46,7 +46,8 @@ export function driftFunction(google: string, spec: DriftCheckSpec, http: Partia
     events: pubsubEvents(send, TOPIC, endpoints.pubsub),
     metrics: monitoringMetrics(send, { project: 'p', model: spec.model, environment: spec.environment, now: () => new Date('2026-11-23T15:20:00Z') }, endpoints.monitoring),
     launcher: options.workflow === false ? undefined : workflowsLauncher(send, WORKFLOW, endpoints.workflows),
-    exportWindow: (window) =>
+    // Without a request log (a private endpoint), the inference function's captures are read as they are.
+    exportWindow: options.exportRequestLog === false ? undefined : (window) =>
       exportRequestLogs(send, store, window, { table: 'ms-demo-dev.ms_dev_request_logs.request_response_churn', project: 'p', location: 'europe-west1', capturePrefix: spec.capturePrefix, pageRows: 50, baseUrl: endpoints.bigquery, waitMs: 10 }),
     logger: gcpLogger({ model: spec.model }, (line) => void logs.push(JSON.parse(line))),
   });

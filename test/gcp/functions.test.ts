@@ -185,7 +185,7 @@ describe('GCP inference and drift functions', () => {
 
   test('refuses public invokers, unlogged endpoints and windows a cron cannot express', () => {
     expect(() => synth((scope) => build(scope, { invokers: ['allUsers'] }))).toThrow(/invoker "allUsers": expected serviceAccount:, group:, user: or domain: \(never public\)/);
-    expect(() => synth((scope) => build(scope, { sampling: 0 }))).toThrow(/endpoint of churn: expected request-response logging/);
+    expect(() => synth((scope) => build(scope, { sampling: 0 }))).toThrow(/endpoint of churn: expected samplingPercentage > 0/);
     expect(() => synth((scope) => build(scope, { windowHours: 5 }))).toThrow(/windowHours 5: expected a divisor of 24/);
     expect(() => synth((scope) => build(scope, { integrity: { minRows: 0 } }))).toThrow(/integrity thresholds: minRows 0: expected a positive integer/);
     expect(() => synth((scope) => allowInvoke(scope, 'x', { project: 'p', location: 'r', name: 'n' } as never, 'allAuthenticatedUsers'))).toThrow(/public invokers are not allowed/);

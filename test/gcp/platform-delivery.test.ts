@@ -27,9 +27,11 @@ const names = (stack: Stack, type: string, field = 'name') => Object.values(stac
 
 describe('a model without a version (Google Cloud)', () => {
   test('gets its endpoint, inference function, deploy trigger and monitoring, but no drift check', () => {
-    const config = parseConfig(demoConfig);
-    // churn logs 20 % of its requests: with a version it gets a drift check.
-    expect(config.models[0].dataCapture.samplingPercentage).toBeGreaterThan(0);
+    const demo = parseConfig(demoConfig);
+    // churn logs 20 % of its requests: with a version it gets a drift check. sales-forecast's logging is off here,
+    // so churn's is the only drift check in question.
+    expect(demo.models[0].dataCapture.samplingPercentage).toBeGreaterThan(0);
+    const config = { ...demo, models: demo.models.map((m, i) => (i === 1 ? { ...m, dataCapture: { samplingPercentage: 0 } } : m)) };
     const versionless = { ...config, models: config.models.map((m, i) => (i === 0 ? { ...m, version: undefined as unknown as string } : m)) };
     const prod = synthesize(versionless)['modelstack-prod-platform'];
 

@@ -23,10 +23,10 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     for (const env of ['dev', 'staging', 'prod']) {
       const stack = demo[`modelstack-${env}-platform`];
       expect(values(stack, 'google_cloudfunctions2_function').map((f) => f.name).sort()).toEqual(
-        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`].sort(),
+        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-drift-sales-forecast`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`].sort(),
       );
-      expect(values(stack, 'google_workflows_workflow').map((w) => w.name)).toEqual([`modelstack-${env}-drift-churn`]);
-      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule)).toEqual(['15 0 * * *']);
+      expect(values(stack, 'google_workflows_workflow').map((w) => w.name).sort()).toEqual([`modelstack-${env}-drift-churn`, `modelstack-${env}-drift-sales-forecast`]);
+      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule)).toEqual(['15 0 * * *', '15 0 * * *']);
       expect(values(stack, 'google_storage_bucket_object')).toHaveLength(2);
     }
   });
@@ -38,7 +38,7 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
         ...values(stack, 'google_workflows_workflow').map((w) => w.crypto_key_name),
         ...values(stack, 'google_artifact_registry_repository').map((r) => r.kms_key_name),
       ];
-      expect({ name, cmek }).toEqual({ name, cmek: Array(6).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
+      expect({ name, cmek }).toEqual({ name, cmek: Array(8).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
       const accounts = values(stack, 'google_cloudfunctions2_function').map((f) => f.service_config.service_account_email);
       expect(new Set(accounts).size).toBe(accounts.length);
       const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => j.http_target.oidc_token.service_account_email)];
@@ -53,7 +53,7 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     const invokers = values(prod, 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
     expect(invokers.filter((m) => m.startsWith('serviceAccount:checkout@'))).toHaveLength(2);
     const dev = values(demo['modelstack-dev-platform'], 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
-    expect(dev.every((m) => /Drift-churn_(Fanout|Scheduler)/.test(m))).toBe(true);
+    expect(dev.every((m) => /Drift-(churn|sales-forecast)_(Fanout|Scheduler)/.test(m))).toBe(true);
   });
 
   test('a drift window Cloud Scheduler cannot express, or a public invoker, is a config error', () => {
@@ -63,5 +63,33 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     const pub: any = structuredClone(demoConfig);
     pub.environments.dev.gcp.functions = { invokers: ['allUsers'] };
     expect(() => parseConfig(pub)).toThrow("environments.dev.gcp.functions.invokers[0]: expected an IAM member");
+  });
+  test('a private endpoint over VPC peering cannot log requests: its inference function captures them, and the drift check reads those', () => {
+    const raw: any = structuredClone(demoConfig);
+    raw.environments.staging.gcp.network = { kind: 'vpc', network: 'projects/123456789012/global/networks/ml-vpc' };
+    const staging = synthesize(raw)['modelstack-staging-platform'];
+    for (const endpoint of values(staging, 'google_vertex_ai_endpoint')) {
+      expect(endpoint.network).toBe('projects/123456789012/global/networks/ml-vpc');
+      expect(endpoint.predict_request_response_logging_config).toBeUndefined();
+    }
+    const fns = values(staging, 'google_cloudfunctions2_function');
+    const predict = fns.find((f) => f.name === 'modelstack-staging-fn-predict-churn');
+    const env = predict.service_config.environment_variables;
+    expect(env).toMatchObject({ CAPTURE_BUCKET: expect.stringMatching(/google_storage_bucket\.Registry_Bucket/), CAPTURE_SAMPLING_PERCENTAGE: '20' });
+    const endpointId = env.ENDPOINT_NAME.split('/').pop();
+    expect(env.CAPTURE_PREFIX).toBe(`data-capture/churn/${endpointId}/AllTraffic/`);
+    // The drift check reads data-capture/<model>/<ENDPOINT_NAME>/AllTraffic/ and exports nothing from BigQuery.
+    const drift = fns.find((f) => f.name === 'modelstack-staging-fn-drift-churn').service_config.environment_variables;
+    expect(`data-capture/${drift.MODEL_NAME}/${drift.ENDPOINT_NAME}/AllTraffic/`).toBe(env.CAPTURE_PREFIX);
+    expect(drift.REQUEST_LOG_TABLE).toBeUndefined();
+    // The predict account may only create objects under that folder; the drift account does not read BigQuery.
+    const grants = values(staging, 'google_storage_bucket_iam_member').filter((g) => g.member.includes('Inference-churn'));
+    expect(grants).toEqual([
+      expect.objectContaining({ role: 'roles/storage.objectCreator', condition: expect.objectContaining({ expression: expect.stringContaining(`objects/${env.CAPTURE_PREFIX}`) }) }),
+    ]);
+    expect(values(staging, 'google_bigquery_dataset_iam_member')).toEqual([]);
+    // Public and PSC endpoints log through Vertex AI as before: no capture by the function.
+    const prodPredict = values(synthesize(demoConfig)['modelstack-prod-platform'], 'google_cloudfunctions2_function').filter((f) => f.name.includes('-fn-predict-'));
+    for (const f of prodPredict) expect(f.service_config.environment_variables.CAPTURE_BUCKET).toBeUndefined();
   });
 });

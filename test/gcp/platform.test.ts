@@ -130,7 +130,8 @@ describe('buildGcpPlatform', () => {
     const churn = prodEndpoints.find((e) => e.display_name === 'modelstack-prod-churn');
     expect(churn.predict_request_response_logging_config.sampling_rate).toBe(0.2);
     const sales = prodEndpoints.find((e) => e.display_name === 'modelstack-prod-sales-forecast');
-    expect(sales.predict_request_response_logging_config).toBeUndefined();
+    // Serverless on AWS, where the inference function captures; Vertex AI logs it like any public or PSC endpoint.
+    expect(sales.predict_request_response_logging_config.sampling_rate).toBe(0.2);
   });
 
   test('without a repository there are no triggers; a framework without a prebuilt container needs an image', () => {

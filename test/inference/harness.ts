@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { InferenceConfig } from '../../lambdas/inference/config';
-import { createInferenceHandler } from '../../lambdas/inference/handler';
+import { createInferenceHandler, type InferenceDeps } from '../../lambdas/inference/handler';
 import { type Invoke, sageMakerInvoker } from '../../lambdas/inference/sagemaker';
 
 export const FEATURES = [
@@ -29,7 +29,7 @@ export function event(body: string | undefined, model = 'churn', isBase64Encoded
 }
 
 /** A handler wired like the Lambda entry point; Powertools writes to the global console (POWERTOOLS_DEV). */
-export function buildHandler(config: Partial<InferenceConfig> = {}, invoke?: Invoke) {
+export function buildHandler(config: Partial<InferenceConfig> = {}, invoke?: Invoke, capture?: InferenceDeps['capture']) {
   process.env.POWERTOOLS_DEV = 'true';
   process.env.POWERTOOLS_METRICS_DISABLED = 'false'; // dev mode would otherwise switch EMF off
   const full = { ...CONFIG, ...config };
@@ -40,6 +40,7 @@ export function buildHandler(config: Partial<InferenceConfig> = {}, invoke?: Inv
     logger,
     metrics,
     invoke: invoke ?? (full.endpointName ? sageMakerInvoker({ endpointName: full.endpointName, timeoutMs: full.upstreamTimeoutMs, maxAttempts: full.upstreamMaxAttempts }) : undefined),
+    capture,
   });
 }
 

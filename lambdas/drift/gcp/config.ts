@@ -12,7 +12,7 @@ export const GCP_DRIFT_ENV = {
   topic: 'DRIFT_TOPIC',
   /** `projects/<p>/locations/<r>/workflows/<w>`; without it every window is checked in one pass. */
   workflow: 'WORKFLOW',
-  /** `<project>.<dataset>.<table>` of the endpoint's request-response log. */
+  /** `<project>.<dataset>.<table>` of the endpoint's request-response log; unset when the inference function captures. */
   requestLogTable: 'REQUEST_LOG_TABLE',
   exportPageRows: 'EXPORT_PAGE_ROWS',
 } as const;
@@ -24,7 +24,8 @@ export interface GcpDriftConfig {
   readonly region: string;
   readonly topic: string;
   readonly workflow?: string;
-  readonly requestLogTable: string;
+  /** Undefined when the endpoint cannot log (a private endpoint): the inference function writes the captures. */
+  readonly requestLogTable?: string;
   readonly exportPageRows: number;
 }
 
@@ -55,7 +56,7 @@ export function readGcpDriftConfig(env: NodeJS.ProcessEnv): GcpDriftConfig {
     region: required(GCP_DRIFT_ENV.region),
     topic,
     workflow: env[GCP_DRIFT_ENV.workflow] || undefined,
-    requestLogTable: required(GCP_DRIFT_ENV.requestLogTable),
+    requestLogTable: env[GCP_DRIFT_ENV.requestLogTable] || undefined,
     exportPageRows: pageRows,
   };
 }

@@ -25,8 +25,11 @@ export type GcpDriftRequest =
 export type GcpDriftResult = CheckOutcome | { readonly shardKey: string };
 
 export interface GcpDriftDeps extends DriftDeps {
-  /** Brings the window's logged requests into the store before a check reads them (the BigQuery export). */
-  readonly exportWindow: (window: { start: Date; end: Date }) => Promise<number>;
+  /**
+   * Brings the window's logged requests into the store before a check reads them (the BigQuery export).
+   * @default - none: the inference function writes the captures itself (endpoints that cannot log)
+   */
+  readonly exportWindow?: (window: { start: Date; end: Date }) => Promise<number>;
   readonly logger: GcpLogger;
   readonly now?: () => Date;
 }
@@ -43,7 +46,7 @@ export function createGcpDriftHandler(spec: DriftCheckSpec, deps: GcpDriftDeps):
   async function check(scheduledTime: string): Promise<CheckOutcome> {
     const window = windowEndingAt(scheduledTime, spec.windowHours);
     // A reported window is left alone: the core only makes sure its event went out.
-    if (!(await deps.store.exists(reportKeys(spec.model, window).json))) {
+    if (deps.exportWindow && !(await deps.store.exists(reportKeys(spec.model, window).json))) {
       const rows = await deps.exportWindow(window);
       logger.info('request logs exported', { windowEnd: window.end.toISOString(), rows });
     }

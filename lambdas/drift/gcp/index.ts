@@ -19,13 +19,15 @@ export const drift = createGcpDriftHandler(config.spec, {
   events: pubsubEvents(http, config.topic),
   metrics: monitoringMetrics(http, { project: config.project, model: config.spec.model, environment: config.spec.environment }),
   launcher: config.workflow ? workflowsLauncher(http, config.workflow) : undefined,
-  exportWindow: (window) =>
-    exportRequestLogs(http, store, window, {
-      table: config.requestLogTable,
-      project: config.project,
-      location: config.region,
-      capturePrefix: config.spec.capturePrefix,
-      pageRows: config.exportPageRows,
-    }),
+  exportWindow: config.requestLogTable
+    ? (window) =>
+        exportRequestLogs(http, store, window, {
+          table: config.requestLogTable!,
+          project: config.project,
+          location: config.region,
+          capturePrefix: config.spec.capturePrefix,
+          pageRows: config.exportPageRows,
+        })
+    : undefined,
   logger: gcpLogger({ model: config.spec.model }),
 });

@@ -1,5 +1,6 @@
 import type { ServerResponse } from 'node:http';
-import { apiError, compileRequestParser, failed, type Outcome, predict, unknownModel } from '../../core/inference';
+import type { CaptureWriter } from '../../core/capture';
+import { apiError, compileRequestParser, failed, type Outcome, predict, type UpstreamAnswer, unknownModel } from '../../core/inference';
 import { errorFields, type GcpLogger } from '../../shared/gcp/log';
 import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
 import type { InferenceConfig } from '../config';
@@ -9,6 +10,13 @@ export interface GcpInferenceDeps {
   readonly config: InferenceConfig;
   readonly predict?: VertexPredict;
   readonly logger: GcpLogger;
+  /**
+   * Capture at the API, for endpoints whose request-response logging is not available: as on AWS, a due batch is
+   * written when a request starts and the request's end waits for it at most `flushWaitMs`. Cloud Run functions
+   * may throttle an instance's CPU between requests, so nothing runs on a timer there either.
+   * @default - no capture
+   */
+  readonly capture?: { readonly writer: CaptureWriter; readonly flushWaitMs: number };
 }
 
 const ROUTE = /^\/models\/([^/]+)\/predict\/?$/;
@@ -30,17 +38,30 @@ export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: Functio
     if (!config.model || requested !== config.model || !deps.predict) return unknownModel(requested, config.knownModels);
     const parsed = parse(await requestBody(req, config.maxBodyBytes));
     if (!parsed.ok) return failed(parsed.error);
-    return predict(config.model, parsed, parsed.rows, {
-      call: deps.predict,
+    const call = deps.predict;
+    let answer: UpstreamAnswer | undefined;
+    const outcome = await predict(config.model, parsed, parsed.rows, {
+      call: async (rows) => (answer = await call(rows)),
       classify: vertexError,
       warn: (message, fields) => logger.warn(message, fields),
       error: (message, fields) => logger.error(message, fields),
       describe: errorFields,
     });
+    const writer = deps.capture?.writer;
+    if (writer && !outcome.error && answer) {
+      try {
+        // The JSON Vertex AI receives; the drift job reads {"instances": [...]} rows like SageMaker's JSON captures.
+        if (writer.sample()) writer.add({ input: JSON.stringify({ instances: parsed.rows }), inputType: 'application/json', output: answer.body, outputType: answer.contentType ?? 'application/json' });
+      } catch (err) {
+        logger.error('capture failed', errorFields(err));
+      }
+    }
+    return outcome;
   }
 
   return async (req, res) => {
     const started = performance.now();
+    deps.capture?.writer.flushIfDue();
     let outcome: Outcome;
     try {
       outcome = await handle(req);
@@ -50,8 +71,16 @@ export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: Functio
       outcome = failed(apiError(500, 'InternalError', 'internal error'));
     }
     const status = outcome.error?.status ?? 200;
+    if (deps.capture) await deps.capture.writer.settle(deps.capture.flushWaitMs);
+    const capture = deps.capture?.writer.takeStats();
     // One line per request: Cloud Logging turns it into a log-based view of latency, size and error codes.
-    logger.info('prediction', { status, code: outcome.error?.code, instances: outcome.instances, latencyMs: Math.round(performance.now() - started) });
+    logger.info('prediction', {
+      status,
+      code: outcome.error?.code,
+      instances: outcome.instances,
+      latencyMs: Math.round(performance.now() - started),
+      ...(capture && { captureSampled: capture.sampled, captureWritten: capture.written, captureDropped: capture.failed, captureFailures: capture.failedWrites }),
+    });
     res.writeHead(status, { 'content-type': 'application/json' });
     res.end(outcome.body);
   };
