@@ -1,6 +1,7 @@
-import { createHash, createHmac } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { Sha256 } from '@smithy/core/checksum';
+import { SignatureV4 } from '@smithy/signature-v4';
 import type { CaptureStore } from '../core/capture';
 
 /** Credentials as Lambda gives them to the function (its role's, in the environment). */
@@ -29,9 +30,9 @@ export interface S3CaptureStoreOptions {
 }
 
 /**
- * Capture batches as S3 objects in the registry bucket: one SigV4-signed `PutObject` per batch, with Node's own
- * HTTP and crypto. The S3 SDK client would add about 130 KB to the inference bundle (over its 300 KB budget) for this
- * one call. No encryption header: the bucket's default encryption (SSE-KMS with the registry key) applies, for which
+ * Capture batches as S3 objects in the registry bucket: one SigV4-signed `PutObject` per batch, signed by the SDK's
+ * signer and sent with Node's HTTP. The S3 SDK client would add about 130 KB to the inference bundle (over its 300 KB
+ * budget) for this one call. No encryption header: the bucket's default encryption (SSE-KMS with the registry key) applies, for which
  * the role needs `kms:GenerateDataKey` on the key. A write frozen with the execution environment and cut off by its
  * timeout on thaw is retried with the same key, so it is written once.
  */
@@ -68,10 +69,8 @@ function s3Error(name: string, message: string, retryable: boolean, status?: num
   return Object.assign(new Error(message), { name, retryable, status });
 }
 
-/** RFC 3986 encoding of each key segment, as SigV4's canonical URI for S3 wants it (slashes kept). */
+/** RFC 3986 encoding of each key segment (slashes kept), as S3's canonical URI wants it. */
 const encodeKey = (key: string) => key.split('/').map((s) => encodeURIComponent(s).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)).join('/');
-const sha256 = (data: string) => createHash('sha256').update(data, 'utf8').digest('hex');
-const hmac = (key: string | Buffer, data: string) => createHmac('sha256', key).update(data, 'utf8').digest();
 
 /** A signed S3 `PutObject` request: where it goes and its headers. */
 export interface SignedPut {
@@ -80,39 +79,31 @@ export interface SignedPut {
   readonly headers: Record<string, string>;
 }
 
-/** Signs `PutObject` of `body` at `key` with Signature Version 4 (AWS IAM User Guide, "Create a signed AWS API request"). */
-export function signS3Put(options: Pick<S3CaptureStoreOptions, 'bucket' | 'region' | 'endpoint'>, creds: AwsCredentials, key: string, body: string, date: Date): SignedPut {
+/**
+ * Signs `PutObject` of `body` at `key` with Signature Version 4, using the AWS SDK's own signer (`@smithy/signature-v4`
+ * and the SDK's SHA-256, already in the bundle through the SageMaker runtime client) with S3's rules: the payload's
+ * SHA-256 in `x-amz-content-sha256`, the key escaped once.
+ */
+export async function signS3Put(options: Pick<S3CaptureStoreOptions, 'bucket' | 'region' | 'endpoint'>, creds: AwsCredentials, key: string, body: string, date: Date): Promise<SignedPut> {
   const url = options.endpoint ? new URL(options.endpoint) : new URL(`https://${options.bucket}.s3.${options.region}.amazonaws.com`);
   const path = `${options.endpoint ? `/${options.bucket}` : ''}/${encodeKey(key)}`;
-  const amzDate = date.toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  const day = amzDate.slice(0, 8);
-  const payloadHash = sha256(body);
-  const signed: Record<string, string> = {
-    host: url.host,
-    'x-amz-content-sha256': payloadHash,
-    'x-amz-date': amzDate,
-    ...(creds.sessionToken ? { 'x-amz-security-token': creds.sessionToken } : {}),
-  };
-  const names = Object.keys(signed).sort();
-  const canonical = ['PUT', path, '', ...names.map((n) => `${n}:${signed[n]}`), '', names.join(';'), payloadHash].join('\n');
-  const scope = `${day}/${options.region}/s3/aws4_request`;
-  const stringToSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256(canonical)].join('\n');
-  const signingKey = hmac(hmac(hmac(hmac(`AWS4${creds.secretAccessKey}`, day), options.region), 's3'), 'aws4_request');
-  const signature = createHmac('sha256', signingKey).update(stringToSign, 'utf8').digest('hex');
-  return {
-    url,
+  const signer = new SignatureV4({ service: 's3', region: options.region, credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
+  const request = {
+    method: 'PUT',
+    protocol: url.protocol,
+    hostname: url.hostname,
+    port: url.port ? Number(url.port) : undefined,
     path,
-    headers: {
-      ...signed,
-      authorization: `AWS4-HMAC-SHA256 Credential=${creds.accessKeyId}/${scope}, SignedHeaders=${names.join(';')}, Signature=${signature}`,
-      'content-type': 'application/jsonlines',
-      'content-length': String(Buffer.byteLength(body)),
-    },
+    query: {},
+    body,
+    headers: { host: url.host, 'content-type': 'application/jsonlines', 'content-length': String(Buffer.byteLength(body)) },
   };
+  const signed = (await signer.sign(request, { signingDate: date })) as unknown as { headers: Record<string, string> };
+  return { url, path, headers: signed.headers };
 }
 
-function putObject(options: S3CaptureStoreOptions, creds: AwsCredentials, key: string, body: string, timeoutMs: number): Promise<void> {
-  const { url: base, path, headers } = signS3Put(options, creds, key, body, new Date());
+async function putObject(options: S3CaptureStoreOptions, creds: AwsCredentials, key: string, body: string, timeoutMs: number): Promise<void> {
+  const { url: base, path, headers } = await signS3Put(options, creds, key, body, new Date());
   const send = base.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise<void>((resolve, reject) => {
     const req = send({ method: 'PUT', hostname: base.hostname, port: base.port || undefined, path, headers, timeout: timeoutMs }, (res) => {

@@ -1,8 +1,7 @@
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
 import { CaptureWriter } from '../../lambdas/core/capture';
 import { readInferenceConfig } from '../../lambdas/inference/config';
-import { createHash, createHmac } from 'node:crypto';
-import { SignatureV4 } from '@smithy/signature-v4';
+import { createHash } from 'node:crypto';
 import { s3CaptureStore, signS3Put } from '../../lambdas/inference/s3-capture-store';
 import { FaultyProxy } from '../helpers/faulty-proxy';
 import { startS3 } from '../helpers/s3rver';
@@ -144,31 +143,28 @@ describe('inference handler with capture at the API (s3rver)', () => {
     }
   });
 
-  test("the signature is the AWS SDK's SigV4 signature of the same request (s3rver does not check SigV4)", async () => {
+  test('PutObject is signed for S3 (s3rver does not check SigV4): virtual-hosted URL, key escaped once, payload hash, session token', async () => {
     const date = new Date('2026-11-24T13:05:07.123Z');
     const creds = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY', sessionToken: 'session/token=' };
     const key = `${PREFIX}2026/11/24/13/05-07-a b+c(1).jsonl`;
-    const ours = signS3Put({ bucket: 'ms-dev-models', region: 'eu-west-1' }, creds, key, '{"x":1}\n', date);
-    expect(ours.url.host).toBe('ms-dev-models.s3.eu-west-1.amazonaws.com');
-    expect(ours.path).toBe('/data-capture/churn/ms-dev-churn/AllTraffic/2026/11/24/13/05-07-a%20b%2Bc%281%29.jsonl');
-    class Sha256 {
-      private readonly hash: ReturnType<typeof createHash>;
-      constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
-        this.hash = secret === undefined ? createHash('sha256') : (createHmac('sha256', typeof secret === 'string' ? secret : Buffer.from(secret as Uint8Array)) as unknown as ReturnType<typeof createHash>);
-      }
-      update(data: string | ArrayBuffer | ArrayBufferView) {
-        this.hash.update(typeof data === 'string' ? data : Buffer.from(data as Uint8Array));
-      }
-      async digest() {
-        return new Uint8Array(this.hash.digest());
-      }
-    }
-    // As the S3 client signs: service s3, the path escaped once, the payload hash in x-amz-content-sha256.
-    const sdk = new SignatureV4({ service: 's3', region: 'eu-west-1', credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
-    const request = { method: 'PUT', protocol: 'https:', hostname: ours.url.host, path: ours.path, query: {}, body: '{"x":1}\n', headers: { host: ours.url.host, 'x-amz-content-sha256': ours.headers['x-amz-content-sha256'] } };
-    const signed = (await sdk.sign(request as never, { signingDate: date })) as unknown as { headers: Record<string, string> };
-    expect(ours.headers.authorization).toBe(signed.headers.authorization);
-    expect(ours.headers['x-amz-security-token']).toBe('session/token=');
+    const body = '{"x":1}\n';
+    const signed = await signS3Put({ bucket: 'ms-dev-models', region: 'eu-west-1' }, creds, key, body, date);
+    expect(signed.url.host).toBe('ms-dev-models.s3.eu-west-1.amazonaws.com');
+    expect(signed.path).toBe('/data-capture/churn/ms-dev-churn/AllTraffic/2026/11/24/13/05-07-a%20b%2Bc%281%29.jsonl');
+    expect(signed.headers).toMatchObject({
+      'x-amz-date': '20261124T130507Z',
+      'x-amz-content-sha256': createHash('sha256').update(body).digest('hex'),
+      'x-amz-security-token': 'session/token=',
+      'content-type': 'application/jsonlines',
+    });
+    expect(signed.headers.authorization).toMatch(
+      /^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/20261124\/eu-west-1\/s3\/aws4_request, SignedHeaders=content-length;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-security-token, Signature=[0-9a-f]{64}$/,
+    );
+    // A known-answer vector for these inputs: a change to the canonical request (key escaping, headers) changes it.
+    expect(signed.headers.authorization.split('Signature=')[1]).toBe('74b92e317a4c71467c761022549e9b129d539c4711bd441d9b1f5e94658144bc');
+    // A custom endpoint (tests, S3-compatible stores) is addressed path-style.
+    const pathStyle = await signS3Put({ bucket: 'ms-dev-models', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' }, creds, 'k.jsonl', body, date);
+    expect([pathStyle.url.host, pathStyle.path]).toEqual(['127.0.0.1:9000', '/ms-dev-models/k.jsonl']);
   });
 
   test('the function reads its capture settings from the environment the construct sets', () => {
