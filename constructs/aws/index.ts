@@ -21,7 +21,7 @@ export { type TrafficShift } from './deployment-rules';
 export { DRIFT_METRICS, driftMetric } from './drift-metrics';
 export { DriftMonitor, type DriftMonitorProps } from './drift-monitor';
 export { type FeatureGroupSpec, FeatureStore, type FeatureStoreProps } from './feature-store';
-export { InferenceApi, type InferenceApiProps, type InferenceModel } from './inference-api';
+export { InferenceApi, type InferenceApiProps, type InferenceCapture, type InferenceModel } from './inference-api';
 export { ModelCard, type ModelCardProps } from './model-card';
 export {
   type AsyncVariant,
