@@ -104,14 +104,21 @@ export function formatWaiting(config: PlatformConfig, versions?: ResolvedVersion
 export function formatImages(config: PlatformConfig, images?: BuiltImages, root?: string): string[] {
   const folders = buildFolders(config);
   if (folders.length === 0) return [];
-  const resolved = new ImageResolver(config, images, root).all();
+  // A Google Cloud-only platform has no ECR repository to resolve.
+  const onAws = environmentNamesOn(config, 'aws').length > 0;
+  const onGcp = environmentNamesOn(config, 'gcp').length > 0;
+  const resolved = onAws ? new ImageResolver(config, images, root).all() : {};
   return [
     'Built images:',
     ...folders.map((folder) => {
       const models = config.models.filter((m) => typeof m.image === 'object' && m.image.build === folder).map((m) => m.name);
-      const { uri, pinnedBy } = resolved[folder];
-      const how = pinnedBy === 'digest' ? 'by digest' : 'by content tag (no images file: run modelstack build-images and pass -c images=<file> to pin the digest)';
-      return `  ${folder} (${models.join(', ')}): AWS ${uri} ${how}; Google Cloud: built by each deploy trigger, by digest`;
+      const where: string[] = [];
+      if (onAws) {
+        const { uri, pinnedBy } = resolved[folder];
+        where.push(`AWS ${uri} ${pinnedBy === 'digest' ? 'by digest' : 'by content tag (no images file: run modelstack build-images and pass -c images=<file> to pin the digest)'}`);
+      }
+      if (onGcp) where.push('Google Cloud: built by each deploy trigger, by digest');
+      return `  ${folder} (${models.join(', ')}): ${where.join('; ')}`;
     }),
   ];
 }

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfigFile } from '../../infra/config/load';
-import { synthesizeAll } from '../../infra/synth';
+import { formatReport, synthesizeAll } from '../../infra/synth';
 
 const root = join(__dirname, '..', '..');
 const examples = join(root, 'examples', 'configs');
@@ -50,8 +50,11 @@ describe('one cloud or both', () => {
     const out = mkdtempSync(join(tmpdir(), 'modelstack-gcp-only-'));
     const options = { awsOutdir: join(out, 'cdk.out'), gcpOutdir: join(out, 'cdktf.out') };
     const config = loadConfigFile(join(examples, 'gcp-only.yaml'));
-    expect(synthesizeAll(config, options).map((r) => `${r.cloud}:${r.stack}`)).toEqual(['gcp:acme-ml-dev-platform', 'gcp:acme-ml-prod-platform']);
+    const rows = synthesizeAll(config, options);
+    expect(rows.map((r) => `${r.cloud}:${r.stack}`)).toEqual(['gcp:acme-ml-dev-platform', 'gcp:acme-ml-prod-platform']);
     expect(existsSync(join(out, 'cdk.out'))).toBe(false);
+    // The example's model-server build is reported for Google Cloud only (there is no ECR repository to name).
+    expect(formatReport(config, rows)).toContain('\n  containers/model-server (churn): Google Cloud: built by each deploy trigger, by digest\n');
 
     const { prod: _dropped, ...devOnly } = config.environments;
     synthesizeAll({ ...config, environments: devOnly }, options);

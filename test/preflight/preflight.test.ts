@@ -130,9 +130,9 @@ describe('modelstack preflight: AWS', () => {
     }
   });
 
-  test('a ready account: bootstrapped, artifacts and the capturing model\'s baseline in place, exit code 0', async () => {
+  test("a ready account: bootstrapped, artifacts and the capturing models' baselines in place, exit code 0", async () => {
     ssm.parameters.set(BOOTSTRAP_VERSION_PARAMETER, '21');
-    for (const key of ['models/churn/1/model.tar.gz', 'models/churn/1/baseline.json', 'models/sales-forecast/1/model.tar.gz']) await upload(key);
+    for (const key of ['models/churn/1/model.tar.gz', 'models/churn/1/baseline.json', 'models/sales-forecast/1/model.tar.gz', 'models/sales-forecast/1/baseline.json']) await upload(key);
     const { code, stdout } = await preflight(['--env', 'staging', '--cloud', 'aws']);
     expect(stdout).toBe(
       'modelstack preflight staging (AWS 222222222222/eu-west-1; embedded demo)\n' +
@@ -141,6 +141,8 @@ describe('modelstack preflight: AWS', () => {
         `  ok       aws  model churn 1: s3://${REGISTRY}/models/churn/1/model.tar.gz\n` +
         `  ok       aws  model churn 1: drift baseline s3://${REGISTRY}/models/churn/1/baseline.json\n` +
         `  ok       aws  model sales-forecast 1: s3://${REGISTRY}/models/sales-forecast/1/model.tar.gz\n` +
+        // sales-forecast's serverless endpoint cannot capture: its inference function does, so it has a drift check too.
+        `  ok       aws  model sales-forecast 1: drift baseline s3://${REGISTRY}/models/sales-forecast/1/baseline.json\n` +
         'no blockers, 0 warnings: ready to deploy.\n',
     );
     expect(code).toBe(0);
@@ -168,7 +170,9 @@ describe('modelstack preflight: AWS', () => {
       `  BLOCKER  aws  model sales-forecast 2024-06-01: s3://${REGISTRY}/models/sales-forecast/2024-06-01/model.tar.gz is missing; SageMaker refuses to create a model without its artifact\n` +
         `                fix: aws s3 cp model.tar.gz s3://${REGISTRY}/models/sales-forecast/2024-06-01/model.tar.gz\n`,
     );
-    expect(stdout).toMatch(/\n2 blockers, 1 warning: the deploy would fail; fix the blockers first\.\n$/);
+    // The second warning: sales-forecast's baseline (its inference function captures, so it has a drift check).
+    expect(stdout).toContain(`  warning  aws  model sales-forecast 2024-06-01: drift baseline s3://${REGISTRY}/models/sales-forecast/2024-06-01/baseline.json is missing`);
+    expect(stdout).toMatch(/\n2 blockers, 2 warnings: the deploy would fail; fix the blockers first\.\n$/);
   });
 
   test('a model without a version is waiting for its first one: reported, not looked up', async () => {
@@ -255,7 +259,7 @@ describe('modelstack preflight: Google Cloud', () => {
 
   test('a ready environment on both clouds exits 0; a missing GCS artifact is a warning naming the object', async () => {
     ssm.parameters.set(BOOTSTRAP_VERSION_PARAMETER, '21');
-    for (const key of ['models/churn/1/model.tar.gz', 'models/churn/1/baseline.json', 'models/sales-forecast/1/model.tar.gz']) await upload(key);
+    for (const key of ['models/churn/1/model.tar.gz', 'models/churn/1/baseline.json', 'models/sales-forecast/1/model.tar.gz', 'models/sales-forecast/1/baseline.json']) await upload(key);
     google.enabled.set('modelstack-demo-staging', new Set([...BASE_APIS, ...facts.services]));
     google.buckets.add(ARTIFACTS);
     // The demo keeps each environment's Terraform state in this bucket (gcp.state), which must exist first.
