@@ -57,7 +57,8 @@ export function imageRegistryEnvironment(config: { aws?: { delivery?: { account?
 }
 
 /**
- * Config problems of built images on AWS: SageMaker needs "the Docker image for inference container in Amazon EC2
+ * Config problems of built images on AWS: the delivery pipeline builds them, so `aws.delivery` must be configured; and
+ * SageMaker needs "the Docker image for inference container in Amazon EC2
  * Container Registry ... in the same region as the model or endpoint you are creating" (SageMaker API reference,
  * ContainerDefinition `Image`), and built images live in the pipeline's region only (no replication), so an
  * environment in another region cannot serve one. Read defensively: the input may be partly invalid.
@@ -67,6 +68,16 @@ export function builtImageRegionProblems(config: { aws?: unknown; environments?:
   const builds = models.map((m, i) => ({ i, folder: buildFolderOf(m?.image) })).filter((m) => m.folder !== undefined);
   if (builds.length === 0) return [];
   const environments = (config.environments ?? {}) as Record<string, { aws?: { region?: string } } | undefined>;
+  // On AWS the delivery pipeline's BuildImages step builds and pushes, into the ECR repositories of its stack: without
+  // a pipeline, nothing would create the repository or push the image an endpoint names.
+  const onAws = Object.values(environments).some((env) => typeof env?.aws === 'object' && env.aws !== null);
+  const delivery = (config.aws as { delivery?: unknown } | undefined)?.delivery;
+  if (onAws && (typeof delivery !== 'object' || delivery === null)) {
+    return builds.map(({ i, folder }) => ({
+      path: ['models', i, 'image', 'build'],
+      message: `${folder} is built and pushed to ECR by the delivery pipeline, and aws.delivery is not configured: add aws.delivery, or give a prebuilt ECR image URI`,
+    }));
+  }
   const registry = imageRegistryEnvironment(config as Parameters<typeof imageRegistryEnvironment>[0]);
   if (!registry.region) return [];
   const elsewhere = Object.entries(environments).filter(([, env]) => typeof env?.aws?.region === 'string' && env.aws.region !== registry.region);

@@ -18,7 +18,8 @@ describe('one cloud or both', () => {
     const run = spawnSync(
       process.execPath,
       ['-r', noCdktf, join(root, 'bin', 'modelstack.cjs'), 'synth', '--config', join(examples, 'aws-only.yaml'), '--aws-out', join(out, 'cdk.out'), '--gcp-out', join(out, 'cdktf.out')],
-      { cwd: out, env, encoding: 'utf8' },
+      // From the repository root, as a team runs it: the example's image build folder is relative to it.
+      { cwd: root, env, encoding: 'utf8' },
     );
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
     expect(run.stdout).toMatch(/^ModelStack synth \(.*aws-only\.yaml\): 6 stacks in [\d.]+ s -> .*cdk\.out\/\n/);

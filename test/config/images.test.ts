@@ -70,6 +70,17 @@ describe('model images in the config', () => {
     ]);
   });
 
+  test('a built image on AWS needs the delivery pipeline, which builds and pushes it; a Google Cloud-only platform does not', () => {
+    const noPipeline = builtDemo();
+    delete noPipeline.aws.delivery;
+    expect(problemsOf(noPipeline)).toEqual([
+      'models[0].image.build: containers/model-server is built and pushed to ECR by the delivery pipeline, and aws.delivery is not configured: add aws.delivery, or give a prebuilt ECR image URI',
+      'models[1].image.build: containers/model-server is built and pushed to ECR by the delivery pipeline, and aws.delivery is not configured: add aws.delivery, or give a prebuilt ECR image URI',
+    ]);
+    for (const env of Object.values(noPipeline.environments) as { aws?: unknown }[]) delete env.aws;
+    expect(parseConfig(noPipeline).models.map((m) => m.image)).toEqual([{ build: 'containers/model-server' }, { build: 'containers/model-server' }]);
+  });
+
   test('a built image in an environment outside the pipeline region is refused: SageMaker pulls from its own region only', () => {
     const bad = builtDemo();
     bad.environments.prod.aws.region = 'us-east-1';

@@ -43,7 +43,9 @@ const api = new InferenceApi(stack, 'Api', {
     features: [
       { name: 'tenure_months', type: 'numeric' },
       { name: 'monthly_charges', type: 'numeric' },
-      { name: 'contract', type: 'categorical' },
+      // SageMaker's built-in XGBoost image takes numbers only; a model with categorical features needs a container
+      // that encodes them, such as ModelStack's containers/model-server (docs/models.md).
+      { name: 'support_calls', type: 'numeric' },
     ],
   }],
   throttleRateLimit: 50,
