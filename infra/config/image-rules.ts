@@ -57,16 +57,28 @@ export function imageRegistryEnvironment(config: { aws?: { delivery?: { account?
 }
 
 /**
- * Config problems of built images on AWS: the delivery pipeline builds them, so `aws.delivery` must be configured; and
- * SageMaker needs "the Docker image for inference container in Amazon EC2
+ * Config problems of built images: two folders must not name the same repository; on AWS the delivery pipeline
+ * builds them, so `aws.delivery` must be configured; and SageMaker needs "the Docker image for inference container in Amazon EC2
  * Container Registry ... in the same region as the model or endpoint you are creating" (SageMaker API reference,
  * ContainerDefinition `Image`), and built images live in the pipeline's region only (no replication), so an
  * environment in another region cannot serve one. Read defensively: the input may be partly invalid.
  */
-export function builtImageRegionProblems(config: { aws?: unknown; environments?: unknown; models?: unknown }): { path: PropertyKey[]; message: string }[] {
+export function builtImageProblems(config: { aws?: unknown; environments?: unknown; models?: unknown }): { path: PropertyKey[]; message: string }[] {
   const models = Array.isArray(config?.models) ? (config.models as { image?: ModelImage }[]) : [];
-  const builds = models.map((m, i) => ({ i, folder: buildFolderOf(m?.image) })).filter((m) => m.folder !== undefined);
+  const builds = models.map((m, i) => ({ i, folder: buildFolderOf(m?.image) })).filter((m): m is { i: number; folder: string } => m.folder !== undefined);
   if (builds.length === 0) return [];
+  // A repository is named after the folder's last segment (on both clouds): two folders must not share it.
+  const folderByRepository = new Map<string, string>();
+  const collisions: { path: PropertyKey[]; message: string }[] = [];
+  for (const { i, folder } of builds) {
+    const repository = posix.basename(folder);
+    const other = folderByRepository.get(repository);
+    if (other === undefined) folderByRepository.set(repository, folder);
+    else if (other !== folder) {
+      collisions.push({ path: ['models', i, 'image', 'build'], message: `${folder} and ${other} would share the image repository "${repository}" (named after the folder's last segment): rename one folder` });
+    }
+  }
+  if (collisions.length > 0) return collisions;
   const environments = (config.environments ?? {}) as Record<string, { aws?: { region?: string } } | undefined>;
   // On AWS the delivery pipeline's BuildImages step builds and pushes, into the ECR repositories of its stack: without
   // a pipeline, nothing would create the repository or push the image an endpoint names.

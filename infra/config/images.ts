@@ -7,7 +7,7 @@ import { ConfigError, loadJsonFile } from './load';
 import { buildFolderOf, buildFolderProblems, imageRegistryEnvironment, type ModelImage } from './image-rules';
 import type { ModelConfig, PlatformConfig } from './schema';
 
-export { buildFolderOf, buildFolderProblems, builtImageRegionProblems, imageBuildSchema, imageRegistryEnvironment, type ImageBuild, type ModelImage } from './image-rules';
+export { buildFolderOf, buildFolderProblems, builtImageProblems, imageBuildSchema, imageRegistryEnvironment, type ImageBuild, type ModelImage } from './image-rules';
 
 /** Every folder the config's models build, once each, in config order. */
 export function buildFolders(config: Pick<PlatformConfig, 'models'>): string[] {

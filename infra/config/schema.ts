@@ -3,7 +3,7 @@ import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HI
 import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
-import { builtImageRegionProblems, imageBuildSchema } from './image-rules';
+import { builtImageProblems, imageBuildSchema } from './image-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 
 /**
@@ -241,7 +241,7 @@ export const platformConfigSchema = z.strictObject({
       message: `expected at most ${SERVERLESS_MAX_PAYLOAD_BYTES} bytes: serverless endpoints accept at most 4 MB per request (served serverless: ${served.join(', ')})`,
     });
   }
-  for (const { path, message } of builtImageRegionProblems(config)) ctx.addIssue({ code: 'custom', path, message });
+  for (const { path, message } of builtImageProblems(config)) ctx.addIssue({ code: 'custom', path, message });
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */

@@ -18,7 +18,7 @@ export interface S3CaptureStoreOptions {
   readonly region: string;
   /**
    * An S3-compatible endpoint, addressed path-style (tests point it at a loopback S3).
-   * @default - https://<bucket>.s3.<region>.amazonaws.com
+   * @default - https://<bucket>.s3.<region>.amazonaws.com (`.amazonaws.com.cn` in the China regions)
    */
   readonly endpoint?: string;
   /** @default - AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, read at each write */
@@ -85,7 +85,9 @@ export interface SignedPut {
  * SHA-256 in `x-amz-content-sha256`, the key escaped once.
  */
 export async function signS3Put(options: Pick<S3CaptureStoreOptions, 'bucket' | 'region' | 'endpoint'>, creds: AwsCredentials, key: string, body: string, date: Date): Promise<SignedPut> {
-  const url = options.endpoint ? new URL(options.endpoint) : new URL(`https://${options.bucket}.s3.${options.region}.amazonaws.com`);
+  // The China regions' S3 endpoints end in .amazonaws.com.cn (Amazon S3 endpoints, AWS General Reference).
+  const suffix = options.region.startsWith('cn-') ? 'amazonaws.com.cn' : 'amazonaws.com';
+  const url = options.endpoint ? new URL(options.endpoint) : new URL(`https://${options.bucket}.s3.${options.region}.${suffix}`);
   const path = `${options.endpoint ? `/${options.bucket}` : ''}/${encodeKey(key)}`;
   const signer = new SignatureV4({ service: 's3', region: options.region, credentials: creds, sha256: Sha256, uriEscapePath: false, applyChecksum: true });
   const request = {

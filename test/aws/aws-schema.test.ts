@@ -14,7 +14,11 @@ describe('AWS config settings', () => {
     const config = demo();
     delete config.aws;
     for (const env of Object.values(config.environments) as any[]) env.aws = { account: env.aws.account, region: env.aws.region };
-    for (const model of config.models) delete model.aws;
+    for (const model of config.models) {
+      delete model.aws;
+      // A built image needs aws.delivery (the pipeline builds it): without the aws section, a prebuilt one.
+      model.image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+    }
     const parsed = parseConfig(config);
     expect(parsed.aws).toEqual({ featureStore: { entities: [] } });
     expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', shareRegistryWith: [], alarmEmails: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });

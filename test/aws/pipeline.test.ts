@@ -119,7 +119,9 @@ describe('CDK Pipelines delivery', () => {
   });
 
   test('no delivery config, no pipeline: the error names the field', () => {
-    const { aws, ...rest } = demoConfig;
-    expect(() => buildPipelineApp(testApp(), parseConfig({ ...rest, aws: { ...aws, delivery: undefined } }))).toThrow('aws.delivery: expected connectionArn and repository');
+    const { aws, models, ...rest } = demoConfig;
+    // Prebuilt images: a built one needs the pipeline, which the config refuses without aws.delivery.
+    const prebuilt = models.map((m) => ({ ...m, image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1' }));
+    expect(() => buildPipelineApp(testApp(), parseConfig({ ...rest, models: prebuilt, aws: { ...aws, delivery: undefined } }))).toThrow('aws.delivery: expected connectionArn and repository');
   });
 });

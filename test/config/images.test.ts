@@ -70,6 +70,14 @@ describe('model images in the config', () => {
     ]);
   });
 
+  test('two build folders with the same last segment would share one repository: refused', () => {
+    const clash = builtDemo();
+    clash.models[1].image = { build: 'teams/forecast/model-server' };
+    expect(problemsOf(clash)).toEqual([
+      'models[1].image.build: teams/forecast/model-server and containers/model-server would share the image repository "model-server" (named after the folder\'s last segment): rename one folder',
+    ]);
+  });
+
   test('a built image on AWS needs the delivery pipeline, which builds and pushes it; a Google Cloud-only platform does not', () => {
     const noPipeline = builtDemo();
     delete noPipeline.aws.delivery;

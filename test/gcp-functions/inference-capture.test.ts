@@ -64,6 +64,25 @@ describe('GCP inference function with capture at the API (Cloud Storage on a loo
     ]);
     expect(records[0].captureData.endpointOutput).toMatchObject({ mode: 'OUTPUT', encoding: 'JSON' });
     expect(logs.map((l) => l.captureWritten)).toEqual([0, 0, 2]);
+    // Each record carries the inference id its answer returned, which ground-truth labels join on.
+    expect(records.every((r) => /^[0-9a-f-]{36}$/.test(r.eventMetadata.inferenceId))).toBe(true);
+  });
+
+  test("the caller's inferenceId is returned and captured", async () => {
+    const writer = new CaptureWriter({ prefix: 'data-capture/churn/ids/AllTraffic/', samplingPercentage: 100, maxRecords: 1, store: store() });
+    use(writer);
+    const response = await fetch(`${server.url}/models/churn/predict`, { method: 'POST', body: JSON.stringify({ instances: [{ tenure: 1, charges: 2, contract: 'monthly' }], inferenceId: 'order-42' }) });
+    expect(((await response.json()) as { inferenceId?: string }).inferenceId).toBe('order-42');
+    await writer.flush();
+    const [name] = google.names(BUCKET, 'data-capture/churn/ids/');
+    expect(JSON.parse(google.text(BUCKET, name)!).eventMetadata.inferenceId).toBe('order-42');
+  });
+
+  test('a batch whose first write landed but whose answer was lost is not written twice nor counted as failed (create-only insert)', async () => {
+    const key = `${PREFIX}2026/11/27/10/retried.jsonl`;
+    await store().put(key, 'first\n');
+    await expect(store().put(key, 'first\n')).resolves.toBeUndefined();
+    expect(google.text(BUCKET, key)).toBe('first\n');
   });
 
   test('a failing Cloud Storage neither fails the prediction nor holds it past the wait bound; the failure is logged', async () => {

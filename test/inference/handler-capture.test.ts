@@ -162,6 +162,8 @@ describe('inference handler with capture at the API (s3rver)', () => {
     );
     // A known-answer vector for these inputs: a change to the canonical request (key escaping, headers) changes it.
     expect(signed.headers.authorization.split('Signature=')[1]).toBe('74b92e317a4c71467c761022549e9b129d539c4711bd441d9b1f5e94658144bc');
+    const china = await signS3Put({ bucket: 'ms-dev-models', region: 'cn-north-1' }, creds, 'k.jsonl', body, date);
+    expect(china.url.host).toBe('ms-dev-models.s3.cn-north-1.amazonaws.com.cn');
     // A custom endpoint (tests, S3-compatible stores) is addressed path-style.
     const pathStyle = await signS3Put({ bucket: 'ms-dev-models', region: 'eu-west-1', endpoint: 'http://127.0.0.1:9000' }, creds, 'k.jsonl', body, date);
     expect([pathStyle.url.host, pathStyle.path]).toEqual(['127.0.0.1:9000', '/ms-dev-models/k.jsonl']);

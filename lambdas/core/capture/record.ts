@@ -1,3 +1,4 @@
+import { hourPrefix } from '../drift-job/window';
 /**
  * SageMaker's data-capture record, written by the inference API for endpoints that cannot capture themselves
  * (SageMaker serverless endpoints: "Serverless Inference ... does not support ... data capture", SageMaker
@@ -53,9 +54,9 @@ export function captureRecordLine(exchange: CapturedExchange, time: Date, eventI
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
-/** The hourly folder of `time` under `prefix` (`<prefix>yyyy/mm/dd/hh/`), where the drift job lists a window's objects. */
+/** The hourly folder of `time` under `prefix` (`<prefix>yyyy/mm/dd/hh/`): the drift job's own layout ({@link hourPrefix}). */
 export function captureHourPrefix(prefix: string, time: Date): string {
-  return `${prefix}${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}/${pad(time.getUTCHours())}/`;
+  return hourPrefix(prefix, time);
 }
 
 /** The key of one batch object: `<prefix>yyyy/mm/dd/hh/mm-ss-<id>.jsonl`, named by the time of its first record. */

@@ -27,9 +27,11 @@ const pad = (n: number) => String(n).padStart(2, '0');
  */
 export function hourlyPrefixes(base: string, window: DriftWindow): string[] {
   const prefixes: string[] = [];
-  for (let t = window.start.getTime(); t < window.end.getTime(); t += HOUR) {
-    const d = new Date(t);
-    prefixes.push(`${base}${d.getUTCFullYear()}/${pad(d.getUTCMonth() + 1)}/${pad(d.getUTCDate())}/${pad(d.getUTCHours())}/`);
-  }
+  for (let t = window.start.getTime(); t < window.end.getTime(); t += HOUR) prefixes.push(hourPrefix(base, new Date(t)));
   return prefixes;
+}
+
+/** The hourly folder of `time` under `base`, `<base>yyyy/mm/dd/hh/` in UTC: where capture writers put it and the check lists it. */
+export function hourPrefix(base: string, time: Date): string {
+  return `${base}${time.getUTCFullYear()}/${pad(time.getUTCMonth() + 1)}/${pad(time.getUTCDate())}/${pad(time.getUTCHours())}/`;
 }

@@ -2,6 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../core/drift-job';
+import { gcsInsert } from '../../shared/gcp/gcs-insert';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 import { readAllText } from '../../shared/streams';
 
@@ -59,20 +60,8 @@ export function gcsStore(http: GoogleHttp, buckets: RegistryBuckets, baseUrl = G
   }
 
   /** Inserts with `ifGenerationMatch=0` when `onlyIfAbsent`; false when the object already existed. */
-  async function insert(key: string, body: string, contentType: string, onlyIfAbsent: boolean): Promise<boolean> {
-    const { bucket } = bucketOf(buckets, key);
-    const query = new URLSearchParams({ uploadType: 'media', name: key });
-    if (onlyIfAbsent) query.set('ifGenerationMatch', '0');
-    const call = `GCS insert gs://${bucket}/${key}`;
-    const response = await http(call, `${base}/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`, { method: 'POST', body, contentType });
-    if (onlyIfAbsent && response.status === 412) {
-      await response.body?.cancel();
-      return false;
-    }
-    await ensureOk(call, response);
-    await response.body?.cancel();
-    return true;
-  }
+  const insert = (key: string, body: string, contentType: string, onlyIfAbsent: boolean) =>
+    gcsInsert(http, base, { bucket: bucketOf(buckets, key).bucket, key, body, contentType }, onlyIfAbsent);
 
   return {
     async list(prefix) {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { CaptureWriter } from '../../core/capture';
 import { apiError, compileRequestParser, failed, type Outcome, predict, type UpstreamAnswer, unknownModel } from '../../core/inference';
@@ -39,19 +40,28 @@ export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: Functio
     const parsed = parse(await requestBody(req, config.maxBodyBytes));
     if (!parsed.ok) return failed(parsed.error);
     const call = deps.predict;
-    let answer: UpstreamAnswer | undefined;
-    const outcome = await predict(config.model, parsed, parsed.rows, {
-      call: async (rows) => (answer = await call(rows)),
-      classify: vertexError,
-      warn: (message, fields) => logger.warn(message, fields),
-      error: (message, fields) => logger.error(message, fields),
-      describe: errorFields,
-    });
     const writer = deps.capture?.writer;
+    // Captured here, a request gets an inference id (the caller's or a new one), returned and written with the record
+    // so labels can name it, as on AWS. Vertex AI's own request log keys its rows by its own request_id instead.
+    const inferenceId = writer ? (parsed.inferenceId ?? randomUUID()) : undefined;
+    let answer: UpstreamAnswer | undefined;
+    const outcome = await predict(
+      config.model,
+      parsed,
+      parsed.rows,
+      {
+        call: async (rows) => (answer = await call(rows)),
+        classify: vertexError,
+        warn: (message, fields) => logger.warn(message, fields),
+        error: (message, fields) => logger.error(message, fields),
+        describe: errorFields,
+      },
+      { inferenceId },
+    );
     if (writer && !outcome.error && answer) {
       try {
         // The JSON Vertex AI receives; the drift job reads {"instances": [...]} rows like SageMaker's JSON captures.
-        if (writer.sample()) writer.add({ input: JSON.stringify({ instances: parsed.rows }), inputType: 'application/json', output: answer.body, outputType: answer.contentType ?? 'application/json' });
+        if (writer.sample()) writer.add({ input: JSON.stringify({ instances: parsed.rows }), inputType: 'application/json', output: answer.body, outputType: answer.contentType ?? 'application/json', inferenceId });
       } catch (err) {
         logger.error('capture failed', errorFields(err));
       }
