@@ -1,5 +1,6 @@
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { fromEnv } from '@aws-sdk/credential-provider-env';
 import { Sha256 } from '@smithy/core/checksum';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { CaptureStore } from '../core/capture';
@@ -21,8 +22,8 @@ export interface S3CaptureStoreOptions {
    * @default - https://<bucket>.s3.<region>.amazonaws.com (`.amazonaws.com.cn` in the China regions)
    */
   readonly endpoint?: string;
-  /** @default - AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, read at each write */
-  readonly credentials?: () => AwsCredentials;
+  /** @default - the SDK's `fromEnv()`: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and AWS_SESSION_TOKEN, read at each write */
+  readonly credentials?: () => AwsCredentials | Promise<AwsCredentials>;
   /** Per-attempt timeout. @default 2000 */
   readonly timeoutMs?: number;
   /** Attempts per batch, first included; 5xx answers, SlowDown and network errors are retried. @default 3 */
@@ -39,12 +40,13 @@ export interface S3CaptureStoreOptions {
 export function s3CaptureStore(options: S3CaptureStoreOptions): CaptureStore {
   const timeoutMs = options.timeoutMs ?? 2000;
   const maxAttempts = options.maxAttempts ?? 3;
-  const credentials = options.credentials ?? credentialsFromEnv;
+  // Lambda gives the role's credentials in the environment: the SDK's own environment provider reads them.
+  const credentials = options.credentials ?? fromEnv();
   return {
     async put(key, body) {
       for (let attempt = 1; ; attempt++) {
         try {
-          return await putObject(options, credentials(), key, body, timeoutMs);
+          return await putObject(options, await credentials(), key, body, timeoutMs);
         } catch (err) {
           if (attempt >= maxAttempts || !(err as S3Error).retryable) throw err;
           await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** attempt));
@@ -54,11 +56,6 @@ export function s3CaptureStore(options: S3CaptureStoreOptions): CaptureStore {
   };
 }
 
-function credentialsFromEnv(): AwsCredentials {
-  const { AWS_ACCESS_KEY_ID: accessKeyId, AWS_SECRET_ACCESS_KEY: secretAccessKey, AWS_SESSION_TOKEN: sessionToken } = process.env;
-  if (!accessKeyId || !secretAccessKey) throw new Error('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set');
-  return { accessKeyId, secretAccessKey, sessionToken: sessionToken || undefined };
-}
 
 interface S3Error extends Error {
   retryable?: boolean;
