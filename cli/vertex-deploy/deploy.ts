@@ -1,3 +1,4 @@
+import { CONTAINER_IMAGE_URI } from '../../constructs/private/image-uri';
 import type { Operation, VertexClient } from './client';
 
 export interface DeployOptions {
@@ -93,7 +94,7 @@ export function validateDeployOptions(options: DeployOptions): string[] {
     `--latest-percent ${options.latestPercent}: expected 1 to 100 (the previous version gets the rest, so the split sums to 100)`,
   );
   check(/^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(options.alias), `--alias "${options.alias}": expected a lowercase letter, then letters, digits and hyphens`);
-  check(/^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(options.image), `--image "${options.image}": expected a container image URI`);
+  check(CONTAINER_IMAGE_URI.test(options.image), `--image "${options.image}": expected a container image URI`);
   if (options.container) {
     const { port, healthRoute, predictRoute } = options.container;
     // ModelContainerSpec: ports 7080, 8100-8200, 8888 and 9000 are reserved by Vertex AI.

@@ -11,6 +11,7 @@ import type { ModelImageRepository } from './model-image-repository';
 import type { ModelVersionEvents } from './model-version-events';
 import type { PrivateEndpointAccess, PrivateEndpointAddress } from './private-endpoint-access';
 import { buildServiceAccount } from './private/build-account';
+import { BUILD_FOLDER, CONTAINER_IMAGE_URI } from '../private/image-uri';
 import type { VertexDeployerRole } from './vertex-deployer-role';
 
 /** A GitHub repository connected to Cloud Build (the Cloud Build GitHub App). */
@@ -286,12 +287,12 @@ function validateProps(props: VertexDeployTriggerProps): void {
   problems.check(props.alias === undefined || /^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(props.alias), `alias "${props.alias}": expected a Vertex AI version alias (a lowercase letter, then letters, digits, hyphens)`);
   problems.check((props.containerImage === undefined) !== (props.imageBuild === undefined), 'expected exactly one of containerImage and imageBuild');
   problems.check(
-    props.containerImage === undefined || /^[\w.-]+(:\d+)?\/[\w./-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/.test(props.containerImage),
+    props.containerImage === undefined || CONTAINER_IMAGE_URI.test(props.containerImage),
     `containerImage "${props.containerImage}": expected a container image URI`,
   );
   if (props.imageBuild) {
     const { folder, port, healthRoute, predictRoute } = props.imageBuild;
-    problems.check(/^(?!\.{1,2}(\/|$))[\w.-]+(\/(?!\.{1,2}(\/|$))[\w.-]+)*$/.test(folder), `imageBuild.folder "${folder}": expected a relative folder inside the repository, such as containers/model-server`);
+    problems.check(BUILD_FOLDER.test(folder), `imageBuild.folder "${folder}": expected a relative folder inside the repository, such as containers/model-server`);
     problems.check(port === undefined || (Number.isInteger(port) && port >= 1 && port <= 65535), `imageBuild.port ${port}: expected a port number`);
     for (const [name, route] of [['healthRoute', healthRoute], ['predictRoute', predictRoute]] as const) {
       problems.check(route === undefined || /^\/[\w./-]*$/.test(route), `imageBuild.${name} "${route}": expected a path such as /${name === 'healthRoute' ? 'health' : 'predict'}`);

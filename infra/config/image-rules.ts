@@ -1,6 +1,7 @@
 // The config schema's rules for built images: imported by schema.ts, so it imports nothing from the config modules.
 import { posix } from 'node:path';
 import { z } from 'zod';
+import { BUILD_FOLDER } from '../../constructs/private/image-uri';
 
 /** A model image the platform builds: a folder, relative to the repository root, that holds a Dockerfile. */
 export interface ImageBuild {
@@ -11,8 +12,6 @@ export interface ImageBuild {
 /** A model's `image`: a prebuilt image in ECR (by tag or digest), or a folder the platform builds. */
 export type ModelImage = string | ImageBuild;
 
-/** `models[].image.build`: a relative POSIX path, each segment a plain name (no `.`, `..`, empty or absolute parts). */
-const BUILD_FOLDER = /^(?!\.{1,2}(\/|$))[A-Za-z0-9_][A-Za-z0-9._-]*(\/(?!\.{1,2}(\/|$))[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
 
 /**
  * The folder's last segment names its repository, so it must be valid as an ECR repository name segment and as an

@@ -6,6 +6,7 @@ import { z } from 'zod';
 import { ConfigError, loadJsonFile } from './load';
 import { buildFolderOf, buildFolderProblems, imageRegistryEnvironment, type ModelImage } from './image-rules';
 import type { ModelConfig, PlatformConfig } from './schema';
+import { ECR_DIGEST_URI } from '../../constructs/private/image-uri';
 
 export { buildFolderOf, buildFolderProblems, builtImageProblems, imageBuildSchema, imageRegistryEnvironment, type ImageBuild, type ModelImage } from './image-rules';
 
@@ -24,7 +25,7 @@ export function imageRepositoryName(platform: string, folder: string): string {
 }
 
 /** An ECR image by digest: what a built image resolves to once pushed. */
-export const ECR_DIGEST_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(\.cn)?\/([a-z0-9._/-]+)@sha256:[0-9a-f]{64}$/;
+export { ECR_DIGEST_URI } from '../../constructs/private/image-uri';
 
 /** The registry host of ECR in an account and region. */
 export function ecrRegistry(account: string, region: string): string {

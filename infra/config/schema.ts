@@ -5,6 +5,7 @@ import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSc
 import { addGcpBucketNameIssues } from './gcp-names';
 import { builtImageProblems, imageBuildSchema } from './image-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
+import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
 
 /**
  * Cross-field rules run even when other fields already failed, so one error lists every problem. Their
@@ -13,7 +14,7 @@ import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 const ALWAYS = { when: () => true } as const;
 
 /** An inference image in ECR, by tag or digest. */
-export const ECR_IMAGE_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\/[a-z0-9._/-]+(:[\w.-]+|@sha256:[0-9a-f]{64})$/;
+export { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
 
 /** A model version label: the folder under `models/<model>/` in the registry. */
 export const MODEL_VERSION = /^[A-Za-z0-9._-]{1,64}$/;

@@ -1,3 +1,4 @@
+import { type CaptureStore, CaptureWriter } from '../core/capture';
 import type { InputFeature } from '../core/inference';
 import { positiveIntEnv } from '../shared/env';
 
@@ -98,3 +99,17 @@ function readCaptureConfig(env: NodeJS.ProcessEnv): ApiCaptureConfig | undefined
   };
 }
 
+
+/**
+ * The capture an inference handler takes, from the function's capture settings: one writer, so one buffer, per
+ * execution environment (built at cold start), writing to `store(bucket)`.
+ */
+export function apiCapture(
+  capture: ApiCaptureConfig | undefined,
+  store: (bucket: string) => CaptureStore,
+  onError: (err: unknown, records: number) => void,
+): { readonly writer: CaptureWriter; readonly flushWaitMs: number } | undefined {
+  if (!capture) return undefined;
+  const { prefix, samplingPercentage, maxRecords, maxAgeMs } = capture;
+  return { flushWaitMs: capture.flushWaitMs, writer: new CaptureWriter({ prefix, samplingPercentage, maxRecords, maxAgeMs, store: store(capture.bucket), onError }) };
+}

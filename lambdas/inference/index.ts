@@ -1,8 +1,7 @@
 // Lambda entry point (bundled by esbuild): configuration and clients are built once per cold start.
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { CaptureWriter } from '../core/capture';
-import { readInferenceConfig } from './config';
+import { apiCapture, readInferenceConfig } from './config';
 import { createInferenceHandler } from './handler';
 import { s3CaptureStore } from './s3-capture-store';
 import { sageMakerInvoker } from './sagemaker';
@@ -12,7 +11,6 @@ const metrics = new Metrics({ namespace: 'ModelStack', serviceName: 'inference' 
 if (config.model) metrics.setDefaultDimensions({ Model: config.model });
 
 const logger = new Logger({ serviceName: 'inference' });
-const capture = config.capture;
 
 export const handler = createInferenceHandler({
   config,
@@ -22,15 +20,9 @@ export const handler = createInferenceHandler({
     ? sageMakerInvoker({ endpointName: config.endpointName, timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts })
     : undefined,
   // One buffer per execution environment; see docs/operations.md ("Capture at the inference API").
-  capture: capture && {
-    flushWaitMs: capture.flushWaitMs,
-    writer: new CaptureWriter({
-      prefix: capture.prefix,
-      samplingPercentage: capture.samplingPercentage,
-      maxRecords: capture.maxRecords,
-      maxAgeMs: capture.maxAgeMs,
-      store: s3CaptureStore({ bucket: capture.bucket, region: process.env.AWS_REGION ?? '', endpoint: process.env.AWS_ENDPOINT_URL_S3 || undefined }),
-      onError: (err, records) => logger.error('capture batch not written', { records, error: (err as Error)?.name, message: (err as Error)?.message }),
-    }),
-  },
+  capture: apiCapture(
+    config.capture,
+    (bucket) => s3CaptureStore({ bucket, region: process.env.AWS_REGION ?? '', endpoint: process.env.AWS_ENDPOINT_URL_S3 || undefined }),
+    (err, records) => logger.error('capture batch not written', { records, error: (err as Error)?.name, message: (err as Error)?.message }),
+  ),
 });

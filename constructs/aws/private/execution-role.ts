@@ -1,5 +1,6 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { acknowledgeWildcardResource } from './nag';
+import { ECR_IMAGE_URI } from '../../private/image-uri';
 import * as iam from 'aws-cdk-lib/aws-iam';
 
 export interface EcrImage {
@@ -10,7 +11,7 @@ export interface EcrImage {
 
 /** `123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo/name:tag` → its account, region and repository. */
 export function parseEcrImage(uri: string): EcrImage | undefined {
-  const match = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com(?:\.cn)?\/([a-z0-9._/-]+)(?::[\w.-]+|@sha256:[0-9a-f]{64})$/.exec(uri);
+  const match = ECR_IMAGE_URI.exec(uri);
   return match ? { account: match[1], region: match[2], repository: match[3] } : undefined;
 }
 

@@ -1,17 +1,15 @@
 // Cloud Run functions entry point (bundled by esbuild; entry point `predict`): configuration and the Vertex AI
 // client are built once per instance.
 import { metadataTokenProvider } from '../../../cli/vertex-deploy/token';
-import { CaptureWriter } from '../../core/capture';
 import { googleHttp } from '../../shared/gcp/google-http';
 import { errorFields, gcpLogger } from '../../shared/gcp/log';
-import { INFERENCE_ENV, readInferenceConfig } from '../config';
+import { apiCapture, INFERENCE_ENV, readInferenceConfig } from '../config';
 import { gcsCaptureStore } from './gcs-capture-store';
 import { createGcpInferenceHandler } from './handler';
 import { vertexPredictor } from './vertex';
 
 const config = readInferenceConfig(process.env);
 const logger = gcpLogger({ model: config.model });
-const capture = config.capture;
 const accessToken = metadataTokenProvider();
 
 export const predict = createGcpInferenceHandler({
@@ -27,15 +25,9 @@ export const predict = createGcpInferenceHandler({
       })
     : undefined,
   // One buffer per instance (CAPTURE_BUCKET set: the endpoint cannot log); see docs/cloud-parity.md.
-  capture: capture && {
-    flushWaitMs: capture.flushWaitMs,
-    writer: new CaptureWriter({
-      prefix: capture.prefix,
-      samplingPercentage: capture.samplingPercentage,
-      maxRecords: capture.maxRecords,
-      maxAgeMs: capture.maxAgeMs,
-      store: gcsCaptureStore(googleHttp({ accessToken, timeoutMs: 2000, maxAttempts: 3 }), capture.bucket),
-      onError: (err, records) => logger.error('capture batch not written', { records, ...errorFields(err) }),
-    }),
-  },
+  capture: apiCapture(
+    config.capture,
+    (bucket) => gcsCaptureStore(googleHttp({ accessToken, timeoutMs: 2000, maxAttempts: 3 }), bucket),
+    (err, records) => logger.error('capture batch not written', { records, ...errorFields(err) }),
+  ),
 });
