@@ -237,8 +237,13 @@ async function checkDeployStep(appDir: string): Promise<void> {
   try {
     const endpoint = deploy.args[deploy.args.indexOf('--endpoint') + 1];
     fake.addEndpoint(endpoint);
-    // Cloud Build substitutes these from the Pub/Sub message.
-    const args = deploy.args.map((a) => a.replace('$_BUCKET', 'modelstack-dev-models-modelstack-demo-dev').replace('$_OBJECT', 'models/churn/7/model.tar.gz'));
+    // Cloud Build substitutes these from the Pub/Sub message; the image build steps before this one leave the pushed
+    // image's digest in /workspace (written here, since no Docker runs).
+    const imageFile = join(work, 'model-image.ref');
+    writeFileSync(imageFile, `europe-west1-docker.pkg.dev/modelstack-demo-dev/modelstack-dev-models/model-server@sha256:${'ab'.repeat(32)}\n`);
+    const args = deploy.args.map((a) =>
+      a.replace('$_BUCKET', 'modelstack-dev-models-modelstack-demo-dev').replace('$_OBJECT', 'models/churn/7/model.tar.gz').replace('/workspace/model-image.ref', imageFile),
+    );
     const env = { ...process.env, GCE_METADATA_HOST: new URL(fake.baseUrl).host, VERTEX_API_BASE_URL: fake.baseUrl };
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(deploy.entrypoint, args, { cwd: checkout, env });
