@@ -283,16 +283,14 @@ async function main(): Promise<void> {
   // 9. The drift check, as the deployed function runs it, over each window.
   const events = await eventBridgeShim();
   cleanups.push(() => events.close());
-  const driftConfig = readDriftConfig(churn.driftEnv!);
-  const drift = createDriftHandler(
-    driftConfig.spec,
-    {
-      store: s3Store(s3, driftConfig.bucket),
-      events: eventBridgeEvents(new EventBridgeClient({ endpoint: events.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } }), driftConfig.eventBus),
-      metrics: emfMetrics(new Metrics({ namespace: 'ModelStack', serviceName: 'drift' })),
-    },
-    new Logger({ serviceName: 'drift', logLevel: 'ERROR' }),
-  );
+  /** A drift-check function configured from its synthesized environment, writing to s3rver and the EventBridge shim. */
+  const driftFunction = (env: Record<string, string>) => {
+    const config = readDriftConfig(env);
+    const eventBridge = new EventBridgeClient({ endpoint: events.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } });
+    const deps = { store: s3Store(s3, config.bucket), events: eventBridgeEvents(eventBridge, config.eventBus), metrics: emfMetrics(new Metrics({ namespace: 'ModelStack', serviceName: 'drift' })) };
+    return { config, handler: createDriftHandler(config.spec, deps, new Logger({ serviceName: 'drift', logLevel: 'ERROR' })) };
+  };
+  const { config: driftConfig, handler: drift } = driftFunction(churn.driftEnv!);
   assert.equal(driftConfig.bucket, bucket);
   await step('reference window: report written, no drift, no event', async () => {
     const outcome = await drift({ scheduledTime: windowEnd(REFERENCE_HOUR) });
@@ -341,17 +339,8 @@ async function main(): Promise<void> {
 
   // 10. The serverless model's drift check, as its deployed function runs it, over what the inference function captured.
   await step('sales-forecast (serverless): the drift check reads the API\'s captures and reports the shifted window', async () => {
-    const config = readDriftConfig(sales.driftEnv!);
+    const { config, handler: salesDrift } = driftFunction(sales.driftEnv!);
     assert.equal(config.spec.capturePrefix, sales.inferenceEnv.CAPTURE_PREFIX);
-    const salesDrift = createDriftHandler(
-      config.spec,
-      {
-        store: s3Store(s3, config.bucket),
-        events: eventBridgeEvents(new EventBridgeClient({ endpoint: events.url, region: 'eu-west-1', credentials: { accessKeyId: 'AKID', secretAccessKey: 'x' } }), config.eventBus),
-        metrics: emfMetrics(new Metrics({ namespace: 'ModelStack', serviceName: 'drift' })),
-      },
-      new Logger({ serviceName: 'drift', logLevel: 'ERROR' }),
-    );
     const outcome = await salesDrift({ scheduledTime: windowEnd(SHIFTED_HOUR) });
     assert.ok('reportKey' in outcome && outcome.status === 'done' && outcome.drifted, JSON.stringify(outcome));
     const report = await readReport(s3, bucket, outcome.reportKey);
