@@ -125,6 +125,23 @@ export const demoConfig: PlatformConfigInput = {
           { name: 'internet_service', type: 'categorical' },
         ],
       },
+      // Retrained every Monday and on drift: tuning searches the xgboost ranges, and a candidate is registered only
+      // when its held-out ROC AUC reaches 0.75 and is at least the current version's.
+      training: {
+        target: 'churned',
+        objective: { metric: 'rocAuc', floor: 0.75 },
+        tuning: {
+          parameters: {
+            max_depth: { type: 'integer', min: 2, max: 6 },
+            learning_rate: { type: 'continuous', min: 0.02, max: 0.3, scaling: 'logarithmic' },
+            n_estimators: { type: 'integer', min: 50, max: 300 },
+          },
+          maxJobs: 8,
+          maxParallelJobs: 2,
+        },
+        schedule: '0 3 * * 1',
+        aws: { instanceType: 'ml.m5.xlarge' },
+      },
     },
     {
       name: 'sales-forecast',
@@ -148,6 +165,13 @@ export const demoConfig: PlatformConfigInput = {
           { name: 'sales_lag_1w', type: 'numeric' },
           { name: 'sales_lag_52w', type: 'numeric' },
         ],
+      },
+      // One training job with fixed hyper-parameters, retrained on drift only; RMSE must stay at most 25 units.
+      training: {
+        target: 'units_sold',
+        objective: { metric: 'rmse', floor: 25 },
+        hyperparameters: { max_iter: 200, learning_rate: 0.08 },
+        aws: { instanceType: 'ml.m5.large' },
       },
     },
   ],

@@ -6,6 +6,7 @@ import { addGcpBucketNameIssues } from './gcp-names';
 import { builtImageProblems, imageBuildSchema } from './image-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
+import { trainingModelProblems, trainingSchema } from './training-schema';
 
 /**
  * Cross-field rules run even when other fields already failed, so one error lists every problem. Their
@@ -162,7 +163,14 @@ const modelSchema = z.strictObject({
       .min(1, 'expected at least one feature')
       .superRefine((features, ctx) => addDuplicateIssues(features, ctx, 'feature name'), ALWAYS),
   }),
+  /**
+   * The model's training pipeline: data, held-out evaluation, tuning, the registration gate, schedule and retraining
+   * on drift (docs/training.md).
+   * @default - no training pipeline: versions are published by hand
+   */
+  training: trainingSchema.optional(),
 }).superRefine((model, ctx) => {
+  for (const [path, message] of trainingModelProblems(model)) ctx.addIssue({ code: 'custom', path, message });
   const promotion = model?.aws?.promotion;
   if (promotion && model.serving) {
     const instanceCount = model.serving.kind === 'realtime' ? model.serving.autoscaling?.minInstances : model.serving.kind === 'async' ? 1 : undefined;
