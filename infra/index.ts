@@ -31,6 +31,10 @@ export { platformConfigSchema } from './config/schema';
 export { loadVersionsFile, type ResolvedVersion, type ResolvedVersions } from './config/versions';
 export { type AwsEnvironment, awsEnvironment, type Cloud, environmentNamesOn, type GcpEnvironment, gcpEnvironment } from './config/clouds';
 export type { EnvironmentStackProps as GcpEnvironmentStackProps } from './gcp/app';
+export { type QualityMetric, type TrainingConfig, trainingSchema } from './config/training-schema';
+export type { PipelineDefinition, PipelineParameter, PipelineStep } from './pipeline/definition';
+export { pipelineDefinitionProblems } from './pipeline/checks';
+export { trainingPipelineDefinition, type TrainingPipelineResources } from './pipeline/training-pipeline';
 
 // The Google Cloud platform is loaded on first use, so an AWS-only install imports this module without cdktf and the
 // Google providers (optional peers).
