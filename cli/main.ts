@@ -6,6 +6,7 @@ import { registerConfig } from './config-command';
 import { registerBuildImages } from './build-images-command';
 import { registerDrift } from './drift-command';
 import { processIO, type CliContext, type CliIO } from './io';
+import { registerPipeline } from './pipeline-command';
 import { registerResolveVersions } from './resolve-versions-command';
 import { registerPreflight } from './preflight';
 import { registerSynth } from './synth-command';
@@ -15,7 +16,7 @@ import { registerVertexDeploy } from './vertex-deploy';
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand of `modelstack`; adding one is one line here. */
-export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
+export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPipeline, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
 
 /** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
 export function packageVersion(): string {

@@ -27,17 +27,21 @@ from sklearn.metrics import accuracy_score, f1_score, mean_absolute_error, mean_
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from training import artifact, data
+from training import artifact, data, tables
 from training.schema import MODELS, categorical_features, numeric_features, spec
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 MISSING = "__missing__"
 
 
-def preprocessing(model, dense):
+def preprocessing(model, dense, features=None):
     """Median imputation for numbers; categories: missing (NaN or None) becomes its own category, then one-hot
-    encoding that ignores categories unseen in training (they encode as all zeros)."""
+    encoding that ignores categories unseen in training (they encode as all zeros). `features` (the config's input
+    schema) defaults to the demo schema of `model`."""
     from sklearn.preprocessing import OneHotEncoder
+
+    numeric_names = [f["name"] for f in features if f["type"] == "numeric"] if features else numeric_features(model)
+    categorical_names = [f["name"] for f in features if f["type"] == "categorical"] if features else categorical_features(model)
 
     categorical = Pipeline(
         [
@@ -49,23 +53,43 @@ def preprocessing(model, dense):
     )
     numeric = SimpleImputer(strategy="median")
     return ColumnTransformer(
-        [("numeric", numeric, numeric_features(model)), ("categorical", categorical, categorical_features(model))],
+        [("numeric", numeric, numeric_names), ("categorical", categorical, categorical_names)],
         sparse_threshold=0.0 if dense else 0.3,
     )
 
 
-def estimator(model, seed):
+DEFAULT_PARAMETERS = {
+    "churn": {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.08, "subsample": 0.9, "colsample_bytree": 0.9, "tree_method": "hist"},
+    "sales-forecast": {"max_iter": 200, "learning_rate": 0.08, "max_leaf_nodes": 31, "min_samples_leaf": 20},
+}
+
+
+def with_overrides(model, overrides):
+    """The model's default parameters with `overrides` (SageMaker passes hyper-parameters as strings), each cast to
+    its default's type; an unknown name is an error naming the known ones."""
+    params = dict(DEFAULT_PARAMETERS["churn" if model == "churn" else "sales-forecast"])
+    for name, value in (overrides or {}).items():
+        if name not in params:
+            raise SystemExit(f"hyper-parameter {name!r}: not a parameter of {model}'s estimator: expected one of {', '.join(params)}")
+        default = params[name]
+        try:
+            params[name] = int(float(value)) if isinstance(default, int) else float(value) if isinstance(default, float) else str(value)
+        except ValueError as err:
+            raise SystemExit(f"hyper-parameter {name!r}: expected a {type(default).__name__}, got {value!r}") from err
+    return params
+
+
+def estimator(model, seed, overrides=None, features=None):
     """(pipeline, parameters): churn is xgboost's XGBClassifier (framework xgboost-1.7), sales-forecast an sklearn
     HistGradientBoostingRegressor (framework sklearn-1.2). One thread, so a seed gives the same trees."""
+    params = with_overrides(model, overrides)
     if model == "churn":
         from xgboost import XGBClassifier
 
-        params = {"n_estimators": 150, "max_depth": 3, "learning_rate": 0.08, "subsample": 0.9, "colsample_bytree": 0.9, "tree_method": "hist"}
         clf = XGBClassifier(**params, random_state=seed, n_jobs=1, eval_metric="logloss")
-        return Pipeline([("preprocess", preprocessing(model, dense=False)), ("model", clf)]), params
-    params = {"max_iter": 200, "learning_rate": 0.08, "max_leaf_nodes": 31, "min_samples_leaf": 20}
+        return Pipeline([("preprocess", preprocessing(model, dense=False, features=features)), ("model", clf)]), params
     reg = HistGradientBoostingRegressor(**params, random_state=seed)
-    return Pipeline([("preprocess", preprocessing(model, dense=True)), ("model", reg)]), params
+    return Pipeline([("preprocess", preprocessing(model, dense=True, features=features)), ("model", reg)]), params
 
 
 def evaluate(task, labels, predictions):
@@ -155,7 +179,52 @@ def train_model(model, out, version="1", seed=7, rows=4000, baseline_json=True):
     return folder
 
 
+# Hyper-parameters the pipeline sets for the training code itself; the rest go to the estimator.
+CONTROL_PARAMETERS = ("model", "task", "target", "features", "metric", "seed", "version")
+
+
+def train_sagemaker(root):
+    """SageMaker's training contract, as the pipeline's Training and Tuning steps run it: the hyper-parameters in
+    <root>/input/config/hyperparameters.json (strings), the channels in <root>/input/data/{train,validation}/, the
+    model written to <root>/model/ (SageMaker packs it as model.tar.gz). Prints `validation:<metric>=<value>`
+    lines, which the steps' MetricDefinitions read."""
+    with open(os.path.join(root, "input", "config", "hyperparameters.json"), encoding="utf-8") as f:
+        hyperparameters = json.load(f)
+    missing = [name for name in CONTROL_PARAMETERS if name != "version" and name not in hyperparameters]
+    if missing:
+        raise SystemExit(f"hyperparameters.json: missing {', '.join(missing)}")
+    model, task, target = hyperparameters["model"], hyperparameters["task"], hyperparameters["target"]
+    features = tables.parse_features(hyperparameters["features"])
+    seed = int(hyperparameters["seed"])
+    version = str(hyperparameters.get("version", "candidate"))
+    overrides = {k: v for k, v in hyperparameters.items() if k not in CONTROL_PARAMETERS}
+    frames = {name: tables.read_table(os.path.join(root, "input", "data", name), features, target) for name in ("train", "validation")}
+    pipeline, params = estimator(model, seed, overrides, features)
+    x = {name: artifact.features_frame(frame, features) for name, frame in frames.items()}
+    with threadpool_limits(limits=1):
+        pipeline.fit(x["train"], frames["train"][target].to_numpy())
+        metrics = {name: evaluate(task, frames[name][target], artifact.predict(pipeline, task, x[name])) for name in frames}
+    out = os.path.join(root, "model")
+    os.makedirs(out, exist_ok=True)
+    import joblib
+
+    joblib.dump(pipeline, os.path.join(out, "model.joblib"))
+    write_json(os.path.join(out, "model.json"), artifact.model_json(model, version, task, features, target))
+    # Beside the contract's two files (the model server reads only those): what metrics.json and lineage.json report.
+    write_json(
+        os.path.join(out, "training.json"),
+        {"parameters": params, "seed": seed, "rows": {name: len(frame) for name, frame in frames.items()}, "metrics": metrics, "estimator": type(pipeline.named_steps["model"]).__name__},
+    )
+    for name, value in metrics["validation"].items():
+        print(f"validation:{name}={value:.6f}")
+
+
 def main(argv=None):
+    if argv is None:
+        argv = sys.argv[1:]
+    if argv and argv[0] == "--sagemaker":
+        # `--sagemaker [ROOT]`: SageMaker's contract under ROOT (default /opt/ml, where SageMaker mounts it).
+        return train_sagemaker(argv[1] if len(argv) > 1 else "/opt/ml")
     parser = argparse.ArgumentParser(prog="npm run train --", description="train the demo models into <out>/<model>/<version>/")
     parser.add_argument("--out", required=True, help="registry-layout output directory")
     parser.add_argument("--version", default="1")

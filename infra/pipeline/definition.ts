@@ -132,7 +132,7 @@ export interface TuningStep extends StepBase {
       readonly ParameterRanges: ParameterRanges;
       readonly TrainingJobEarlyStoppingType?: 'Off' | 'Auto';
     };
-    readonly TrainingJobDefinition: TrainingJobShape & { readonly StaticHyperParameters?: Readonly<Record<string, string>> };
+    readonly TrainingJobDefinition: TrainingJobShape & { readonly StaticHyperParameters?: Readonly<Record<string, Str>> };
   };
 }
 

@@ -231,7 +231,7 @@ function prepareStep(ctx: Context): ProcessingStep {
     Arguments: processing(
       ctx,
       'training.prepare',
-      ['--model', model.name, '--target', training.target, '--features', featuresArgument(model), '--format', training.data.format, '--input', CONTAINER_PATHS.data, '--holdout-share', asText(PARAMETER_NAMES.holdoutShare), '--seed', asText(PARAMETER_NAMES.seed), '--out', CONTAINER_PATHS.prepared],
+      ['--model', model.name, '--task', model.task, '--target', training.target, '--features', featuresArgument(model), '--format', training.data.format, '--input', CONTAINER_PATHS.data, '--holdout-share', asText(PARAMETER_NAMES.holdoutShare), '--seed', asText(PARAMETER_NAMES.seed), '--out', CONTAINER_PATHS.prepared],
       {
         ProcessingInputs: [input('data', param(PARAMETER_NAMES.inputData), CONTAINER_PATHS.data)],
         ProcessingOutputConfig: {
@@ -271,11 +271,20 @@ function trainingJob(ctx: Context): TrainingJobShape {
 /** Fixed hyper-parameters as strings (CreateTrainingJob's HyperParameters are a string map), with the model and seed. */
 function staticHyperparameters(ctx: Context): Record<string, string> {
   const fixed = Object.fromEntries(Object.entries(ctx.training.hyperparameters ?? {}).map(([k, v]) => [k, String(v)]));
-  return { model: ctx.model.name, target: ctx.training.target, features: featuresArgument(ctx.model), metric: ctx.training.objective.metric, seed: String(ctx.training.holdout.seed), ...fixed };
+  return {
+    model: ctx.model.name,
+    task: ctx.model.task,
+    target: ctx.training.target,
+    features: featuresArgument(ctx.model),
+    metric: ctx.training.objective.metric,
+    seed: String(ctx.training.holdout.seed),
+    ...fixed,
+  };
 }
 
 function trainStep(ctx: Context): TrainingStep {
-  return { Name: STEP_NAMES.train, Type: 'Training', Description: 'Trains the candidate with the training code.', Arguments: { ...trainingJob(ctx), HyperParameters: staticHyperparameters(ctx) } };
+  // The version label travels as a hyper-parameter: model.json names the version the model is published as.
+  return { Name: STEP_NAMES.train, Type: 'Training', Description: 'Trains the candidate with the training code.', Arguments: { ...trainingJob(ctx), HyperParameters: { ...staticHyperparameters(ctx), version: execution('PipelineExecutionId') } } };
 }
 
 const SCALING = { auto: 'Auto', linear: 'Linear', logarithmic: 'Logarithmic', 'reverse-logarithmic': 'ReverseLogarithmic' } as const;
@@ -303,7 +312,7 @@ function tuneStep(ctx: Context): TuningStep {
         ParameterRanges: parameterRanges,
         TrainingJobEarlyStoppingType: tuning.earlyStopping ? 'Auto' : 'Off',
       },
-      TrainingJobDefinition: { ...trainingJob(ctx), StaticHyperParameters: staticHyperparameters(ctx) },
+      TrainingJobDefinition: { ...trainingJob(ctx), StaticHyperParameters: { ...staticHyperparameters(ctx), version: execution('PipelineExecutionId') } },
     },
   };
 }
