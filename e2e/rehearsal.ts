@@ -3,7 +3,7 @@
 // managed services (s3rver for S3; shims speaking InvokeEndpoint, Vertex AI predict, Cloud Storage and
 // EventBridge). No cloud, no Docker. Each step asserts its outcome; the run ends with a short summary.
 import { strict as assert } from 'node:assert';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
@@ -32,7 +32,8 @@ import { startS3 } from '../test/helpers/s3rver';
 import { batches, readWindow, type Window } from './data';
 import { synthesizeGcp } from './gcp-platform';
 import { type DeployedModel, synthesizeAws } from './platform';
-import { command, freePort, type ModelServer, PYTHON, startModelServer } from './processes';
+import { command, freePort, type ModelServer, PYTHON, ROOT, startModelServer } from './processes';
+import { runLocalPipeline } from '../cli/pipeline/local-run';
 import { cloudStorageShim, eventBridgeShim, listen, type Listening, sageMakerRuntimeShim, vertexPredictShim } from './shims';
 
 const ENVIRONMENT = 'staging';
@@ -63,11 +64,16 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
 
 /**
  * The demo platform, with every request captured so each rehearsal request is in the window: by churn's real-time
- * endpoint, and by sales-forecast's inference function (its serverless endpoint cannot capture).
+ * endpoint, and by sales-forecast's inference function (its serverless endpoint cannot capture). churn's tuning is
+ * cut to two trials.
  */
 function rehearsalConfig(): PlatformConfig {
   const input = structuredClone(demoConfig) as PlatformConfigInput;
   for (const model of input.models) model.dataCapture = { samplingPercentage: 100 };
+  // churn's local training pipeline searches two points of its ranges instead of eight: the rehearsal shows the
+  // lifecycle, not the tuning.
+  const tuning = input.models.find((m) => m.name === 'churn')?.training?.tuning;
+  if (tuning) Object.assign(tuning, { maxJobs: 2, maxParallelJobs: 1 });
   return parseConfig(input, 'demo config (rehearsal: every request captured)');
 }
 
@@ -77,10 +83,18 @@ async function main(): Promise<void> {
   const config = rehearsalConfig();
   const models = config.models;
 
-  // 1. Train both demo models into the registry layout.
+  // 1. Train both demo models into the registry layout: sales-forecast with npm run train, churn through its
+  //    training pipeline's generated definition, run locally (the version it registers is the one served below).
   const artifacts = join(work, 'artifacts');
-  await step('train both demo models (npm run train)', async () => {
-    await command('npm', ['run', '--silent', 'train', '--', '--out', artifacts, '--version', VERSION]);
+  await step('train sales-forecast (npm run train) and churn (modelstack pipeline run --local)', async () => {
+    await command('npm', ['run', '--silent', 'train', '--', '--out', artifacts, '--version', VERSION, '--model', 'sales-forecast']);
+    const registry = join(work, 'registry');
+    mkdirSync(join(registry, 'training-data', 'churn'), { recursive: true });
+    await command(PYTHON, ['-m', 'training.data', '--model', 'churn', '--rows', '4000', '--seed', '7', '--out', join(registry, 'training-data', 'churn', 'part-1.csv')]);
+    const run = await runLocalPipeline({ config, environment: ENVIRONMENT, model: 'churn', registry, codeRoot: ROOT, python: PYTHON, log: () => undefined });
+    assert.ok(run.registered && run.version === VERSION && run.approvalStatus === 'Approved', `churn: the local pipeline did not register version ${VERSION}: ${run.message}`);
+    cpSync(join(registry, 'models', 'churn', VERSION), join(artifacts, 'churn', VERSION), { recursive: true });
+    summary.push(`churn: version ${VERSION} registered by the local training pipeline (${ENVIRONMENT}'s definition), with lineage.json`);
     for (const model of models) {
       for (const file of ['model.tar.gz', 'baseline.json', 'quality.json', 'metrics.json']) {
         assert.ok(existsSync(join(artifacts, model.name, VERSION, file)), `${model.name}/${VERSION}/${file} was not written`);
