@@ -32,9 +32,7 @@ export { loadVersionsFile, type ResolvedVersion, type ResolvedVersions } from '.
 export { type AwsEnvironment, awsEnvironment, type Cloud, environmentNamesOn, type GcpEnvironment, gcpEnvironment } from './config/clouds';
 export type { EnvironmentStackProps as GcpEnvironmentStackProps } from './gcp/app';
 export { type QualityMetric, type TrainingConfig, trainingSchema } from './config/training-schema';
-export type { PipelineDefinition, PipelineParameter, PipelineStep } from './pipeline/definition';
 export { pipelineDefinitionProblems } from './pipeline/checks';
-export { trainingPipelineDefinition, type TrainingPipelineResources } from './pipeline/training-pipeline';
 
 // The Google Cloud platform is loaded on first use, so an AWS-only install imports this module without cdktf and the
 // Google providers (optional peers).

@@ -30,6 +30,8 @@ export class FakeSageMakerApi {
   deletionLag = 0;
   /** Operations that fail with an internal error. */
   readonly failing = new Set<string>();
+  /** Pipeline executions, newest last (ListPipelineExecutions, StartPipelineExecution). */
+  readonly executions: Array<{ pipeline: string; arn: string; status: string; created: number; token?: string; parameters?: unknown }> = [];
   private server?: Server;
 
   /** Adds `count` approved packages to `group`. */
@@ -113,6 +115,19 @@ export class FakeSageMakerApi {
         InferenceSpecification: { Containers: [{ Image: found.image, ModelDataUrl: found.modelDataUrl }], SupportedContentTypes: ['text/csv'], SupportedResponseMIMETypes: ['text/csv'] },
       });
       return;
+    }
+    if (operation === 'ListPipelineExecutions') {
+      const matching = this.executions.filter((e) => e.pipeline === input.PipelineName).sort((a, b) => (input.SortOrder === 'Ascending' ? a.created - b.created : b.created - a.created));
+      reply(200, { PipelineExecutionSummaries: matching.slice(0, Number(input.MaxResults ?? 50)).map((e) => ({ PipelineExecutionArn: e.arn, PipelineExecutionStatus: e.status, StartTime: e.created })) });
+      return;
+    }
+    if (operation === 'StartPipelineExecution') {
+      // ClientRequestToken makes the call idempotent: the same token returns the same execution.
+      const same = this.executions.find((e) => e.pipeline === input.PipelineName && e.token === input.ClientRequestToken);
+      if (same) return reply(200, { PipelineExecutionArn: same.arn });
+      const arn = `arn:aws:sagemaker:eu-west-1:111111111111:pipeline/${String(input.PipelineName)}/execution/${this.executions.length + 1}`;
+      this.executions.push({ pipeline: String(input.PipelineName), arn, status: 'Executing', created: this.executions.length + 1, token: String(input.ClientRequestToken), parameters: input.PipelineParameters });
+      return reply(200, { PipelineExecutionArn: arn });
     }
     reply(400, { __type: 'UnknownOperationException', message: operation }, 'UnknownOperationException');
   }

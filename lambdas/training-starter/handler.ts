@@ -1,0 +1,66 @@
+// Starts a model's training pipeline on its schedule (EventBridge Scheduler) or on `DriftDetected`
+// (source modelstack.drift), at most one running execution per model: SageMaker has no limit on concurrent
+// executions of a pipeline (ParallelismConfiguration.MaxParallelExecutionSteps limits the steps of one execution),
+// so the starter checks ListPipelineExecutions before StartPipelineExecution. The function runs with a reserved
+// concurrency of 1, so two triggers are handled one after the other, and the idempotency token
+// (StartPipelineExecution's ClientRequestToken, 32-128 characters) is the same for one model within an hour, so a
+// retried or doubled trigger starts nothing new.
+import { createHash } from 'node:crypto';
+import { DescribeModelPackageCommand, ListModelPackagesCommand, ListPipelineExecutionsCommand, type SageMakerClient, StartPipelineExecutionCommand } from '@aws-sdk/client-sagemaker';
+
+/** What the starter knows of each model's pipeline (the TRAINING_PIPELINES variable, JSON). */
+export interface TrainingPipelines {
+  readonly [model: string]: { readonly pipeline: string; readonly packageGroup: string };
+}
+
+/** A scheduled start (`{ model, trigger: "schedule" }`) or an EventBridge `DriftDetected` event. */
+export type StarterEvent = { readonly model?: string; readonly trigger?: string; readonly 'detail-type'?: string; readonly detail?: { readonly model?: string } };
+
+/** What the starter did. */
+export interface StarterResult {
+  readonly model?: string;
+  readonly started: boolean;
+  readonly reason: string;
+  readonly executionArn?: string;
+}
+
+/** Executions in these states still run (ListPipelineExecutions' PipelineExecutionStatus). */
+const RUNNING = new Set(['Executing', 'Stopping']);
+
+export function createStarterHandler(deps: { sagemaker: SageMakerClient; pipelines: TrainingPipelines; now?: () => Date }) {
+  return async (event: StarterEvent): Promise<StarterResult> => {
+    const model = event.detail?.model ?? event.model;
+    const trigger = event['detail-type'] === 'DriftDetected' ? 'drift' : (event.trigger ?? 'schedule');
+    const target = model === undefined ? undefined : deps.pipelines[model];
+    if (!model || !target) {
+      return { model, started: false, reason: `no training pipeline for model ${JSON.stringify(model)}: expected one of ${Object.keys(deps.pipelines).join(', ')}` };
+    }
+    // The newest executions first: with this starter as the only one starting them, a running execution is the newest.
+    const listed = await deps.sagemaker.send(new ListPipelineExecutionsCommand({ PipelineName: target.pipeline, SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 20 }));
+    const running = (listed.PipelineExecutionSummaries ?? []).find((e) => RUNNING.has(String(e.PipelineExecutionStatus)));
+    if (running) return { model, started: false, reason: `${target.pipeline}: execution ${running.PipelineExecutionArn} is still ${String(running.PipelineExecutionStatus).toLowerCase()}` };
+
+    const currentVersion = await currentVersionFolder(deps.sagemaker, target.packageGroup);
+    const hour = (deps.now?.() ?? new Date()).toISOString().slice(0, 13);
+    const token = createHash('sha256').update(`${target.pipeline}|${hour}`).digest('hex').slice(0, 40);
+    const out = await deps.sagemaker.send(
+      new StartPipelineExecutionCommand({
+        PipelineName: target.pipeline,
+        PipelineExecutionDescription: `${trigger}: retrain ${model}`,
+        PipelineParameters: [{ Name: 'CurrentVersion', Value: currentVersion }],
+        ClientRequestToken: token,
+      }),
+    );
+    return { model, started: true, reason: `${trigger}: started against ${currentVersion === 'none' ? 'no current version' : currentVersion}`, executionArn: out.PipelineExecutionArn };
+  };
+}
+
+/** The folder of the latest approved package's model data (`s3://<registry>/models/<model>/<version>/`), or `none`. */
+async function currentVersionFolder(sagemaker: SageMakerClient, group: string): Promise<string> {
+  const listed = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }));
+  const arn = listed.ModelPackageSummaryList?.[0]?.ModelPackageArn;
+  if (!arn) return 'none';
+  const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
+  const url = described.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
+  return url ? `${url.slice(0, url.lastIndexOf('/') + 1)}` : 'none';
+}
