@@ -4,6 +4,7 @@
  * @packageDocumentation
  * @module modelstack/gcp
  */
+export { BatchPrediction, type BatchPredictionInput, type BatchPredictionOutput, type BatchPredictionProps, cloudSchedulerCron } from './batch-prediction';
 export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
 export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';
 export { EncryptedTopic, type EncryptedTopicProps } from './encrypted-topic';

@@ -3,6 +3,7 @@ import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
 import { type App, Aspects, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { driftTopicName } from '../../constructs/gcp/drift-contract';
+import { BatchPrediction, cloudSchedulerCron } from '../../constructs/gcp/batch-prediction';
 import { DriftFunction, scheduleFor } from '../../constructs/gcp/drift-function';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { FeatureStore } from '../../constructs/gcp/feature-store';
@@ -89,6 +90,8 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly inferenceFunctions: Record<string, InferenceFunction> = {};
   /** Per model with a version whose requests are logged (`dataCapture.samplingPercentage` > 0). */
   readonly driftFunctions: Record<string, DriftFunction> = {};
+  /** The scheduled Vertex AI batch prediction of each model with `batch`, by model name. */
+  readonly batchPredictions: Record<string, BatchPrediction> = {};
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -119,6 +122,7 @@ export class GcpEnvironmentStack extends TerraformStack {
 
     const images = servingImages(props.models, region);
     checkDriftSchedules(props.models);
+    checkBatchSchedules(props.models);
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
@@ -210,6 +214,33 @@ export class GcpEnvironmentStack extends TerraformStack {
       alarmEmail: environment.alarmEmail,
       thresholds: gcp.alertThresholds,
     });
+
+    const notificationChannels = this.monitoring.notificationChannel ? [this.monitoring.notificationChannel.id] : undefined;
+    for (const model of props.models) {
+      if (model.batch) {
+        const { gcp: settings } = model.batch;
+        this.batchPredictions[model.name] = new BatchPrediction(this, `Batch-${model.name}`, {
+          registry: this.registry,
+          namePrefix,
+          project,
+          region,
+          model: model.name,
+          modelId: this.endpoints[model.name].displayName,
+          // The version the deploy trigger last moved the environment's alias to: batch scores what the endpoint serves.
+          alias: environmentName,
+          features: model.inputSchema.features.map((f) => f.name),
+          schedule: model.batch.schedule,
+          contentType: model.batch.contentType,
+          maxRuntimeHours: model.batch.maxRuntimeHours,
+          machineType: settings.machineType,
+          startingReplicaCount: settings.startingReplicaCount,
+          maxReplicaCount: settings.maxReplicaCount,
+          input: settings.input,
+          output: settings.output,
+          notificationChannels,
+        });
+      }
+    }
   }
 }
 
@@ -244,6 +275,16 @@ function checkDriftSchedules(models: readonly ModelConfig[]): void {
   const problems = models.flatMap((model, i) =>
     model.dataCapture.samplingPercentage > 0 && !scheduleFor(model.drift.windowHours)
       ? [`models[${i}].drift.windowHours: ${model.drift.windowHours} cannot be scheduled on Google Cloud: expected a divisor of 24, or 24 to 168 in whole days`]
+      : [],
+  );
+  if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);
+}
+
+/** Every batch schedule must have a Cloud Scheduler (unix-cron) form. */
+function checkBatchSchedules(models: readonly ModelConfig[]): void {
+  const problems = models.flatMap((model, i) =>
+    model.batch && !cloudSchedulerCron(model.batch.schedule)
+      ? [`models[${i}].batch.schedule: "${model.batch.schedule}" cannot be scheduled on Google Cloud: expected a cron without L, W, # or a year, or rate() in minutes dividing 60, hours dividing 24, or 1 day`]
       : [],
   );
   if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);

@@ -134,6 +134,27 @@ describe('buildGcpPlatform', () => {
     expect(sales.predict_request_response_logging_config.sampling_rate).toBe(0.2);
   });
 
+  test('the churn model\'s batch prediction in every environment: its alias, the config\'s replicas, alerts to the environment\'s channel', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const stack = `modelstack-${env}-platform`;
+      const workflows = Object.values(demo[stack].google_workflows_workflow).filter((w: any) => w.name.includes('-batch-')) as any[];
+      expect(workflows.map((w) => w.name)).toEqual([`modelstack-${env}-batch-churn`]);
+      const body = JSON.parse(workflows[0].source_contents.replace(/\$\$\{/g, '${')).main.steps[0].run.try.steps.find((st: any) => st.createJob).createJob.args.body;
+      expect(body.model).toBe(`projects/modelstack-demo-${env}/locations/europe-west1/models/modelstack-${env}-churn@${env}`);
+      expect(body.dedicatedResources).toEqual({ machineSpec: { machineType: 'n1-standard-2' }, startingReplicaCount: 1, maxReplicaCount: 2 });
+      const alert = Object.values(demo[stack].google_monitoring_alert_policy).find((a: any) => a.display_name === `modelstack-${env} batch prediction of churn failed`) as any;
+      expect(alert.notification_channels ?? []).toHaveLength(env === 'dev' ? 0 : 1);
+    }
+  });
+
+  test('a batch schedule Cloud Scheduler cannot express is a ConfigError naming the field', () => {
+    const raw: any = structuredClone(demoConfig);
+    raw.models[0].batch.schedule = 'cron(0 2 L * ? *)';
+    expect(() => buildGcpPlatform(new App({ outdir: mkdtempSync(join(tmpdir(), 'modelstack-gcp-')) }), parseConfig(raw))).toThrow(
+      /models\[0\]\.batch\.schedule: "cron\(0 2 L \* \? \*\)" cannot be scheduled on Google Cloud/,
+    );
+  });
+
   test('without a repository there are no triggers; a framework without a prebuilt container needs an image', () => {
     const raw: any = structuredClone(demoConfig);
     for (const env of Object.values(raw.environments) as any[]) {
