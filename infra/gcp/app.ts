@@ -17,6 +17,7 @@ import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
 import { PrivateEndpointAccess } from '../../constructs/gcp/private-endpoint-access';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
+import { StreamingInference } from '../../constructs/gcp/streaming-inference';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { buildFolderOf } from '../config/images';
@@ -92,6 +93,8 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly driftFunctions: Record<string, DriftFunction> = {};
   /** The scheduled Vertex AI batch prediction of each model with `batch`, by model name. */
   readonly batchPredictions: Record<string, BatchPrediction> = {};
+  /** The streaming inference of each model with `streaming`, by model name. */
+  readonly streaming: Record<string, StreamingInference> = {};
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -237,6 +240,22 @@ export class GcpEnvironmentStack extends TerraformStack {
           maxReplicaCount: settings.maxReplicaCount,
           input: settings.input,
           output: settings.output,
+          notificationChannels,
+        });
+      }
+      if (model.streaming) {
+        this.streaming[model.name] = new StreamingInference(this, `Streaming-${model.name}`, {
+          platform: this.functions,
+          endpoint: this.endpoints[model.name],
+          features: model.inputSchema.features,
+          maxBodyBytes: props.inference.maxBodyBytes,
+          maxInstancesPerRequest: props.inference.maxInstancesPerRequest,
+          upstreamTimeoutMs: props.inference.upstreamTimeoutMs,
+          retryAttempts: model.streaming.retryAttempts,
+          retentionHours: model.streaming.retentionHours,
+          ordered: model.streaming.ordered,
+          maxInstances: gcp.functions?.maxInstances,
+          retainOnDelete: retain,
           notificationChannels,
         });
       }

@@ -58,7 +58,8 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       checked++;
       expect({ at: `${stack}/${id}`, key: keyOf[type](r) }).toEqual({ at: `${stack}/${id}`, key: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
     });
-    expect(checked).toBe(3 * (1 + 2 + 2));
+    // Per environment: request logs and churn's streaming results; DriftDetected, model versions and churn's stream and dead-letter topics; two endpoints.
+    expect(checked).toBe(3 * (2 + 4 + 2));
   });
 
   test('no public principals and no primitive or admin roles in any binding', () => {
@@ -121,7 +122,7 @@ describe('buildGcpPlatform', () => {
       );
       for (const t of triggers) expect(t.approval_config).toEqual({ approval_required: env === 'prod' });
       const topics = Object.values(demo[stack].google_pubsub_topic).map((t: any) => t.name);
-      expect(topics.sort()).toEqual([`modelstack-${env}-DriftDetected`, `modelstack-${env}-model-versions`]);
+      expect(topics.sort()).toEqual([`modelstack-${env}-DriftDetected`, `modelstack-${env}-model-versions`, `modelstack-${env}-stream-churn`, `modelstack-${env}-stream-churn-dead-letter`]);
       expect(count(stack, 'google_monitoring_notification_channel')).toBe(env === 'dev' ? 0 : 1);
       expect(count(stack, 'google_vertex_ai_feature_online_store')).toBe(env === 'prod' ? 1 : 0);
     }
