@@ -184,7 +184,8 @@ export class BatchPrediction extends Construct {
       new ProjectIamMember(this, 'RunsBatchJobs', { project, role: batchRole(this, 'BatchRunnerRole', namePrefix, project).name, member: runner }),
       // Creating a job that runs as the job account needs iam.serviceAccounts.actAs on it, and on nothing else.
       new ServiceAccountIamMember(this, 'ActsAsJobAccount', { serviceAccountId: this.jobAccount.name, role: batchRole(this, 'BatchJobAccountUserRole', namePrefix, project).name, member: runner }),
-      // sys.log writes the failure entry the alert counts.
+      // sys.log writes the failure entry the alert counts: custom logs need logging.logEntries.create
+      // (https://cloud.google.com/workflows/docs/log-workflow, "Permissions required for logging").
       new ProjectIamMember(this, 'WritesLogs', { project, role: 'roles/logging.logWriter', member: runner }),
     ];
     let workflowInput: BatchWorkflowInput;

@@ -7,6 +7,7 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { PubsubSubscription } from '@cdktf/provider-google/lib/pubsub-subscription';
 import { PubsubSubscriptionIamMember } from '@cdktf/provider-google/lib/pubsub-subscription-iam-member';
 import type { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-topic-iam-member';
+import type { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
 import type { InputFeature } from '../../lambdas/core/inference';
@@ -17,6 +18,7 @@ import { functionServiceName } from './drift-contract';
 import { EncryptedTopic } from './encrypted-topic';
 import type { FunctionPlatform } from './function-platform';
 import type { ModelEndpoint } from './model-endpoint';
+import type { PrivateEndpointAddress } from './private-endpoint-access';
 import { allowInvoke, platformFunction } from './private/cloud-function';
 import { underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
@@ -66,6 +68,17 @@ export interface StreamingInferenceProps {
    * @default true
    */
   readonly retainOnDelete?: boolean;
+  /**
+   * A Private Service Connect endpoint's reserved address (predictions go to it, not to the public Vertex AI API, which
+   * a PSC endpoint does not answer on) and the connector that reaches it, as for the inference function.
+   * @default - the public Vertex AI API
+   */
+  readonly privateEndpoint?: {
+    /** `PrivateEndpointAccess.addressFor(endpoint)`. */
+    readonly address: PrivateEndpointAddress;
+    /** `PrivateEndpointAccess.connector`. */
+    readonly connector: VpcAccessConnector;
+  };
   /**
    * Notification channel ids the dead-letter alert notifies.
    * @default - none (the alert still opens an incident)
@@ -209,11 +222,15 @@ export class StreamingInference extends Construct {
         [GCP_STREAMING_ENV.maxInstances]: String(props.maxInstancesPerRequest),
         [GCP_STREAMING_ENV.upstreamTimeoutMs]: String(props.upstreamTimeoutMs),
         [GCP_STREAMING_ENV.resultsTable]: `${project}.${underscored(`${namePrefix}_stream_${model}`)}.predictions`,
+        ...(props.privateEndpoint ? { [GCP_STREAMING_ENV.vertexBaseUrl]: props.privateEndpoint.address.baseUrl } : {}),
       },
+      vpcConnector: props.privateEndpoint?.connector.id,
       timeoutSeconds: ACK_DEADLINE_SECONDS,
       maxInstances: props.maxInstances ?? 10,
-      // Pub/Sub pushes from Google's network with an identity token; IAM (run.invoker) admits only the push account.
-      ingress: 'all',
+      // Internal ingress admits Pub/Sub pushes from the same project ("Restricting ingress for Cloud Run",
+      // https://cloud.google.com/run/docs/securing/ingress) and nothing from the internet; IAM (run.invoker) admits
+      // only the push account.
+      ingress: 'internal',
       dependsOn: grants,
     });
 

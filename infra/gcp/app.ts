@@ -14,7 +14,7 @@ import { ModelImageRepository } from '../../constructs/gcp/model-image-repositor
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
-import { PrivateEndpointAccess } from '../../constructs/gcp/private-endpoint-access';
+import { PrivateEndpointAccess, type PrivateEndpointAddress } from '../../constructs/gcp/private-endpoint-access';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { StreamingInference } from '../../constructs/gcp/streaming-inference';
@@ -133,6 +133,7 @@ export class GcpEnvironmentStack extends TerraformStack {
       this.modelImages = new ModelImageRepository(this, 'ModelImages', { registry: this.registry, namePrefix, project, region });
     }
     const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
+    const pscAddresses: Record<string, PrivateEndpointAddress> = {};
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
         registry: this.registry,
@@ -145,6 +146,7 @@ export class GcpEnvironmentStack extends TerraformStack {
       });
       this.endpoints[model.name] = endpoint;
       const pscAddress = psc?.addressFor(endpoint);
+      if (pscAddress) pscAddresses[model.name] = pscAddress;
       this.inferenceFunctions[model.name] = new InferenceFunction(this, `Inference-${model.name}`, {
         platform: this.functions,
         endpoint,
@@ -256,6 +258,7 @@ export class GcpEnvironmentStack extends TerraformStack {
           ordered: model.streaming.ordered,
           maxInstances: gcp.functions?.maxInstances,
           retainOnDelete: retain,
+          privateEndpoint: psc && pscAddresses[model.name] ? { address: pscAddresses[model.name], connector: psc.connector } : undefined,
           notificationChannels,
         });
       }

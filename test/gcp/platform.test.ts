@@ -148,6 +148,17 @@ describe('buildGcpPlatform', () => {
     }
   });
 
+  test('the churn model\'s streaming in every environment; prod\'s PSC endpoint is reached at its private address, as the inference function does', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const fns = Object.values(demo[`modelstack-${env}-platform`].google_cloudfunctions2_function) as any[];
+      const stream = fns.find((f) => f.name === `modelstack-${env}-fn-stream-churn`);
+      const predict = fns.find((f) => f.name === `modelstack-${env}-fn-predict-churn`);
+      expect(stream.service_config.environment_variables.VERTEX_API_BASE_URL).toBe(predict.service_config.environment_variables.VERTEX_API_BASE_URL);
+      expect(stream.service_config.vpc_connector).toBe(predict.service_config.vpc_connector);
+      expect(stream.service_config.vpc_connector === undefined).toBe(env !== 'prod');
+    }
+  });
+
   test('a batch schedule Cloud Scheduler cannot express is a ConfigError naming the field', () => {
     const raw: any = structuredClone(demoConfig);
     raw.models[0].batch.schedule = 'cron(0 2 L * ? *)';

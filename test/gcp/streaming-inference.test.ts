@@ -78,6 +78,7 @@ describe('StreamingInference (Pub/Sub → Cloud Run function → BigQuery)', () 
       UPSTREAM_TIMEOUT_MS: '5000',
     });
     expect(fn.service_config.timeout_seconds).toBe(60);
+    expect(fn.service_config.ingress_settings).toBe('ALLOW_INTERNAL_ONLY');
     const account = fn.service_config.service_account_email.replace('.email}', '.member}');
     const projectRoles = all(s, 'google_project_iam_member').filter((m) => m.member === account);
     expect(projectRoles.map((m) => m.role)).toEqual([expect.stringMatching(/PredictorRole/)]);
