@@ -22,6 +22,7 @@ export {
   awsPlatformSchema,
   type FeatureGroupConfig,
 } from './config/aws-schema';
+export { type BatchConfig, type StreamingConfig } from './config/batch-streaming-schema';
 export { demoConfig } from './config/demo';
 export { type GcpEnvironmentConfig, type GcpModelConfig, gcpEnvironmentSchema, gcpModelSchema } from './config/gcp-schema';
 export { type BuiltImageOptions, type BuiltImages, type ImageBuild, loadImagesFile, type ModelImage } from './config/images';

@@ -4,6 +4,7 @@
  * @packageDocumentation
  * @module modelstack/gcp
  */
+export { BatchPrediction, type BatchPredictionInput, type BatchPredictionOutput, type BatchPredictionProps, cloudSchedulerCron } from './batch-prediction';
 export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
 export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';
 export { EncryptedTopic, type EncryptedTopicProps } from './encrypted-topic';
@@ -21,5 +22,6 @@ export { PrivateEndpointAccess, type PrivateEndpointAccessProps, type PrivateEnd
 export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';
 export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';
+export { maxDeliveryAttempts, STREAMING_RESULT_COLUMNS, StreamingInference, type StreamingInferenceProps } from './streaming-inference';
 export { type GitHubRepository, type ImageBuildStep, VertexDeployTrigger, type VertexDeployTriggerProps } from './vertex-deploy-trigger';
 export { VertexDeployerRole, type VertexDeployerRoleProps } from './vertex-deployer-role';

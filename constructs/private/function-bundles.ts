@@ -14,6 +14,7 @@ export const FUNCTION_BUNDLES = {
   'aws-registry-cleanup': { entry: 'lambdas/registry-cleanup/index.ts', target: 'node24', cloud: 'aws' },
   'gcp-inference': { entry: 'lambdas/inference/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-drift': { entry: 'lambdas/drift/gcp/index.ts', target: 'node22', cloud: 'gcp' },
+  'gcp-streaming': { entry: 'lambdas/streaming/gcp/index.ts', target: 'node22', cloud: 'gcp' },
 } as const;
 
 export type FunctionBundleName = keyof typeof FUNCTION_BUNDLES;

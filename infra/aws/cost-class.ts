@@ -31,15 +31,15 @@ export function classifyIdleCost(config: PlatformConfig): Record<string, CostIte
       } else {
         items.push({ resource: `endpoint ${model.name}`, costClass: 'scales-to-zero', detail: `serverless ${serving.memorySizeMb} MB` });
       }
-      if (model.aws.streaming) {
-        const shards = model.aws.streaming.shardCount;
+      if (model.streaming) {
+        const shards = model.streaming.aws?.shardCount;
         items.push(
           shards
             ? { resource: `stream ${model.name}`, costClass: 'always-on', detail: `${shards} provisioned shard${shards === 1 ? '' : 's'}` }
             : { resource: `stream ${model.name}`, costClass: 'always-on', detail: 'on-demand stream (hourly stream charge)' },
         );
       }
-      if (model.aws.batch) items.push({ resource: `batch ${model.name}`, costClass: 'scales-to-zero', detail: `${model.aws.batch.instanceType} per run, ${model.aws.batch.schedule}` });
+      if (model.batch?.aws) items.push({ resource: `batch ${model.name}`, costClass: 'scales-to-zero', detail: `${model.batch.aws.instanceType} per run, ${model.batch.schedule}` });
     }
     for (const entity of config.aws.featureStore.entities) {
       items.push({ resource: `feature group ${entity.name}`, costClass: 'scales-to-zero', detail: 'online store on demand, offline store in S3' });

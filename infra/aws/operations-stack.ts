@@ -185,9 +185,9 @@ export interface ModelOperationsProps {
  * ```
  */
 export class ModelOperationsStack extends NestedStack {
-  /** The scheduled batch inference; only when the model configures `aws.batch`. */
+  /** The scheduled batch inference; only when the model configures `batch`. */
   readonly batch?: BatchInference;
-  /** The streaming inference; only when the model configures `aws.streaming`. */
+  /** The streaming inference; only when the model configures `streaming`. */
   readonly streaming?: StreamingInference;
   /** The model's SageMaker model card. */
   readonly card: ModelCard;
@@ -229,16 +229,17 @@ export class ModelOperationsStack extends NestedStack {
       });
     }
 
-    const batch = model.aws.batch;
-    if (batch) {
+    const batch = model.batch;
+    // The parser requires `batch.aws` when an environment deploys to AWS.
+    if (batch?.aws) {
       this.batch = new BatchInference(this, 'Batch', {
         model: model.name,
         endpoint,
         executionRole: served.endpoint.role,
         registry,
         schedule: events.Schedule.expression(batch.schedule),
-        instanceType: batch.instanceType,
-        instanceCount: batch.instanceCount,
+        instanceType: batch.aws.instanceType,
+        instanceCount: batch.aws.instanceCount,
         contentType: batch.contentType,
         maxRuntime: Duration.hours(batch.maxRuntimeHours),
         logEncryptionKey: props.logKey,
@@ -247,7 +248,7 @@ export class ModelOperationsStack extends NestedStack {
       monitoring.monitorStateMachine(alarms('BatchAlarms'), `${model.name} batch`, this.batch.stateMachine);
     }
 
-    const streaming = model.aws.streaming;
+    const streaming = model.streaming;
     if (streaming) {
       this.streaming = new StreamingInference(this, 'Streaming', {
         model: model.name,
@@ -260,7 +261,7 @@ export class ModelOperationsStack extends NestedStack {
         maxBatchingWindow: Duration.seconds(streaming.maxBatchingWindowSeconds),
         retryAttempts: streaming.retryAttempts,
         retentionPeriod: Duration.hours(streaming.retentionHours),
-        shardCount: streaming.shardCount,
+        shardCount: streaming.aws?.shardCount,
         limits: { maxBodyBytes: props.inference.maxBodyBytes, maxInstances: props.inference.maxInstancesPerRequest },
         removalPolicy,
       });

@@ -29,7 +29,7 @@ export function modelsForEnvironment(models: readonly ModelConfig[], environment
     ...(override && {
       serving: { kind: 'serverless', memorySizeMb: override.memorySizeMb, maxConcurrency: override.maxConcurrency },
     }),
-    ...(streamingOverride === 'off' && { aws: { ...model.aws, streaming: undefined } }),
+    ...(streamingOverride === 'off' && { streaming: undefined }),
   }));
 }
 

@@ -51,9 +51,9 @@ export const awsEnvironmentSchema = z.strictObject({
    */
   servingOverride: servingOverrideSchema.optional(),
   /**
-   * `off`: no model gets streaming inference in this environment, whatever its own `aws.streaming` says. A Kinesis
-   * stream bills per hour even on demand and idle, so an environment meant to idle at zero cost turns it off.
-   * @default - each model's own `aws.streaming`
+   * `off`: no model gets streaming inference in this environment on AWS, whatever its own `streaming` says. A
+   * Kinesis stream bills per hour even on demand and idle, so an environment meant to idle at zero cost turns it off.
+   * @default - each model's own `streaming`
    */
   streamingOverride: z.literal('off', { error: 'expected "off"' }).optional(),
   /**
@@ -101,35 +101,6 @@ const promotionSchema = z
   })
   .default(PROMOTION_DEFAULTS);
 
-const SCHEDULE = /^(rate\(\d+ (minute|minutes|hour|hours|day|days)\)|cron\([^()]+\))$/;
-const batchSchema = z.strictObject({
-  /** EventBridge schedule expression, such as `cron(0 2 * * ? *)` or `rate(1 day)`. */
-  schedule: z.string().regex(SCHEDULE, 'expected an EventBridge schedule such as cron(0 2 * * ? *) or rate(1 day)'),
-  instanceType: z.string().regex(SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT),
-  instanceCount: z.number().int().min(1).max(100).default(1),
-  /** Content type of the input objects; CSV is split by line. */
-  contentType: z.enum(['text/csv', 'application/jsonlines']).default('text/csv'),
-  /** A transform job running longer is stopped and counts as failed. */
-  maxRuntimeHours: z.number().int().min(1).max(48).default(4),
-});
-
-const STREAMING_DEFAULTS = { batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 3, retentionHours: 24 };
-const streamingSchema = z.strictObject({
-  /** Records per function invocation. */
-  batchSize: z.number().int().min(1).max(10_000).default(STREAMING_DEFAULTS.batchSize),
-  /** How long the event source gathers records before invoking. */
-  maxBatchingWindowSeconds: z.number().int().min(0).max(300).default(STREAMING_DEFAULTS.maxBatchingWindowSeconds),
-  /** Retries of a failing batch (bisected on each error) before its records go to the dead-letter queue. */
-  retryAttempts: z.number().int().min(0).max(10).default(STREAMING_DEFAULTS.retryAttempts),
-  /** Stream retention. */
-  retentionHours: z.number().int().min(24).max(8760).default(STREAMING_DEFAULTS.retentionHours),
-  /**
-   * Provisioned shards.
-   * @default - on-demand capacity
-   */
-  shardCount: z.number().int().min(1).max(500).optional(),
-});
-
 const modelCardSchema = z
   .strictObject({
     description: z.string().max(1024).optional(),
@@ -145,16 +116,6 @@ export const awsModelSchema = z
   .strictObject({
     /** Blue/green promotion of approved model packages. */
     promotion: promotionSchema,
-    /**
-     * Scheduled batch transform over `batch/<model>/input/` in the registry.
-     * @default - no batch inference
-     */
-    batch: batchSchema.optional(),
-    /**
-     * A Kinesis stream whose records are scored by the model, results to `streaming/<model>/` in the registry.
-     * @default - no streaming inference
-     */
-    streaming: streamingSchema.optional(),
     /** SageMaker model card content beyond the model's name, task and framework. */
     modelCard: modelCardSchema,
   })
@@ -238,7 +199,7 @@ export const awsPlatformSchema = z
 
 /** Validated platform-wide AWS settings: tags, delivery pipeline and feature store, with defaults filled in. */
 export type AwsPlatformConfig = z.output<typeof awsPlatformSchema>;
-/** Validated AWS settings of one model beyond serving: promotion, batch, streaming and model card. */
+/** Validated AWS settings of one model beyond serving: promotion and model card. */
 export type AwsModelConfig = z.output<typeof awsModelSchema>;
 /** Validated AWS target of one environment: account, region, serving and streaming overrides, registry sharing, alarm recipients and thresholds. */
 export type AwsEnvironmentConfig = z.output<typeof awsEnvironmentSchema>;

@@ -104,10 +104,16 @@ export const demoConfig: PlatformConfigInput = {
       },
       dataCapture: { samplingPercentage: 20 },
       gcp: { machineType: 'n1-standard-4', minReplicas: 1, maxReplicas: 4, trafficSplit: { latest: 10, previous: 90 } },
+      // Nightly scoring of what lands in batch/churn/input/, on both clouds.
+      batch: {
+        schedule: 'cron(0 2 * * ? *)',
+        aws: { instanceType: 'ml.m5.xlarge', instanceCount: 1 },
+        gcp: { machineType: 'n1-standard-2', startingReplicaCount: 1, maxReplicaCount: 2 },
+      },
+      // A Kinesis stream on AWS, a Pub/Sub topic on Google Cloud.
+      streaming: { batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 3 },
       aws: {
         promotion: { strategy: 'canary', trafficPercent: 10, waitMinutes: 10 },
-        batch: { schedule: 'cron(0 2 * * ? *)', instanceType: 'ml.m5.xlarge', instanceCount: 1 },
-        streaming: { batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 3 },
         modelCard: {
           description: 'Predicts whether a subscriber cancels within 90 days.',
           intendedUses: 'Prioritising retention offers; not for pricing or credit decisions.',

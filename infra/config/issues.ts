@@ -123,11 +123,27 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 
 const TYPE_WORDS: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
 
+/**
+ * Settings that moved in a config version: where they are now. `models[].aws.batch` and `models[].aws.streaming`
+ * became `models[].batch` and `models[].streaming` when Google Cloud got batch and streaming inference (0.4.0).
+ */
+function movedKeyProblem(path: readonly PropertyKey[], key: string): string | undefined {
+  if (path.length !== 3 || path[0] !== 'models' || typeof path[1] !== 'number' || path[2] !== 'aws') return undefined;
+  const model = `models[${path[1]}]`;
+  if (key === 'batch') {
+    return `moved to ${model}.batch (both clouds): keep schedule, contentType and maxRuntimeHours there and put instanceType and instanceCount under ${model}.batch.aws`;
+  }
+  if (key === 'streaming') return `moved to ${model}.streaming (both clouds): put shardCount under ${model}.streaming.aws`;
+  return undefined;
+}
+
 /** One problem line per unknown key, each with a suggestion or the keys the place accepts. */
 function unknownKeyProblems(schema: z.ZodType, issue: z.core.$ZodIssueUnrecognizedKeys, input: unknown): string[] {
   const known = knownKeysAt(schema, issue.path, input);
   return issue.keys.map((key) => {
     const where = formatPath([...issue.path, key]);
+    const moved = movedKeyProblem(issue.path, key);
+    if (moved) return `${where}: ${moved}`;
     const suggestion = closestKey(key, known);
     if (suggestion) return `${where}: unknown key: did you mean ${suggestion}?`;
     return known.length > 0 ? `${where}: unknown key: expected one of ${known.join(', ')}` : `${where}: unknown key`;

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../../constructs/private/validation';
 import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
+import { batchSchema, streamingSchema } from './batch-streaming-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
 import { builtImageProblems, imageBuildSchema } from './image-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
@@ -153,6 +154,17 @@ const modelSchema = z.strictObject({
     .default({ samplingPercentage: 0 }),
   /** Scheduled drift and model-quality checks on the captured data (both clouds). */
   drift: driftSchema,
+  /**
+   * Scheduled batch inference on every cloud: a SageMaker batch transform over `batch/<model>/input/` in the AWS
+   * registry, a Vertex AI batch prediction job on Google Cloud.
+   * @default - no batch inference
+   */
+  batch: batchSchema.optional(),
+  /**
+   * Streaming inference on every cloud: a Kinesis stream on AWS, a Pub/Sub topic on Google Cloud, scored by the model.
+   * @default - no streaming inference
+   */
+  streaming: streamingSchema.optional(),
   /** AWS settings of this model beyond serving. */
   aws: awsModelSchema,
   /** Google Cloud (Vertex AI) serving settings. */
@@ -251,7 +263,20 @@ export const platformConfigSchema = z.strictObject({
     });
   }
   for (const { path, message } of builtImageProblems(config)) ctx.addIssue({ code: 'custom', path, message });
+  addAwsBatchIssues(config, ctx);
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
+
+/** A model with `batch` needs `batch.aws` (the transform job's instances) when an environment deploys to AWS. */
+function addAwsBatchIssues(config: { models?: unknown; environments?: unknown } | null | undefined, ctx: z.RefinementCtx): void {
+  if (typeof config !== 'object' || config === null || !Array.isArray(config.models)) return;
+  const onAws = Object.entries((config.environments ?? {}) as Record<string, { aws?: unknown } | undefined>).filter(([, env]) => env?.aws).map(([name]) => name);
+  if (onAws.length === 0) return;
+  (config.models as { batch?: { aws?: unknown } }[]).forEach((model, i) => {
+    if (model?.batch && typeof model.batch === 'object' && model.batch.aws === undefined) {
+      ctx.addIssue({ code: 'custom', path: ['models', i, 'batch', 'aws'], message: `missing: expected { instanceType, instanceCount? } for the SageMaker batch transform (deployed to AWS: ${onAws.join(', ')})` });
+    }
+  });
+}
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
 function servedServerless(config: { models?: unknown; environments?: unknown } | null | undefined): string[] {

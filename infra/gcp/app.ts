@@ -3,6 +3,7 @@ import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
 import { type App, Aspects, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
 import { driftTopicName } from '../../constructs/gcp/drift-contract';
+import { BatchPrediction, cloudSchedulerCron } from '../../constructs/gcp/batch-prediction';
 import { DriftFunction, scheduleFor } from '../../constructs/gcp/drift-function';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { FeatureStore } from '../../constructs/gcp/feature-store';
@@ -13,9 +14,10 @@ import { ModelImageRepository } from '../../constructs/gcp/model-image-repositor
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
-import { PrivateEndpointAccess } from '../../constructs/gcp/private-endpoint-access';
+import { PrivateEndpointAccess, type PrivateEndpointAddress } from '../../constructs/gcp/private-endpoint-access';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
+import { StreamingInference } from '../../constructs/gcp/streaming-inference';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { buildFolderOf } from '../config/images';
@@ -89,6 +91,10 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly inferenceFunctions: Record<string, InferenceFunction> = {};
   /** Per model with a version whose requests are logged (`dataCapture.samplingPercentage` > 0). */
   readonly driftFunctions: Record<string, DriftFunction> = {};
+  /** The scheduled Vertex AI batch prediction of each model with `batch`, by model name. */
+  readonly batchPredictions: Record<string, BatchPrediction> = {};
+  /** The streaming inference of each model with `streaming`, by model name. */
+  readonly streaming: Record<string, StreamingInference> = {};
 
   constructor(scope: Construct, id: string, props: EnvironmentStackProps) {
     super(scope, id);
@@ -119,6 +125,7 @@ export class GcpEnvironmentStack extends TerraformStack {
 
     const images = servingImages(props.models, region);
     checkDriftSchedules(props.models);
+    checkBatchSchedules(props.models);
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
     const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
@@ -126,6 +133,7 @@ export class GcpEnvironmentStack extends TerraformStack {
       this.modelImages = new ModelImageRepository(this, 'ModelImages', { registry: this.registry, namePrefix, project, region });
     }
     const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
+    const pscAddresses: Record<string, PrivateEndpointAddress> = {};
     for (const model of props.models) {
       const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
         registry: this.registry,
@@ -138,6 +146,7 @@ export class GcpEnvironmentStack extends TerraformStack {
       });
       this.endpoints[model.name] = endpoint;
       const pscAddress = psc?.addressFor(endpoint);
+      if (pscAddress) pscAddresses[model.name] = pscAddress;
       this.inferenceFunctions[model.name] = new InferenceFunction(this, `Inference-${model.name}`, {
         platform: this.functions,
         endpoint,
@@ -210,6 +219,50 @@ export class GcpEnvironmentStack extends TerraformStack {
       alarmEmail: environment.alarmEmail,
       thresholds: gcp.alertThresholds,
     });
+
+    const notificationChannels = this.monitoring.notificationChannel ? [this.monitoring.notificationChannel.id] : undefined;
+    for (const model of props.models) {
+      if (model.batch) {
+        const { gcp: settings } = model.batch;
+        this.batchPredictions[model.name] = new BatchPrediction(this, `Batch-${model.name}`, {
+          registry: this.registry,
+          namePrefix,
+          project,
+          region,
+          model: model.name,
+          modelId: this.endpoints[model.name].displayName,
+          // The version the deploy trigger last moved the environment's alias to: batch scores what the endpoint serves.
+          alias: environmentName,
+          features: model.inputSchema.features.map((f) => f.name),
+          schedule: model.batch.schedule,
+          contentType: model.batch.contentType,
+          maxRuntimeHours: model.batch.maxRuntimeHours,
+          machineType: settings.machineType,
+          startingReplicaCount: settings.startingReplicaCount,
+          maxReplicaCount: settings.maxReplicaCount,
+          input: settings.input,
+          output: settings.output,
+          notificationChannels,
+        });
+      }
+      if (model.streaming) {
+        this.streaming[model.name] = new StreamingInference(this, `Streaming-${model.name}`, {
+          platform: this.functions,
+          endpoint: this.endpoints[model.name],
+          features: model.inputSchema.features,
+          maxBodyBytes: props.inference.maxBodyBytes,
+          maxInstancesPerRequest: props.inference.maxInstancesPerRequest,
+          upstreamTimeoutMs: props.inference.upstreamTimeoutMs,
+          retryAttempts: model.streaming.retryAttempts,
+          retentionHours: model.streaming.retentionHours,
+          ordered: model.streaming.ordered,
+          maxInstances: gcp.functions?.maxInstances,
+          retainOnDelete: retain,
+          privateEndpoint: psc && pscAddresses[model.name] ? { address: pscAddresses[model.name], connector: psc.connector } : undefined,
+          notificationChannels,
+        });
+      }
+    }
   }
 }
 
@@ -244,6 +297,16 @@ function checkDriftSchedules(models: readonly ModelConfig[]): void {
   const problems = models.flatMap((model, i) =>
     model.dataCapture.samplingPercentage > 0 && !scheduleFor(model.drift.windowHours)
       ? [`models[${i}].drift.windowHours: ${model.drift.windowHours} cannot be scheduled on Google Cloud: expected a divisor of 24, or 24 to 168 in whole days`]
+      : [],
+  );
+  if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);
+}
+
+/** Every batch schedule must have a Cloud Scheduler (unix-cron) form. */
+function checkBatchSchedules(models: readonly ModelConfig[]): void {
+  const problems = models.flatMap((model, i) =>
+    model.batch && !cloudSchedulerCron(model.batch.schedule)
+      ? [`models[${i}].batch.schedule: "${model.batch.schedule}" cannot be scheduled on Google Cloud: expected a cron without L, W, # or a year, or rate() in minutes dividing 60, hours dividing 24, or 1 day`]
       : [],
   );
   if (problems.length > 0) throw new ConfigError('Google Cloud platform', problems);

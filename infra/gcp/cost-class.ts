@@ -28,6 +28,13 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
           detail: `the previous version stays deployed for its ${trafficSplit.previous} %: another ${replicas}`,
         });
       }
+      // Vertex AI batch prediction bills node hours while a job runs; a run without input starts none.
+      if (model.batch) {
+        const { machineType: batchMachine, maxReplicaCount } = model.batch.gcp;
+        items.push({ resource: `batch ${model.name}`, costClass: 'scales-to-zero', detail: `up to ${maxReplicaCount} x ${batchMachine} per run, ${model.batch.schedule}` });
+      }
+      // Pub/Sub bills throughput and retained messages, BigQuery the rows streamed in: nothing while idle.
+      if (model.streaming) items.push({ resource: `stream ${model.name}`, costClass: 'scales-to-zero', detail: 'Pub/Sub topic and push subscription, per message' });
     }
     if (environment.gcp.network?.kind === 'psc') {
       // A Serverless VPC Access connector runs its minimum instances all the time; each PSC endpoint bills hourly.

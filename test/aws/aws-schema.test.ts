@@ -37,7 +37,8 @@ describe('AWS config settings', () => {
       c.aws.tags.dataClassification = 'secret';
       c.aws.featureStore.entities[0].eventTime = 'missing';
       c.environments.dev.aws.servingOverride.memorySizeMb = 1000;
-      c.models[0].aws.batch.schedule = 'every day';
+      c.models[0].batch.schedule = 'every day';
+      c.models[0].batch.aws.instanceType = 'm5.large';
       c.models[0].aws.promotion.trafficPercent = 80;
     });
     expect(problems.join('\n')).toEqual(
@@ -47,7 +48,8 @@ describe('AWS config settings', () => {
       'aws.tags.dataClassification',
       'aws.featureStore.entities[0].eventTime: expected one of the features (customer_id, event_time, tenure_months, monthly_charges, support_calls)',
       'environments.dev.aws.servingOverride.memorySizeMb: expected 1024, 2048, 3072, 4096, 5120, 6144',
-      'models[0].aws.batch.schedule: expected an EventBridge schedule such as cron(0 2 * * ? *) or rate(1 day)',
+      'models[0].batch.schedule: expected an EventBridge schedule such as cron(0 2 * * ? *) or rate(1 day)',
+      'models[0].batch.aws.instanceType',
       'models[0].aws.promotion.trafficPercent',
     ]) {
       expect(problems.some((p) => p.startsWith(expected))).toBe(true);
@@ -76,8 +78,39 @@ describe('AWS config settings', () => {
     const parsed = parseConfig(demo());
     expect(parsed.environments.dev.aws?.streamingOverride).toBe('off');
     expect(parsed.environments.prod.aws?.streamingOverride).toBeUndefined();
-    expect(modelsForEnvironment(parsed.models, parsed.environments.dev).map((m) => m.aws.streaming)).toEqual([undefined, undefined]);
-    expect(modelsForEnvironment(parsed.models, parsed.environments.prod)[0].aws.streaming).toEqual(parsed.models[0].aws.streaming);
+    expect(modelsForEnvironment(parsed.models, parsed.environments.dev).map((m) => m.streaming)).toEqual([undefined, undefined]);
+    expect(modelsForEnvironment(parsed.models, parsed.environments.prod)[0].streaming).toEqual(parsed.models[0].streaming);
+  });
+
+  test('batch and streaming moved out of models[].aws: the old places say where to', () => {
+    const problems = problemsAfter((c) => {
+      c.models[1].aws.batch = { schedule: 'rate(1 day)', instanceType: 'ml.m5.large' };
+      c.models[1].aws.streaming = { batchSize: 10, shardCount: 1 };
+    });
+    expect(problems).toEqual([
+      'models[1].aws.batch: moved to models[1].batch (both clouds): keep schedule, contentType and maxRuntimeHours there and put instanceType and instanceCount under models[1].batch.aws',
+      'models[1].aws.streaming: moved to models[1].streaming (both clouds): put shardCount under models[1].streaming.aws',
+    ]);
+  });
+
+  test('batch and streaming are shared by both clouds; batch.aws is required once an environment deploys to AWS', () => {
+    const parsed = parseConfig(demo());
+    expect(parsed.models[0].batch).toEqual({
+      schedule: 'cron(0 2 * * ? *)',
+      contentType: 'text/csv',
+      maxRuntimeHours: 4,
+      aws: { instanceType: 'ml.m5.xlarge', instanceCount: 1 },
+      gcp: { machineType: 'n1-standard-2', startingReplicaCount: 1, maxReplicaCount: 2, input: { kind: 'gcs' }, output: { kind: 'gcs' } },
+    });
+    expect(parsed.models[0].streaming).toEqual({ batchSize: 100, maxBatchingWindowSeconds: 5, retryAttempts: 3, retentionHours: 24, ordered: false });
+    expect(problemsAfter((c) => delete c.models[0].batch.aws)).toEqual([
+      'models[0].batch.aws: missing: expected { instanceType, instanceCount? } for the SageMaker batch transform (deployed to AWS: dev, staging, prod)',
+    ]);
+    expect(
+      problemsAfter((c) => {
+        c.models[0].batch.gcp = { startingReplicaCount: 3, maxReplicaCount: 2, input: { kind: 'bigquery', table: 'acme.t' }, output: { kind: 'bigquery', destination: 'bq://acme-ml-dev.preds' } };
+      }),
+    ).toEqual(['models[0].batch.gcp.input.table: expected bq://<project>.<dataset>.<table>', 'models[0].batch.gcp.startingReplicaCount: expected at most maxReplicaCount']);
   });
 });
 

@@ -34,11 +34,11 @@ function everyFeatureConfig() {
       vpc: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupIds: ['sg-0123456789abcdef0'] },
     },
   };
-  config.models[0].aws.batch = { schedule: 'rate(1 day)', instanceType: 'ml.m5.xlarge', instanceCount: 2, contentType: 'application/jsonlines', maxRuntimeHours: 2 };
-  config.models[0].aws.streaming = { batchSize: 50, maxBatchingWindowSeconds: 10, retryAttempts: 2, retentionHours: 48, shardCount: 2 };
+  config.models[0].batch = { schedule: 'rate(1 day)', contentType: 'application/jsonlines', maxRuntimeHours: 2, aws: { instanceType: 'ml.m5.xlarge', instanceCount: 2 } };
+  config.models[0].streaming = { batchSize: 50, maxBatchingWindowSeconds: 10, retryAttempts: 2, retentionHours: 48, aws: { shardCount: 2 } };
   config.models[1].serving = { kind: 'async', instanceType: 'ml.m5.large', maxInstances: 3 };
   config.models[1].aws.promotion = { strategy: 'all-at-once' };
-  config.models[1].aws.batch = { schedule: 'cron(0 3 * * ? *)', instanceType: 'ml.m5.large' };
+  config.models[1].batch = { schedule: 'cron(0 3 * * ? *)', aws: { instanceType: 'ml.m5.large' } };
   config.models.push({ ...structuredClone(config.models[1]), name: 'price', serving: { kind: 'serverless', memorySizeMb: 1024 }, aws: {} });
   return parseConfig(config, 'every optional AWS feature');
 }

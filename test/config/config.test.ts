@@ -85,7 +85,7 @@ describe('platform config', () => {
     delete bad.environments.dev.gcp.project;
     expect(problemsOf(bad)).toEqual([
       'environments.dev.gcp.project: missing: expected a string',
-      'models[0].instanceTyp: unknown key: expected one of name, task, framework, image, version, serving, dataCapture, drift, aws, gcp, inputSchema, training',
+      'models[0].instanceTyp: unknown key: expected one of name, task, framework, image, version, serving, dataCapture, drift, batch, streaming, aws, gcp, inputSchema, training',
     ]);
     expect(problemsOf({ platform: { name: 'x1' }, environments: {}, models: [] })).toEqual([
       'environments: expected at least one environment',

@@ -32,8 +32,9 @@ describe('idle cost on Google Cloud', () => {
   });
 
   test('functions, schedules and builds scale to zero; the summary has the AWS shape', () => {
-    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['inference and drift functions', 'drift schedules and builds']);
-    expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: inference and drift functions \(/);
+    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['batch churn', 'stream churn', 'inference and drift functions', 'drift schedules and builds']);
+    expect(classes.dev).toContainEqual({ resource: 'batch churn', costClass: 'scales-to-zero', detail: 'up to 2 x n1-standard-2 per run, cron(0 2 * * ? *)' });
+    expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: batch churn \(/);
   });
 
   test('minimum replicas and machine types come from each model', () => {

@@ -36,16 +36,18 @@ describe('a model without a version (Google Cloud)', () => {
     const prod = synthesize(versionless)['modelstack-prod-platform'];
 
     expect(names(prod, 'google_vertex_ai_endpoint', 'display_name')).toEqual(['modelstack-prod-churn', 'modelstack-prod-sales-forecast']);
-    expect(names(prod, 'google_cloudfunctions2_function')).toEqual(['modelstack-prod-fn-predict-churn', 'modelstack-prod-fn-predict-sales-forecast']);
+    // churn's streaming function scores whatever version the endpoint serves: it is there before the first version too.
+    expect(names(prod, 'google_cloudfunctions2_function')).toEqual(['modelstack-prod-fn-predict-churn', 'modelstack-prod-fn-predict-sales-forecast', 'modelstack-prod-fn-stream-churn']);
     expect(names(prod, 'google_cloudbuild_trigger')).toEqual(['modelstack-prod-deploy-churn', 'modelstack-prod-deploy-sales-forecast', 'modelstack-prod-retrain']);
     const alerts = JSON.stringify(prod.resource.google_monitoring_alert_policy);
     expect(alerts).toContain('modelstack-prod-churn');
-    expect(prod.resource.google_cloud_scheduler_job).toBeUndefined();
+    // Only churn's batch schedule: no drift schedule.
+    expect(names(prod, 'google_cloud_scheduler_job')).toEqual(['modelstack-prod-batch-churn']);
 
     // The same config with the version: the drift function and its schedule are there.
     const versioned = synthesize(config)['modelstack-prod-platform'];
     expect(names(versioned, 'google_cloudfunctions2_function')).toContain('modelstack-prod-fn-drift-churn');
-    expect(Object.keys(versioned.resource.google_cloud_scheduler_job ?? {})).toHaveLength(1);
+    expect(names(versioned, 'google_cloud_scheduler_job')).toEqual(['modelstack-prod-batch-churn', 'modelstack-prod-drift-churn']);
   });
 });
 

@@ -23,11 +23,13 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     for (const env of ['dev', 'staging', 'prod']) {
       const stack = demo[`modelstack-${env}-platform`];
       expect(values(stack, 'google_cloudfunctions2_function').map((f) => f.name).sort()).toEqual(
-        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-drift-sales-forecast`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`].sort(),
+        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-drift-sales-forecast`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`, `modelstack-${env}-fn-stream-churn`].sort(),
       );
-      expect(values(stack, 'google_workflows_workflow').map((w) => w.name).sort()).toEqual([`modelstack-${env}-drift-churn`, `modelstack-${env}-drift-sales-forecast`]);
-      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule)).toEqual(['15 0 * * *', '15 0 * * *']);
-      expect(values(stack, 'google_storage_bucket_object')).toHaveLength(2);
+      // churn's batch prediction adds a workflow and its schedule (demo: cron(0 2 * * ? *)).
+      expect(values(stack, 'google_workflows_workflow').map((w) => w.name).sort()).toEqual([`modelstack-${env}-batch-churn`, `modelstack-${env}-drift-churn`, `modelstack-${env}-drift-sales-forecast`]);
+      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule).sort()).toEqual(['0 2 * * *', '15 0 * * *', '15 0 * * *']);
+      // inference, drift and streaming bundles.
+      expect(values(stack, 'google_storage_bucket_object')).toHaveLength(3);
     }
   });
 
@@ -38,10 +40,11 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
         ...values(stack, 'google_workflows_workflow').map((w) => w.crypto_key_name),
         ...values(stack, 'google_artifact_registry_repository').map((r) => r.kms_key_name),
       ];
-      expect({ name, cmek }).toEqual({ name, cmek: Array(8).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
+      // 5 functions, 3 workflows, 2 repositories.
+      expect({ name, cmek }).toEqual({ name, cmek: Array(10).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
       const accounts = values(stack, 'google_cloudfunctions2_function').map((f) => f.service_config.service_account_email);
       expect(new Set(accounts).size).toBe(accounts.length);
-      const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => j.http_target.oidc_token.service_account_email)];
+      const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => (j.http_target.oidc_token ?? j.http_target.oauth_token).service_account_email)];
       expect(callers.join(' ')).not.toMatch(/Drift-churn_Drift_/);
     }
   });
@@ -53,7 +56,7 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     const invokers = values(prod, 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
     expect(invokers.filter((m) => m.startsWith('serviceAccount:checkout@'))).toHaveLength(2);
     const dev = values(demo['modelstack-dev-platform'], 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
-    expect(dev.every((m) => /Drift-(churn|sales-forecast)_(Fanout|Scheduler)/.test(m))).toBe(true);
+    expect(dev.every((m) => /Drift-(churn|sales-forecast)_(Fanout|Scheduler)|Streaming-churn_PushAccount/.test(m))).toBe(true);
   });
 
   test('a drift window Cloud Scheduler cannot express, or a public invoker, is a config error', () => {

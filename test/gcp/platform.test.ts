@@ -58,7 +58,8 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       checked++;
       expect({ at: `${stack}/${id}`, key: keyOf[type](r) }).toEqual({ at: `${stack}/${id}`, key: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
     });
-    expect(checked).toBe(3 * (1 + 2 + 2));
+    // Per environment: request logs and churn's streaming results; DriftDetected, model versions and churn's stream and dead-letter topics; two endpoints.
+    expect(checked).toBe(3 * (2 + 4 + 2));
   });
 
   test('no public principals and no primitive or admin roles in any binding', () => {
@@ -121,7 +122,7 @@ describe('buildGcpPlatform', () => {
       );
       for (const t of triggers) expect(t.approval_config).toEqual({ approval_required: env === 'prod' });
       const topics = Object.values(demo[stack].google_pubsub_topic).map((t: any) => t.name);
-      expect(topics.sort()).toEqual([`modelstack-${env}-DriftDetected`, `modelstack-${env}-model-versions`]);
+      expect(topics.sort()).toEqual([`modelstack-${env}-DriftDetected`, `modelstack-${env}-model-versions`, `modelstack-${env}-stream-churn`, `modelstack-${env}-stream-churn-dead-letter`]);
       expect(count(stack, 'google_monitoring_notification_channel')).toBe(env === 'dev' ? 0 : 1);
       expect(count(stack, 'google_vertex_ai_feature_online_store')).toBe(env === 'prod' ? 1 : 0);
     }
@@ -132,6 +133,38 @@ describe('buildGcpPlatform', () => {
     const sales = prodEndpoints.find((e) => e.display_name === 'modelstack-prod-sales-forecast');
     // Serverless on AWS, where the inference function captures; Vertex AI logs it like any public or PSC endpoint.
     expect(sales.predict_request_response_logging_config.sampling_rate).toBe(0.2);
+  });
+
+  test('the churn model\'s batch prediction in every environment: its alias, the config\'s replicas, alerts to the environment\'s channel', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const stack = `modelstack-${env}-platform`;
+      const workflows = Object.values(demo[stack].google_workflows_workflow).filter((w: any) => w.name.includes('-batch-')) as any[];
+      expect(workflows.map((w) => w.name)).toEqual([`modelstack-${env}-batch-churn`]);
+      const body = JSON.parse(workflows[0].source_contents.replace(/\$\$\{/g, '${')).main.steps[0].run.try.steps.find((st: any) => st.createJob).createJob.args.body;
+      expect(body.model).toBe(`projects/modelstack-demo-${env}/locations/europe-west1/models/modelstack-${env}-churn@${env}`);
+      expect(body.dedicatedResources).toEqual({ machineSpec: { machineType: 'n1-standard-2' }, startingReplicaCount: 1, maxReplicaCount: 2 });
+      const alert = Object.values(demo[stack].google_monitoring_alert_policy).find((a: any) => a.display_name === `modelstack-${env} batch prediction of churn failed`) as any;
+      expect(alert.notification_channels ?? []).toHaveLength(env === 'dev' ? 0 : 1);
+    }
+  });
+
+  test('the churn model\'s streaming in every environment; prod\'s PSC endpoint is reached at its private address, as the inference function does', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const fns = Object.values(demo[`modelstack-${env}-platform`].google_cloudfunctions2_function) as any[];
+      const stream = fns.find((f) => f.name === `modelstack-${env}-fn-stream-churn`);
+      const predict = fns.find((f) => f.name === `modelstack-${env}-fn-predict-churn`);
+      expect(stream.service_config.environment_variables.VERTEX_API_BASE_URL).toBe(predict.service_config.environment_variables.VERTEX_API_BASE_URL);
+      expect(stream.service_config.vpc_connector).toBe(predict.service_config.vpc_connector);
+      expect(stream.service_config.vpc_connector === undefined).toBe(env !== 'prod');
+    }
+  });
+
+  test('a batch schedule Cloud Scheduler cannot express is a ConfigError naming the field', () => {
+    const raw: any = structuredClone(demoConfig);
+    raw.models[0].batch.schedule = 'cron(0 2 L * ? *)';
+    expect(() => buildGcpPlatform(new App({ outdir: mkdtempSync(join(tmpdir(), 'modelstack-gcp-')) }), parseConfig(raw))).toThrow(
+      /models\[0\]\.batch\.schedule: "cron\(0 2 L \* \? \*\)" cannot be scheduled on Google Cloud/,
+    );
   });
 
   test('without a repository there are no triggers; a framework without a prebuilt container needs an image', () => {

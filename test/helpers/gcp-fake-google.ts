@@ -20,7 +20,9 @@ export interface LoggedRow {
  * The few Google REST endpoints the GCP functions call, on 127.0.0.1, with in-memory state: Cloud Storage JSON API
  * (list with pages of `listPageSize`, media download, metadata, media insert with `ifGenerationMatch=0`, delete),
  * BigQuery `jobs.query`/`getQueryResults` over `loggedRows` (the first answer is an unfinished job, so the client
- * polls), Pub/Sub publish, Monitoring `timeSeries.create`, Workflows executions and Vertex AI predict.
+ * polls), BigQuery `tabledata.insertAll` (rows kept in `insertedRows`, a repeated `insertId` dropped as BigQuery's
+ * best-effort deduplication does), Pub/Sub publish, Monitoring `timeSeries.create`, Workflows executions and Vertex AI
+ * predict.
  */
 export class FakeGoogle {
   readonly objects = new Map<string, { body: Buffer; contentType: string }>();
@@ -30,6 +32,10 @@ export class FakeGoogle {
   readonly requests: { method: string; path: string }[] = [];
   readonly faults: Fault[] = [];
   loggedRows: LoggedRow[] = [];
+  /** Rows streamed in with insertAll, by table (`project.dataset.table`). */
+  readonly insertedRows: { table: string; insertId?: string; json: any }[] = [];
+  /** Rows it refuses with an `insertErrors` entry (HTTP 200), as BigQuery does for a row that does not fit the schema. */
+  rejectRow?: (row: any) => boolean;
   listPageSize = 2;
   bigQueryPageRows?: number;
   /** Answers a predict call; default: one prediction (the first value) per instance. */
@@ -112,6 +118,16 @@ export class FakeGoogle {
       return json(res, 200, { name: url.searchParams.get('name'), generation: String(Date.now()) });
     }
     if ((m = /^\/bigquery\/v2\/projects\/([^/]+)\/queries(?:\/([^/]+))?$/.exec(path))) return this.query(res, req.method === 'POST' ? json$() : undefined, m[2], url.searchParams);
+    if ((m = /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/.exec(path)) && req.method === 'POST') {
+      const table = `${m[1]}.${m[2]}.${m[3]}`;
+      const insertErrors: any[] = [];
+      (json$().rows as { insertId?: string; json: any }[]).forEach((row, index) => {
+        if (this.rejectRow?.(row.json)) return void insertErrors.push({ index, errors: [{ reason: 'invalid', message: 'no such field' }] });
+        if (row.insertId && this.insertedRows.some((r) => r.table === table && r.insertId === row.insertId)) return;
+        this.insertedRows.push({ table, insertId: row.insertId, json: row.json });
+      });
+      return json(res, 200, { kind: 'bigquery#tableDataInsertAllResponse', ...(insertErrors.length ? { insertErrors } : {}) });
+    }
     if ((m = /^\/v1\/(projects\/[^/]+\/topics\/[^/:]+):publish$/.exec(path))) {
       const { messages } = json$();
       const ids = messages.map((msg: any) => {
