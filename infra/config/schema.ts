@@ -4,6 +4,7 @@ import { deploymentProblems } from '../../constructs/aws/deployment-rules';
 import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSchema } from './aws-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
 import { builtImageProblems, imageBuildSchema } from './image-rules';
+import { cloudRunServingProblems } from './cloud-run-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
 
@@ -243,6 +244,7 @@ export const platformConfigSchema = z.strictObject({
     });
   }
   for (const { path, message } of builtImageProblems(config)) ctx.addIssue({ code: 'custom', path, message });
+  for (const { path, message } of cloudRunServingProblems(config)) ctx.addIssue({ code: 'custom', path, message });
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** Models some environment serves serverless: `<model>` when its own serving is, `<model> in <env>` by override. */
