@@ -64,7 +64,8 @@ export const METADATA_IDENTITY_URL = 'http://metadata.google.internal/computeMet
  * model's Cloud Run service.
  */
 export function metadataIdTokenProvider(audience: string, options: MetadataTokenOptions = {}): AccessTokenProvider {
-  const base = options.url ?? metadataTokenUrl(process.env).replace(/\/token$/, '/identity');
+  const host = process.env.GCE_METADATA_HOST?.trim();
+  const base = options.url ?? (host ? METADATA_IDENTITY_URL.replace('metadata.google.internal', host) : METADATA_IDENTITY_URL);
   const url = `${base}?audience=${encodeURIComponent(audience)}`;
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;

@@ -32,8 +32,8 @@ export class FakeCloudRun {
     return `http://127.0.0.1:${(this.server!.address() as AddressInfo).port}`;
   }
 
-  /** A service as Terraform creates it: the placeholder image, the AIP_* routes, one ready revision. */
-  addService(name: string, image = 'us-docker.pkg.dev/cloudrun/container/hello'): string {
+  /** A service as Terraform creates it: the placeholder image, the AIP_* routes (or `env`), one ready revision. */
+  addService(name: string, image = 'us-docker.pkg.dev/cloudrun/container/hello', env?: { name: string; value: string }[]): string {
     const full = `projects/${this.project}/locations/${this.region}/services/${name}`;
     const revision = `${full.replace('/services/', '/revisions/')}-00001-tf`;
     this.services.set(full, {
@@ -48,7 +48,7 @@ export class FakeCloudRun {
         serviceAccount: `${name}@${this.project}.iam.gserviceaccount.com`,
         encryptionKey: `projects/${this.project}/locations/${this.region}/keyRings/k/cryptoKeys/k`,
         scaling: { minInstanceCount: 0, maxInstanceCount: 3 },
-        containers: [{ image, ports: [{ containerPort: 8080 }], env: [{ name: 'AIP_HTTP_PORT', value: '8080' }, { name: 'AIP_HEALTH_ROUTE', value: '/health' }, { name: 'AIP_PREDICT_ROUTE', value: '/predict' }] }],
+        containers: [{ image, ports: [{ containerPort: 8080 }], env: env ?? [{ name: 'AIP_HTTP_PORT', value: '8080' }, { name: 'AIP_HEALTH_ROUTE', value: '/health' }, { name: 'AIP_PREDICT_ROUTE', value: '/predict' }] }],
       },
       traffic: [{ type: 'TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST', percent: 100 }],
       latestCreatedRevision: revision,
