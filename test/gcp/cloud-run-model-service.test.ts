@@ -2,6 +2,8 @@ import 'cdktf/lib/testing/adapters/jest';
 import { Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { CloudRunDeployerRole } from '../../constructs/gcp/cloud-run-deployer-role';
+import { DriftFunction } from '../../constructs/gcp/drift-function';
+import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { CLOUD_RUN_PLACEHOLDER_IMAGE, CloudRunModelService, type CloudRunModelServiceProps } from '../../constructs/gcp/cloud-run-model-service';
 import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { InferenceFunction } from '../../constructs/gcp/inference-function';
@@ -24,6 +26,8 @@ function served(props: Partial<CloudRunModelServiceProps> = {}) {
     service = new CloudRunModelService(scope, 'Serve-churn', { registry, namePrefix: 'ms-dev', model: 'churn', project, region, samplingPercentage: 20, ...props });
     const platform = new FunctionPlatform(scope, 'Functions', { registry });
     new InferenceFunction(scope, 'Inference-churn', { platform, endpoint: service, features: [{ name: 'tenure', type: 'numeric' }], captureAtApi: true });
+    const driftTopic = new EncryptedTopic(scope, 'DriftDetected', { registry, name: 'ms-dev-DriftDetected' });
+    new DriftFunction(scope, 'Drift-churn', { platform, endpoint: service, driftTopic, environment: 'dev', modelVersion: '1', task: 'classification', windowHours: 24, maxObjectsPerInvocation: 50, driftShareThreshold: 0.3, qualityDegradationThreshold: 0.1 });
     const events = new ModelVersionEvents(scope, 'Events', { registry, topicName: 'ms-dev-model-versions', project });
     const repository = new ModelImageRepository(scope, 'ModelImages', { registry });
     new VertexDeployTrigger(scope, 'Deploy-churn', {
@@ -84,7 +88,7 @@ describe('CloudRunModelService', () => {
     expect(invokers).toHaveLength(1);
     expect(invokers[0].member).toMatch(/^\$\{google_service_account\.Inference-churn_Account_\w+\.member\}$/);
     expect(all(s, 'google_project_iam_member').filter((g) => /Inference-churn_Account/.test(g.member))).toEqual([]);
-    const [fn] = all(s, 'google_cloudfunctions2_function');
+    const fn = all(s, 'google_cloudfunctions2_function').find((f) => f.name.includes('-fn-predict-churn'));
     const env = fn.service_config.environment_variables;
     expect(env.CLOUD_RUN_URL).toMatch(/^\$\{google_cloud_run_v2_service\.Serve-churn_Service_\w+\.uri\}$/);
     expect(env.ENDPOINT_NAME).toBe(`projects/${project}/locations/${region}/services/ms-dev-serve-churn`);
@@ -111,6 +115,15 @@ describe('CloudRunModelService', () => {
     expect(onAccount).toEqual([expect.objectContaining({ service_account_id: expect.stringMatching(/Serve-churn_Account_\w+\.name/), role: expect.stringMatching(/CloudRunDeployer_ActAsRole_/) })]);
     // No project-wide role for the deployer (the Vertex AI deployer role is not needed here).
     expect(all(s, 'google_project_iam_member').filter((g) => deployer.test(g.member)).map((g) => g.role)).toEqual(['roles/logging.logWriter']);
+  });
+
+  test('the drift check reads the inference function\'s captures (no request log on Cloud Run)', () => {
+    const drift = all(s, 'google_cloudfunctions2_function').find((f) => f.name.includes('-fn-drift-churn'));
+    const env = drift.service_config.environment_variables;
+    expect(env.ENDPOINT_NAME).toBe('ms-dev-serve-churn');
+    expect(env.REQUEST_LOG_TABLE).toBeUndefined();
+    expect(drift.description).toContain('what its inference function captures');
+    expect(all(s, 'google_bigquery_dataset_iam_member').filter((g) => /Drift-churn/.test(g.member))).toEqual([]);
   });
 
   test('CPU, memory and instances are checked against Cloud Run\'s limits, every problem listed', () => {
