@@ -159,7 +159,9 @@ export interface VertexDeployTriggerProps {
  * model-version events, filtered to `models/<model>/<version>/model.tar.gz`, that checks out the repository, builds
  * the CLI (`npm ci`, `npm run build`, `npm prune --omit=dev`) and runs the built `modelstack vertex-deploy` (upload the version, move the alias, deploy with the configured machine type,
  * replicas and traffic split, undeploy versions left without traffic). The build runs as its own service
- * account, which may only use the deployer role's Vertex AI permissions and write its logs.
+ * account, which may only use the deployer role's Vertex AI permissions and write its logs. For a model served on
+ * Cloud Run (`endpoint` a `CloudRunModelService`), the build runs `modelstack cloudrun-deploy` instead (a new revision
+ * with the built image and the version's `AIP_STORAGE_URI`), and its account may only update that service.
  *
  * @example
  * ```ts
