@@ -14,8 +14,9 @@ export interface CloudRunDeployerRoleProps {
 /**
  * Exactly what `modelstack cloudrun-deploy` needs, as two project custom roles that `CloudRunModelService.grantDeploy`
  * grants on one service and on its service account (never project-wide): reading and updating the service, and acting
- * as the service's account, which Cloud Run requires of whoever deploys a revision that runs as it
- * (https://cloud.google.com/run/docs/reference/iam/roles, "Additional configuration"). The predefined roles would
+ * as the service's account, which Cloud Run requires of whoever deploys a revision that runs as it (Cloud Run's
+ * "Required roles" for a deployer: Cloud Run Developer on the service and Service Account User on the service identity,
+ * https://cloud.google.com/run/docs/configuring/services/memory-limits). The predefined roles would
  * also allow deleting the service and changing its IAM policy (`roles/run.developer`), or listing and reading every
  * account (`roles/iam.serviceAccountUser`).
  *
