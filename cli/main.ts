@@ -11,12 +11,13 @@ import { registerResolveVersions } from './resolve-versions-command';
 import { registerPreflight } from './preflight';
 import { registerSynth } from './synth-command';
 import { registerVertexDeploy } from './vertex-deploy';
+import { registerCloudRunDeploy } from './cloudrun-deploy';
 
 /** A subcommand: adds itself to the program; its action sets ctx.exitCode or throws. */
 export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 
 /** Every subcommand of `modelstack`; adding one is one line here. */
-export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPipeline, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx)];
+export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPipeline, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx), (program, ctx) => registerCloudRunDeploy(program, ctx)];
 
 /** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
 export function packageVersion(): string {

@@ -5,6 +5,7 @@
 import { strict as assert } from 'node:assert';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { Command } from 'commander';
 import { join } from 'node:path';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { GetObjectCommand, ListObjectsV2Command, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -20,7 +21,8 @@ import { emfMetrics, eventBridgeEvents } from '../lambdas/drift/aws-ports';
 import { readDriftConfig } from '../lambdas/drift/config';
 import { createDriftHandler } from '../lambdas/drift/handler';
 import { s3Store } from '../lambdas/drift/s3-store';
-import { readInferenceConfig } from '../lambdas/inference/config';
+import { apiCapture, readInferenceConfig } from '../lambdas/inference/config';
+import { cloudRunError, cloudRunPredictor } from '../lambdas/inference/gcp/cloud-run';
 import { createGcpInferenceHandler } from '../lambdas/inference/gcp/handler';
 import { vertexPredictor } from '../lambdas/inference/gcp/vertex';
 import { CaptureWriter } from '../lambdas/core/capture';
@@ -28,15 +30,19 @@ import { createInferenceHandler } from '../lambdas/inference/handler';
 import { s3CaptureStore } from '../lambdas/inference/s3-capture-store';
 import { sageMakerInvoker } from '../lambdas/inference/sagemaker';
 import { gcpLogger } from '../lambdas/shared/gcp/log';
+import { registerCloudRunDeploy } from '../cli/cloudrun-deploy';
+import { FakeCloudRun } from '../test/cloudrun-deploy/fake-cloud-run';
 import { startS3 } from '../test/helpers/s3rver';
 import { batches, readWindow, type Window } from './data';
-import { synthesizeGcp } from './gcp-platform';
+import { type GcpDeployedModel, synthesizeGcpEnvironments } from './gcp-platform';
 import { type DeployedModel, synthesizeAws } from './platform';
 import { command, freePort, type ModelServer, PYTHON, ROOT, startModelServer } from './processes';
 import { runLocalPipeline } from '../cli/pipeline/local-run';
-import { cloudStorageShim, eventBridgeShim, listen, type Listening, sageMakerRuntimeShim, vertexPredictShim } from './shims';
+import { cloudRunShim, cloudStorageShim, eventBridgeShim, listen, type Listening, sageMakerRuntimeShim, vertexPredictShim } from './shims';
 
 const ENVIRONMENT = 'staging';
+/** The demo's environment that serves on Cloud Run (`gcp.servingOverride`): its Google Cloud path is rehearsed too. */
+const CLOUD_RUN_ENVIRONMENT = 'dev';
 const MODEL_SERVER = 'containers/model-server';
 const VERSION = '1';
 const TARGETS: Record<string, string> = { churn: 'churned', 'sales-forecast': 'units_sold' };
@@ -107,9 +113,11 @@ async function main(): Promise<void> {
   });
 
   // 2. Synthesize the environment on both clouds: the rehearsal deploys what the templates say.
-  const aws = await step(`synthesize ${ENVIRONMENT} (AWS and Google Cloud)`, async () => {
+  const aws = await step(`synthesize ${ENVIRONMENT} (AWS and Google Cloud) and ${CLOUD_RUN_ENVIRONMENT} (Google Cloud, on Cloud Run)`, async () => {
     const deployed = synthesizeAws(config, ENVIRONMENT, join(work, 'cdk.out'));
-    const gcp = synthesizeGcp(config, ENVIRONMENT, join(work, 'cdktf.out'));
+    const gcpEnvironments = synthesizeGcpEnvironments(config, [ENVIRONMENT, CLOUD_RUN_ENVIRONMENT], join(work, 'cdktf.out'));
+    const gcp = gcpEnvironments[ENVIRONMENT];
+    const cloudRun = gcpEnvironments[CLOUD_RUN_ENVIRONMENT];
     assert.ok(deployed.churn.capture && deployed.churn.driftEnv, 'churn (real-time) must capture data and have a drift check');
     const sales = deployed['sales-forecast'];
     assert.ok(!sales.capture && sales.inferenceEnv.CAPTURE_PREFIX && sales.driftEnv, 'sales-forecast (serverless) must capture at the API and have a drift check');
@@ -118,8 +126,11 @@ async function main(): Promise<void> {
       assert.deepEqual(model.image, { build: MODEL_SERVER }, `${model.name}: the demo should serve ${MODEL_SERVER}`);
       assert.match(deployed[model.name].image, /\/model-server(:src-[0-9a-f]{40}|@sha256:[0-9a-f]{64})$/, `${model.name}: the endpoint's image`);
       assert.equal(gcp[model.name].container.buildFolder, MODEL_SERVER, `${model.name}: the Google Cloud deploy builds`);
+      // Cloud Run keeps no request log: the inference function captures, into the folder the drift check reads.
+      assert.ok(cloudRun[model.name].cloudRun && cloudRun[model.name].inferenceEnv.CAPTURE_PREFIX, `${model.name}: ${CLOUD_RUN_ENVIRONMENT} must serve on Cloud Run and capture at the API`);
+      assert.equal(cloudRun[model.name].container.buildFolder, MODEL_SERVER, `${model.name}: the Cloud Run deploy builds`);
     }
-    return { deployed, gcp };
+    return { deployed, gcp, cloudRun };
   });
   const bucket = new URL(aws.deployed[models[0].name].modelDataUrl).host;
 
@@ -178,6 +189,14 @@ async function main(): Promise<void> {
     return started;
   });
 
+  // 4b. Cloud Run (dev): the deploy step the trigger runs (`cloudrun-deploy`, as synthesized) rolls version 1 out on
+  //     each service against a loopback Cloud Run Admin API seeded with the service Terraform creates; the model server
+  //     then starts with the revision's variables (AIP_STORAGE_URI from the rollout), behind a Cloud Run stand-in that
+  //     refuses requests without an identity token.
+  const cloudRunServices = await step(`roll out version ${VERSION} on ${CLOUD_RUN_ENVIRONMENT}'s Cloud Run services (cloudrun-deploy) and serve it`, () =>
+    rollOutOnCloudRun(config, aws.cloudRun, { work, gcsBucket, storageEmulator: gcs.url }),
+  );
+
   // 5. The platform's functions, configured from the synthesized environments, behind the service shims.
   let captureHour = REFERENCE_HOUR;
   const sageMaker = await sageMakerRuntimeShim(
@@ -212,10 +231,13 @@ async function main(): Promise<void> {
   });
   const awsApi = Object.fromEntries(models.map((m) => [m.name, awsInferenceFunction(aws.deployed[m.name], s3server.endpoint, () => captureHour)]));
   const gcpApi: Record<string, string> = {};
+  const cloudRunApi: Record<string, Awaited<ReturnType<typeof cloudRunInferenceFunction>>> = {};
   for (const model of models) {
     const url = await gcpInferenceFunction(aws.gcp[model.name].inferenceEnv, vertex.url);
     gcpApi[model.name] = url.url;
     cleanups.push(url.close);
+    cloudRunApi[model.name] = await cloudRunInferenceFunction(aws.cloudRun[model.name].inferenceEnv, cloudRunServices[model.name].url);
+    cleanups.push(cloudRunApi[model.name].close);
   }
 
   // 6. Real requests through both clouds' inference functions; predictions must equal the model's own.
@@ -231,16 +253,25 @@ async function main(): Promise<void> {
         const own = await modelScore(join(work, 'sagemaker', model.name, 'opt/ml/model'), window, join(work, `${model.name}-${name}`));
         const viaAws: number[] = [];
         const viaGcp: number[] = [];
+        const viaCloudRun: number[] = [];
         for (const [i, instances] of batches(window.instances, BATCH).entries()) {
           const answer = await awsApi[model.name](instances, `${name}-${i}`);
           assert.equal(answer.inferenceId, `${name}-${i}`);
           viaAws.push(...answer.predictions);
           viaGcp.push(...(await postJson(`${gcpApi[model.name]}/models/${model.name}/predict`, { instances })).predictions);
+          viaCloudRun.push(...(await postJson(`${cloudRunApi[model.name].url}/models/${model.name}/predict`, { instances })).predictions);
         }
         assertClose(viaAws, own.predictions, `${model.name} ${name}: AWS predictions vs the model's own`);
         assertClose(viaGcp, own.predictions, `${model.name} ${name}: Google Cloud predictions vs the model's own`);
+        assertClose(viaCloudRun, own.predictions, `${model.name} ${name}: Cloud Run (${CLOUD_RUN_ENVIRONMENT}) predictions vs the model's own`);
       }
-      summary.push(`${model.name}: ${reference.instances.length + (shifted?.instances.length ?? 0)} instances answered identically on both clouds (${reference.incomplete} incomplete rows left out)`);
+      // Every request through Cloud Run was captured at the API (sampling 100 %), under the service's capture folder.
+      const requests = batches(reference.instances, BATCH).length + (shifted ? batches(shifted.instances, BATCH).length : 0);
+      const captured = await cloudRunApi[model.name].captured();
+      assert.equal(captured.length, requests, `${model.name}: Cloud Run captures`);
+      assert.ok(captured.every((c) => c.key.startsWith(aws.cloudRun[model.name].inferenceEnv.CAPTURE_PREFIX)), `${model.name}: Cloud Run captures outside the capture folder`);
+      assert.ok(cloudRunServices[model.name].tokens.length >= requests, `${model.name}: Cloud Run calls without an identity token`);
+      summary.push(`${model.name}: ${reference.instances.length + (shifted?.instances.length ?? 0)} instances answered identically on both clouds and on Cloud Run (${reference.incomplete} incomplete rows left out); ${captured.length} requests captured at the Cloud Run API`);
       // A request the schema rejects is a 422 naming the field, and never reaches the model.
       const before = sageMaker.counts.invocations;
       const numeric = model.inputSchema.features.find((f) => f.type === 'numeric')!.name;
@@ -408,6 +439,73 @@ async function gcpInferenceFunction(env: Record<string, string>, vertexUrl: stri
     predict: vertexPredictor({ endpoint: config.endpointName!, accessToken: async () => 'rehearsal-token', timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts, baseUrl: vertexUrl }),
   });
   return listen((req, res) => void handler(req, res));
+}
+
+/**
+ * `cloudrun-deploy` with the synthesized deploy step's arguments (Cloud Build's substitutions filled in as the trigger
+ * would: the version's `model.tar.gz`, the image file the build steps write) against a loopback Cloud Run Admin API
+ * holding each service as Terraform creates it; then the real model server with the rolled-out revision's variables,
+ * behind a Cloud Run stand-in. Returns each model's service stand-in.
+ */
+async function rollOutOnCloudRun(config: PlatformConfig, models: Record<string, GcpDeployedModel>, where: { work: string; gcsBucket: string; storageEmulator: string }) {
+  const { project, region } = config.environments[CLOUD_RUN_ENVIRONMENT].gcp!;
+  const api = await new FakeCloudRun(project, region).start();
+  cleanups.push(() => api.stop());
+  const image = `${region}-docker.pkg.dev/${project}/modelstack-${CLOUD_RUN_ENVIRONMENT}-models/model-server@sha256:${'0'.repeat(64)}`;
+  const imageFile = join(where.work, 'model-image.ref');
+  writeFileSync(imageFile, `${image}\n`);
+  const services: Record<string, Awaited<ReturnType<typeof cloudRunShim>>> = {};
+  for (const [model, deployed] of Object.entries(models)) {
+    const cloudRun = deployed.cloudRun!;
+    const name = api.addService(cloudRun.service, cloudRun.image, [...cloudRun.env]);
+    const args = cloudRun.deployArgs.map((a) =>
+      a === '/workspace/model-image.ref' ? imageFile : a.replace('$_BUCKET', where.gcsBucket).replace('$_OBJECT', registryLayout.modelArtifact(model, VERSION)),
+    );
+    const program = new Command('modelstack').exitOverride();
+    registerCloudRunDeploy(program, { io: { stdout: () => undefined } }, { baseUrl: api.url, accessToken: async () => 'rehearsal-deploy-token', pollIntervalMs: 1 });
+    await program.parseAsync(args, { from: 'user' });
+    const [container] = api.services.get(name).template.containers as { image: string; env: { name: string; value: string }[] }[];
+    assert.equal(container.image, image, `${model}: the image cloudrun-deploy rolled out`);
+    const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));
+    assert.equal(env.AIP_STORAGE_URI, `gs://${where.gcsBucket}/models/${model}/${VERSION}/`, `${model}: AIP_STORAGE_URI after the rollout`);
+    // Cloud Run starts the container with the revision's variables; the port is a free one here instead of the
+    // service's, since several model servers share this machine.
+    const port = await freePort();
+    const server = await startModelServer({ ...env, AIP_HTTP_PORT: String(port), STORAGE_EMULATOR_HOST: where.storageEmulator, MODEL_DIR: join(where.work, 'cloudrun', model) }, port, env.AIP_HEALTH_ROUTE);
+    cleanups.push(() => server.stop());
+    services[model] = await cloudRunShim(server.url);
+    cleanups.push(services[model].close);
+  }
+  return services;
+}
+
+/**
+ * The Google Cloud inference function of a model on Cloud Run, configured from its synthesized environment with the
+ * service's URL (known after apply) filled in; its captures at the API go to memory.
+ */
+async function cloudRunInferenceFunction(env: Record<string, string>, serviceUrl: string) {
+  const config = readInferenceConfig({ ...env, CLOUD_RUN_URL: serviceUrl });
+  const written: { key: string; body: string }[] = [];
+  const capture = apiCapture(config.capture, () => ({ put: async (key, body) => void written.push({ key, body }) }), (err) => {
+    throw err;
+  });
+  assert.ok(capture, `${config.model}: no capture at the API`);
+  const handler = createGcpInferenceHandler({
+    config,
+    logger: gcpLogger({ model: config.model }, () => undefined),
+    classify: cloudRunError,
+    predict: cloudRunPredictor({ url: serviceUrl, idToken: async () => 'rehearsal-id-token', timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts }),
+    capture,
+  });
+  const listening = await listen((req, res) => void handler(req, res));
+  return {
+    ...listening,
+    /** Every record captured so far (the last batch written first), one per request. */
+    captured: async () => {
+      await capture.writer.flush();
+      return written.flatMap(({ key, body }) => body.trimEnd().split('\n').map((line) => ({ key, record: JSON.parse(line) })));
+    },
+  };
 }
 
 async function postJson(url: string, body: unknown): Promise<{ predictions: number[] }> {

@@ -168,6 +168,34 @@ function sendGoogleError(res: ServerResponse, code: number, status: string, mess
   res.end(JSON.stringify({ error: { code, message, status } }));
 }
 
+/**
+ * A Cloud Run service in front of one container: a request without an identity token is refused as Cloud Run refuses it
+ * for a service without public access (403), anything else is passed to the container on the same path, and its status,
+ * content type and body come back as they are (Cloud Run does not rewrite a container's answers).
+ */
+export async function cloudRunShim(container: string) {
+  const tokens: string[] = [];
+  const listening = await listen((req, res) => {
+    void (async () => {
+      const token = /^Bearer (\S+)$/.exec(String(req.headers.authorization ?? ''))?.[1];
+      if (!token) {
+        res.writeHead(403, { 'content-type': 'text/html; charset=UTF-8' });
+        res.end('<html><body>Error: Forbidden</body></html>');
+        return;
+      }
+      tokens.push(token);
+      const body = req.method === 'GET' ? undefined : await readBody(req);
+      const answer = await fetch(`${container}${req.url ?? '/'}`, { method: req.method, headers: { 'content-type': String(req.headers['content-type'] ?? 'application/json') }, body });
+      res.writeHead(answer.status, { 'content-type': answer.headers.get('content-type') ?? 'application/octet-stream' });
+      res.end(Buffer.from(await answer.arrayBuffer()));
+    })().catch((err: Error) => {
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(err.message);
+    });
+  });
+  return { ...listening, tokens };
+}
+
 /** EventBridge `PutEvents` (AWS JSON 1.1, `X-Amz-Target: AWSEvents.PutEvents`): keeps every entry. */
 export async function eventBridgeShim() {
   const entries: { EventBusName?: string; Source: string; DetailType: string; Detail: string }[] = [];

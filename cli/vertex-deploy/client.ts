@@ -13,6 +13,8 @@ export interface VertexClientOptions {
   readonly baseUrl?: string;
   /** The API's name in error messages. Default `Vertex AI` (the same client speaks to Compute Engine for PSC). */
   readonly service?: string;
+  /** The path's version segment. Default `v1` (Cloud Run's Admin API is `v2`). */
+  readonly apiVersion?: string;
   readonly accessToken: AccessTokenProvider;
   /** Attempts per call, counting the first (so 5 means up to 4 retries). Default 5. */
   readonly maxAttempts?: number;
@@ -77,7 +79,7 @@ export class VertexClient {
     });
   }
 
-  /** Calls `method path` (path without the `/v1/` prefix) and returns the JSON body. */
+  /** Calls `method path` (path without the `/v1/` prefix, or `apiVersion`'s) and returns the JSON body. */
   async call<T>(call: string, method: 'GET' | 'POST' | 'PATCH', path: string, body?: unknown): Promise<T> {
     const found = await this.send<T>(call, method, path, body, false);
     return found as T;
@@ -115,7 +117,7 @@ export class VertexClient {
   private async send<T>(call: string, method: 'GET' | 'POST' | 'PATCH', path: string, body: unknown, notFoundIsUndefined: boolean): Promise<T | undefined> {
     let response: Response;
     try {
-      response = await this.http(call, `${this.baseUrl}/v1/${path}`, { method, json: body });
+      response = await this.http(call, `${this.baseUrl}/${this.options.apiVersion ?? 'v1'}/${path}`, { method, json: body });
     } catch (err) {
       if (err instanceof GoogleApiError) throw new VertexApiError(call, undefined, `${method} ${path}: ${err.detail}`, this.options.service);
       throw err;

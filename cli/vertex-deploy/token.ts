@@ -50,3 +50,51 @@ export function metadataTokenProvider(options: MetadataTokenOptions = {}): Acces
     return cached.token;
   };
 }
+
+/**
+ * The metadata server's identity-token endpoint for the instance's default service account: a Google-signed ID token
+ * whose `aud` is `audience` (https://cloud.google.com/run/docs/authenticating/service-to-service: a Cloud Run service
+ * accepts a token whose audience is its URL).
+ */
+export const METADATA_IDENTITY_URL = 'http://metadata.google.internal/computeMetadata/v1/instance/service-accounts/default/identity';
+
+/**
+ * ID tokens for `audience` from the metadata server (on `GCE_METADATA_HOST` when set), cached until five minutes
+ * before the `exp` they carry (Google's tokens live an hour). The token source of an inference function calling its
+ * model's Cloud Run service.
+ */
+export function metadataIdTokenProvider(audience: string, options: MetadataTokenOptions = {}): AccessTokenProvider {
+  const host = process.env.GCE_METADATA_HOST?.trim();
+  const base = options.url ?? (host ? METADATA_IDENTITY_URL.replace('metadata.google.internal', host) : METADATA_IDENTITY_URL);
+  const url = `${base}?audience=${encodeURIComponent(audience)}`;
+  const fetchImpl = options.fetch ?? globalThis.fetch;
+  const now = options.now ?? Date.now;
+  let cached: { token: string; refreshAt: number } | undefined;
+  return async () => {
+    if (cached && now() < cached.refreshAt) return cached.token;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, { headers: { 'Metadata-Flavor': 'Google' } });
+    } catch (err) {
+      throw new Error(`identity token from the metadata server (${url}) failed: ${(err as Error).message}`);
+    }
+    const text = (await response.text()).trim();
+    if (!response.ok) throw new Error(`identity token from the metadata server (${url}) failed: HTTP ${response.status} ${text.slice(0, 200)}`);
+    const exp = jwtExpiry(text);
+    if (exp === undefined) throw new Error(`identity token from the metadata server (${url}) failed: the answer is not a JWT with an exp claim`);
+    cached = { token: text, refreshAt: Math.min(exp * 1000 - 5 * 60_000, now() + 55 * 60_000) };
+    return text;
+  };
+}
+
+/** The `exp` claim (seconds) of a JWT, read without verifying it (the caller only needs to know when to refresh). */
+function jwtExpiry(token: string): number | undefined {
+  const parts = token.split('.');
+  if (parts.length !== 3) return undefined;
+  try {
+    const payload = JSON.parse(Buffer.from(parts[1], 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof payload.exp === 'number' ? payload.exp : undefined;
+  } catch {
+    return undefined;
+  }
+}

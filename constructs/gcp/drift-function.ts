@@ -14,6 +14,7 @@ import { Problems } from '../private/validation';
 import { functionServiceName } from './drift-contract';
 import type { EncryptedTopic } from './encrypted-topic';
 import type { FunctionPlatform } from './function-platform';
+import type { CloudRunModelService } from './cloud-run-model-service';
 import type { ModelEndpoint } from './model-endpoint';
 import { allowInvoke, platformFunction } from './private/cloud-function';
 import { DRIFT_WORKFLOW_URL_ENV, driftWorkflowSource } from './private/drift-workflow';
@@ -23,8 +24,11 @@ import { ServiceAgents } from './private/service-agents';
 export interface DriftFunctionProps {
   /** The environment's function platform: source archives, image repository, build account and custom roles. */
   readonly platform: FunctionPlatform;
-  /** The endpoint whose request-response log is checked; its logging must be on (`samplingPercentage` > 0). */
-  readonly endpoint: ModelEndpoint;
+  /**
+   * The endpoint whose request-response log is checked (or, for a Cloud Run service or a private endpoint without a
+   * log, its inference function's captures); `samplingPercentage` must be > 0.
+   */
+  readonly endpoint: ModelEndpoint | CloudRunModelService;
   /** The environment's DriftDetected topic (see `driftTopicName`); the function may only publish to it. */
   readonly driftTopic: EncryptedTopic;
   /** Environment name, as the metrics and events label it. */

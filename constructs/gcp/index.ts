@@ -5,6 +5,8 @@
  * @module modelstack/gcp
  */
 export { BatchPrediction, type BatchPredictionInput, type BatchPredictionOutput, type BatchPredictionProps, cloudSchedulerCron } from './batch-prediction';
+export { CloudRunDeployerRole, type CloudRunDeployerRoleProps } from './cloud-run-deployer-role';
+export { CLOUD_RUN_CONTAINER, CLOUD_RUN_PLACEHOLDER_IMAGE, CloudRunModelService, type CloudRunModelServiceProps } from './cloud-run-model-service';
 export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
 export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';
 export { EncryptedTopic, type EncryptedTopicProps } from './encrypted-topic';

@@ -10,6 +10,7 @@ import { boundedName } from '../private/names';
 import { Problems } from '../private/validation';
 import { functionServiceName } from './drift-contract';
 import type { FunctionPlatform } from './function-platform';
+import { CloudRunModelService } from './cloud-run-model-service';
 import type { ModelEndpoint } from './model-endpoint';
 import type { PrivateEndpointAddress } from './private-endpoint-access';
 import { allowInvoke, type FunctionIngress, platformFunction } from './private/cloud-function';
@@ -18,8 +19,12 @@ import { allowInvoke, type FunctionIngress, platformFunction } from './private/c
 export interface InferenceFunctionProps {
   /** The environment's function platform: source archives, image repository, build account and predictor role. */
   readonly platform: FunctionPlatform;
-  /** The Vertex AI endpoint the function calls; its model name is the route's `{model}`. */
-  readonly endpoint: ModelEndpoint;
+  /**
+   * What the function calls: the model's Vertex AI endpoint, or its Cloud Run service (a `CloudRunModelService`, called
+   * at `<uri>/predict` with an identity token for it, and which grants the function's account `roles/run.invoker`).
+   * Its model name is the route's `{model}`.
+   */
+  readonly endpoint: ModelEndpoint | CloudRunModelService;
   /** The model's input schema; requests are validated against it before the endpoint is called. */
   readonly features: readonly InputFeature[];
   /**
@@ -111,7 +116,7 @@ const UPSTREAM_ATTEMPTS = 2;
 export class InferenceFunction extends Construct {
   /** The function (Cloud Run functions, 2nd gen). */
   readonly function: Cloudfunctions2Function;
-  /** The function's own service account, whose one permission is Vertex AI online prediction. */
+  /** The function's own service account, whose one permission is Vertex AI online prediction (or invoking its Cloud Run service). */
   readonly serviceAccount: ServiceAccount;
   /** The function's URL; requests go to `<url>/models/<model>/predict`. */
   readonly url: string;
@@ -136,10 +141,14 @@ export class InferenceFunction extends Construct {
 
     this.serviceAccount = new ServiceAccount(this, 'Account', {
       accountId: boundedName([platform.namePrefix, 'predict', endpoint.model], 30),
-      displayName: `${name} (Vertex AI predict only)`,
+      displayName: endpoint instanceof CloudRunModelService ? `${name} (invokes ${endpoint.serviceName} only)` : `${name} (Vertex AI predict only)`,
       project: platform.project,
     });
-    const canPredict = new ProjectIamMember(this, 'Predicts', { project: platform.project, role: platform.predictorRole.name, member: this.serviceAccount.member });
+    const cloudRun = endpoint instanceof CloudRunModelService ? endpoint : undefined;
+    // On Cloud Run, invoking that one service is the function's only permission; on Vertex AI, online prediction.
+    const canPredict = cloudRun
+      ? cloudRun.grantInvoke(`Invoker-${name}`, this.serviceAccount.member)
+      : new ProjectIamMember(this, 'Predicts', { project: platform.project, role: platform.predictorRole.name, member: this.serviceAccount.member });
     const prefix = capturePrefixOf(endpoint);
     // Create only (no read, replace or delete), under the endpoint's capture folder; the bucket's CMEK is applied by
     // Cloud Storage's own service agent, so the function needs no key permission.
@@ -150,7 +159,7 @@ export class InferenceFunction extends Construct {
     this.function = platformFunction(this, 'Function', {
       platform,
       name,
-      description: `POST /models/${endpoint.model}/predict in front of Vertex AI endpoint ${endpoint.endpointId} (ModelStack)`,
+      description: `POST /models/${endpoint.model}/predict in front of ${cloudRun ? `Cloud Run service ${cloudRun.serviceName}` : `Vertex AI endpoint ${endpoint.endpointId}`} (ModelStack)`,
       bundle: 'inference',
       serviceAccount: this.serviceAccount,
       environment: {
@@ -163,6 +172,7 @@ export class InferenceFunction extends Construct {
         [INFERENCE_ENV.upstreamTimeoutMs]: String(upstreamTimeoutMs),
         [INFERENCE_ENV.upstreamMaxAttempts]: String(UPSTREAM_ATTEMPTS),
         ...(props.privateEndpoint ? { [INFERENCE_ENV.vertexBaseUrl]: props.privateEndpoint.address.baseUrl } : {}),
+        ...(cloudRun ? { [INFERENCE_ENV.cloudRunUrl]: cloudRun.uri } : {}),
         ...(capture
           ? {
               [INFERENCE_ENV.captureBucket]: platform.registry.bucket.name,
@@ -184,6 +194,6 @@ export class InferenceFunction extends Construct {
 }
 
 /** The folder the drift function reads: `data-capture/<model>/<endpoint id>/AllTraffic/` (lambdas/drift/gcp/config.ts). */
-function capturePrefixOf(endpoint: ModelEndpoint): string {
+function capturePrefixOf(endpoint: ModelEndpoint | CloudRunModelService): string {
   return `${registryLayout.dataCapturePrefix(endpoint.model)}${endpoint.endpointId}/AllTraffic/`;
 }

@@ -53,6 +53,8 @@ export const APIS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   // Cloud Logging (https://cloud.google.com/functions/docs/building and .../securing/build-custom-sa).
   google_cloudfunctions2_function: ['cloudfunctions.googleapis.com', CLOUD_BUILD, ARTIFACT_REGISTRY, RUN, LOGGING],
   google_cloud_run_v2_service_iam_member: [RUN],
+  // A model served on Cloud Run (CloudRunModelService).
+  google_cloud_run_v2_service: [RUN],
   google_workflows_workflow: ['workflows.googleapis.com'],
   google_cloud_scheduler_job: ['cloudscheduler.googleapis.com'],
   // Builds log to Cloud Logging only (`CLOUD_LOGGING_ONLY`).

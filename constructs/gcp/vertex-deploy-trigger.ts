@@ -6,6 +6,8 @@ import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import type { CloudRunDeployerRole } from './cloud-run-deployer-role';
+import { CloudRunModelService } from './cloud-run-model-service';
 import type { ModelEndpoint } from './model-endpoint';
 import type { ModelImageRepository } from './model-image-repository';
 import type { ModelVersionEvents } from './model-version-events';
@@ -57,12 +59,24 @@ const DOCKER_BUILDER = 'gcr.io/cloud-builders/docker';
 
 /** Properties of a {@link VertexDeployTrigger}. */
 export interface VertexDeployTriggerProps {
-  /** The endpoint new versions are deployed to; its model decides which objects start a build. */
-  readonly endpoint: ModelEndpoint;
+  /**
+   * Where new versions are deployed: a Vertex AI endpoint, or a Cloud Run service (then the build runs
+   * `modelstack cloudrun-deploy`, which rolls out a revision with the version's image and `AIP_STORAGE_URI`; the
+   * Vertex AI options below do not apply). Its model decides which objects start a build.
+   */
+  readonly endpoint: ModelEndpoint | CloudRunModelService;
   /** Where the registry announces new objects under `models/`. */
   readonly events: ModelVersionEvents;
-  /** The custom role whose Vertex AI permissions the build's service account gets. */
-  readonly deployerRole: VertexDeployerRole;
+  /**
+   * The custom role whose Vertex AI permissions the build's service account gets; required for a Vertex AI endpoint.
+   * @default - none: only for a Cloud Run service, whose deployer gets Cloud Run Developer on that service instead
+   */
+  readonly deployerRole?: VertexDeployerRole;
+  /**
+   * The roles the build's account gets on the Cloud Run service and its account; required for a Cloud Run service.
+   * @default - none: only for a Vertex AI endpoint
+   */
+  readonly cloudRunDeployerRole?: CloudRunDeployerRole;
   /**
    * The repository holding this project (a ModelStack checkout: the build runs its `npm run build` and
    * `bin/modelstack.cjs vertex-deploy`).
@@ -145,7 +159,9 @@ export interface VertexDeployTriggerProps {
  * model-version events, filtered to `models/<model>/<version>/model.tar.gz`, that checks out the repository, builds
  * the CLI (`npm ci`, `npm run build`, `npm prune --omit=dev`) and runs the built `modelstack vertex-deploy` (upload the version, move the alias, deploy with the configured machine type,
  * replicas and traffic split, undeploy versions left without traffic). The build runs as its own service
- * account, which may only use the deployer role's Vertex AI permissions and write its logs.
+ * account, which may only use the deployer role's Vertex AI permissions and write its logs. For a model served on
+ * Cloud Run (`endpoint` a `CloudRunModelService`), the build runs `modelstack cloudrun-deploy` instead (a new revision
+ * with the built image and the version's `AIP_STORAGE_URI`), and its account may only update that service.
  *
  * @example
  * ```ts
@@ -187,34 +203,46 @@ export class VertexDeployTrigger extends Construct {
     const model = endpoint.model;
     const split = props.trafficSplit ?? { latest: 100, previous: 0 };
 
+    const cloudRun = endpoint instanceof CloudRunModelService ? endpoint : undefined;
     this.serviceAccount = buildServiceAccount(this, 'ServiceAccount', {
       accountId: boundedName([props.namePrefix, 'deploy', model], 30),
-      displayName: `${props.namePrefix} deploys ${model} to Vertex AI`,
+      displayName: `${props.namePrefix} deploys ${model} to ${cloudRun ? 'Cloud Run' : 'Vertex AI'}`,
       project,
     });
-    new ProjectIamMember(this, 'Deployer', { project, role: props.deployerRole.role.name, member: this.serviceAccount.member });
+    const dependsOn: ITerraformDependable[] = [];
+    if (cloudRun) dependsOn.push(cloudRun.service, ...cloudRun.grantDeploy(`Deploy-${model}`, this.serviceAccount.member, props.cloudRunDeployerRole!));
+    else new ProjectIamMember(this, 'Deployer', { project, role: props.deployerRole!.role.name, member: this.serviceAccount.member });
 
     const build = props.imageBuild;
     const imageSteps = build ? this.imageSteps(build, model) : [];
-    const deployArgs = [
-      'bin/modelstack.cjs', 'vertex-deploy',
-      '--project', project,
-      '--region', props.region,
-      '--endpoint', endpoint.endpointId,
-      '--model-id', endpoint.displayName,
-      // Cloud Build substitutions, filled from the Pub/Sub message (below); `$_X`, since `${` is Terraform's.
-      '--artifact', 'gs://$_BUCKET/$_OBJECT',
-      ...(build
-        ? ['--image-file', IMAGE_REF_FILE, '--container-port', String(build.port ?? 8080), '--health-route', build.healthRoute ?? '/health', '--predict-route', build.predictRoute ?? '/predict']
-        : ['--image', props.containerImage!]),
-      '--machine-type', props.machineType ?? 'n1-standard-2',
-      '--min-replicas', String(props.minReplicas ?? 1),
-      '--max-replicas', String(props.maxReplicas ?? 2),
-      '--latest-percent', String(split.latest),
-      '--alias', props.alias ?? 'deployed',
-    ];
+    const imageArgs = build ? ['--image-file', IMAGE_REF_FILE] : ['--image', props.containerImage!];
+    const deployArgs = cloudRun
+      ? [
+          'bin/modelstack.cjs', 'cloudrun-deploy',
+          '--project', project,
+          '--region', props.region,
+          '--service', cloudRun.serviceName,
+          '--artifact', 'gs://$_BUCKET/$_OBJECT',
+          ...imageArgs,
+        ]
+      : [
+          'bin/modelstack.cjs', 'vertex-deploy',
+          '--project', project,
+          '--region', props.region,
+          '--endpoint', endpoint.endpointId,
+          '--model-id', (endpoint as ModelEndpoint).displayName,
+          // Cloud Build substitutions, filled from the Pub/Sub message (below); `$_X`, since `${` is Terraform's.
+          '--artifact', 'gs://$_BUCKET/$_OBJECT',
+          ...imageArgs,
+          ...(build ? ['--container-port', String(build.port ?? 8080), '--health-route', build.healthRoute ?? '/health', '--predict-route', build.predictRoute ?? '/predict'] : []),
+          '--machine-type', props.machineType ?? 'n1-standard-2',
+          '--min-replicas', String(props.minReplicas ?? 1),
+          '--max-replicas', String(props.maxReplicas ?? 2),
+          '--latest-percent', String(split.latest),
+          '--alias', props.alias ?? 'deployed',
+        ];
     const psc = props.privateServiceConnect;
-    const dependsOn: ITerraformDependable[] = [endpoint.endpoint];
+    if (!cloudRun) dependsOn.push((endpoint as ModelEndpoint).endpoint);
     if (build) dependsOn.push(build.repository.grantPush(`Deploy-${model}`, this.serviceAccount.member), ...build.repository.ready);
     if (psc) {
       deployArgs.push('--psc-address', psc.address.resourceName, '--psc-network', psc.access.networkName);
@@ -224,7 +252,7 @@ export class VertexDeployTrigger extends Construct {
 
     this.trigger = new CloudbuildTrigger(this, 'Trigger', {
       name: boundedName([props.namePrefix, 'deploy', model], 64),
-      description: `Deploys new versions of ${model} (models/${model}/<version>/model.tar.gz) to Vertex AI endpoint ${endpoint.displayName}`,
+      description: `Deploys new versions of ${model} (models/${model}/<version>/model.tar.gz) to ${cloudRun ? `Cloud Run service ${cloudRun.serviceName}` : `Vertex AI endpoint ${(endpoint as ModelEndpoint).displayName}`}`,
       project,
       serviceAccount: this.serviceAccount.id,
       pubsubConfig: { topic: props.events.topic.topic.id },
@@ -286,6 +314,12 @@ function validateProps(props: VertexDeployTriggerProps): void {
   problems.check(split.latest > 0, 'trafficSplit.latest 0: expected the deployed version to receive traffic');
   problems.check(props.alias === undefined || /^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(props.alias), `alias "${props.alias}": expected a Vertex AI version alias (a lowercase letter, then letters, digits, hyphens)`);
   problems.check((props.containerImage === undefined) !== (props.imageBuild === undefined), 'expected exactly one of containerImage and imageBuild');
+  if (props.endpoint instanceof CloudRunModelService) {
+    problems.check(props.privateServiceConnect === undefined, 'privateServiceConnect: expected none for a Cloud Run service (it has no Vertex AI endpoint to connect)');
+    problems.check(props.cloudRunDeployerRole !== undefined, 'cloudRunDeployerRole: expected the CloudRunDeployerRole for a Cloud Run service');
+  } else {
+    problems.check(props.deployerRole !== undefined, 'deployerRole: expected the VertexDeployerRole for a Vertex AI endpoint');
+  }
   problems.check(
     props.containerImage === undefined || CONTAINER_IMAGE_URI.test(props.containerImage),
     `containerImage "${props.containerImage}": expected a container image URI`,

@@ -40,6 +40,8 @@ export const demoConfig: PlatformConfigInput = {
         region: 'europe-west1',
         state: { bucket: 'modelstack-demo-tfstate' }, // prefix modelstack/dev
         repository: { owner: 'example-org', name: 'modelstack', branch: 'main' },
+        // Dev idles at zero on Google Cloud too: every model runs on Cloud Run (0 instances when idle), not on Vertex AI replicas.
+        servingOverride: { kind: 'cloudRun', cpu: 1, memoryMb: 2048, maxInstances: 3 },
         reportRetentionDays: 7,
       },
       removalPolicy: 'destroy',

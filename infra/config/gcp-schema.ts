@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CLOUD_RUN_CPUS, cloudRunMemoryProblem } from '../../constructs/private/validation';
 
 /** Cross-field rules run even when other fields already failed, so one error lists every problem. */
 const ALWAYS = { when: () => true } as const;
@@ -146,6 +147,27 @@ const alertThresholdsSchema = z.strictObject({
   driftShare: z.number().gt(0, 'expected more than 0').max(1, 'expected at most 1').default(0.3),
 });
 
+/**
+ * Serves every model of the environment on Cloud Run with the model-server container, scaling to zero, instead of a
+ * Vertex AI endpoint with at least one dedicated replica.
+ */
+const servingOverrideSchema = z
+  .strictObject({
+    kind: z.literal('cloudRun', { error: 'expected "cloudRun"' }),
+    /** CPUs of each instance. */
+    cpu: z.union(CLOUD_RUN_CPUS.map((n) => z.literal(n)), { error: `expected ${CLOUD_RUN_CPUS.join(', ')}` }).default(1),
+    /** Memory of each instance, in MB (MiB). */
+    memoryMb: z.number().int('expected a whole number of MB').min(512, 'expected at least 512 MB').max(32768, 'expected at most 32768 MB').default(2048),
+    /** Most instances of each model's service; the fewest is always 0. */
+    maxInstances: z.number().int().min(1, 'expected 1 to 1000').max(1000, 'expected 1 to 1000').default(3),
+  })
+  .superRefine((o, ctx) => {
+    // Only between valid values: an invalid CPU count or memory size is reported on its own.
+    if (!(CLOUD_RUN_CPUS as readonly unknown[]).includes(o?.cpu) || !Number.isInteger(o.memoryMb) || o.memoryMb < 512 || o.memoryMb > 32768) return;
+    const problem = cloudRunMemoryProblem(o.cpu, o.memoryMb);
+    if (problem) ctx.addIssue({ code: 'custom', path: ['memoryMb'], message: problem });
+  }, ALWAYS);
+
 const RETRAIN_BUILD_CONFIG_REQUIRED = 'expected the path of your retraining build config in gcp.repository, such as ci/retrain.cloudbuild.yaml (ModelStack ships no training build)';
 
 /** Google Cloud settings of one environment. */
@@ -169,6 +191,13 @@ export const gcpEnvironmentSchema = z
     alertThresholds: alertThresholdsSchema.default({ latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 }),
     /** Vertex AI Feature Store (online serving); created when entities are declared. */
     featureStore: featureStoreSchema.optional(),
+    /**
+     * Serve every model on Cloud Run (model-server container, 0 instances when idle) in this environment, whatever
+     * its `models[].gcp` replicas say; each model must be servable by the model server (`image: { build }` or
+     * `models[].gcp.containerImage`).
+     * @default - each model on its Vertex AI endpoint
+     */
+    servingOverride: servingOverrideSchema.optional(),
     /** Inference functions: who may call them, from where; absent means no invokers, ingress all, 10 instances. */
     functions: functionsSchema.optional(),
     /** A Cloud Build retraining run on every DriftDetected message; needs `repository`. */
@@ -222,5 +251,7 @@ export const gcpModelSchema = z
 export type GcpEnvironmentConfig = z.output<typeof gcpEnvironmentSchema>;
 /** Validated Google Cloud (Vertex AI) settings of one model, with defaults filled in. */
 export type GcpModelConfig = z.output<typeof gcpModelSchema>;
+/** An environment's Cloud Run serving override, validated. */
+export type GcpServingOverride = z.output<typeof servingOverrideSchema>;
 /** Where Terraform keeps one environment's state, validated. */
 export type GcpStateConfig = z.output<typeof stateSchema>;

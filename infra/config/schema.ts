@@ -5,6 +5,7 @@ import { asyncServingSchema, awsEnvironmentSchema, awsModelSchema, awsPlatformSc
 import { batchSchema, streamingSchema } from './batch-streaming-schema';
 import { addGcpBucketNameIssues } from './gcp-names';
 import { builtImageProblems, imageBuildSchema } from './image-rules';
+import { cloudRunServingProblems } from './cloud-run-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
 import { trainingModelProblems, trainingSchema } from './training-schema';
@@ -264,6 +265,7 @@ export const platformConfigSchema = z.strictObject({
   }
   for (const { path, message } of builtImageProblems(config)) ctx.addIssue({ code: 'custom', path, message });
   addAwsBatchIssues(config, ctx);
+  for (const { path, message } of cloudRunServingProblems(config)) ctx.addIssue({ code: 'custom', path, message });
 }, ALWAYS).superRefine(addGcpBucketNameIssues, ALWAYS);
 
 /** A model with `batch` needs `batch.aws` (the transform job's instances) when an environment deploys to AWS. */

@@ -2,6 +2,8 @@ import { GoogleProvider } from '@cdktf/provider-google/lib/provider';
 import { GoogleBetaProvider } from '@cdktf/provider-google-beta/lib/provider';
 import { type App, Aspects, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { CloudRunDeployerRole } from '../../constructs/gcp/cloud-run-deployer-role';
+import { CloudRunModelService } from '../../constructs/gcp/cloud-run-model-service';
 import { driftTopicName } from '../../constructs/gcp/drift-contract';
 import { BatchPrediction, cloudSchedulerCron } from '../../constructs/gcp/batch-prediction';
 import { DriftFunction, scheduleFor } from '../../constructs/gcp/drift-function';
@@ -73,8 +75,10 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly driftTopic: EncryptedTopic;
   /** Notifications of new objects under `models/`, which start the deploy triggers. */
   readonly modelVersionEvents: ModelVersionEvents;
-  /** The Vertex AI endpoint of each model, by model name. */
+  /** The Vertex AI endpoint of each model, by model name; empty with `gcp.servingOverride` (Cloud Run). */
   readonly endpoints: Record<string, ModelEndpoint> = {};
+  /** The Cloud Run service of each model, by model name; only with `gcp.servingOverride: { kind: 'cloudRun' }`. */
+  readonly cloudRunServices: Record<string, CloudRunModelService> = {};
   /** The repository the deploy triggers push built model images to; only with `gcp.repository` and a model whose image is `{ build }`. */
   readonly modelImages?: ModelImageRepository;
   /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
@@ -128,24 +132,40 @@ export class GcpEnvironmentStack extends TerraformStack {
     checkBatchSchedules(props.models);
     this.functions = new FunctionPlatform(this, 'Functions', { registry: this.registry, namePrefix, project, region });
     const knownModels = props.models.map((m) => m.name);
-    const deployerRole = gcp.repository ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    const cloudRun = gcp.servingOverride;
+    // Every model on Cloud Run: no Vertex AI endpoint, so no Vertex AI deployer role either.
+    const deployerRole = gcp.repository && !cloudRun ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
+    const cloudRunDeployerRole = gcp.repository && cloudRun ? new CloudRunDeployerRole(this, 'CloudRunDeployerRole', { namePrefix, project }) : undefined;
     if (gcp.repository && Object.values(images).some((image) => typeof image !== 'string')) {
       this.modelImages = new ModelImageRepository(this, 'ModelImages', { registry: this.registry, namePrefix, project, region });
     }
-    const psc = gcp.network?.kind === 'psc' ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
+    // The network is for Vertex AI endpoints: a Cloud Run environment has none to reach.
+    const psc = gcp.network?.kind === 'psc' && !cloudRun ? new PrivateEndpointAccess(this, 'PrivateEndpoints', { namePrefix, project, region, network: gcp.network.vpcNetwork, subnetwork: gcp.network.subnetwork, connectorRange: gcp.network.connectorRange }) : undefined;
     const pscAddresses: Record<string, PrivateEndpointAddress> = {};
     for (const model of props.models) {
-      const endpoint = new ModelEndpoint(this, `Endpoint-${model.name}`, {
-        registry: this.registry,
-        namePrefix,
-        model: model.name,
-        project,
-        region,
-        samplingPercentage: model.dataCapture.samplingPercentage,
-        network: gcp.network,
-      });
-      this.endpoints[model.name] = endpoint;
-      const pscAddress = psc?.addressFor(endpoint);
+      const endpoint = cloudRun
+        ? (this.cloudRunServices[model.name] = new CloudRunModelService(this, `Serve-${model.name}`, {
+            registry: this.registry,
+            namePrefix,
+            model: model.name,
+            project,
+            region,
+            cpu: cloudRun.cpu,
+            memoryMb: cloudRun.memoryMb,
+            maxInstances: cloudRun.maxInstances,
+            samplingPercentage: model.dataCapture.samplingPercentage,
+            allowDestroy: !retain,
+          }))
+        : (this.endpoints[model.name] = new ModelEndpoint(this, `Endpoint-${model.name}`, {
+            registry: this.registry,
+            namePrefix,
+            model: model.name,
+            project,
+            region,
+            samplingPercentage: model.dataCapture.samplingPercentage,
+            network: gcp.network,
+          }));
+      const pscAddress = endpoint instanceof ModelEndpoint ? psc?.addressFor(endpoint) : undefined;
       if (pscAddress) pscAddresses[model.name] = pscAddress;
       this.inferenceFunctions[model.name] = new InferenceFunction(this, `Inference-${model.name}`, {
         platform: this.functions,
@@ -159,7 +179,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         ingress: gcp.functions?.ingress,
         maxInstances: gcp.functions?.maxInstances,
         privateEndpoint: psc && pscAddress ? { address: pscAddress, connector: psc.connector } : undefined,
-        // Vertex AI cannot log a private (VPC peering) endpoint's requests: the function captures them instead.
+        // Vertex AI cannot log a private (VPC peering) endpoint's requests, and Cloud Run logs none: the function captures them instead.
         captureAtApi: model.dataCapture.samplingPercentage > 0 && !endpoint.requestLoggingAvailable,
       });
       // The drift check compares against the served version's baseline: none before a first version.
@@ -174,11 +194,12 @@ export class GcpEnvironmentStack extends TerraformStack {
           ...model.drift,
         });
       }
-      if (gcp.repository && deployerRole) {
+      if (gcp.repository && (deployerRole || cloudRunDeployerRole)) {
         this.deployTriggers[model.name] = new VertexDeployTrigger(this, `Deploy-${model.name}`, {
           endpoint,
           events: this.modelVersionEvents,
           deployerRole,
+          cloudRunDeployerRole,
           repository: gcp.repository,
           namePrefix,
           project,
@@ -222,7 +243,7 @@ export class GcpEnvironmentStack extends TerraformStack {
 
     const notificationChannels = this.monitoring.notificationChannel ? [this.monitoring.notificationChannel.id] : undefined;
     for (const model of props.models) {
-      if (model.batch) {
+      if (model.batch && !cloudRun) {
         const { gcp: settings } = model.batch;
         this.batchPredictions[model.name] = new BatchPrediction(this, `Batch-${model.name}`, {
           registry: this.registry,
@@ -245,7 +266,7 @@ export class GcpEnvironmentStack extends TerraformStack {
           notificationChannels,
         });
       }
-      if (model.streaming) {
+      if (model.streaming && !cloudRun) {
         this.streaming[model.name] = new StreamingInference(this, `Streaming-${model.name}`, {
           platform: this.functions,
           endpoint: this.endpoints[model.name],

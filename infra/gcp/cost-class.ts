@@ -9,7 +9,8 @@ export { formatIdleCost } from '../aws/cost-class';
  * `classifyIdleCost` does for AWS. Vertex AI online prediction bills each deployed model's dedicated replicas per
  * node hour and never scales them to zero (https://cloud.google.com/vertex-ai/docs/predictions/configure-compute:
  * `minReplicaCount` is at least 1), and a canary split keeps the previous version deployed beside the new one, so a
- * rollout doubles the replicas; the feature online store bills its Bigtable nodes; private serving bills its connector's minimum instances and the
+ * rollout doubles the replicas, unless the environment serves on Cloud Run (`gcp.servingOverride`: 0 instances when
+ * idle, https://cloud.google.com/run/docs/configuring/min-instances); the feature online store bills its Bigtable nodes; private serving bills its connector's minimum instances and the
  * PSC forwarding rules; the functions (min instances 0),
  * the drift schedules and the builds bill per use. Pure: reads the config only.
  */
@@ -17,7 +18,14 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
   const result: Record<string, CostItem[]> = {};
   for (const [envName, environment] of gcpEnvironments(config)) {
     const items: CostItem[] = [];
+    const cloudRun = environment.gcp.servingOverride;
     for (const model of config.models) {
+      if (cloudRun) {
+        // Cloud Run bills instances while they serve (min instances 0, CPU only during requests): idle is free.
+        const size = `${cloudRun.cpu} CPU, ${cloudRun.memoryMb} MB`;
+        items.push({ resource: `Cloud Run ${model.name}`, costClass: 'scales-to-zero', detail: `0-${cloudRun.maxInstances} x ${size} (gcp.servingOverride), per request; no Vertex AI replicas` });
+        continue;
+      }
       const { machineType, minReplicas, maxReplicas, trafficSplit } = model.gcp;
       const replicas = `${minReplicas}-${maxReplicas} x ${machineType}`;
       items.push({ resource: `endpoint ${model.name}`, costClass: 'always-on', detail: `${replicas} once a version is deployed (Vertex AI keeps at least 1 replica)` });
@@ -36,7 +44,7 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
       // Pub/Sub bills throughput and retained messages, BigQuery the rows streamed in: nothing while idle.
       if (model.streaming) items.push({ resource: `stream ${model.name}`, costClass: 'scales-to-zero', detail: 'Pub/Sub topic and push subscription, per message' });
     }
-    if (environment.gcp.network?.kind === 'psc') {
+    if (environment.gcp.network?.kind === 'psc' && !cloudRun) {
       // A Serverless VPC Access connector runs its minimum instances all the time; each PSC endpoint bills hourly.
       items.push({ resource: 'VPC connector', costClass: 'always-on', detail: '2-3 x e2-micro (Serverless VPC Access minimum)' });
       items.push({ resource: 'PSC endpoints', costClass: 'always-on', detail: `${config.models.length} forwarding rule${config.models.length === 1 ? '' : 's'}, hourly plus per GB` });

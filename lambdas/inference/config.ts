@@ -51,6 +51,8 @@ export const INFERENCE_ENV = {
   upstreamMaxAttempts: 'UPSTREAM_MAX_ATTEMPTS',
   /** Google Cloud: where Vertex AI predictions go, such as a Private Service Connect endpoint's `http://<internal IP>`. */
   vertexBaseUrl: 'VERTEX_API_BASE_URL',
+  /** Google Cloud: the model's Cloud Run service URL; predictions go to `<url>/predict` instead of a Vertex AI endpoint. */
+  cloudRunUrl: 'CLOUD_RUN_URL',
   /** Capture at the API: the bucket (S3 or Cloud Storage) the records go to; unset turns capture off. */
   captureBucket: 'CAPTURE_BUCKET',
   capturePrefix: 'CAPTURE_PREFIX',

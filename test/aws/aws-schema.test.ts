@@ -19,6 +19,8 @@ describe('AWS config settings', () => {
       // A built image needs aws.delivery (the pipeline builds it): without the aws section, a prebuilt one.
       model.image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1';
     }
+    // (Dev's Cloud Run serving on Google Cloud runs the model server, which a prebuilt framework image is not.)
+    delete config.environments.dev.gcp.servingOverride;
     const parsed = parseConfig(config);
     expect(parsed.aws).toEqual({ featureStore: { entities: [] } });
     expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', shareRegistryWith: [], alarmEmails: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });

@@ -122,6 +122,9 @@ describe('CDK Pipelines delivery', () => {
     const { aws, models, ...rest } = demoConfig;
     // Prebuilt images: a built one needs the pipeline, which the config refuses without aws.delivery.
     const prebuilt = models.map((m) => ({ ...m, image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1' }));
-    expect(() => buildPipelineApp(testApp(), parseConfig({ ...rest, models: prebuilt, aws: { ...aws, delivery: undefined } }))).toThrow('aws.delivery: expected connectionArn and repository');
+    // (Dev's Cloud Run serving on Google Cloud runs the model server, which a prebuilt framework image is not.)
+    const environments = structuredClone(rest.environments) as any;
+    delete environments.dev.gcp.servingOverride;
+    expect(() => buildPipelineApp(testApp(), parseConfig({ ...rest, environments, models: prebuilt, aws: { ...aws, delivery: undefined } }))).toThrow('aws.delivery: expected connectionArn and repository');
   });
 });

@@ -183,7 +183,7 @@ describe('structure', () => {
     COMMANDS.push((program) => void program.command('extra').description('test only'));
     try {
       const program = buildProgram({ io: { stdout: () => {}, stderr: () => {}, stderrIsTTY: false }, exitCode: 0 });
-      expect(program.commands.map((c: Command) => c.name())).toEqual(['baseline', 'build-images', 'config', 'drift', 'pipeline', 'preflight', 'resolve-versions', 'synth', 'vertex-deploy', 'extra']);
+      expect(program.commands.map((c: Command) => c.name())).toEqual(['baseline', 'build-images', 'config', 'drift', 'pipeline', 'preflight', 'resolve-versions', 'synth', 'vertex-deploy', 'cloudrun-deploy', 'extra']);
     } finally {
       COMMANDS.length = before;
     }

@@ -16,7 +16,8 @@ describe('modelstack synth', () => {
     expect(result.stdout).toMatch(new RegExp(`^ModelStack synth \\(${config.replace(/[.]/g, '\\.')}\\): \\d+ stacks in [\\d.]+ s`));
     expect(result.stdout).toContain('\ndev\n  aws  modelstack-dev-registry');
     // The idle-cost summary covers both clouds, AWS first.
-    expect(result.stdout).toMatch(/Idle cost \(AWS\), per environment:\ndev\n[^]*Idle cost \(Google Cloud\), per environment:\ndev\n {2}always-on: {6}endpoint churn/);
+    // Dev serves on Cloud Run on Google Cloud (gcp.servingOverride): only monitoring is always on there.
+    expect(result.stdout).toMatch(/Idle cost \(AWS\), per environment:\ndev\n[^]*Idle cost \(Google Cloud\), per environment:\ndev\n {2}always-on: {6}alert policies and dashboard .*\n {2}scales to zero: Cloud Run churn/);
     expect(existsSync(join(dir, 'aws', 'modelstack-dev-serving.template.json'))).toBe(true);
     expect(existsSync(join(dir, 'gcp', 'stacks', 'modelstack-dev-platform', 'cdk.tf.json'))).toBe(true);
   });
@@ -46,6 +47,8 @@ describe('modelstack synth', () => {
     expect(line).toMatch(new RegExp(`^  containers/model-server \\(churn, sales-forecast\\): AWS ${repo.replace(/[.]/g, '\\.')}:src-[0-9a-f]{40} by content tag \\(no images file: `));
     const prebuilt = structuredClone(demoConfig) as any;
     for (const m of prebuilt.models) m.image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
+    // (Dev's Cloud Run serving runs the model server, which a prebuilt framework image is not.)
+    delete prebuilt.environments.dev.gcp.servingOverride;
     expect(formatImages(parseConfig(prebuilt))).toEqual([]);
   });
 
@@ -63,6 +66,15 @@ describe('modelstack synth', () => {
         '  - models: expected at least one model\n' +
         '  - enviroments: unknown key: did you mean environments?\n',
     );
+  });
+
+  test('cloudrun-deploy is registered: help works, missing options are a one-line error with exit code 2', async () => {
+    const help = await cli(['cloudrun-deploy', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('Usage: modelstack cloudrun-deploy');
+    const missing = await cli(['cloudrun-deploy']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toMatch(/^error: required option '.+' not specified\n$/);
   });
 
   test('vertex-deploy is registered: help works, missing options are a one-line error with exit code 2', async () => {

@@ -67,6 +67,8 @@ describe('model images in the config', () => {
       'models[3].image.build: expected a relative folder such as containers/model-server (letters, digits, ".", "_", "-", separated by "/")',
       'models[4].image: expected an ECR image URI or { build: "<folder with a Dockerfile>" }',
       'models[5].image: expected an ECR image URI such as 123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo:tag',
+      // The demo's dev serves on Cloud Run, which runs the model server: a prebuilt image needs a gcp.containerImage there.
+      'models[5].gcp.containerImage: sixth is served on Cloud Run in dev (gcp.servingOverride), which runs the model-server container: expected image: { build: <folder> } or gcp.containerImage (an image implementing the AIP_* contract)',
     ]);
   });
 
@@ -106,6 +108,8 @@ describe('model images in the config', () => {
     const prebuilt = demo();
     prebuilt.environments.prod.aws.region = 'us-east-1';
     prebuilt.models.forEach((m: any) => (m.image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1'));
+    // (Cloud Run serving in dev runs the model server, which a prebuilt framework image is not.)
+    delete prebuilt.environments.dev.gcp.servingOverride;
     expect(() => parseConfig(prebuilt)).not.toThrow();
   });
 });

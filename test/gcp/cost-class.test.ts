@@ -12,7 +12,7 @@ describe('idle cost on Google Cloud', () => {
       ['churn', { latest: 10, previous: 90 }],
       ['sales-forecast', { latest: 100, previous: 0 }],
     ]);
-    for (const env of ['dev', 'staging', 'prod']) {
+    for (const env of ['staging', 'prod']) {
       expect(classes[env].filter((i) => i.costClass === 'always-on').map((i) => i.resource)).toEqual([
         'endpoint churn',
         'canary churn',
@@ -21,8 +21,8 @@ describe('idle cost on Google Cloud', () => {
         'alert policies and dashboard',
       ]);
     }
-    expect(classes.dev).toContainEqual({ resource: 'canary churn', costClass: 'always-on', detail: 'the previous version stays deployed for its 90 %: another 1-4 x n1-standard-4' });
-    expect(classes.dev).toContainEqual({
+    expect(classes.staging).toContainEqual({ resource: 'canary churn', costClass: 'always-on', detail: 'the previous version stays deployed for its 90 %: another 1-4 x n1-standard-4' });
+    expect(classes.staging).toContainEqual({
       resource: 'endpoint sales-forecast',
       costClass: 'always-on',
       detail: '1-2 x n1-standard-2 once a version is deployed (Vertex AI keeps at least 1 replica)',
@@ -31,10 +31,21 @@ describe('idle cost on Google Cloud', () => {
     expect(classes.prod).toContainEqual({ resource: 'PSC endpoints', costClass: 'always-on', detail: '2 forwarding rules, hourly plus per GB' });
   });
 
+  test('dev serves on Cloud Run (gcp.servingOverride): every model scales to zero, only monitoring is always on', () => {
+    expect(classes.dev.filter((i) => i.costClass === 'always-on').map((i) => i.resource)).toEqual(['alert policies and dashboard']);
+    expect(classes.dev).toContainEqual({ resource: 'Cloud Run churn', costClass: 'scales-to-zero', detail: '0-3 x 1 CPU, 2048 MB (gcp.servingOverride), per request; no Vertex AI replicas' });
+    // The override also drops the PSC connector and forwarding rules, which only Vertex AI endpoints use.
+    const raw: any = structuredClone(demoConfig);
+    raw.environments.prod.gcp.servingOverride = { kind: 'cloudRun', cpu: 2, memoryMb: 8192, maxInstances: 10 };
+    const prod = classifyGcpIdleCost(parseConfig(raw)).prod;
+    expect(prod.filter((i) => i.costClass === 'always-on').map((i) => i.resource)).toEqual(['feature online store', 'alert policies and dashboard']);
+    expect(prod).toContainEqual({ resource: 'Cloud Run sales-forecast', costClass: 'scales-to-zero', detail: '0-10 x 2 CPU, 8192 MB (gcp.servingOverride), per request; no Vertex AI replicas' });
+  });
+
   test('functions, schedules and builds scale to zero; the summary has the AWS shape', () => {
-    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['batch churn', 'stream churn', 'inference and drift functions', 'drift schedules and builds']);
-    expect(classes.dev).toContainEqual({ resource: 'batch churn', costClass: 'scales-to-zero', detail: 'up to 2 x n1-standard-2 per run, cron(0 2 * * ? *)' });
-    expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: batch churn \(/);
+    expect(classes.staging.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['inference and drift functions', 'drift schedules and builds']);
+    expect(formatIdleCost(classes)).toMatch(/\nstaging\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: inference and drift functions \(/);
+    expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}alert policies and dashboard .*\n {2}scales to zero: Cloud Run churn \(0-3 x 1 CPU/);
   });
 
   test('minimum replicas and machine types come from each model', () => {

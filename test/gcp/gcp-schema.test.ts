@@ -63,4 +63,25 @@ describe('Google Cloud config', () => {
     delete env.environments.dev;
     expect(problemsOf(env)).toEqual(['environments.g00gle: gives the Cloud Storage bucket "modelstack-g00gle-models-modelstack-demo-dev", whose name must not contain "g00gle"']);
   });
+  test('gcp.servingOverride: Cloud Run with defaults; CPU and memory within Cloud Run\'s limits; every model servable by the model server', () => {
+    const raw = demo();
+    raw.environments.staging.gcp.servingOverride = { kind: 'cloudRun' };
+    expect(parseConfig(raw).environments.staging.gcp!.servingOverride).toEqual({ kind: 'cloudRun', cpu: 1, memoryMb: 2048, maxInstances: 3 });
+    expect(parseConfig(demo()).environments.dev.gcp!.servingOverride).toEqual({ kind: 'cloudRun', cpu: 1, memoryMb: 2048, maxInstances: 3 });
+
+    raw.environments.staging.gcp.servingOverride = { kind: 'serverless', cpu: 3, memoryMb: 256, maxInstances: 0 };
+    raw.environments.prod.gcp.servingOverride = { kind: 'cloudRun', cpu: 2, memoryMb: 16384 };
+    // A prebuilt image without gcp.containerImage cannot run on Cloud Run; one with it can.
+    raw.models[0].image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+    raw.models[1].image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
+    raw.models[1].gcp.containerImage = 'europe-docker.pkg.dev/my-project/serving/sales:1';
+    expect(problemsOf(raw)).toEqual([
+      'environments.staging.gcp.servingOverride.kind: expected "cloudRun"',
+      'environments.staging.gcp.servingOverride.cpu: expected 1, 2, 4, 6, 8',
+      'environments.staging.gcp.servingOverride.memoryMb: expected at least 512 MB',
+      'environments.staging.gcp.servingOverride.maxInstances: expected 1 to 1000',
+      'environments.prod.gcp.servingOverride.memoryMb: expected at most 8192 MB with cpu 2: Cloud Run needs more CPUs for 16384 MB',
+      'models[0].gcp.containerImage: churn is served on Cloud Run in dev, prod (gcp.servingOverride), which runs the model-server container: expected image: { build: <folder> } or gcp.containerImage (an image implementing the AIP_* contract)',
+    ]);
+  });
 });

@@ -53,13 +53,14 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       google_bigquery_dataset: (r) => r.default_encryption_configuration?.kms_key_name,
       google_pubsub_topic: (r) => r.kms_key_name,
       google_vertex_ai_endpoint: (r) => r.encryption_spec?.kms_key_name,
+      google_cloud_run_v2_service: (r) => r.template?.encryption_key,
     };
     each(Object.keys(keyOf), (stack, type, id, r) => {
       checked++;
       expect({ at: `${stack}/${id}`, key: keyOf[type](r) }).toEqual({ at: `${stack}/${id}`, key: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
     });
-    // Per environment: request logs and churn's streaming results; DriftDetected, model versions and churn's stream and dead-letter topics; two endpoints.
-    expect(checked).toBe(3 * (2 + 4 + 2));
+    // Per environment: the request-log dataset, two topics, and two serving targets (Vertex AI endpoints, or in dev Cloud Run services).
+    expect(checked).toBe(3 * (1 + 2 + 2));
   });
 
   test('no public principals and no primitive or admin roles in any binding', () => {
@@ -114,7 +115,9 @@ describe('buildGcpPlatform', () => {
   test('per environment: endpoints, deploy triggers, drift topic, monitoring; prod adds approvals, PSC, features, retraining', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const stack = `modelstack-${env}-platform`;
-      expect(count(stack, 'google_vertex_ai_endpoint')).toBe(2);
+      // Dev serves on Cloud Run (gcp.servingOverride): no Vertex AI endpoint, so no dedicated replica.
+      expect(count(stack, 'google_vertex_ai_endpoint')).toBe(env === 'dev' ? 0 : 2);
+      expect(count(stack, 'google_cloud_run_v2_service')).toBe(env === 'dev' ? 2 : 0);
       expect(count(stack, 'google_monitoring_dashboard')).toBe(1);
       const triggers = Object.values(demo[stack].google_cloudbuild_trigger) as any[];
       expect(triggers.map((t) => t.name).sort()).toEqual(
@@ -179,6 +182,9 @@ describe('buildGcpPlatform', () => {
     // A prebuilt ECR image on AWS: Google Cloud falls back to Vertex AI's prebuilt container for the framework.
     raw.models[1].image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-scikit-learn:1.2-1-cpu-py3';
     raw.models[1].framework = 'lightgbm-4';
+    // Dev serves on Cloud Run, which runs the model server: a prebuilt image there is refused with the config.
+    expect(() => synthesize(raw)).toThrow('models[1].gcp.containerImage: sales-forecast is served on Cloud Run in dev (gcp.servingOverride)');
+    delete raw.environments.dev.gcp.servingOverride;
     expect(() => synthesize(raw)).toThrow(
       'Invalid platform config (Google Cloud platform): 1 problem\n' +
         '  - models[1].gcp.containerImage: expected a serving image: Vertex AI has no prebuilt container for framework "lightgbm-4"',

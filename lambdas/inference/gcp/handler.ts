@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { CaptureWriter } from '../../core/capture';
-import { apiError, compileRequestParser, failed, type Outcome, predict, type UpstreamAnswer, unknownModel } from '../../core/inference';
+import { type ApiError, apiError, compileRequestParser, failed, type Outcome, predict, type UpstreamAnswer, unknownModel } from '../../core/inference';
 import { errorFields, type GcpLogger } from '../../shared/gcp/log';
 import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
 import type { InferenceConfig } from '../config';
@@ -10,6 +10,11 @@ import { type VertexPredict, vertexError } from './vertex';
 export interface GcpInferenceDeps {
   readonly config: InferenceConfig;
   readonly predict?: VertexPredict;
+  /**
+   * Maps a failed `predict` to the caller's error (`cloudRunError` for a model on Cloud Run).
+   * @default vertexError
+   */
+  readonly classify?: (err: unknown) => ApiError;
   readonly logger: GcpLogger;
   /**
    * Capture at the API, for endpoints whose request-response logging is not available: as on AWS, a due batch is
@@ -25,7 +30,7 @@ const ROUTE = /^\/models\/([^/]+)\/predict\/?$/;
 /**
  * `POST /models/{model}/predict` on Cloud Run functions: the AWS API's route, validation (the shared request
  * parser), response `{ "model", "predictions" }` and error body `{ "error": { code, message, field? } }`, with
- * the model's Vertex AI endpoint behind it.
+ * the model's Vertex AI endpoint (or Cloud Run service) behind it.
  */
 export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: FunctionRequest, res: ServerResponse) => Promise<void> {
   const { config, logger } = deps;
@@ -51,7 +56,7 @@ export function createGcpInferenceHandler(deps: GcpInferenceDeps): (req: Functio
       parsed.rows,
       {
         call: async (rows) => (answer = await call(rows)),
-        classify: vertexError,
+        classify: deps.classify ?? vertexError,
         warn: (message, fields) => logger.warn(message, fields),
         error: (message, fields) => logger.error(message, fields),
         describe: errorFields,

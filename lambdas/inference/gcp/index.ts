@@ -1,10 +1,11 @@
 // Cloud Run functions entry point (bundled by esbuild; entry point `predict`): configuration and the Vertex AI
 // client are built once per instance.
-import { metadataTokenProvider } from '../../../cli/vertex-deploy/token';
+import { metadataIdTokenProvider, metadataTokenProvider } from '../../../cli/vertex-deploy/token';
 import { googleHttp } from '../../shared/gcp/google-http';
 import { errorFields, gcpLogger } from '../../shared/gcp/log';
 import { apiCapture, INFERENCE_ENV, readInferenceConfig } from '../config';
 import { gcsCaptureStore } from './gcs-capture-store';
+import { cloudRunError, cloudRunPredictor } from './cloud-run';
 import { createGcpInferenceHandler } from './handler';
 import { vertexPredictor } from './vertex';
 
@@ -12,10 +13,16 @@ const config = readInferenceConfig(process.env);
 const logger = gcpLogger({ model: config.model });
 const accessToken = metadataTokenProvider();
 
+// A model on Cloud Run: its service's URL, called with an identity token for it; else its Vertex AI endpoint.
+const cloudRunUrl = process.env[INFERENCE_ENV.cloudRunUrl] || undefined;
+
 export const predict = createGcpInferenceHandler({
   config,
   logger,
-  predict: config.endpointName
+  classify: cloudRunUrl ? cloudRunError : undefined,
+  predict: cloudRunUrl
+    ? cloudRunPredictor({ url: cloudRunUrl, idToken: metadataIdTokenProvider(cloudRunUrl), timeoutMs: config.upstreamTimeoutMs, maxAttempts: config.upstreamMaxAttempts })
+    : config.endpointName
     ? vertexPredictor({
         endpoint: config.endpointName,
         accessToken,
