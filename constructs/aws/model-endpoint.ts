@@ -9,7 +9,8 @@ import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
 import { deploymentProblems, type TrafficShift } from './deployment-rules';
-import { endpointAlarmOptions } from './private/endpoint-alarms';
+import { AlarmFactory } from './monitoring/alarm-factory';
+import { addEndpointAlarms } from './private/endpoint-alarms';
 import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import { operationsLayout } from './private/operations-layout';
@@ -145,7 +146,7 @@ export interface ModelEndpointProps {
   readonly deployment?: EndpointDeployment;
   /**
    * The endpoint's own alarms (5xx errors and ModelLatency p99), which also roll a deployment back.
-   * @default - 5 errors per 5 minutes, p99 above 1 second, no alarm action
+   * @default - ALARM_DEFAULTS.endpointErrors and .endpointLatencyP99Ms (5 errors per 5 minutes, p99 above 1 second), no alarm action
    */
   readonly alarms?: EndpointAlarmOptions;
 }
@@ -179,12 +180,12 @@ export interface EndpointDeployment {
 export interface EndpointAlarmOptions {
   /**
    * Invocation5XXErrors summed over 5 minutes from which the errors alarm fires.
-   * @default 5
+   * @default - ALARM_DEFAULTS.endpointErrors (5)
    */
   readonly errorsPer5Min?: number;
   /**
    * ModelLatency p99 (over 5 minutes, 2 of 3 periods) above which the latency alarm fires.
-   * @default Duration.seconds(1)
+   * @default - ALARM_DEFAULTS.endpointLatencyP99Ms (1 second)
    */
   readonly latencyP99?: Duration;
   /**
@@ -476,21 +477,11 @@ export class ModelEndpoint extends ModelEndpointBase {
 
   /** The errors and latency alarms, with the fixed names deployment guardrails and operators look for. */
   private createAlarms(props: ModelEndpointProps): [cloudwatch.Alarm, cloudwatch.Alarm] {
-    const options = endpointAlarmOptions(props.endpointName, {
-      errorsPer5Min: props.alarms?.errorsPer5Min ?? 5,
-      latencyP99Ms: (props.alarms?.latencyP99 ?? Duration.seconds(1)).toMilliseconds(),
+    const factory = new AlarmFactory({
+      action: props.alarms?.action,
+      overrides: { endpointErrors: { threshold: props.alarms?.errorsPer5Min }, endpointLatencyP99Ms: { threshold: props.alarms?.latencyP99?.toMilliseconds() } },
     });
-    const firing = { comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
-    const errors = this.metricInvocation5XXErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', { ...options.errors, ...firing });
-    const latency = this.metricModelLatency({ period: Duration.minutes(5) }).createAlarm(this, 'LatencyAlarm', { ...options.latency, ...firing });
-    const action = props.alarms?.action;
-    for (const alarm of [errors, latency]) {
-      if (action) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
-    return [errors, latency];
+    return addEndpointAlarms(this, factory, this, { errors: 'ErrorsAlarm', latency: 'LatencyAlarm' });
   }
 
   /** Topics, S3 output and the execution role's extra grants of an async endpoint. */

@@ -193,11 +193,6 @@ export class ModelServingStack extends NestedStack {
         },
         this,
       );
-      const captureAlarm = props.api.captureFailureAlarms[model.name];
-      if (captureAlarm && props.alarmAction) {
-        captureAlarm.addAlarmAction(props.alarmAction);
-        captureAlarm.addOkAction(props.alarmAction);
-      }
     }
     if (sampling > 0) {
       this.driftMonitor = new DriftMonitor(this, 'Drift', {
@@ -264,6 +259,7 @@ export class ServingStack extends Stack {
       throttleBurstLimit: props.inference.throttleBurstLimit,
       upstreamTimeout: Duration.millis(props.inference.upstreamTimeoutMs),
       logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+      alarmAction: props.alarms.action,
     });
     const models: Record<string, ModelServingStack> = {};
     this.waiting = waitingModels(props.models);
