@@ -25,6 +25,7 @@ export {
 export { AlarmTopic, type AlarmTopicProps } from './alarm-topic';
 export { BatchInference, type BatchInferenceProps } from './batch-inference';
 export { addComplianceChecks } from './compliance';
+export { ContainerImage, type ContainerImageConfig } from './container-image';
 export { type TrafficShift } from './deployment-rules';
 export { DRIFT_METRICS, driftMetric } from './drift-metrics';
 export { DriftMonitor, type DriftMonitorProps } from './drift-monitor';

@@ -7,6 +7,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { Problems } from '../private/validation';
+import { unresolved } from './private/tokens';
 import { ALARM_THRESHOLD_DEFAULTS, type AlarmDefaultOverrides, type AlarmThresholds } from './alarm-thresholds';
 import { AlarmTopic } from './alarm-topic';
 import type { InferenceApi } from './inference-api';
@@ -205,8 +206,8 @@ export class PlatformMonitoring extends Construct {
 
 function validateProps(props: PlatformMonitoringProps, thresholds: Required<AlarmThresholds>): void {
   const problems = new Problems('PlatformMonitoring');
-  problems.check(/^[A-Za-z0-9_-]{1,255}$/.test(props.dashboardName), `dashboardName "${props.dashboardName}": expected letters, digits, - and _`);
-  for (const email of props.alarmEmails ?? []) problems.check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarmEmails "${email}": expected an email address`);
+  problems.check(unresolved(props.dashboardName) || /^[A-Za-z0-9_-]{1,255}$/.test(props.dashboardName), `dashboardName "${props.dashboardName}": expected letters, digits, - and _`);
+  for (const email of props.alarmEmails ?? []) problems.check(unresolved(email) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `alarmEmails "${email}": expected an email address`);
   for (const [name, value] of Object.entries(thresholds)) problems.check(typeof value === 'number' && value > 0, `thresholds.${name} ${value}: expected a positive number`);
   problems.check(thresholds.driftShare <= 1, `thresholds.driftShare ${thresholds.driftShare}: expected at most 1`);
   problems.throwIfAny();

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ALARM_THRESHOLD_DEFAULTS } from '../../constructs/aws/alarm-thresholds';
 import { AlarmTopic } from '../../constructs/aws/alarm-topic';
+import { ContainerImage } from '../../constructs/aws/container-image';
 import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
@@ -171,7 +172,8 @@ export class ModelServingStack extends NestedStack {
       registry: props.registry,
       model: model.name,
       modelVersion: model.version,
-      image: imageUriOf(model),
+      // The config names images by URI (a prebuilt image, or the digest build-images pushed): ECR, known at synth.
+      image: ContainerImage.fromImageUri(imageUriOf(model)),
       endpointName: `${props.namePrefix}-${model.name}`,
       variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: endpointCaptures ? sampling : 0,

@@ -3,6 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { ContainerImage } from '../../constructs/aws/container-image';
 import { ALARM_DEFAULTS, alarmDefaultsWith } from '../../constructs/aws/alarm-thresholds';
 import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
@@ -112,7 +113,7 @@ describe('PlatformMonitoring: a facade over one segment per monitored resource',
       registry,
       model: 'churn',
       modelVersion: '1',
-      image: IMAGE,
+      image: ContainerImage.fromImageUri(IMAGE),
       endpointName: 'ms-dev-churn',
       variant: { kind: 'realtime', instanceType: 'ml.m5.large' },
       dataCaptureSamplingPercentage: 10,
