@@ -46,7 +46,7 @@ export {
   type ServingVariant,
   VARIANT_NAME,
 } from './model-endpoint';
-export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, type ModelRegistryProps } from './model-registry';
+export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, ModelRegistryBase, type ModelRegistryProps } from './model-registry';
 export { AlarmFactory, type AlarmFactoryProps, type FactoryAlarmProps } from './monitoring/alarm-factory';
 export { ApiMonitoring, type ApiMonitoringProps } from './monitoring/api-monitoring';
 export { DeadLetterMonitoring, type DeadLetterMonitoringProps } from './monitoring/dead-letter-monitoring';
