@@ -19,6 +19,7 @@ import type { IModelRegistry } from './model-registry';
 import { BundledFunction, type BundledFunctionProps } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
 import { acknowledgeWildcardResource } from './private/nag';
+import { unresolved } from './private/tokens';
 
 const DEFAULT_UPSTREAM_TIMEOUT = Duration.seconds(14);
 
@@ -347,12 +348,13 @@ function captureEnvironment(model: InferenceModel & { capture?: InferenceCapture
 
 function validateProps(props: InferenceApiProps): void {
   const problems = new Problems('InferenceApi');
-  const positive = (value: number | undefined, name: string) =>
-    problems.check(value === undefined || (Number.isInteger(value) && value > 0), `${name} ${value}: expected a positive integer`);
-  positive(props.maxBodyBytes, 'maxBodyBytes');
-  positive(props.maxInstancesPerRequest, 'maxInstancesPerRequest');
-  positive(props.throttleRateLimit, 'throttleRateLimit');
-  positive(props.throttleBurstLimit, 'throttleBurstLimit');
+  const positive = (value: number | undefined, name: string, tokenAllowed: boolean) =>
+    problems.check(value === undefined || (tokenAllowed && unresolved(value)) || (Number.isInteger(value) && value > 0), `${name} ${value}: expected a positive integer`);
+  // The limits are written into the functions' environment at synth; the throttling goes to the stage as is.
+  positive(props.maxBodyBytes, 'maxBodyBytes', false);
+  positive(props.maxInstancesPerRequest, 'maxInstancesPerRequest', false);
+  positive(props.throttleRateLimit, 'throttleRateLimit', true);
+  positive(props.throttleBurstLimit, 'throttleBurstLimit', true);
   // API Gateway cuts HTTP API integrations at 30 s.
   const timeout = (props.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT).toMilliseconds();
   problems.check(timeout >= 100 && timeout <= 25_000, `upstreamTimeout ${timeout} ms: expected 100 ms to 25 s`);

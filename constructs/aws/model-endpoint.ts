@@ -574,7 +574,8 @@ function validateProps(props: ModelEndpointProps): void {
     `endpointName "${props.endpointName}": expected at most 63 lowercase letters, digits and single hyphens`,
   );
   const capture = props.dataCaptureSamplingPercentage ?? 0;
-  problems.check(unresolved(capture) || (Number.isInteger(capture) && capture >= 0 && capture <= 100), `dataCaptureSamplingPercentage ${capture}: expected an integer from 0 to 100`);
+  // Not a token: whether the endpoint captures (and its role may write captures) is decided at synth.
+  problems.check(Number.isInteger(capture) && capture >= 0 && capture <= 100, `dataCaptureSamplingPercentage ${capture}: expected an integer from 0 to 100`);
   const v = props.variant;
   if (v.kind === 'realtime') {
     const min = v.minInstances ?? 1;
@@ -599,7 +600,9 @@ function validateProps(props: ModelEndpointProps): void {
   }
   const d = props.deployment;
   if (d && !Token.isUnresolved(d.wait?.toSeconds()) && !Token.isUnresolved(d.timeout?.toSeconds())) {
-    const instanceCount = v.kind === 'realtime' ? (v.minInstances ?? 1) : v.kind === 'async' ? 1 : undefined;
+    const minInstances = v.kind === 'realtime' ? (v.minInstances ?? 1) : undefined;
+    // A token instance count is left to SageMaker at deploy time (Infinity passes the synth-time instance rule).
+    const instanceCount = v.kind === 'async' ? 1 : minInstances !== undefined && unresolved(minInstances) ? Infinity : minInstances;
     const found = deploymentProblems({
       strategy: d.strategy ?? DEPLOYMENT_DEFAULTS.strategy,
       trafficPercent: trafficPercentOf(d),

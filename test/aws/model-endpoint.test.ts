@@ -164,6 +164,8 @@ describe('ModelEndpoint', () => {
       image: ContainerImage.fromImageUri(IMAGE),
       endpointName: param('EndpointName'),
       variant: { kind: 'realtime', instanceType: param('InstanceType'), minInstances: count, maxInstances: count },
+      // A canary needs 2 instances: with a token count, SageMaker decides at deploy time.
+      deployment: { strategy: 'canary' },
     });
     Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: { Ref: 'EndpointName' } });
     expect(stack.resolve(endpoint.endpointName)).toEqual({ Ref: 'EndpointName' });
