@@ -31,3 +31,97 @@ export const ALARM_THRESHOLD_DEFAULTS: Required<AlarmThresholds> = {
   driftShare: 0.5,
   dlqDepth: 1,
 };
+
+/**
+ * How one kind of alarm evaluates where no config or prop says otherwise. Numbers only (no CDK types), so the
+ * defaults stay readable beside {@link ALARM_THRESHOLD_DEFAULTS}.
+ */
+export interface AlarmDefault {
+  /** The value the alarm compares its metric with. */
+  readonly threshold: number;
+  /** Periods the alarm looks at. */
+  readonly evaluationPeriods: number;
+  /**
+   * Breaching periods (of `evaluationPeriods`) that fire it.
+   * @default - evaluationPeriods
+   */
+  readonly datapointsToAlarm?: number;
+  /**
+   * How the metric is compared with the threshold.
+   * @default 'at-or-above'
+   */
+  readonly comparison?: 'at-or-above' | 'above' | 'below';
+  /**
+   * Whether missing data breaches (an absence alarm) or not.
+   * @default false
+   */
+  readonly missingDataBreaches?: boolean;
+}
+
+/** Every kind of alarm the AWS constructs create. */
+export type AlarmKind =
+  | 'endpointErrors'
+  | 'endpointLatencyP99Ms'
+  | 'endpointNoInvocations'
+  | 'functionErrors'
+  | 'functionThrottles'
+  | 'functionDurationP99Ms'
+  | 'api5xx'
+  | 'apiLatencyP99Ms'
+  | 'driftShare'
+  | 'integrityFailures'
+  | 'driftCheckFailures'
+  | 'qualityDegradation'
+  | 'workflowFailed'
+  | 'workflowTimedOut'
+  | 'deadLetters'
+  | 'captureFailures';
+
+/**
+ * The one definition of every alarm's defaults (thresholds, periods, comparison). `PlatformMonitoring` takes
+ * overrides per kind (`alarmDefaults`), and the config's `aws.alarms` thresholds on top ({@link alarmDefaultsWith}).
+ */
+export const ALARM_DEFAULTS: Readonly<Record<AlarmKind, AlarmDefault>> = {
+  endpointErrors: { threshold: ALARM_THRESHOLD_DEFAULTS.endpoint5xxPer5Min, evaluationPeriods: 1 },
+  endpointLatencyP99Ms: { threshold: ALARM_THRESHOLD_DEFAULTS.endpointLatencyP99Ms, evaluationPeriods: 3, datapointsToAlarm: 2 },
+  // Hourly invocations below 1 for 3 hours; no data at all is the same as none.
+  endpointNoInvocations: { threshold: 1, evaluationPeriods: 3, comparison: 'below', missingDataBreaches: true },
+  functionErrors: { threshold: ALARM_THRESHOLD_DEFAULTS.functionErrorsPer5Min, evaluationPeriods: 1 },
+  functionThrottles: { threshold: 1, evaluationPeriods: 2 },
+  functionDurationP99Ms: { threshold: ALARM_THRESHOLD_DEFAULTS.functionDurationP99Ms, evaluationPeriods: 3, datapointsToAlarm: 2 },
+  api5xx: { threshold: ALARM_THRESHOLD_DEFAULTS.api5xxPer5Min, evaluationPeriods: 1 },
+  apiLatencyP99Ms: { threshold: ALARM_THRESHOLD_DEFAULTS.apiLatencyP99Ms, evaluationPeriods: 3, datapointsToAlarm: 2 },
+  driftShare: { threshold: ALARM_THRESHOLD_DEFAULTS.driftShare, evaluationPeriods: 1 },
+  integrityFailures: { threshold: 1, evaluationPeriods: 1 },
+  driftCheckFailures: { threshold: 1, evaluationPeriods: 1 },
+  qualityDegradation: { threshold: 0.05, evaluationPeriods: 1, comparison: 'above' },
+  workflowFailed: { threshold: 1, evaluationPeriods: 1 },
+  workflowTimedOut: { threshold: 1, evaluationPeriods: 1 },
+  deadLetters: { threshold: ALARM_THRESHOLD_DEFAULTS.dlqDepth, evaluationPeriods: 1 },
+  captureFailures: { threshold: 1, evaluationPeriods: 1 },
+};
+
+/** Overrides of {@link ALARM_DEFAULTS}, per kind and field. */
+export type AlarmDefaultOverrides = { readonly [K in AlarmKind]?: Partial<AlarmDefault> };
+
+/** {@link ALARM_DEFAULTS} with the config's thresholds, then `overrides`, applied. */
+export function alarmDefaultsWith(thresholds: AlarmThresholds = {}, overrides: AlarmDefaultOverrides = {}): Record<AlarmKind, AlarmDefault> {
+  const t = { ...ALARM_THRESHOLD_DEFAULTS, ...thresholds };
+  const fromThresholds: Partial<Record<AlarmKind, number>> = {
+    endpointErrors: t.endpoint5xxPer5Min,
+    endpointLatencyP99Ms: t.endpointLatencyP99Ms,
+    functionErrors: t.functionErrorsPer5Min,
+    functionDurationP99Ms: t.functionDurationP99Ms,
+    api5xx: t.api5xxPer5Min,
+    apiLatencyP99Ms: t.apiLatencyP99Ms,
+    driftShare: t.driftShare,
+    deadLetters: t.dlqDepth,
+  };
+  const merged = {} as Record<AlarmKind, AlarmDefault>;
+  for (const kind of Object.keys(ALARM_DEFAULTS) as AlarmKind[]) {
+    const threshold = fromThresholds[kind];
+    const override = Object.fromEntries(Object.entries(overrides[kind] ?? {}).filter(([, v]) => v !== undefined));
+    merged[kind] = { ...ALARM_DEFAULTS[kind], ...(threshold === undefined ? {} : { threshold }), ...override };
+  }
+  return merged;
+}

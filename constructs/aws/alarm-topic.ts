@@ -7,6 +7,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
 import { Problems } from '../private/validation';
+import { unresolved } from './private/tokens';
 
 /** Properties of an {@link AlarmTopic}. */
 export interface AlarmTopicProps {
@@ -53,7 +54,7 @@ export class AlarmTopic extends Construct {
   constructor(scope: Construct, id: string, props: AlarmTopicProps) {
     super(scope, id);
     const problems = new Problems('AlarmTopic');
-    for (const email of props.emails ?? []) problems.check(/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `emails "${email}": expected an email address`);
+    for (const email of props.emails ?? []) problems.check(unresolved(email) || /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email), `emails "${email}": expected an email address`);
     problems.throwIfAny();
 
     this.key = new kms.Key(this, 'TopicKey', { description: props.displayName, enableKeyRotation: true, removalPolicy: props.removalPolicy });

@@ -11,6 +11,7 @@ import { Problems, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT } from 
 import type { IModelEndpoint } from './model-endpoint';
 import type { IModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './private/nag';
+import { unresolved } from './private/tokens';
 import { operationsLayout } from './private/operations-layout';
 
 /** Properties of a {@link BatchInference}. */
@@ -224,9 +225,10 @@ export class BatchInference extends Construct {
 
 function validateProps(props: BatchInferenceProps): void {
   const problems = new Problems('BatchInference');
-  problems.check(SAGEMAKER_INSTANCE_TYPE.test(props.instanceType), `instanceType "${props.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
+  problems.check(unresolved(props.instanceType) || SAGEMAKER_INSTANCE_TYPE.test(props.instanceType), `instanceType "${props.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
   const count = props.instanceCount ?? 1;
-  problems.check(Number.isInteger(count) && count >= 1, `instanceCount ${count}: expected an integer of at least 1`);
+  problems.check(unresolved(count) || (Number.isInteger(count) && count >= 1), `instanceCount ${count}: expected an integer of at least 1`);
+  // Not a token: the workflow computes with it at synth (the overdue check).
   const hours = (props.maxRuntime ?? Duration.hours(4)).toHours({ integral: false });
   problems.check(hours > 0 && hours <= 48, `maxRuntime ${hours} h: expected at most 48 hours`);
   problems.throwIfAny();

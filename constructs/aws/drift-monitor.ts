@@ -18,6 +18,7 @@ import type { ModelTask } from '../../lambdas/core/quality';
 import { DRIFT_ENV } from '../../lambdas/drift/config';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { DRIFT_METRICS, driftMetric } from './drift-metrics';
+import { AlarmFactory } from './monitoring/alarm-factory';
 import { type IModelEndpoint, VARIANT_NAME } from './model-endpoint';
 import type { IModelRegistry } from './model-registry';
 import { BundledFunction } from './private/bundled-function';
@@ -222,33 +223,18 @@ export class DriftMonitor extends Construct {
       acknowledgeWildcardResource(role, `${this.function.functionArn}:*`, 'Versions and aliases of the drift-check function only.');
     }
 
-    this.failureAlarm = this.metricCheckFailures().createAlarm(this, 'FailureAlarm', {
-      alarmDescription: `Drift check of ${model} failed: see the function's logs`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    // The drift check owns these alarms (in its own stack), with the environment's action: each exists once.
+    const alarms = new AlarmFactory({ action: props.alarmAction, overrides: { qualityDegradation: { threshold: props.qualityDegradationThreshold } } });
+    const quality = alarms.defaults.qualityDegradation.threshold;
+    this.failureAlarm = alarms.addAlarm(this, 'FailureAlarm', 'driftCheckFailures', { description: `Drift check of ${model} failed: see the function's logs`, metric: this.metricCheckFailures() });
+    this.qualityAlarm = alarms.addAlarm(this, 'QualityAlarm', 'qualityDegradation', {
+      description: `Model quality of ${model} degraded by more than ${quality * 100} % against its baseline`,
+      metric: this.metricQualityDegradation(),
     });
-    this.qualityAlarm = this.metricQualityDegradation().createAlarm(this, 'QualityAlarm', {
-      alarmDescription: `Model quality of ${model} degraded by more than ${(props.qualityDegradationThreshold ?? 0.05) * 100} % against its baseline`,
-      threshold: props.qualityDegradationThreshold ?? 0.05,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.deadLetterAlarm = alarms.addAlarm(this, 'DeadLetterAlarm', 'deadLetters', {
+      description: `Drift check of ${model}: invocations were dead-lettered`,
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
     });
-    this.deadLetterAlarm = this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }).createAlarm(this, 'DeadLetterAlarm', {
-      alarmDescription: `Drift check of ${model}: invocations were dead-lettered`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-    if (props.alarmAction) {
-      for (const alarm of [this.failureAlarm, this.qualityAlarm, this.deadLetterAlarm]) {
-        alarm.addAlarmAction(props.alarmAction);
-        alarm.addOkAction(props.alarmAction);
-      }
-    }
   }
 
   /** Share of drifted features per window. @default maximum over 1 hour */

@@ -13,10 +13,19 @@
  * @packageDocumentation
  * @module modelstack/aws
  */
-export { ALARM_THRESHOLD_DEFAULTS, type AlarmThresholds } from './alarm-thresholds';
+export {
+  ALARM_DEFAULTS,
+  ALARM_THRESHOLD_DEFAULTS,
+  type AlarmDefault,
+  type AlarmDefaultOverrides,
+  alarmDefaultsWith,
+  type AlarmKind,
+  type AlarmThresholds,
+} from './alarm-thresholds';
 export { AlarmTopic, type AlarmTopicProps } from './alarm-topic';
 export { BatchInference, type BatchInferenceProps } from './batch-inference';
 export { addComplianceChecks } from './compliance';
+export { ContainerImage, type ContainerImageConfig } from './container-image';
 export { type TrafficShift } from './deployment-rules';
 export { DRIFT_METRICS, driftMetric } from './drift-metrics';
 export { DriftMonitor, type DriftMonitorProps } from './drift-monitor';
@@ -37,6 +46,21 @@ export {
   type ServingVariant,
   VARIANT_NAME,
 } from './model-endpoint';
-export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, type ModelRegistryProps } from './model-registry';
-export { type DriftMetrics, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
+export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, ModelRegistryBase, type ModelRegistryProps } from './model-registry';
+export { AlarmFactory, type AlarmFactoryProps, type FactoryAlarmProps } from './monitoring/alarm-factory';
+export { ApiMonitoring, type ApiMonitoringProps } from './monitoring/api-monitoring';
+export { DeadLetterMonitoring, type DeadLetterMonitoringProps } from './monitoring/dead-letter-monitoring';
+export { type DriftMetrics, DriftMonitoring, type DriftMonitoringProps } from './monitoring/drift-monitoring';
+export { EndpointMonitoring, type EndpointMonitoringProps } from './monitoring/endpoint-monitoring';
+export { FunctionMonitoring, type FunctionMonitoringProps } from './monitoring/function-monitoring';
+export { SegmentNaming } from './monitoring/naming';
+export { MonitoringSegment, type MonitoringSegmentProps } from './monitoring/segment';
+export { WorkflowMonitoring, type WorkflowMonitoringProps } from './monitoring/workflow-monitoring';
+export {
+  type EndpointSegmentOptions,
+  type LabelledSegmentOptions,
+  PlatformMonitoring,
+  type PlatformMonitoringProps,
+  type SegmentOptions,
+} from './platform-monitoring';
 export { StreamingInference, type StreamingInferenceProps } from './streaming-inference';

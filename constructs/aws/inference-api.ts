@@ -14,10 +14,12 @@ import { registryLayout } from '../../lambdas/core/layout';
 import { INFERENCE_ENV } from '../../lambdas/inference/config';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { type IModelEndpoint, VARIANT_NAME } from './model-endpoint';
+import { AlarmFactory } from './monitoring/alarm-factory';
 import type { IModelRegistry } from './model-registry';
 import { BundledFunction, type BundledFunctionProps } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
 import { acknowledgeWildcardResource } from './private/nag';
+import { unresolved } from './private/tokens';
 
 const DEFAULT_UPSTREAM_TIMEOUT = Duration.seconds(14);
 
@@ -69,6 +71,11 @@ export interface InferenceCapture {
 
 /** Properties of an {@link InferenceApi}. */
 export interface InferenceApiProps {
+  /**
+   * Where the API's own alarms (capture failures) notify, on alarm and on OK.
+   * @default - no action
+   */
+  readonly alarmAction?: cloudwatch.IAlarmAction;
   /**
    * Models to serve, each behind its own function that may invoke only that model's endpoint. More can be
    * added with `addModel`.
@@ -163,6 +170,7 @@ export class InferenceApi extends Construct {
   readonly functions: Record<string, lambda.Function> = {};
   /** Per model that captures at the API: fires when a batch of captured records could not be written. */
   readonly captureFailureAlarms: Record<string, cloudwatch.Alarm> = {};
+  private readonly alarms: AlarmFactory;
 
   private readonly authorizer: apigw.IHttpRouteAuthorizer;
   private readonly sharedEnvironment: Record<string, string>;
@@ -171,6 +179,7 @@ export class InferenceApi extends Construct {
   constructor(scope: Construct, id: string, props: InferenceApiProps = {}) {
     super(scope, id);
     validateProps(props);
+    this.alarms = new AlarmFactory({ action: props.alarmAction });
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     this.logEncryptionKey = props.logEncryptionKey ?? logsEncryptionKey(this, 'LogKey', 'Inference API access and function logs');
     this.authorizer = props.authorizer ?? new HttpIamAuthorizer();
@@ -256,12 +265,9 @@ export class InferenceApi extends Construct {
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['s3:PutObject'], resources: [objects] }));
     fn.addToRolePolicy(new iam.PolicyStatement({ actions: ['kms:GenerateDataKey'], resources: [registry.encryptionKey.keyArn] }));
     acknowledgeWildcardResource(fn.role!, objects, `New capture objects under this endpoint's own capture folder only (${model.name}).`);
-    this.captureFailureAlarms[model.name] = this.metricCaptureFailures(model.name).createAlarm(scope, `CaptureFailures-${model.name}`, {
-      alarmDescription: `Inference API of ${model.name}: captured records could not be written to the registry (drift checks miss them); see the function's logs`,
-      threshold: 1,
-      evaluationPeriods: 1,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    this.captureFailureAlarms[model.name] = this.alarms.addAlarm(scope, `CaptureFailures-${model.name}`, 'captureFailures', {
+      description: `Inference API of ${model.name}: captured records could not be written to the registry (drift checks miss them); see the function's logs`,
+      metric: this.metricCaptureFailures(model.name),
     });
   }
 
@@ -342,12 +348,13 @@ function captureEnvironment(model: InferenceModel & { capture?: InferenceCapture
 
 function validateProps(props: InferenceApiProps): void {
   const problems = new Problems('InferenceApi');
-  const positive = (value: number | undefined, name: string) =>
-    problems.check(value === undefined || (Number.isInteger(value) && value > 0), `${name} ${value}: expected a positive integer`);
-  positive(props.maxBodyBytes, 'maxBodyBytes');
-  positive(props.maxInstancesPerRequest, 'maxInstancesPerRequest');
-  positive(props.throttleRateLimit, 'throttleRateLimit');
-  positive(props.throttleBurstLimit, 'throttleBurstLimit');
+  const positive = (value: number | undefined, name: string, tokenAllowed: boolean) =>
+    problems.check(value === undefined || (tokenAllowed && unresolved(value)) || (Number.isInteger(value) && value > 0), `${name} ${value}: expected a positive integer`);
+  // The limits are written into the functions' environment at synth; the throttling goes to the stage as is.
+  positive(props.maxBodyBytes, 'maxBodyBytes', false);
+  positive(props.maxInstancesPerRequest, 'maxInstancesPerRequest', false);
+  positive(props.throttleRateLimit, 'throttleRateLimit', true);
+  positive(props.throttleBurstLimit, 'throttleBurstLimit', true);
   // API Gateway cuts HTTP API integrations at 30 s.
   const timeout = (props.upstreamTimeout ?? DEFAULT_UPSTREAM_TIMEOUT).toMilliseconds();
   problems.check(timeout >= 100 && timeout <= 25_000, `upstreamTimeout ${timeout} ms: expected 100 ms to 25 s`);

@@ -3,6 +3,7 @@ import type * as kms from 'aws-cdk-lib/aws-kms';
 import { CfnModelCard } from 'aws-cdk-lib/aws-sagemaker';
 import { Construct } from 'constructs';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { unresolved } from './private/tokens';
 
 /** Properties of a {@link ModelCard}. */
 export interface ModelCardProps {
@@ -80,8 +81,8 @@ export class ModelCard extends Construct {
   constructor(scope: Construct, id: string, props: ModelCardProps) {
     super(scope, id);
     const problems = new Problems('ModelCard');
-    problems.check(SAFE_RESOURCE_NAME.test(props.modelCardName) && props.modelCardName.length <= 63, `modelCardName "${props.modelCardName}": expected at most 63 lowercase letters, digits and single hyphens`);
-    problems.check((props.description ?? '').length <= 1024, 'description: expected at most 1024 characters');
+    problems.check(unresolved(props.modelCardName) || (SAFE_RESOURCE_NAME.test(props.modelCardName) && props.modelCardName.length <= 63), `modelCardName "${props.modelCardName}": expected at most 63 lowercase letters, digits and single hyphens`);
+    problems.check(unresolved(props.description) || (props.description ?? '').length <= 1024, 'description: expected at most 1024 characters');
     problems.throwIfAny();
 
     this.cfnModelCard = new CfnModelCard(this, 'Resource', {

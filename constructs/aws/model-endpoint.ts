@@ -7,12 +7,15 @@ import { CfnEndpoint, CfnEndpointConfig, type CfnEndpointProps, CfnModel } from 
 import type { Construct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
+import type { ContainerImage } from './container-image';
 import type { IModelRegistry } from './model-registry';
 import { deploymentProblems, type TrafficShift } from './deployment-rules';
-import { endpointAlarmOptions } from './private/endpoint-alarms';
-import { acknowledgeExecutionRoleFindings, executionRolePolicy, parseEcrImage } from './private/execution-role';
+import { AlarmFactory } from './monitoring/alarm-factory';
+import { addEndpointAlarms } from './private/endpoint-alarms';
+import { acknowledgeExecutionRoleFindings, executionRolePolicy } from './private/execution-role';
 import { acknowledgeWildcardResource } from './private/nag';
 import { operationsLayout } from './private/operations-layout';
+import { unresolved } from './private/tokens';
 
 /** A SageMaker endpoint that serves one model. */
 export interface IModelEndpoint extends IResource {
@@ -114,8 +117,11 @@ export interface ModelEndpointProps {
   readonly model: string;
   /** Artifact version to serve: the artifact is `models/<model>/<modelVersion>/model.tar.gz` in the registry. */
   readonly modelVersion: string;
-  /** Inference container image in ECR, `<account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`. */
-  readonly image: string;
+  /**
+   * The inference container image (`ContainerImage.fromEcrRepository`, `fromImageUri` or `fromAsset`); the endpoint's
+   * execution role is granted its pull.
+   */
+  readonly image: ContainerImage;
   /** Real-time (instances, autoscaling), serverless or asynchronous serving. */
   readonly variant: ServingVariant;
   /** Physical endpoint name; lowercase letters, digits and single hyphens, at most 63 characters. */
@@ -145,7 +151,7 @@ export interface ModelEndpointProps {
   readonly deployment?: EndpointDeployment;
   /**
    * The endpoint's own alarms (5xx errors and ModelLatency p99), which also roll a deployment back.
-   * @default - 5 errors per 5 minutes, p99 above 1 second, no alarm action
+   * @default - ALARM_DEFAULTS.endpointErrors and .endpointLatencyP99Ms (5 errors per 5 minutes, p99 above 1 second), no alarm action
    */
   readonly alarms?: EndpointAlarmOptions;
 }
@@ -179,12 +185,12 @@ export interface EndpointDeployment {
 export interface EndpointAlarmOptions {
   /**
    * Invocation5XXErrors summed over 5 minutes from which the errors alarm fires.
-   * @default 5
+   * @default - ALARM_DEFAULTS.endpointErrors (5)
    */
   readonly errorsPer5Min?: number;
   /**
    * ModelLatency p99 (over 5 minutes, 2 of 3 periods) above which the latency alarm fires.
-   * @default Duration.seconds(1)
+   * @default - ALARM_DEFAULTS.endpointLatencyP99Ms (1 second)
    */
   readonly latencyP99?: Duration;
   /**
@@ -254,7 +260,7 @@ export abstract class ModelEndpointBase extends Resource implements IModelEndpoi
  * import { Stack } from 'aws-cdk-lib';
  * import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
  * import type * as lambda from 'aws-cdk-lib/aws-lambda';
- * import { ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
+ * import { ContainerImage, ModelEndpoint, type ModelRegistry } from 'modelstack/aws';
  *
  * declare const stack: Stack;
  * declare const registry: ModelRegistry;
@@ -265,7 +271,7 @@ export abstract class ModelEndpointBase extends Resource implements IModelEndpoi
  *   model: 'churn',
  *   modelVersion: '3',
  *   endpointName: 'modelstack-dev-churn',
- *   image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+ *   image: ContainerImage.fromImageUri('141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1'),
  *   variant: { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1, maxInstances: 4 },
  *   dataCaptureSamplingPercentage: 20,
  * });
@@ -313,7 +319,6 @@ export class ModelEndpoint extends ModelEndpointBase {
     // Async endpoints run on instances too: everything said of real-time instances holds for them.
     const realtime = variant.kind === 'realtime' || variant.kind === 'async';
     const capture = realtime ? (props.dataCaptureSamplingPercentage ?? 0) : 0;
-    const image = parseEcrImage(props.image);
     const stack = Stack.of(this);
     this.endpointName = props.endpointName;
     this.endpointArn = endpointArnFor(stack, props.endpointName);
@@ -326,17 +331,17 @@ export class ModelEndpoint extends ModelEndpointBase {
     const policy = executionRolePolicy({
       stack,
       endpointName: props.endpointName,
-      image: image!, // validated above
       dataCapture: capture > 0 ? { objectsArn: registry.bucket.arnForObjects(`${registryLayout.dataCapturePrefix(props.model)}*`), keyArn: registry.encryptionKey.keyArn } : undefined,
       vpc: realtime && props.vpc !== undefined,
     });
     policy.forEach((statement) => this.role.addToPrincipalPolicy(statement));
     acknowledgeExecutionRoleFindings(this.role, policy, registry.bucket.arnForObjects(`${registryLayout.modelPrefix(props.model)}*`));
+    const image = props.image.bind(this, this.role);
 
     this.cfnModel = new CfnModel(this, 'Model', {
       executionRoleArn: this.role.roleArn,
       primaryContainer: {
-        image: props.image,
+        image: image.imageUri,
         modelDataUrl: registry.bucket.s3UrlForObject(registryLayout.modelArtifact(props.model, props.modelVersion)),
         environment: props.environment,
       },
@@ -476,21 +481,11 @@ export class ModelEndpoint extends ModelEndpointBase {
 
   /** The errors and latency alarms, with the fixed names deployment guardrails and operators look for. */
   private createAlarms(props: ModelEndpointProps): [cloudwatch.Alarm, cloudwatch.Alarm] {
-    const options = endpointAlarmOptions(props.endpointName, {
-      errorsPer5Min: props.alarms?.errorsPer5Min ?? 5,
-      latencyP99Ms: (props.alarms?.latencyP99 ?? Duration.seconds(1)).toMilliseconds(),
+    const factory = new AlarmFactory({
+      action: props.alarms?.action,
+      overrides: { endpointErrors: { threshold: props.alarms?.errorsPer5Min }, endpointLatencyP99Ms: { threshold: props.alarms?.latencyP99?.toMilliseconds() } },
     });
-    const firing = { comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING };
-    const errors = this.metricInvocation5XXErrors({ period: Duration.minutes(5) }).createAlarm(this, 'ErrorsAlarm', { ...options.errors, ...firing });
-    const latency = this.metricModelLatency({ period: Duration.minutes(5) }).createAlarm(this, 'LatencyAlarm', { ...options.latency, ...firing });
-    const action = props.alarms?.action;
-    for (const alarm of [errors, latency]) {
-      if (action) {
-        alarm.addAlarmAction(action);
-        alarm.addOkAction(action);
-      }
-    }
-    return [errors, latency];
+    return addEndpointAlarms(this, factory, this, { errors: 'ErrorsAlarm', latency: 'LatencyAlarm' });
   }
 
   /** Topics, S3 output and the execution role's extra grants of an async endpoint. */
@@ -575,37 +570,39 @@ function hasLocalNvmeStorage(instanceType: string): boolean {
 function validateProps(props: ModelEndpointProps): void {
   const problems = new Problems('ModelEndpoint');
   problems.check(
-    SAFE_RESOURCE_NAME.test(props.endpointName) && props.endpointName.length <= 63,
+    unresolved(props.endpointName) || (SAFE_RESOURCE_NAME.test(props.endpointName) && props.endpointName.length <= 63),
     `endpointName "${props.endpointName}": expected at most 63 lowercase letters, digits and single hyphens`,
   );
-  problems.check(parseEcrImage(props.image) !== undefined, `image "${props.image}": expected an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`);
   const capture = props.dataCaptureSamplingPercentage ?? 0;
+  // Not a token: whether the endpoint captures (and its role may write captures) is decided at synth.
   problems.check(Number.isInteger(capture) && capture >= 0 && capture <= 100, `dataCaptureSamplingPercentage ${capture}: expected an integer from 0 to 100`);
   const v = props.variant;
   if (v.kind === 'realtime') {
     const min = v.minInstances ?? 1;
     const max = v.maxInstances ?? min;
-    problems.check(SAGEMAKER_INSTANCE_TYPE.test(v.instanceType), `variant.instanceType "${v.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
-    problems.check(Number.isInteger(min) && min >= 1, `variant.minInstances ${min}: expected an integer of at least 1`);
-    problems.check(max >= min, `variant.maxInstances ${max}: expected at least minInstances (${min})`);
+    problems.check(unresolved(v.instanceType) || SAGEMAKER_INSTANCE_TYPE.test(v.instanceType), `variant.instanceType "${v.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
+    problems.check(unresolved(min) || (Number.isInteger(min) && min >= 1), `variant.minInstances ${min}: expected an integer of at least 1`);
+    problems.check(unresolved(min, max) || max >= min, `variant.maxInstances ${max}: expected at least minInstances (${min})`);
   } else if (v.kind === 'async') {
     const max = v.maxInstances ?? 2;
     const concurrency = v.maxConcurrentInvocationsPerInstance ?? 4;
     const backlog = v.targetBacklogPerInstance ?? 5;
-    problems.check(SAGEMAKER_INSTANCE_TYPE.test(v.instanceType), `variant.instanceType "${v.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
-    problems.check(Number.isInteger(max) && max >= 1, `variant.maxInstances ${max}: expected an integer of at least 1`);
-    problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000, `variant.maxConcurrentInvocationsPerInstance ${concurrency}: expected an integer from 1 to 1000`);
-    problems.check(backlog > 0, `variant.targetBacklogPerInstance ${backlog}: expected a positive number`);
+    problems.check(unresolved(v.instanceType) || SAGEMAKER_INSTANCE_TYPE.test(v.instanceType), `variant.instanceType "${v.instanceType}": ${SAGEMAKER_INSTANCE_TYPE_HINT}`);
+    problems.check(unresolved(max) || (Number.isInteger(max) && max >= 1), `variant.maxInstances ${max}: expected an integer of at least 1`);
+    problems.check(unresolved(concurrency) || (Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 1000), `variant.maxConcurrentInvocationsPerInstance ${concurrency}: expected an integer from 1 to 1000`);
+    problems.check(unresolved(backlog) || backlog > 0, `variant.targetBacklogPerInstance ${backlog}: expected a positive number`);
   } else {
-    problems.check(SERVERLESS_MEMORY_SIZES_MB.includes(v.memorySizeMb), `variant.memorySizeMb ${v.memorySizeMb}: expected ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`);
+    problems.check(unresolved(v.memorySizeMb) || SERVERLESS_MEMORY_SIZES_MB.includes(v.memorySizeMb), `variant.memorySizeMb ${v.memorySizeMb}: expected ${SERVERLESS_MEMORY_SIZES_MB.join(', ')}`);
     const concurrency = v.maxConcurrency ?? 5;
-    problems.check(Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 200, `variant.maxConcurrency ${concurrency}: expected an integer from 1 to 200`);
+    problems.check(unresolved(concurrency) || (Number.isInteger(concurrency) && concurrency >= 1 && concurrency <= 200), `variant.maxConcurrency ${concurrency}: expected an integer from 1 to 200`);
     problems.check(capture === 0, 'dataCaptureSamplingPercentage: serverless endpoints do not support data capture; expected 0');
     problems.check(props.vpc === undefined, 'vpc: serverless endpoints cannot run in a VPC');
   }
   const d = props.deployment;
   if (d && !Token.isUnresolved(d.wait?.toSeconds()) && !Token.isUnresolved(d.timeout?.toSeconds())) {
-    const instanceCount = v.kind === 'realtime' ? (v.minInstances ?? 1) : v.kind === 'async' ? 1 : undefined;
+    const minInstances = v.kind === 'realtime' ? (v.minInstances ?? 1) : undefined;
+    // A token instance count is left to SageMaker at deploy time (Infinity passes the synth-time instance rule).
+    const instanceCount = v.kind === 'async' ? 1 : minInstances !== undefined && unresolved(minInstances) ? Infinity : minInstances;
     const found = deploymentProblems({
       strategy: d.strategy ?? DEPLOYMENT_DEFAULTS.strategy,
       trafficPercent: trafficPercentOf(d),

@@ -1,4 +1,4 @@
-import { CustomResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { CustomResource, Duration, type IResource, RemovalPolicy, Resource, Stack, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnModelPackageGroup } from 'aws-cdk-lib/aws-sagemaker';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
-import { Construct, type IConstruct } from 'constructs';
+import type { Construct } from 'constructs';
 import { registryLayout } from '../../lambdas/core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { BundledFunction } from './private/bundled-function';
@@ -15,15 +15,69 @@ import { logsEncryptionKey } from './private/logs-key';
 import { acknowledgeWildcardResource } from './private/nag';
 
 /** A model registry: where model artifacts, baselines, captured data and reports live. */
-export interface IModelRegistry extends IConstruct {
+export interface IModelRegistry extends IResource {
   /** The KMS-encrypted, versioned bucket holding artifacts, baselines, data capture and reports. */
   readonly bucket: s3.IBucket;
   /** The customer-managed key that encrypts the bucket. */
   readonly encryptionKey: kms.IKey;
+  /**
+   * Prefix of the registry's physical names, such as `modelstack-dev`.
+   * @attribute
+   */
+  readonly namePrefix: string;
   /** Name of the SageMaker model package group of `model`. */
   modelPackageGroupName(model: string): string;
+  /** ARN of the SageMaker model package group of `model`. */
+  modelPackageGroupArn(model: string): string;
   /** Lets `grantee` read one model's artifacts (`models/<model>/*`) and decrypt them. */
   grantReadModel(grantee: iam.IGrantable, model: string): iam.Grant;
+  /** Lets `grantee` (a training job, a CI role) write one model's artifacts (`models/<model>/*`), encrypted with the registry key. */
+  grantWriteModel(grantee: iam.IGrantable, model: string): iam.Grant;
+  /** Lets `grantee` describe and list the versions (model packages) of one model's package group. */
+  grantReadModelPackages(grantee: iam.IGrantable, model: string): iam.Grant;
+}
+
+/**
+ * What every registry offers, created here or imported by attributes (aws-cdk-lib's `QueueBase` pattern): package
+ * group names and ARNs, and grants scoped to one model.
+ */
+export abstract class ModelRegistryBase extends Resource implements IModelRegistry {
+  abstract readonly bucket: s3.IBucket;
+  abstract readonly encryptionKey: kms.IKey;
+  abstract readonly namePrefix: string;
+
+  modelPackageGroupName(model: string): string {
+    return packageGroupName(this.namePrefix, model);
+  }
+
+  modelPackageGroupArn(model: string): string {
+    return Stack.of(this).formatArn({ service: 'sagemaker', resource: 'model-package-group', resourceName: this.modelPackageGroupName(model) });
+  }
+
+  grantReadModel(grantee: iam.IGrantable, model: string): iam.Grant {
+    this.encryptionKey.grantDecrypt(grantee);
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:GetObject'], resourceArns: [this.modelObjectsArn(model)] });
+  }
+
+  grantWriteModel(grantee: iam.IGrantable, model: string): iam.Grant {
+    // A single PutObject needs kms:GenerateDataKey; a multipart upload also kms:Decrypt (Amazon S3 User Guide,
+    // "Using server-side encryption with AWS KMS keys": permissions).
+    this.encryptionKey.grant(grantee, 'kms:GenerateDataKey', 'kms:Decrypt');
+    return iam.Grant.addToPrincipal({ grantee, actions: ['s3:PutObject'], resourceArns: [this.modelObjectsArn(model)] });
+  }
+
+  grantReadModelPackages(grantee: iam.IGrantable, model: string): iam.Grant {
+    const group = this.modelPackageGroupName(model);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['sagemaker:DescribeModelPackageGroup', 'sagemaker:DescribeModelPackage', 'sagemaker:ListModelPackages'],
+      resourceArns: [this.modelPackageGroupArn(model), Stack.of(this).formatArn({ service: 'sagemaker', resource: 'model-package', resourceName: `${group}/*` })],
+    });
+  }
+
+  private modelObjectsArn(model: string): string {
+    return this.bucket.arnForObjects(`${registryLayout.modelPrefix(model)}*`);
+  }
 }
 
 /** Properties of a {@link ModelRegistry}. */
@@ -81,13 +135,18 @@ export interface ModelRegistryProps {
  * registry.grantReadModel(trainer, 'churn');
  * ```
  */
-export class ModelRegistry extends Construct implements IModelRegistry {
+export class ModelRegistry extends ModelRegistryBase {
   /**
    * Refers to a registry defined in another stack, by literal bucket name: IAM policies then name the bucket
    * literally rather than through a cross-stack export.
    */
   static fromRegistryAttributes(scope: Construct, id: string, attrs: ModelRegistryAttributes): IModelRegistry {
-    return new ImportedModelRegistry(scope, id, attrs);
+    class Imported extends ModelRegistryBase {
+      readonly namePrefix = attrs.namePrefix;
+      readonly encryptionKey = kms.Key.fromKeyArn(this, 'Key', attrs.encryptionKeyArn);
+      readonly bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', { bucketName: attrs.bucketName, encryptionKey: this.encryptionKey });
+    }
+    return new Imported(scope, id);
   }
 
   readonly bucket: s3.Bucket;
@@ -101,8 +160,7 @@ export class ModelRegistry extends Construct implements IModelRegistry {
    * add one (for example a promotion workflow) with `approvalRule.addTarget(...)`.
    */
   readonly approvalRule: events.Rule;
-
-  private readonly namePrefix: string;
+  readonly namePrefix: string;
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
@@ -185,10 +243,6 @@ export class ModelRegistry extends Construct implements IModelRegistry {
     });
   }
 
-  modelPackageGroupName(model: string): string {
-    return packageGroupName(this.namePrefix, model);
-  }
-
   /**
    * A custom resource that deletes the groups' model packages when the stack is deleted, before the groups
    * themselves (it depends on them): SageMaker refuses DeleteModelPackageGroup (ConflictException) while a group
@@ -225,19 +279,6 @@ export class ModelRegistry extends Construct implements IModelRegistry {
     });
     for (const group of groups) resource.node.addDependency(group);
   }
-
-  /** ARN of the model package group of `model`. */
-  modelPackageGroupArn(model: string): string {
-    return Stack.of(this).formatArn({
-      service: 'sagemaker',
-      resource: 'model-package-group',
-      resourceName: this.modelPackageGroupName(model),
-    });
-  }
-
-  grantReadModel(grantee: iam.IGrantable, model: string): iam.Grant {
-    return grantReadModel(this, grantee, model);
-  }
 }
 
 /** What identifies a registry from another stack. */
@@ -248,38 +289,6 @@ export interface ModelRegistryAttributes {
   readonly bucketName: string;
   /** ARN of the registry's KMS key. */
   readonly encryptionKeyArn: string;
-}
-
-class ImportedModelRegistry extends Construct implements IModelRegistry {
-  readonly bucket: s3.IBucket;
-  readonly encryptionKey: kms.IKey;
-
-  constructor(
-    scope: Construct,
-    id: string,
-    private readonly attrs: ModelRegistryAttributes,
-  ) {
-    super(scope, id);
-    this.encryptionKey = kms.Key.fromKeyArn(this, 'Key', attrs.encryptionKeyArn);
-    this.bucket = s3.Bucket.fromBucketAttributes(this, 'Bucket', { bucketName: attrs.bucketName, encryptionKey: this.encryptionKey });
-  }
-
-  modelPackageGroupName(model: string): string {
-    return packageGroupName(this.attrs.namePrefix, model);
-  }
-
-  grantReadModel(grantee: iam.IGrantable, model: string): iam.Grant {
-    return grantReadModel(this, grantee, model);
-  }
-}
-
-function grantReadModel(registry: IModelRegistry, grantee: iam.IGrantable, model: string): iam.Grant {
-  registry.encryptionKey.grantDecrypt(grantee);
-  return iam.Grant.addToPrincipal({
-    grantee,
-    actions: ['s3:GetObject'],
-    resourceArns: [registry.bucket.arnForObjects(`${registryLayout.modelPrefix(model)}*`)],
-  });
 }
 
 function validateProps(props: ModelRegistryProps): void {

@@ -16,6 +16,7 @@ import type { IModelEndpoint } from './model-endpoint';
 import type { IModelRegistry } from './model-registry';
 import { BundledFunction } from './private/bundled-function';
 import { acknowledgeWildcardResource } from './private/nag';
+import { unresolved } from './private/tokens';
 import { operationsLayout } from './private/operations-layout';
 
 /** Properties of a {@link StreamingInference}. */
@@ -247,10 +248,10 @@ function validateProps(props: StreamingInferenceProps): void {
   problems.check(SAFE_RESOURCE_NAME.test(props.model), `model "${props.model}": expected lowercase letters, digits and single hyphens`);
   problems.check(props.features.length > 0, 'features: expected at least one feature');
   const batchSize = props.batchSize ?? 100;
-  problems.check(Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000, `batchSize ${batchSize}: expected an integer from 1 to 10000`);
+  problems.check(unresolved(batchSize) || (Number.isInteger(batchSize) && batchSize >= 1 && batchSize <= 10_000), `batchSize ${batchSize}: expected an integer from 1 to 10000`);
   const retries = props.retryAttempts ?? 3;
-  problems.check(Number.isInteger(retries) && retries >= 0 && retries <= 10, `retryAttempts ${retries}: expected an integer from 0 to 10`);
-  const window = props.maxBatchingWindow?.toSeconds() ?? 5;
-  problems.check(window >= 0 && window <= 300, `maxBatchingWindow ${window} s: expected 0 to 300 seconds`);
+  problems.check(unresolved(retries) || (Number.isInteger(retries) && retries >= 0 && retries <= 10), `retryAttempts ${retries}: expected an integer from 0 to 10`);
+  const window = props.maxBatchingWindow?.isUnresolved() ? undefined : (props.maxBatchingWindow?.toSeconds() ?? 5);
+  problems.check(window === undefined || (window >= 0 && window <= 300), `maxBatchingWindow ${window} s: expected 0 to 300 seconds`);
   problems.throwIfAny();
 }

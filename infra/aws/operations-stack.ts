@@ -2,7 +2,7 @@ import { CfnOutput, Duration, NestedStack, Stack, type StackProps } from 'aws-cd
 import * as events from 'aws-cdk-lib/aws-events';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { BatchInference } from '../../constructs/aws/batch-inference';
 import { FeatureStore } from '../../constructs/aws/feature-store';
 import { ModelCard } from '../../constructs/aws/model-card';
@@ -102,7 +102,7 @@ export class OperationsStack extends Stack {
       alarmTopic: props.alarms,
       thresholds: environment.aws.alarms,
     });
-    this.monitoring.monitorApi(this, serving.inferenceApi);
+    this.monitoring.monitorApi(serving.inferenceApi, { scope: this });
 
     if (props.aws.featureStore.entities.length > 0) {
       this.featureStore = new FeatureStore(this, 'FeatureStore', { namePrefix: props.namePrefix, registry, groups: props.aws.featureStore.entities, removalPolicy });
@@ -213,20 +213,23 @@ export class ModelOperationsStack extends NestedStack {
     const served = props.serving.models[model.name];
     if (!served) return; // waiting for a first version: nothing is served yet
     const { endpoint } = served;
-    // One scope per monitored resource keeps alarm ids (and so logical ids) short and stable.
-    const alarms = (id: string) => new Construct(this, id);
-    // Production-like environments (those behind an approval) expect steady traffic; others may idle. The endpoint's
-    // errors and latency alarms are its own (in the serving stack, with the same action): they are not created twice.
-    monitoring.monitorEndpoint(alarms('EndpointAlarms'), endpoint, { expectTraffic: environment.approvalRequired });
-    if (served.inferenceFunction) monitoring.monitorFunction(alarms('InferenceFunctionAlarms'), `${model.name} inference`, served.inferenceFunction);
+    // The model's segments live in this nested stack (their ids come from what they monitor). Production-like
+    // environments (those behind an approval) expect steady traffic; others may idle. The endpoint's errors and
+    // latency alarms and the drift check's own alarms live beside them in the serving stack: not created twice.
+    monitoring.monitorEndpoint(endpoint, { scope: this, expectTraffic: environment.approvalRequired });
+    if (served.inferenceFunction) monitoring.monitorFunction(served.inferenceFunction, { scope: this, label: `${model.name} inference` });
     const drift = served.driftMonitor;
     if (drift) {
-      monitoring.monitorDrift(alarms('DriftAlarms'), model.name, {
-        driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
-        checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
-        integrityFailures: drift.metricIntegrityFailures(),
-        ownAlarms: [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm],
-      });
+      monitoring.monitorDrift(
+        model.name,
+        {
+          driftShare: drift.metricDriftShare({ statistic: 'Maximum', period: Duration.hours(1) }),
+          checkFailures: drift.metricCheckFailures({ statistic: 'Sum', period: Duration.hours(1) }),
+          integrityFailures: drift.metricIntegrityFailures(),
+          ownAlarms: [drift.failureAlarm, drift.qualityAlarm, drift.deadLetterAlarm],
+        },
+        { scope: this },
+      );
     }
 
     const batch = model.batch;
@@ -245,7 +248,7 @@ export class ModelOperationsStack extends NestedStack {
         logEncryptionKey: props.logKey,
         logRetention: props.logRetention,
       });
-      monitoring.monitorStateMachine(alarms('BatchAlarms'), `${model.name} batch`, this.batch.stateMachine);
+      monitoring.monitorStateMachine(this.batch.stateMachine, { scope: this, label: `${model.name} batch` });
     }
 
     const streaming = model.streaming;
@@ -265,8 +268,10 @@ export class ModelOperationsStack extends NestedStack {
         limits: { maxBodyBytes: props.inference.maxBodyBytes, maxInstances: props.inference.maxInstancesPerRequest },
         removalPolicy,
       });
-      monitoring.monitorFunction(alarms('StreamingFunctionAlarms'), `${model.name} streaming`, this.streaming.function);
-      monitoring.monitorDeadLetterQueue(alarms('StreamingDlqAlarms'), `${model.name} streaming`, this.streaming.deadLetterQueue);
+      monitoring.monitorFunction(this.streaming.function, { scope: this, label: `${model.name} streaming` }).monitorDeadLetterQueue(this.streaming.deadLetterQueue, {
+        scope: this,
+        label: `${model.name} streaming`,
+      });
     }
   }
 }

@@ -5,6 +5,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { ALARM_THRESHOLD_DEFAULTS } from '../../constructs/aws/alarm-thresholds';
 import { AlarmTopic } from '../../constructs/aws/alarm-topic';
+import { ContainerImage } from '../../constructs/aws/container-image';
 import { DriftMonitor } from '../../constructs/aws/drift-monitor';
 import { InferenceApi } from '../../constructs/aws/inference-api';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
@@ -171,7 +172,8 @@ export class ModelServingStack extends NestedStack {
       registry: props.registry,
       model: model.name,
       modelVersion: model.version,
-      image: imageUriOf(model),
+      // The config names images by URI (a prebuilt image, or the digest build-images pushed): ECR, known at synth.
+      image: ContainerImage.fromImageUri(imageUriOf(model)),
       endpointName: `${props.namePrefix}-${model.name}`,
       variant: servingVariantOf(model),
       dataCaptureSamplingPercentage: endpointCaptures ? sampling : 0,
@@ -193,11 +195,6 @@ export class ModelServingStack extends NestedStack {
         },
         this,
       );
-      const captureAlarm = props.api.captureFailureAlarms[model.name];
-      if (captureAlarm && props.alarmAction) {
-        captureAlarm.addAlarmAction(props.alarmAction);
-        captureAlarm.addOkAction(props.alarmAction);
-      }
     }
     if (sampling > 0) {
       this.driftMonitor = new DriftMonitor(this, 'Drift', {
@@ -264,6 +261,7 @@ export class ServingStack extends Stack {
       throttleBurstLimit: props.inference.throttleBurstLimit,
       upstreamTimeout: Duration.millis(props.inference.upstreamTimeoutMs),
       logRetention: props.environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH,
+      alarmAction: props.alarms.action,
     });
     const models: Record<string, ModelServingStack> = {};
     this.waiting = waitingModels(props.models);

@@ -1,4 +1,4 @@
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -61,5 +61,51 @@ describe('BatchInference', () => {
     expect(listing).toContainEqual(
       expect.objectContaining({ Effect: 'Deny', Action: 's3:ListBucket', Condition: { StringNotLike: { 's3:prefix': 'batch/churn/input/*' } } }),
     );
+  });
+
+  test('the transform job scores with the model the endpoint serves now, encrypted with the registry key, named after the endpoint', () => {
+    const create = Object.values(States).find((st) => st.Resource === 'arn:REF:states:::aws-sdk:sagemaker:createTransformJob');
+    expect(create?.Arguments).toMatchObject({
+      TransformJobName: '{% $job %}',
+      ModelName: '{% $servingModel %}',
+      TransformInput: { ContentType: 'text/csv', SplitType: 'Line' },
+      TransformOutput: { KmsKeyId: 'REF', AssembleWith: 'Line' },
+      TransformResources: { InstanceType: 'ml.m5.xlarge', InstanceCount: 1, VolumeKmsKeyId: 'REF' },
+    });
+    const describe = Object.values(States).find((st) => st.Resource === 'arn:REF:states:::aws-sdk:sagemaker:describeEndpoint');
+    expect(JSON.stringify((describe as { Assign?: unknown }).Assign)).toContain("'ms-dev-churn-' & $string($floor($millis() / 1000))");
+  });
+
+  test('an overdue job is stopped and the run fails (so a failed-executions alarm fires); a failed job fails the run', () => {
+    const outcome = Object.values(States).find((st) => st.Type === 'Choice' && st.Choices?.some((c) => c.Condition.includes("'Completed'")));
+    expect(outcome?.Choices?.map((c) => c.Condition)).toEqual([
+      "{% $jobStatus = 'Completed' %}",
+      "{% $jobStatus = 'InProgress' and ($toMillis($now()) - $toMillis($states.context.Execution.StartTime)) > 14400000 %}",
+      "{% $jobStatus in ['InProgress', 'Stopping'] %}",
+    ]);
+    expect(States[outcome!.Choices![1].Next].Resource).toBe('arn:REF:states:::aws-sdk:sagemaker:stopTransformJob');
+    expect(States[outcome!.Default!].Type).toBe('Fail');
+    // The workflow gives up 30 minutes after the job's own 4-hour limit.
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', { TracingConfiguration: { Enabled: true } });
+    expect((definitionOf(template) as { TimeoutSeconds?: number }).TimeoutSeconds).toBe(16_200);
+  });
+
+  test("the serving model's execution role reads only the batch input and writes only the batch output of this model", () => {
+    const access = Object.values(template.findResources('AWS::IAM::Policy')).find((p) => /TransformAccess/.test(JSON.stringify(p.Properties.PolicyName)));
+    expect(access?.Properties.Roles).toEqual([{ Ref: expect.stringMatching(/^ExecutionRole/) }]);
+    const bySid = Object.fromEntries((access!.Properties.PolicyDocument.Statement as Array<{ Sid: string; Action: unknown; Resource: unknown }>).map((st) => [st.Sid, st]));
+    expect(JSON.stringify(bySid.ReadBatchInput.Resource)).toContain('/batch/churn/input/*');
+    expect(bySid.ReadBatchInput.Action).toBe('s3:GetObject');
+    expect(JSON.stringify(bySid.WriteBatchOutput.Resource)).toContain('/batch/churn/output/*');
+    expect(bySid.WriteBatchOutput.Action).toEqual(['s3:AbortMultipartUpload', 's3:PutObject']);
+  });
+
+  test('the schedule starts the workflow; its log is encrypted with the given key', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'cron(0 2 * * ? *)',
+      Targets: [Match.objectLike({ Arn: { Ref: Match.stringLikeRegexp('BatchStateMachine') } })],
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { KmsKeyId: { 'Fn::GetAtt': [Match.stringLikeRegexp('LogKey'), 'Arn'] } });
+    expect(batch.schedule).toBeDefined();
   });
 });

@@ -3,7 +3,6 @@ import { DriftMonitor, type DriftMonitorProps } from '../../constructs/aws/drift
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { PlatformMonitoring } from '../../constructs/aws/platform-monitoring';
-import { Construct } from 'constructs';
 import { testStack } from '../helpers/aws';
 
 function build(overrides: Partial<DriftMonitorProps> = {}) {
@@ -114,13 +113,13 @@ describe('DriftMonitor', () => {
     const endpoint = ModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
     const m = new DriftMonitor(stack, 'Drift', { registry, model: 'churn', modelVersion: '1', endpoint, environment: 'dev', task: 'classification' });
     const monitoring = new PlatformMonitoring(stack, 'Monitoring', { dashboardName: 'ms-dev' });
-    const alarms = monitoring.monitorDrift(new Construct(stack, 'DriftAlarms'), 'churn', {
+    monitoring.monitorDrift('churn', {
       driftShare: m.metricDriftShare(),
       checkFailures: m.metricCheckFailures(),
       integrityFailures: m.metricIntegrityFailures(),
       ownAlarms: [m.failureAlarm],
     });
-    expect(alarms).toHaveLength(2);
+    expect(monitoring.alarms).toHaveLength(2);
     Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
       MetricName: 'IntegrityFailures',
       Namespace: 'ModelStack',

@@ -1,11 +1,12 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ContainerImage } from '../../constructs/aws/container-image';
 import { ModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { PropsValidationError } from '../../constructs/private/validation';
 import { testStack } from '../helpers/aws';
 
-const image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+const image = ContainerImage.fromImageUri('141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1');
 
 function asyncEndpoint() {
   const stack = testStack();

@@ -1,6 +1,7 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnParameter, Duration } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import { ContainerImage } from '../../constructs/aws/container-image';
 import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/aws/model-endpoint';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { testStack } from '../helpers/aws';
@@ -14,7 +15,7 @@ function build(overrides: Partial<ModelEndpointProps> = {}) {
     registry,
     model: 'churn',
     modelVersion: '1',
-    image: IMAGE,
+    image: ContainerImage.fromImageUri(IMAGE),
     endpointName: 'ms-dev-churn',
     variant: { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1, maxInstances: 4, targetInvocationsPerInstance: 250 },
     dataCaptureSamplingPercentage: 20,
@@ -151,11 +152,32 @@ describe('ModelEndpoint', () => {
     expect(imported.metric('Invocations').dimensions).toEqual({ EndpointName: 'other-endpoint', VariantName: 'AllTraffic' });
   });
 
+  test('values that are tokens are left for deploy time; the same values as literals are checked', () => {
+    const stack = testStack();
+    const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
+    const param = (id: string) => new CfnParameter(stack, id, { type: 'String' }).valueAsString;
+    const count = new CfnParameter(stack, 'Count', { type: 'Number' }).valueAsNumber;
+    const endpoint = new ModelEndpoint(stack, 'Tokens', {
+      registry,
+      model: 'churn',
+      modelVersion: '1',
+      image: ContainerImage.fromImageUri(IMAGE),
+      endpointName: param('EndpointName'),
+      variant: { kind: 'realtime', instanceType: param('InstanceType'), minInstances: count, maxInstances: count },
+      // A canary needs 2 instances: with a token count, SageMaker decides at deploy time.
+      deployment: { strategy: 'canary' },
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::SageMaker::Endpoint', { EndpointName: { Ref: 'EndpointName' } });
+    expect(stack.resolve(endpoint.endpointName)).toEqual({ Ref: 'EndpointName' });
+    expect(() => build({ endpointName: 'Not A Name', variant: { kind: 'realtime', instanceType: 'large', minInstances: 0 } })).toThrow(
+      /endpointName "Not A Name".*\n.*instanceType "large".*\n.*minInstances 0/,
+    );
+  });
+
   test('invalid props fail with every problem listed', () => {
     expect(() =>
       build({
         endpointName: 'Bad Name',
-        image: 'docker.io/library/python:3',
         variant: { kind: 'serverless', memorySizeMb: 1000, maxConcurrency: 0 },
         dataCaptureSamplingPercentage: 150,
         vpc: { subnetIds: ['subnet-1'], securityGroupIds: ['sg-1'] },
@@ -163,7 +185,6 @@ describe('ModelEndpoint', () => {
     ).toThrow(
       'ModelEndpoint: invalid props\n' +
         '  - endpointName "Bad Name": expected at most 63 lowercase letters, digits and single hyphens\n' +
-        '  - image "docker.io/library/python:3": expected an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>\n' +
         '  - dataCaptureSamplingPercentage 150: expected an integer from 0 to 100\n' +
         '  - variant.memorySizeMb 1000: expected 1024, 2048, 3072, 4096, 5120, 6144\n' +
         '  - variant.maxConcurrency 0: expected an integer from 1 to 200\n' +

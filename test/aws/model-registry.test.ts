@@ -2,7 +2,7 @@ import { App, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { CfnBucket } from 'aws-cdk-lib/aws-s3';
-import { ModelRegistry } from '../../constructs/aws/model-registry';
+import { ModelRegistry, ModelRegistryBase } from '../../constructs/aws/model-registry';
 import { testStack } from '../helpers/aws';
 
 function registryTemplate(props: Partial<ConstructorParameters<typeof ModelRegistry>[2]> = {}) {
@@ -127,6 +127,34 @@ describe('ModelRegistry (AWS)', () => {
         ]),
       },
     });
+  });
+
+  test('created and imported registries share one base: the same names, ARNs and grants, scoped to one model', () => {
+    const stack = testStack();
+    const created = new ModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
+    const imported = ModelRegistry.fromRegistryAttributes(stack, 'Imported', {
+      namePrefix: 'ms-dev',
+      bucketName: 'ms-dev-models-111111111111-eu-west-1',
+      encryptionKeyArn: 'arn:aws:kms:eu-west-1:111111111111:key/abc',
+    });
+    for (const registry of [created, imported]) {
+      expect(registry).toBeInstanceOf(ModelRegistryBase);
+      expect(registry.namePrefix).toBe('ms-dev');
+      expect(stack.resolve(registry.modelPackageGroupArn('churn'))).toBe('arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/ms-dev-churn');
+    }
+    const trainer = new iam.Role(stack, 'Trainer', { assumedBy: new iam.ServicePrincipal('sagemaker.amazonaws.com') });
+    imported.grantWriteModel(trainer, 'churn');
+    imported.grantReadModelPackages(trainer, 'churn');
+    const statements = Object.values(Template.fromStack(stack).findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      { Action: ['kms:Decrypt', 'kms:GenerateDataKey'], Effect: 'Allow', Resource: 'arn:aws:kms:eu-west-1:111111111111:key/abc' },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: 'arn:aws:s3:::ms-dev-models-111111111111-eu-west-1/models/churn/*' },
+      {
+        Action: ['sagemaker:DescribeModelPackage', 'sagemaker:DescribeModelPackageGroup', 'sagemaker:ListModelPackages'],
+        Effect: 'Allow',
+        Resource: ['arn:aws:sagemaker:eu-west-1:111111111111:model-package-group/ms-dev-churn', 'arn:aws:sagemaker:eu-west-1:111111111111:model-package/ms-dev-churn/*'],
+      },
+    ]);
   });
 
   test('invalid props fail with every problem listed', () => {

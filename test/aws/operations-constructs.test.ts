@@ -5,6 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { BatchInference } from '../../constructs/aws/batch-inference';
+import { ContainerImage } from '../../constructs/aws/container-image';
 import { FeatureStore } from '../../constructs/aws/feature-store';
 import { ModelCard } from '../../constructs/aws/model-card';
 import { ModelEndpoint, type ModelEndpointProps } from '../../constructs/aws/model-endpoint';
@@ -45,7 +46,7 @@ describe('operations constructs validate their props, listing every problem', ()
   });
 
   test('ModelEndpoint deployment: SageMaker\'s blue/green rules, every problem at once', () => {
-    const image = '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1';
+    const image = ContainerImage.fromImageUri('141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1');
     const endpointWith = (id: string, variant: ModelEndpointProps['variant'], deployment: ModelEndpointProps['deployment']) =>
       problems(() => new ModelEndpoint(stack, id, { registry, model: 'churn', modelVersion: '1', image, endpointName: `ms-dev-${id.toLowerCase()}`, variant, deployment }));
     expect(endpointWith('One', { kind: 'realtime', instanceType: 'ml.m5.large', minInstances: 1 }, { strategy: 'canary', trafficPercent: 60, timeout: Duration.minutes(5) })).toEqual([

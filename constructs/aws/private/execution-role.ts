@@ -1,44 +1,20 @@
 import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import { acknowledgeWildcardResource } from './nag';
-import { ECR_IMAGE_URI } from '../../private/image-uri';
 import * as iam from 'aws-cdk-lib/aws-iam';
-
-export interface EcrImage {
-  readonly account: string;
-  readonly region: string;
-  readonly repository: string;
-}
-
-/** `123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo/name:tag` → its account, region and repository. */
-export function parseEcrImage(uri: string): EcrImage | undefined {
-  const match = ECR_IMAGE_URI.exec(uri);
-  return match ? { account: match[1], region: match[2], repository: match[3] } : undefined;
-}
 
 interface ExecutionRoleOptions {
   readonly stack: Stack;
   readonly endpointName: string;
-  readonly image: EcrImage;
   /** Set when the endpoint captures data: where it may write and the key it encrypts with. */
   readonly dataCapture?: { readonly objectsArn: string; readonly keyArn: string };
   readonly vpc: boolean;
 }
 
-/** What a SageMaker endpoint's execution role needs beyond reading its model artifact, and nothing more. */
+/** What a SageMaker endpoint's execution role needs beyond reading its model artifact and pulling its image, and nothing more. */
 export function executionRolePolicy(options: ExecutionRoleOptions): iam.PolicyStatement[] {
-  const { stack, endpointName, image } = options;
+  const { stack, endpointName } = options;
+  // The image's pull is granted by the ContainerImage the endpoint binds.
   const statements = [
-    new iam.PolicyStatement({
-      sid: 'PullInferenceImage',
-      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
-      resources: [`arn:${stack.partition}:ecr:${image.region}:${image.account}:repository/${image.repository}`],
-    }),
-    new iam.PolicyStatement({
-      sid: 'EcrLogin',
-      // GetAuthorizationToken has no resource-level permissions.
-      actions: ['ecr:GetAuthorizationToken'],
-      resources: ['*'],
-    }),
     new iam.PolicyStatement({
       sid: 'EndpointLogs',
       actions: ['logs:CreateLogGroup', 'logs:CreateLogStream', 'logs:PutLogEvents', 'logs:DescribeLogStreams'],

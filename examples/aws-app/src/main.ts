@@ -2,7 +2,7 @@
 // One environment of one model, composed from ModelStack's constructs: a model registry, a serverless SageMaker
 // endpoint, and the inference API in front of it; cdk-nag (AwsSolutions + NIST 800-53 R5) checks all of it.
 import { App, CfnOutput, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
-import { addComplianceChecks, AlarmTopic, InferenceApi, ModelEndpoint, ModelRegistry } from 'modelstack/aws';
+import { addComplianceChecks, AlarmTopic, ContainerImage, InferenceApi, ModelEndpoint, ModelRegistry } from 'modelstack/aws';
 
 const app = new App();
 // cdk-nag's packs as validation plugins: a finding that is not acknowledged fails `cdk synth`.
@@ -30,7 +30,7 @@ const endpoint = new ModelEndpoint(stack, 'Churn', {
   model: 'churn',
   modelVersion: '1',
   endpointName: 'example-dev-churn',
-  image: '141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1',
+  image: ContainerImage.fromImageUri('141502667606.dkr.ecr.eu-west-1.amazonaws.com/sagemaker-xgboost:1.7-1'),
   variant: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 },
   alarms: { action: alarms.action }, // its own 5xx and latency alarms notify the topic
 });
