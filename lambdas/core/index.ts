@@ -25,6 +25,7 @@ export * from './readers/csv';
 export * from './readers/infer';
 export * from './readers/lines';
 export * from './readers/read';
+export { hasParquetMagic, MAX_STREAMED_PARQUET_BYTES, PARQUET_MAGIC } from './readers/parquet';
 export * from './readers/source';
 export * from './report-html';
 export * from './sketch-cdf';

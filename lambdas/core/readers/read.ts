@@ -1,10 +1,12 @@
+import { stat } from 'node:fs/promises';
 import { emitCaptureRecord, type RowEmitter } from './capture';
 import { parseCsvRecord } from './csv';
 import { forEachLine } from './lines';
 import type { Readable } from 'node:stream';
-import { openSource, type ByteRange, type ProgressCallback } from './source';
+import { fileAsyncBuffer, hasParquetMagic, memoryAsyncBuffer, parquetColumns, readParquetRows, streamToBytes } from './parquet';
+import { isGzip, openSource, type ByteRange, type ProgressCallback } from './source';
 
-export type DataFormat = 'csv' | 'jsonl';
+export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
 /** Where rows go: a DatasetProfile satisfies this. */
 export interface RowSink {
@@ -35,11 +37,41 @@ export interface ReadOptions {
    * @default - the whole file
    */
   range?: ByteRange;
+  /**
+   * Read only these row groups, [start, end), of a Parquet file (parallel profiling).
+   * @default - every row group
+   */
+  rowGroups?: { start: number; end: number };
 }
 
-/** The format a file name implies: `.csv` or `.csv.gz` (any case) is CSV, anything else JSON Lines. */
+/**
+ * The format a file name implies: `.parquet` (any case) is Parquet, `.csv` or `.csv.gz` CSV, anything else
+ * JSON Lines.
+ */
 export function formatOf(path: string): DataFormat {
+  if (/\.parquet$/i.test(path)) return 'parquet';
   return /\.csv(\.gz)?$/i.test(path) ? 'csv' : 'jsonl';
+}
+
+/** The format of a local file: `explicit` if given, Parquet when it starts with `PAR1`, else from its name. */
+export async function detectFormat(path: string, explicit?: DataFormat): Promise<DataFormat> {
+  if (explicit) return explicit;
+  // Only a readable regular file is sniffed; anything else falls through to the read, which reports it.
+  const sniffed = await stat(path).then(
+    async (s) => s.isFile() && !(await isGzip(path)) && (await hasParquetMagic(path)),
+    () => false,
+  );
+  return sniffed ? 'parquet' : formatOf(path);
+}
+
+/** Reads a local Parquet file's feature columns by row group (see readParquetRows). */
+async function readParquetFile(path: string, features: readonly string[], sink: RowSink, options: ReadOptions): Promise<number> {
+  const { file, close } = await fileAsyncBuffer(path, options.onProgress);
+  try {
+    return await readParquetRows(file, path, features, sink, { maxRows: options.maxRows, rowGroups: options.rowGroups });
+  } finally {
+    await close();
+  }
 }
 
 /**
@@ -49,20 +81,27 @@ export function formatOf(path: string): DataFormat {
  * SageMaker capture records (detected per line by their `captureData` key).
  */
 export async function readRows(path: string, features: readonly string[], sink: RowSink, options: ReadOptions = {}): Promise<number> {
-  const format = options.format ?? formatOf(path);
+  const format = await detectFormat(path, options.format);
+  if (format === 'parquet') return readParquetFile(path, features, sink, options);
   if (options.range && format === 'csv') throw new Error('CSV files are read whole (quoted fields may span lines)');
   const stream = await openSource(path, options.onProgress, options.range);
   return readStreamRows(stream, format, features, sink, options.maxRows);
 }
 
-/** As readRows, from an already decompressed byte stream (e.g. an S3 or GCS object body). Resolves to the lines read. */
+/**
+ * As readRows, from an already decompressed byte stream (e.g. an S3 or GCS object body). Resolves to the lines
+ * read (Parquet: rows). A Parquet stream is collected whole first (its footer is at the end), up to
+ * MAX_STREAMED_PARQUET_BYTES, then read by row group.
+ */
 export async function readStreamRows(
   stream: Readable,
   format: DataFormat,
   features: readonly string[],
   sink: RowSink,
   maxRowsOption?: number,
+  label = 'stream',
 ): Promise<number> {
+  if (format === 'parquet') return readParquetRows(memoryAsyncBuffer(await streamToBytes(stream, label)), label, features, sink, { maxRows: maxRowsOption });
   const maxRows = maxRowsOption ?? Infinity;
   const width = features.length;
   const values: unknown[] = new Array(width).fill(undefined);
@@ -159,8 +198,16 @@ export async function readStreamRows(
  * first-seen order (capture records have no names: use the baseline's).
  */
 export async function readColumns(path: string, options: ReadOptions & { sampleRows?: number } = {}): Promise<string[]> {
+  const format = await detectFormat(path, options.format);
+  if (format === 'parquet') {
+    const { file, close } = await fileAsyncBuffer(path);
+    try {
+      return await parquetColumns(file, path);
+    } finally {
+      await close();
+    }
+  }
   const stream = await openSource(path);
-  const format = options.format ?? formatOf(path);
   const names = new Set<string>();
   const sampleRows = options.sampleRows ?? 1000;
   let seen = 0;
