@@ -22,6 +22,7 @@ export * from './pipeline';
 export * from './profile';
 export * from './readers/capture';
 export * from './readers/csv';
+export { parseAsciiNumber, QuotedCsvRangeError, scanCsvIntoProfile, type CsvScanOptions } from './readers/csv-scan';
 export * from './readers/infer';
 export * from './readers/lines';
 export * from './readers/read';

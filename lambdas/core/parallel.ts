@@ -99,13 +99,35 @@ function runWorker(data: Omit<WorkerData, 'entry'>, onBytes: (bytes: number) => 
 }
 
 /**
- * Profiles an uncompressed JSON Lines file with `workers` threads, each on a line-aligned byte range (a
+ * Profiles an uncompressed JSON Lines or CSV file with `workers` threads, each on a line-aligned byte range (a
  * Parquet file: a run of row groups), and merges the profiles in file order (line numbers of malformed rows
- * are made file-global).
+ * are made file-global). A CSV file with a quote in a data line is read again by one thread.
  * This is the mergeability of profiles put to work: the result equals a single-threaded pass, up to
  * the sketch's merge error.
  */
 export async function profileParallel(
+  path: string,
+  format: DataFormat,
+  features: FeatureSpec[],
+  options: ProfileOptions,
+  workers: number,
+  onProgress?: ProgressCallback,
+): Promise<DatasetProfile> {
+  try {
+    return await profileParts(path, format, features, options, workers, onProgress);
+  } catch (err) {
+    // A quoted CSV field may span a cut: such a file is read by one thread.
+    if (format !== 'csv' || !(err instanceof Error) || !QUOTED_RANGE.test(err.message)) throw err;
+    const profile = new DatasetProfile(features, options);
+    await readRows(path, features.map((f) => f.name), profile, { format, onProgress });
+    return profile;
+  }
+}
+
+/** The message of QuotedCsvRangeError, as it crosses the worker boundary. */
+const QUOTED_RANGE = /a quoted field in a CSV byte range/;
+
+async function profileParts(
   path: string,
   format: DataFormat,
   features: FeatureSpec[],

@@ -94,17 +94,21 @@ export interface DriftOptions extends EvaluateOptions {
    */
   onProgress?: ProgressCallback;
   /**
-   * Worker threads for the window pass. More than one applies to uncompressed JSON Lines, which splits at
-   * line boundaries, and Parquet, which splits by row group; other inputs are read by one thread.
+   * Worker threads for the window pass. More than one applies to uncompressed JSON Lines and CSV, which
+   * split at line boundaries (CSV with quoted fields is read by one thread), and Parquet, which splits by row
+   * group; gzip files are read by one thread.
    * @default 1
    */
   workers?: number;
 }
 
-/** Whether a file can be profiled by several workers: uncompressed JSON Lines, or Parquet. */
+/**
+ * Whether a file can be profiled by several workers: uncompressed JSON Lines or CSV (a CSV file with quotes
+ * falls back to one thread: a quoted field may span a cut), or Parquet.
+ */
 export async function canSplit(path: string, format?: DataFormat): Promise<boolean> {
   const detected = await detectFormat(path, format);
-  return detected === 'parquet' || (detected === 'jsonl' && !(await isGzip(path)));
+  return detected === 'parquet' || !(await isGzip(path));
 }
 
 /** Profiles a window file against the baseline's bins (one pass) and evaluates drift. */

@@ -1,6 +1,8 @@
-import { stat } from 'node:fs/promises';
+import { promises as fs } from 'node:fs';
 import { emitCaptureRecord, type RowEmitter } from './capture';
+import { DatasetProfile } from '../profile';
 import { parseCsvRecord } from './csv';
+import { scanCsvIntoProfile } from './csv-scan';
 import { forEachLine } from './lines';
 import type { Readable } from 'node:stream';
 import { fileAsyncBuffer, hasParquetMagic, memoryAsyncBuffer, parquetColumns, readParquetRows, streamToBytes } from './parquet';
@@ -57,11 +59,29 @@ export function formatOf(path: string): DataFormat {
 export async function detectFormat(path: string, explicit?: DataFormat): Promise<DataFormat> {
   if (explicit) return explicit;
   // Only a readable regular file is sniffed; anything else falls through to the read, which reports it.
-  const sniffed = await stat(path).then(
+  const sniffed = await fs.stat(path).then(
     async (s) => s.isFile() && !(await isGzip(path)) && (await hasParquetMagic(path)),
     () => false,
   );
   return sniffed ? 'parquet' : formatOf(path);
+}
+
+/** The first line of an uncompressed file, without its line ending (a CSV header for a byte-range read). */
+async function firstLine(path: string): Promise<string> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (let pos = 0; ; ) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, pos);
+      const nl = buffer.subarray(0, bytesRead).indexOf(10);
+      chunks.push(buffer.subarray(0, nl >= 0 ? nl : bytesRead));
+      if (nl >= 0 || bytesRead === 0) break;
+      pos += bytesRead;
+    }
+    return Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reads a local Parquet file's feature columns by row group (see readParquetRows). */
@@ -83,6 +103,13 @@ async function readParquetFile(path: string, features: readonly string[], sink: 
 export async function readRows(path: string, features: readonly string[], sink: RowSink, options: ReadOptions = {}): Promise<number> {
   const format = await detectFormat(path, options.format);
   if (format === 'parquet') return readParquetFile(path, features, sink, options);
+  if (format === 'csv' && sink instanceof DatasetProfile && sink.features.length === features.length && sink.features.every((f, i) => f.name === features[i])) {
+    // The byte-level scanner; a byte range (parallel profiling) gets the file's header line.
+    const range = options.range;
+    const header = range && range.start > 0 ? await firstLine(path) : undefined;
+    const stream = await openSource(path, options.onProgress, range);
+    return scanCsvIntoProfile(stream, sink, { maxRows: options.maxRows, header, inRange: range !== undefined, label: path });
+  }
   if (options.range && format === 'csv') throw new Error('CSV files are read whole (quoted fields may span lines)');
   const stream = await openSource(path, options.onProgress, options.range);
   return readStreamRows(stream, format, features, sink, options.maxRows);
@@ -102,6 +129,9 @@ export async function readStreamRows(
   label = 'stream',
 ): Promise<number> {
   if (format === 'parquet') return readParquetRows(memoryAsyncBuffer(await streamToBytes(stream, label)), label, features, sink, { maxRows: maxRowsOption });
+  if (format === 'csv' && sink instanceof DatasetProfile && sink.features.every((f, i) => f.name === features[i]) && sink.features.length === features.length) {
+    return scanCsvIntoProfile(stream, sink, { maxRows: maxRowsOption, label });
+  }
   const maxRows = maxRowsOption ?? Infinity;
   const width = features.length;
   const values: unknown[] = new Array(width).fill(undefined);
