@@ -151,6 +151,7 @@ describe('Parquet input', () => {
 
     const lz4 = await write('lz4.parquet', 0, 'FORMAT parquet, COMPRESSION lz4');
     await expect(readRows(lz4, ['x'], collect())).rejects.toThrow(/lz4\.parquet: row group 0: .*LZ4.*\(supported: uncompressed, SNAPPY, GZIP, BROTLI/);
+    await expect(buildBaseline(lz4)).rejects.toThrow(/lz4\.parquet: row group 0: .*LZ4.*\(supported: uncompressed, SNAPPY, GZIP, BROTLI/);
 
     const nested = join(dir, 'nested.parquet');
     await db.run(`COPY (SELECT {'a': i, 'b': 'x'} AS s, i AS x FROM range(10) t(i)) TO '${nested}' (FORMAT parquet)`);

@@ -3,6 +3,8 @@ import type { Readable } from 'node:stream';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import * as zlib from 'node:zlib';
 import type { AsyncBuffer, ColumnData, Compressors, FileMetaData } from 'hyparquet';
+import { DatasetProfile } from '../profile';
+import { cellValue, profileParquetColumns } from './parquet-columns';
 import type { RowSink } from './read';
 import type { ProgressCallback } from './source';
 
@@ -132,12 +134,6 @@ export interface ParquetRowOptions {
   rowGroups?: { start: number; end: number };
 }
 
-/** Parquet cell → what the profiles take: INT64 arrives as bigint, timestamps and dates as Date. */
-function cell(v: unknown): unknown {
-  if (typeof v === 'bigint') return Number(v);
-  if (v instanceof Date) return v.toISOString();
-  return v;
-}
 
 /**
  * Reads the feature columns of `file`, one row group at a time, into `sink` (one reused row array, as the
@@ -160,6 +156,18 @@ export async function readParquetRows(file: AsyncBuffer, label: string, features
   const maxRows = options.maxRows ?? Infinity;
   const compressors = nodeCompressors();
   const values: unknown[] = new Array(features.length).fill(undefined);
+  const profileSink = sink instanceof DatasetProfile && sink.features.length === features.length && sink.features.every((f, i) => f.name === features[i]);
+  if (profileSink && options.maxRows === undefined) {
+    // A drift check or baseline: column by column, straight into the profiles.
+    let rows: number;
+    try {
+      rows = await profileParquetColumns(file, metadata, sink, compressors, first, last);
+    } catch (err) {
+      throw new Error(`${label}: ${(err as Error).message}${/compression|codec/i.test((err as Error).message) ? ' (supported: uncompressed, SNAPPY, GZIP, BROTLI, ZSTD on Node ≥ 22.15)' : ''}`);
+    }
+    for (const name of names) if (!features.includes(name)) sink.addUnexpectedColumn(name, rows);
+    return rows;
+  }
   let groupStart = 0;
   for (let g = 0; g < first; g++) groupStart += Number(groups[g].num_rows);
   let rows = 0;
@@ -192,7 +200,7 @@ export async function readParquetRows(file: AsyncBuffer, label: string, features
         let k = piece[c];
         while (k < list.length && list[k].rowEnd <= r) k++;
         piece[c] = k;
-        values[i] = k < list.length && list[k].rowStart <= r ? cell(list[k].columnData[r - list[k].rowStart]) : null;
+        values[i] = k < list.length && list[k].rowStart <= r ? cellValue(list[k].columnData[r - list[k].rowStart]) : null;
       }
       sink.addRow(values);
       rows++;
