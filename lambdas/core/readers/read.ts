@@ -3,7 +3,8 @@ import { emitCaptureRecord, type RowEmitter } from './capture';
 import { DatasetProfile } from '../profile';
 import { parseCsvRecord } from './csv';
 import { scanCsvIntoProfile } from './csv-scan';
-import { forEachLine } from './lines';
+import { JsonLineScanner } from './jsonl-scan';
+import { forEachLine, forEachLineBytes } from './lines';
 import type { Readable } from 'node:stream';
 import { fileAsyncBuffer, hasParquetMagic, memoryAsyncBuffer, parquetColumns, readParquetRows, streamToBytes } from './parquet';
 import { isGzip, openSource, type ByteRange, type ProgressCallback } from './source';
@@ -103,7 +104,7 @@ async function readParquetFile(path: string, features: readonly string[], sink: 
 export async function readRows(path: string, features: readonly string[], sink: RowSink, options: ReadOptions = {}): Promise<number> {
   const format = await detectFormat(path, options.format);
   if (format === 'parquet') return readParquetFile(path, features, sink, options);
-  if (format === 'csv' && sink instanceof DatasetProfile && sink.features.length === features.length && sink.features.every((f, i) => f.name === features[i])) {
+  if (format === 'csv' && isProfileOf(sink, features)) {
     // The byte-level scanner; a byte range (parallel profiling) gets the file's header line.
     const range = options.range;
     const header = range && range.start > 0 ? await firstLine(path) : undefined;
@@ -129,7 +130,7 @@ export async function readStreamRows(
   label = 'stream',
 ): Promise<number> {
   if (format === 'parquet') return readParquetRows(memoryAsyncBuffer(await streamToBytes(stream, label)), label, features, sink, { maxRows: maxRowsOption });
-  if (format === 'csv' && sink instanceof DatasetProfile && sink.features.every((f, i) => f.name === features[i]) && sink.features.length === features.length) {
+  if (format === 'csv' && isProfileOf(sink, features)) {
     return scanCsvIntoProfile(stream, sink, { maxRows: maxRowsOption, label });
   }
   const maxRows = maxRowsOption ?? Infinity;
@@ -199,7 +200,7 @@ export async function readStreamRows(
       sink.addInvalid(lineNo, reason);
     },
   };
-  return forEachLine(stream, (line, n) => {
+  const onLine = (line: string, n: number): boolean => {
     lineNo = n;
     let record: unknown;
     try {
@@ -220,7 +221,21 @@ export async function readStreamRows(
       rows++;
     }
     return rows < maxRows;
-  });
+  };
+  if (isProfileOf(sink, features)) {
+    // The byte-level path; lines it does not fully accept go through JSON.parse above.
+    const scanner = new JsonLineScanner(sink);
+    return forEachLineBytes(stream, (buf, start, end, n) => {
+      if (!scanner.scan(buf, start, end)) return onLine(buf.toString('utf8', start, end), n);
+      return ++rows < maxRows;
+    });
+  }
+  return forEachLine(stream, onLine);
+}
+
+/** True when `sink` is a DatasetProfile of exactly `features`, in order (the byte-level readers feed it directly). */
+function isProfileOf(sink: RowSink, features: readonly string[]): sink is DatasetProfile {
+  return sink instanceof DatasetProfile && sink.features.length === features.length && sink.features.every((f, i) => f.name === features[i]);
 }
 
 /**
