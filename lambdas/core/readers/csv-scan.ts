@@ -225,10 +225,20 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
   let carry: Buffer | null = null;
   try {
     outer: for await (const chunk of stream) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      const buf: Buffer = carry ? Buffer.concat([carry, bytes]) : bytes;
-      carry = null;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       let start = 0;
+      if (carry) {
+        // Only the line that straddles the chunks is copied.
+        const first = buf.indexOf(10);
+        if (first < 0) {
+          carry = Buffer.concat([carry, buf]);
+          continue;
+        }
+        const joined = Buffer.concat([carry, buf.subarray(0, first)]);
+        carry = null;
+        if (!line(joined, 0, joined.length)) break outer;
+        start = first + 1;
+      }
       let nl = buf.indexOf(10, start);
       while (nl !== -1) {
         if (!line(buf, start, nl)) break outer;

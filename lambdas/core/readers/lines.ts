@@ -54,10 +54,20 @@ export async function forEachLineBytes(stream: Readable, onLine: ByteLineHandler
   };
   try {
     for await (const chunk of stream) {
-      const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      const buf: Buffer = carry ? Buffer.concat([carry, bytes]) : bytes;
-      carry = null;
+      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       let start = 0;
+      if (carry) {
+        // Only the line that straddles the chunks is copied.
+        const first = buf.indexOf(10);
+        if (first < 0) {
+          carry = Buffer.concat([carry, buf]);
+          continue;
+        }
+        const joined = Buffer.concat([carry, buf.subarray(0, first)]);
+        carry = null;
+        if (!emit(joined, 0, joined.length)) return lineNo;
+        start = first + 1;
+      }
       let nl = buf.indexOf(10, start);
       while (nl !== -1) {
         if (!emit(buf, start, nl)) return lineNo;
