@@ -15,3 +15,6 @@ declare module 'hyparquet/src/plain.js' {
 declare module 'hyparquet/src/schema.js' {
   export * from 'hyparquet/types/schema';
 }
+declare module 'hyparquet/src/encoding.js' {
+  export * from 'hyparquet/types/encoding';
+}

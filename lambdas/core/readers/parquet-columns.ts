@@ -17,6 +17,7 @@ type Modules = {
   convert: typeof import('hyparquet/src/convert.js');
   plain: typeof import('hyparquet/src/plain.js');
   schema: typeof import('hyparquet/src/schema.js');
+  encoding: typeof import('hyparquet/src/encoding.js');
 };
 let loaded: Promise<Modules> | undefined;
 function modules(): Promise<Modules> {
@@ -26,7 +27,8 @@ function modules(): Promise<Modules> {
     import('hyparquet/src/convert.js'),
     import('hyparquet/src/plain.js'),
     import('hyparquet/src/schema.js'),
-  ]).then(([column, datapage, convert, plain, schema]) => ({ column, datapage, convert, plain, schema }));
+    import('hyparquet/src/encoding.js'),
+  ]).then(([column, datapage, convert, plain, schema, encoding]) => ({ column, datapage, convert, plain, schema, encoding }));
   return loaded;
 }
 
@@ -51,7 +53,9 @@ export async function profileParquetColumns(
   first: number,
   last: number,
 ): Promise<number> {
-  const { column, datapage, convert, plain, schema } = await modules();
+  const { column, datapage, convert, plain, schema, encoding } = await modules();
+  let levelScratch = new Uint8Array(0);
+  let indexScratch = new Int32Array(0);
   const names = profile.features.map((f) => f.name);
   let rows = 0;
   for (let g = first; g < last; g++) {
@@ -99,10 +103,38 @@ export async function profileParquetColumns(
         } else if (header.type === 'DATA_PAGE') {
           const daph = header.data_page_header!;
           const page = datapage.decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, compressors);
+          count = daph.num_values;
+          const dictionaryIndexes = dictionary !== undefined && (daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY');
+          if (meta.type !== 'BOOLEAN' && (daph.encoding === 'PLAIN' || dictionaryIndexes) && (maxDefinition === 0 || daph.definition_level_encoding === 'RLE')) {
+            // A flat page decoded into reused typed arrays (hyparquet's readDataPage builds a holey Array of
+            // levels and of dictionary indexes per page): [4-byte length, RLE/bit-packed levels], then the values.
+            const pageReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
+            let nulls = 0;
+            let flatLevels: Uint8Array | null = null;
+            if (maxDefinition > 0) {
+              if (levelScratch.length < count) levelScratch = new Uint8Array(count);
+              flatLevels = levelScratch.subarray(0, count);
+              encoding.readRleBitPackedHybrid(pageReader, 1, flatLevels);
+              for (let k = 0; k < count; k++) nulls += 1 - flatLevels[k];
+            }
+            const present = count - nulls;
+            if (dictionaryIndexes) {
+              const bitWidth = pageReader.view.getUint8(pageReader.offset++);
+              if (indexScratch.length < present) indexScratch = new Int32Array(present);
+              const indexes = indexScratch.subarray(0, present);
+              if (bitWidth) encoding.readRleBitPackedHybrid(pageReader, bitWidth, indexes, page.byteLength - pageReader.offset);
+              else indexes.fill(0);
+              feedDictionary(target, flatLevels, count, dictionary!, indexes);
+            } else {
+              const plainValues = convert.convert(plain.readPlain(pageReader, meta.type, present, element.type_length), decoder);
+              feedValues(target, flatLevels, count, plainValues);
+            }
+            values += count;
+            continue;
+          }
           const decoded = datapage.readDataPage(page, daph, decoder);
           levels = decoded.definitionLevels;
           data = convert.convertWithDictionary(decoded.dataPage, dictionary, daph.encoding, decoder);
-          count = daph.num_values;
         } else if (header.type === 'DATA_PAGE_V2') {
           const daph2 = header.data_page_header_v2!;
           const decoded = datapage.readDataPageV2(compressed, header, decoder);
@@ -125,6 +157,26 @@ export async function profileParquetColumns(
     profile.rows += groupRows;
     return groupRows;
   }
+}
+
+/** Values of one page into a profile: a value where the level is 1, null where it is 0 (no levels: all values). */
+function feedValues(target: DatasetProfile['profiles'][number], levels: Uint8Array | null, count: number, values: DecodedArray): void {
+  if (levels === null) {
+    for (let k = 0; k < count; k++) target.add(cellValue(values[k]));
+    return;
+  }
+  let v = 0;
+  for (let k = 0; k < count; k++) target.add(levels[k] === 1 ? cellValue(values[v++]) : null);
+}
+
+/** As feedValues, the values being dictionary entries by index. */
+function feedDictionary(target: DatasetProfile['profiles'][number], levels: Uint8Array | null, count: number, dictionary: DecodedArray, indexes: Int32Array): void {
+  if (levels === null) {
+    for (let k = 0; k < count; k++) target.add(cellValue(dictionary[indexes[k]]));
+    return;
+  }
+  let v = 0;
+  for (let k = 0; k < count; k++) target.add(levels[k] === 1 ? cellValue(dictionary[indexes[v++]]) : null);
 }
 
 /** Parquet cell → what the profiles take: INT64 arrives as bigint, timestamps and dates as Date. */
