@@ -124,6 +124,21 @@ describe('Parquet input', () => {
     expect(one.integrity.checks.find((c) => c.check === 'unexpectedColumns')?.reason).toMatch(/"extra" \(10000 rows\)/);
   });
 
+  test('v1 pages (dictionary and PLAIN, read into typed arrays) and v2 pages (delta encodings, through hyparquet) give the same profile', async () => {
+    const features = [
+      { name: 'x', kind: 'numeric' as const },
+      { name: 'n', kind: 'numeric' as const },
+      { name: 'city', kind: 'categorical' as const },
+    ];
+    const profileOf = async (path: string) => {
+      const p = new DatasetProfile(features);
+      await readRows(path, ['x', 'n', 'city'], p);
+      return p.toState();
+    };
+    const v1 = await profileOf(await write('v1.parquet'));
+    expect(await profileOf(await write('v2.parquet', 0, 'FORMAT parquet, PARQUET_VERSION V2, ROW_GROUP_SIZE 2048'))).toEqual(v1);
+  });
+
   test('GZIP-compressed Parquet reads like Snappy (node:zlib)', async () => {
     const gz = await write('gzip.parquet', 0, 'FORMAT parquet, COMPRESSION gzip');
     const sink = collect();
