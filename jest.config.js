@@ -3,7 +3,12 @@ module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
-  transform: { '^.+\\.ts$': ['@swc/jest'] },
+  transform: {
+    '^.+\\.ts$': ['@swc/jest'],
+    // hyparquet ships ES modules only (Node's require loads them; jest's module loader needs them as CommonJS).
+    '/node_modules/hyparquet/.+\\.js$': ['@swc/jest', { module: { type: 'commonjs' } }],
+  },
+  transformIgnorePatterns: ['/node_modules/(?!hyparquet/)'],
   // Synth-heavy suites are CPU bound; two workers match the two cores we have.
   maxWorkers: 2,
   testTimeout: 60000,

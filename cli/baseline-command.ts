@@ -19,12 +19,12 @@ interface BaselineFlags {
 export function registerBaseline(program: Command, ctx: CliContext): void {
   program
     .command('baseline')
-    .description('profile a reference data file (CSV or JSON Lines, optionally gzipped) into baseline.json')
+    .description('profile a reference data file (CSV or JSON Lines, optionally gzipped, or Parquet) into baseline.json')
     .requiredOption('--data <file>', 'reference data file')
     .requiredOption('--out <file>', 'baseline JSON to write')
     .option('--categorical <columns>', 'comma-separated columns to treat as categorical (others inferred)', parseList)
     .option('--exclude <columns>', 'comma-separated columns to leave out', parseList)
-    .option('--format <format>', 'csv or jsonl (default: from the file extension)', parseFormat)
+    .option('--format <format>', 'csv, jsonl or parquet (default: from the file extension, or Parquet\'s PAR1 magic bytes)', parseFormat)
     .option('--category-cap <n>', 'distinct categories kept per feature; the rest go to __other__', parsePositiveInt, DEFAULT_CATEGORY_CAP)
     .option('--min-rows <n>', 'fewest valid rows (and values per column) a training set needs (default 100)', parsePositiveInt)
     .option('--progress', 'always draw the progress bar')
@@ -35,7 +35,7 @@ export function registerBaseline(program: Command, ctx: CliContext): void {
       const { baseline } = await buildBaseline(flags.data, {
         categorical: flags.categorical,
         exclude: flags.exclude,
-        format: dataFormat(flags.data, flags.format),
+        format: await dataFormat(flags.data, flags.format),
         categoryCap: flags.categoryCap,
         integrity: flags.minRows ? { minRows: flags.minRows } : undefined,
         onProgress: (p, read, total) => {

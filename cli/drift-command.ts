@@ -77,15 +77,15 @@ export function registerDrift(program: Command, ctx: CliContext): void {
     .command('drift')
     .description('check a data window against a baseline and write the drift report')
     .requiredOption('--baseline <file>', 'baseline.json written by `modelstack baseline`')
-    .requiredOption('--data <file>', 'window: CSV, JSON Lines or SageMaker data capture, optionally gzipped')
+    .requiredOption('--data <file>', 'window: CSV, JSON Lines or SageMaker data capture, optionally gzipped, or Parquet')
     .requiredOption('--out <file>', 'report JSON to write')
     .option('--html <file>', 'also write a self-contained HTML report')
     .option('--fail-on-drift', 'exit 3 when a data-integrity check failed or lacked data, else 1 when the dataset drifted')
     .option('--method <feature=method[:threshold]>', 'per-feature method/threshold override (repeatable)', parseMethod)
     .option('--drift-share <share>', 'dataset drift when this share of features drifted (default 0.5)', parseShare)
-    .option('--format <format>', 'csv or jsonl (default: from the file extension)', parseFormat)
+    .option('--format <format>', 'csv, jsonl or parquet (default: from the file extension, or Parquet\'s PAR1 magic bytes)', parseFormat)
     .option('--min-rows <n>', 'fewest rows (and values per feature) to judge; fewer is "insufficient data" (default 100)', parsePositiveInt)
-    .option('--workers <n>', 'threads for uncompressed JSON Lines (default: 2 for files over 32 MiB, else 1)', parsePositiveInt)
+    .option('--workers <n>', 'threads for uncompressed JSON Lines and Parquet (default: 2 for files over 32 MiB, else 1)', parsePositiveInt)
     .option('--progress', 'always draw the progress bar')
     .option('--no-progress', 'never draw the progress bar')
     .action(async (flags: DriftFlags) => {
@@ -96,7 +96,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
       }
       const progress = createProgress(ctx.io, 'checking', flags.progress);
       const report = await checkDrift(baseline, flags.data, {
-        format: dataFormat(flags.data, flags.format),
+        format: await dataFormat(flags.data, flags.format),
         overrides: flags.method,
         driftShare: flags.driftShare,
         integrity: flags.minRows ? { minRows: flags.minRows } : undefined,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { isMethod, type DataFormat, type MethodOverride } from '../lambdas/core';
+import { hasParquetMagic, isMethod, type DataFormat, type MethodOverride } from '../lambdas/core';
 import { UsageError } from './io';
 
 /** Commander argument parsers: each throws a one-line message naming what was expected. */
@@ -11,19 +11,23 @@ export function parseList(value: string, previous: string[] = []): string[] {
 }
 
 export function parseFormat(value: string): DataFormat {
-  if (value !== 'csv' && value !== 'jsonl') throw new InvalidArgumentError('expected csv or jsonl');
+  if (value !== 'csv' && value !== 'jsonl' && value !== 'parquet') throw new InvalidArgumentError('expected csv, jsonl or parquet');
   return value;
 }
 
 /**
- * The data file's format: `--format`, else its name (`.csv`, or `.jsonl`/`.ndjson`/`.json`, optionally `.gz`). Any
- * other name (a `.tsv`, a `.parquet`) is refused, rather than read as JSON Lines with every row counted malformed.
+ * The data file's format: `--format`, else its name (`.csv`, `.jsonl`/`.ndjson`/`.json`, optionally `.gz`, or
+ * `.parquet`), else Parquet when the file starts with the magic bytes `PAR1`. Any other file (a `.tsv`) is
+ * refused, rather than read as JSON Lines with every row counted malformed.
  */
-export function dataFormat(file: string, format: DataFormat | undefined): DataFormat {
+export async function dataFormat(file: string, format: DataFormat | undefined): Promise<DataFormat> {
   if (format) return format;
   if (/\.csv(\.gz)?$/i.test(file)) return 'csv';
   if (/\.(jsonl|ndjson|json)(\.gz)?$/i.test(file)) return 'jsonl';
-  throw new UsageError(`--data ${file}: cannot tell the format from the name: expected .csv or .jsonl (optionally .gz), or pass --format csv|jsonl`);
+  if (/\.parquet$/i.test(file) || (await hasParquetMagic(file).catch(() => false))) return 'parquet';
+  throw new UsageError(
+    `--data ${file}: cannot tell the format from the name: expected .csv or .jsonl (optionally .gz) or .parquet, or pass --format csv|jsonl|parquet`,
+  );
 }
 
 export function parseShare(value: string): number {

@@ -2,7 +2,9 @@
 """pandas + scipy reference for the drift benchmark: the same metrics as `modelstack drift`, the way
 a data scientist would write them (load both frames, then numpy/scipy per feature).
 
-    /usr/bin/python3 bench/drift/reference.py BASELINE.jsonl WINDOW.jsonl OUT.json
+    /usr/bin/python3 bench/drift/reference.py BASELINE.(jsonl|csv) WINDOW.(jsonl|csv) OUT.json
+
+CSV files are read with pandas.read_csv (the C parser), others with pandas.read_json(lines=True).
 
 Prints one JSON line: {"seconds": ..., "maxRssKb": ..., "drifted": [...]}.
 """
@@ -25,11 +27,16 @@ def psi(ref, cur):
     return float(np.sum((c - r) * np.log(c / r)))
 
 
+def read(path):
+    """CSV with pandas' C reader, anything else as JSON Lines."""
+    return pd.read_csv(path) if path.endswith('.csv') else pd.read_json(path, lines=True)
+
+
 def main():
     base_path, window_path, out_path = sys.argv[1:4]
     start = time.perf_counter()
-    base = pd.read_json(base_path, lines=True)
-    cur = pd.read_json(window_path, lines=True)
+    base = read(base_path)
+    cur = read(window_path)
     features = []
     for name in base.columns:
         b = base[name].dropna()

@@ -5,7 +5,7 @@ import { integrityThresholds, type IntegrityThresholds } from './integrity-thres
 import { DatasetProfile, type FeatureSpec, type ProfileOptions } from './profile';
 import { inferKinds } from './readers/infer';
 import { profileParallel } from './parallel';
-import { formatOf, readColumns, readRows, type DataFormat } from './readers/read';
+import { detectFormat, readColumns, readRows, type DataFormat } from './readers/read';
 import { isGzip, type ProgressCallback } from './readers/source';
 
 export interface BaselineOptions extends ProfileOptions {
@@ -94,16 +94,21 @@ export interface DriftOptions extends EvaluateOptions {
    */
   onProgress?: ProgressCallback;
   /**
-   * Worker threads for the window pass. More than one applies only to uncompressed JSON Lines, which
-   * splits at line boundaries; other inputs are read by one thread.
+   * Worker threads for the window pass. More than one applies to uncompressed JSON Lines and CSV, which
+   * split at line boundaries (CSV with quoted fields is read by one thread), and Parquet, which splits by row
+   * group; gzip files are read by one thread.
    * @default 1
    */
   workers?: number;
 }
 
-/** Whether a file can be profiled by several workers: uncompressed JSON Lines. */
+/**
+ * Whether a file can be profiled by several workers: uncompressed JSON Lines or CSV (a CSV file with quotes
+ * falls back to one thread: a quoted field may span a cut), or Parquet.
+ */
 export async function canSplit(path: string, format?: DataFormat): Promise<boolean> {
-  return (format ?? formatOf(path)) === 'jsonl' && !(await isGzip(path));
+  const detected = await detectFormat(path, format);
+  return detected === 'parquet' || !(await isGzip(path));
 }
 
 /** Profiles a window file against the baseline's bins (one pass) and evaluates drift. */
@@ -113,7 +118,7 @@ export async function checkDrift(baseline: BaselineFile, path: string, options: 
   const workers = options.workers ?? 1;
   let window: DatasetProfile;
   if (workers > 1 && (await canSplit(path, options.format))) {
-    window = await profileParallel(path, 'jsonl', specs, profileOptions, workers, options.onProgress);
+    window = await profileParallel(path, await detectFormat(path, options.format), specs, profileOptions, workers, options.onProgress);
   } else {
     window = new DatasetProfile(specs, profileOptions);
     await readRows(path, specs.map((f) => f.name), window, { format: options.format, onProgress: options.onProgress });

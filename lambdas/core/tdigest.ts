@@ -16,6 +16,8 @@
  * value and is the largest cost of a drift check after JSON.parse).
  */
 
+import { sortFloat64 } from './radix-sort';
+
 export const DEFAULT_COMPRESSION = 500;
 
 export interface TDigestJSON {
@@ -116,7 +118,7 @@ export class TDigest {
   /** Sorts the buffered raw points and merges them into the centroids. */
   private flush(): void {
     if (this.buffered === 0) return;
-    const sorted = this.buffer.subarray(0, this.buffered).sort();
+    const sorted = sortFloat64(this.buffer.subarray(0, this.buffered));
     this.buffered = 0;
     if (sorted[0] < this.lo) this.lo = sorted[0];
     if (sorted[sorted.length - 1] > this.hi) this.hi = sorted[sorted.length - 1];

@@ -106,7 +106,7 @@ describe('modelstack drift', () => {
     [['drift', '--baseline', 'b.json', '--data', 'd.csv'], /required option '--out <file>' not specified/],
     [['drift', '--baseline', 'b.json', '--data', 'd.csv', '--out', 'r.json', '--bogus'], /unknown option '--bogus'/],
     [['drfit'], /unknown command 'drfit'/],
-    [['baseline', '--data', 'x.csv', '--out', 'y.json', '--format', 'xml'], /expected csv or jsonl/],
+    [['baseline', '--data', 'x.csv', '--out', 'y.json', '--format', 'xml'], /expected csv, jsonl or parquet/],
     [['baseline', '--data', 'x.csv', '--out', 'y.json', '--category-cap', '0'], /expected a positive integer/],
     [['baseline', '--data', 'x.csv', '--out', 'y.json', '--categorical', ','], /expected a comma-separated list/],
     [['drift', '--baseline', 'b', '--data', 'd', '--out', 'o', '--drift-share', '2'], /expected a number between 0 and 1/],
@@ -142,7 +142,7 @@ describe('modelstack drift', () => {
     const tsv = join(csv.dir, 'train.tsv');
     writeFileSync(tsv, 'a\tb\n1\t2\n');
     const unknownFormat = await cli(['baseline', '--data', tsv, '--out', join(csv.dir, 'x.json')]);
-    expect(unknownFormat.stderr).toMatch(/--data .*train\.tsv: cannot tell the format from the name: expected \.csv or \.jsonl \(optionally \.gz\), or pass --format csv\|jsonl/);
+    expect(unknownFormat.stderr).toMatch(/--data .*train\.tsv: cannot tell the format from the name: expected \.csv or \.jsonl \(optionally \.gz\) or \.parquet, or pass --format csv\|jsonl\|parquet/);
     for (const r of [missingData, missingBaseline, invalid, unknownFeature, badCategorical, unknownFormat]) {
       expect(r.code).toBe(2);
       oneLine(r.stderr);

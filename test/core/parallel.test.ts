@@ -67,11 +67,14 @@ describe('parallel profiling', () => {
     await expect(profileParallel(gz, 'jsonl', features, {}, 2)).rejects.toThrow(/cannot be read by byte range/);
   });
 
-  test('only uncompressed JSON Lines is split', async () => {
+  test('uncompressed JSON Lines and CSV are split; gzip is not; a row sink that is not a profile reads CSV whole', async () => {
     expect(await canSplit(path)).toBe(true);
     const csv = join(dir, 'a.csv');
     writeFileSync(csv, 'x\n1\n');
-    expect(await canSplit(csv)).toBe(false);
-    await expect(readRows(csv, ['x'], new DatasetProfile(features), { range: { start: 0, end: 2 } })).rejects.toThrow(/read whole/);
+    expect(await canSplit(csv)).toBe(true);
+    const gzCsv = join(dir, 'a.csv.gz');
+    writeFileSync(gzCsv, gzipSync('x\n1\n'));
+    expect(await canSplit(gzCsv)).toBe(false);
+    await expect(readRows(csv, ['x'], { addRow() {}, addInvalid() {} }, { range: { start: 0, end: 2 } })).rejects.toThrow(/read whole/);
   });
 });

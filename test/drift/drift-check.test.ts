@@ -2,6 +2,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import { DriftCheckError, type DriftDeps, mergeShards, profileShard, runDriftCheck, type Shard, type ShardPlan, type StoredReport } from '../../lambdas/core/drift-job';
 import { createDriftHandler } from '../../lambdas/drift/handler';
 import { s3Store } from '../../lambdas/drift/s3-store';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import { DuckDBInstance } from '@duckdb/node-api';
 import { startS3 } from '../helpers/s3rver';
 import { baselineJson, captureFile, RecordingEvents, RecordingMetrics, rows, SPEC } from './fixtures';
 
@@ -115,6 +120,26 @@ describe('scheduled drift check against S3 (s3rver)', () => {
     expect(report.rows).toBe(20);
     expect(report.invalidRows).toBe(2);
     expect(report.invalidRowSamples.map((s) => s.line)).toEqual([5, 6]);
+  });
+
+  test('a Parquet object in the window (a feature-store export) is read by row group beside the capture files', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'drift-parquet-'));
+    const csv = join(dir, 'rows.csv');
+    writeFileSync(csv, ['tenure,charges,contract', ...rows(600, 31, 1, ['monthly'])].join('\n'));
+    const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+    const db = await instance.connect();
+    await db.run(`COPY (SELECT * FROM read_csv('${csv}')) TO '${join(dir, 'rows.parquet')}' (FORMAT parquet, ROW_GROUP_SIZE 256)`);
+    db.closeSync();
+    instance.closeSync();
+    const hour = `${SPEC.capturePrefix}2026/11/12/14/`;
+    await s3.client().send(new PutObjectCommand({ Bucket: 'registry', Key: `${hour}export.parquet`, Body: readFileSync(join(dir, 'rows.parquet')) }));
+    await store.put(`${hour}capture.jsonl`, captureFile(rows(100, 32, 1, ['monthly'])), 'application/jsonl');
+
+    const { deps: d } = deps();
+    const outcome = await runDriftCheck(SPEC, at('12'), d);
+    const report = await readReport(outcome.status === 'done' ? outcome.reportKey : '');
+    expect(report).toMatchObject({ rows: 700, invalidRows: 0, drifted: true, captureObjects: 2 });
+    expect(report.integrity.status).toBe('ok');
   });
 
   test('a missing or corrupt baseline is a clear error and writes nothing', async () => {

@@ -170,11 +170,16 @@ export function newWindowProfile(baseline: BaselineFile): DatasetProfile {
   return new DatasetProfile(windowSpecs(baseline), { compression: numeric?.kind === 'numeric' ? numeric.sketch.compression : undefined });
 }
 
-/** Streams one capture object into `profile`; a vanished object counts as empty. */
+/**
+ * Streams one capture object into `profile`; a vanished object counts as empty. Objects named `*.parquet`
+ * (a feature-store or warehouse export dropped into the window's folders) are read as Parquet, whole (at most
+ * MAX_STREAMED_PARQUET_BYTES) and then by row group; everything else as JSON Lines / SageMaker capture.
+ */
 export async function profileObject(store: ObjectStore, key: string, baseline: BaselineFile, profile: DatasetProfile): Promise<void> {
   const stream = await store.read(key);
   if (!stream) return;
-  await readStreamRows(stream, 'jsonl', baseline.features.map((f) => f.name), profile);
+  const format = /\.parquet$/i.test(key) ? 'parquet' : 'jsonl';
+  await readStreamRows(stream, format, baseline.features.map((f) => f.name), profile, undefined, key);
 }
 
 /** Evaluates the window, writes its report (HTML first, then report.json as the commit), records metrics, raises the event. */

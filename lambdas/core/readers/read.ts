@@ -1,10 +1,15 @@
+import { promises as fs } from 'node:fs';
 import { emitCaptureRecord, type RowEmitter } from './capture';
+import { DatasetProfile } from '../profile';
 import { parseCsvRecord } from './csv';
-import { forEachLine } from './lines';
+import { scanCsvIntoProfile } from './csv-scan';
+import { JsonLineScanner } from './jsonl-scan';
+import { forEachLine, forEachLineBytes } from './lines';
 import type { Readable } from 'node:stream';
-import { openSource, type ByteRange, type ProgressCallback } from './source';
+import { fileAsyncBuffer, hasParquetMagic, memoryAsyncBuffer, parquetColumns, readParquetRows, streamToBytes } from './parquet';
+import { isGzip, openSource, type ByteRange, type ProgressCallback } from './source';
 
-export type DataFormat = 'csv' | 'jsonl';
+export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
 /** Where rows go: a DatasetProfile satisfies this. */
 export interface RowSink {
@@ -35,11 +40,59 @@ export interface ReadOptions {
    * @default - the whole file
    */
   range?: ByteRange;
+  /**
+   * Read only these row groups, [start, end), of a Parquet file (parallel profiling).
+   * @default - every row group
+   */
+  rowGroups?: { start: number; end: number };
 }
 
-/** The format a file name implies: `.csv` or `.csv.gz` (any case) is CSV, anything else JSON Lines. */
+/**
+ * The format a file name implies: `.parquet` (any case) is Parquet, `.csv` or `.csv.gz` CSV, anything else
+ * JSON Lines.
+ */
 export function formatOf(path: string): DataFormat {
+  if (/\.parquet$/i.test(path)) return 'parquet';
   return /\.csv(\.gz)?$/i.test(path) ? 'csv' : 'jsonl';
+}
+
+/** The format of a local file: `explicit` if given, Parquet when it starts with `PAR1`, else from its name. */
+export async function detectFormat(path: string, explicit?: DataFormat): Promise<DataFormat> {
+  if (explicit) return explicit;
+  // Only a readable regular file is sniffed; anything else falls through to the read, which reports it.
+  const sniffed = await fs.stat(path).then(
+    async (s) => s.isFile() && !(await isGzip(path)) && (await hasParquetMagic(path)),
+    () => false,
+  );
+  return sniffed ? 'parquet' : formatOf(path);
+}
+
+/** The first line of an uncompressed file, without its line ending (a CSV header for a byte-range read). */
+async function firstLine(path: string): Promise<string> {
+  const handle = await fs.open(path, 'r');
+  try {
+    const chunks: Buffer[] = [];
+    for (let pos = 0; ; ) {
+      const { bytesRead, buffer } = await handle.read(Buffer.alloc(64 * 1024), 0, 64 * 1024, pos);
+      const nl = buffer.subarray(0, bytesRead).indexOf(10);
+      chunks.push(buffer.subarray(0, nl >= 0 ? nl : bytesRead));
+      if (nl >= 0 || bytesRead === 0) break;
+      pos += bytesRead;
+    }
+    return Buffer.concat(chunks).toString('utf8').replace(/\r$/, '');
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Reads a local Parquet file's feature columns by row group (see readParquetRows). */
+async function readParquetFile(path: string, features: readonly string[], sink: RowSink, options: ReadOptions): Promise<number> {
+  const { file, close } = await fileAsyncBuffer(path, options.onProgress);
+  try {
+    return await readParquetRows(file, path, features, sink, { maxRows: options.maxRows, rowGroups: options.rowGroups });
+  } finally {
+    await close();
+  }
 }
 
 /**
@@ -49,20 +102,37 @@ export function formatOf(path: string): DataFormat {
  * SageMaker capture records (detected per line by their `captureData` key).
  */
 export async function readRows(path: string, features: readonly string[], sink: RowSink, options: ReadOptions = {}): Promise<number> {
-  const format = options.format ?? formatOf(path);
+  const format = await detectFormat(path, options.format);
+  if (format === 'parquet') return readParquetFile(path, features, sink, options);
+  if (format === 'csv' && isProfileOf(sink, features)) {
+    // The byte-level scanner; a byte range (parallel profiling) gets the file's header line.
+    const range = options.range;
+    const header = range && range.start > 0 ? await firstLine(path) : undefined;
+    const stream = await openSource(path, options.onProgress, range);
+    return scanCsvIntoProfile(stream, sink, { maxRows: options.maxRows, header, inRange: range !== undefined, label: path });
+  }
   if (options.range && format === 'csv') throw new Error('CSV files are read whole (quoted fields may span lines)');
   const stream = await openSource(path, options.onProgress, options.range);
   return readStreamRows(stream, format, features, sink, options.maxRows);
 }
 
-/** As readRows, from an already decompressed byte stream (e.g. an S3 or GCS object body). Resolves to the lines read. */
+/**
+ * As readRows, from an already decompressed byte stream (e.g. an S3 or GCS object body). Resolves to the lines
+ * read (Parquet: rows). A Parquet stream is collected whole first (its footer is at the end), up to
+ * MAX_STREAMED_PARQUET_BYTES, then read by row group.
+ */
 export async function readStreamRows(
   stream: Readable,
   format: DataFormat,
   features: readonly string[],
   sink: RowSink,
   maxRowsOption?: number,
+  label = 'stream',
 ): Promise<number> {
+  if (format === 'parquet') return readParquetRows(memoryAsyncBuffer(await streamToBytes(stream, label)), label, features, sink, { maxRows: maxRowsOption });
+  if (format === 'csv' && isProfileOf(sink, features)) {
+    return scanCsvIntoProfile(stream, sink, { maxRows: maxRowsOption, label });
+  }
   const maxRows = maxRowsOption ?? Infinity;
   const width = features.length;
   const values: unknown[] = new Array(width).fill(undefined);
@@ -130,7 +200,7 @@ export async function readStreamRows(
       sink.addInvalid(lineNo, reason);
     },
   };
-  return forEachLine(stream, (line, n) => {
+  const onLine = (line: string, n: number): boolean => {
     lineNo = n;
     let record: unknown;
     try {
@@ -151,7 +221,21 @@ export async function readStreamRows(
       rows++;
     }
     return rows < maxRows;
-  });
+  };
+  if (isProfileOf(sink, features)) {
+    // The byte-level path; lines it does not fully accept go through JSON.parse above.
+    const scanner = new JsonLineScanner(sink);
+    return forEachLineBytes(stream, (buf, start, end, n) => {
+      if (!scanner.scan(buf, start, end)) return onLine(buf.toString('utf8', start, end), n);
+      return ++rows < maxRows;
+    });
+  }
+  return forEachLine(stream, onLine);
+}
+
+/** True when `sink` is a DatasetProfile of exactly `features`, in order (the byte-level readers feed it directly). */
+function isProfileOf(sink: RowSink, features: readonly string[]): sink is DatasetProfile {
+  return sink instanceof DatasetProfile && sink.features.length === features.length && sink.features.every((f, i) => f.name === features[i]);
 }
 
 /**
@@ -159,8 +243,16 @@ export async function readStreamRows(
  * first-seen order (capture records have no names: use the baseline's).
  */
 export async function readColumns(path: string, options: ReadOptions & { sampleRows?: number } = {}): Promise<string[]> {
+  const format = await detectFormat(path, options.format);
+  if (format === 'parquet') {
+    const { file, close } = await fileAsyncBuffer(path);
+    try {
+      return await parquetColumns(file, path);
+    } finally {
+      await close();
+    }
+  }
   const stream = await openSource(path);
-  const format = options.format ?? formatOf(path);
   const names = new Set<string>();
   const sampleRows = options.sampleRows ?? 1000;
   let seen = 0;
