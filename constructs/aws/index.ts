@@ -40,3 +40,5 @@ export {
 export { type IModelRegistry, ModelRegistry, type ModelRegistryAttributes, type ModelRegistryProps } from './model-registry';
 export { type DriftMetrics, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
 export { StreamingInference, type StreamingInferenceProps } from './streaming-inference';
+export { TrainingBaseline, type TrainingBaselineProps, TrainingStarter, type TrainingStarterProps, type TrainingStarterTarget } from './training-functions';
+export { TrainingPipeline, type TrainingPipelineProps } from './training-pipeline';

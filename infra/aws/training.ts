@@ -1,0 +1,72 @@
+// The training pipelines of one AWS environment (docs/training.md): per model with a `training` section, its
+// SageMaker pipeline (the generated definition, checked at synth) and role; per environment, the Baseline step's
+// function and the starter with each model's schedule and DriftDetected rule.
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Stack } from 'aws-cdk-lib';
+import type { ModelRegistry } from '../../constructs/aws/model-registry';
+import { TrainingBaseline, TrainingStarter } from '../../constructs/aws/training-functions';
+import { TrainingPipeline } from '../../constructs/aws/training-pipeline';
+import { awsEnvironment } from '../config/clouds';
+import { imageUriOf } from '../config/images';
+import type { ModelConfig, PlatformConfig } from '../config/schema';
+import { toEventBridgeCron } from '../config/training-schema';
+import { trainingPipelineDefinition } from '../pipeline/training-pipeline';
+import { namePrefixOf } from './names';
+
+/** What {@link addTrainingPipelines} added to an environment's registry stack. */
+export interface EnvironmentTraining {
+  /** Each trained model's pipeline, by model name. */
+  readonly pipelines: Readonly<Record<string, TrainingPipeline>>;
+  /** The Baseline step's function, shared by the environment's pipelines. */
+  readonly baseline: TrainingBaseline;
+  /** What starts the pipelines: schedules and DriftDetected rules. */
+  readonly starter: TrainingStarter;
+}
+
+/**
+ * Adds the training pipelines of `envName`'s models that have a `training` section to `stack` (the environment's
+ * registry stack, which holds the registry they read and register in). Nothing is added when no model trains.
+ *
+ * @param models the models as the environment serves them (built images resolved: `servedModels`)
+ */
+export function addTrainingPipelines(stack: Stack, registry: ModelRegistry, config: PlatformConfig, envName: string, models: readonly ModelConfig[]): EnvironmentTraining | undefined {
+  const trained = models.filter((m) => m.training);
+  if (trained.length === 0) return undefined;
+  const prefix = namePrefixOf(config, envName);
+  const environment = awsEnvironment(config, envName);
+  const logRetention = environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH;
+  const baseline = new TrainingBaseline(stack, 'TrainingBaseline', { registry, functionName: `${prefix}-training-baseline`, logRetention });
+  const pipelines: Record<string, TrainingPipeline> = {};
+  for (const model of trained) {
+    const image = imageUriOf(model);
+    const definition = trainingPipelineDefinition(config, envName, model.name, {
+      // A key ARN: VolumeKmsKeyId takes a key id or ARN, not an alias (CreateTrainingJob's ResourceConfig).
+      kmsKeyId: registry.encryptionKey.keyArn,
+      servingImage: image,
+      trainingImage: image,
+      baselineFunctionArn: `arn:aws:lambda:${environment.aws.region}:${environment.aws.account}:function:${prefix}-training-baseline`,
+    });
+    pipelines[model.name] = new TrainingPipeline(stack, `Training-${model.name}`, {
+      registry,
+      model: model.name,
+      pipelineName: `${prefix}-${model.name}-training`,
+      roleName: `${prefix}-${model.name}-training`,
+      definition,
+      images: [image],
+      baselineFunction: baseline.function,
+      dataPrefix: model.training!.data.prefix,
+    });
+  }
+  const starter = new TrainingStarter(stack, 'TrainingStarter', {
+    environment: envName,
+    logRetention,
+    targets: trained.map((m) => ({
+      model: m.name,
+      pipeline: pipelines[m.name],
+      packageGroupName: registry.modelPackageGroupName(m.name),
+      schedule: m.training!.schedule ? toEventBridgeCron(m.training!.schedule) : undefined,
+      retrainOnDrift: m.training!.retrainOnDrift,
+    })),
+  });
+  return { pipelines, baseline, starter };
+}

@@ -1,0 +1,118 @@
+// The training pipelines in an environment's registry stack: the generated definition deployed as
+// AWS::SageMaker::Pipeline, a least-privilege role, the Baseline step's function, and the starter with each model's
+// schedule and DriftDetected rule.
+import { App, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { ModelRegistry } from '../../constructs/aws/model-registry';
+import { TrainingPipeline } from '../../constructs/aws/training-pipeline';
+import { buildAwsPlatform } from '../../infra/aws/app';
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import { trainingPipelineDefinition } from '../../infra/pipeline/training-pipeline';
+import { testApp } from '../helpers/aws';
+
+const config = parseConfig(demoConfig);
+
+type Statement = { Action: string | string[]; Resource: unknown; Condition?: unknown; Sid?: string };
+function statementsOf(template: Template, roleLogicalIdPrefix: string): Statement[] {
+  const policies = template.findResources('AWS::IAM::Policy');
+  return Object.values(policies)
+    .filter((p) => JSON.stringify(p.Properties.Roles).includes(roleLogicalIdPrefix))
+    .flatMap((p) => p.Properties.PolicyDocument.Statement as Statement[]);
+}
+
+describe('training pipelines on AWS', () => {
+  const { environments } = buildAwsPlatform(testApp(), config, ['dev']);
+  const stack = environments.dev.registry;
+  const template = Template.fromStack(stack);
+
+  test('each trained model gets its pipeline with the generated definition, the registry key on every job', () => {
+    expect(Object.keys(environments.dev.training!.pipelines).sort()).toEqual(['churn', 'sales-forecast']);
+    const pipelines = template.findResources('AWS::SageMaker::Pipeline');
+    const byName = Object.fromEntries(Object.values(pipelines).map((p) => [p.Properties.PipelineName, p.Properties]));
+    expect(Object.keys(byName).sort()).toEqual(['modelstack-dev-churn-training', 'modelstack-dev-sales-forecast-training']);
+    const churn = byName['modelstack-dev-churn-training'];
+    const body = stack.resolve(churn.PipelineDefinition.PipelineDefinitionBody);
+    // The body is the definition JSON with the key ARN as a reference into the same stack.
+    const joined = JSON.stringify(body);
+    expect(joined).toContain('"Type\\":\\"Tuning\\"');
+    expect(joined).toContain('arn:aws:lambda:eu-west-1:111111111111:function:modelstack-dev-training-baseline');
+    expect(joined).toContain('arn:aws:iam::111111111111:role/modelstack-dev-churn-training');
+    expect(joined).not.toContain('alias/');
+    expect(joined).toMatch(/VolumeKmsKeyId\\":\\"",\{"Fn::GetAtt":\["RegistryKey/);
+    expect(churn.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Trainingchurn/), 'Arn'] });
+  });
+
+  test('the pipeline role: no wildcard actions, data access only under the model prefixes, PassRole only to itself', () => {
+    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'modelstack-dev-churn-training', AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })] }) });
+    const statements = statementsOf(template, 'TrainingchurnRole');
+    expect(statements.length).toBeGreaterThan(5);
+    for (const s of statements) for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
+    const resources = (sid: string) => JSON.stringify(statements.find((s) => s.Sid === sid)?.Resource);
+    const s3Resources = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:') && a !== 's3:ListBucket')).map((s) => JSON.stringify(s.Resource));
+    for (const r of s3Resources) expect(r).toMatch(/\/(training-data|pipelines|models)\/churn\/\*/);
+    expect(resources('PublishVersions')).toContain('/models/churn/*');
+    const passRole = statements.find((s) => s.Sid === 'PassOnlyItself')!;
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainingchurnRole/), 'Arn'] });
+    expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
+    expect(resources('RegisterVersion')).toContain('model-package-group/modelstack-dev-churn');
+    expect(resources('InvokeBaseline')).toContain('TrainingBaseline');
+    const star = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
+    expect(star.sort()).toEqual(['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken']);
+  });
+
+  test('the baseline function has the name the definitions call, and reads and writes only the work folders', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'modelstack-dev-training-baseline', Runtime: 'nodejs24.x', Timeout: 600 });
+    const statements = statementsOf(template, 'TrainingBaselineRole');
+    const s3 = statements.filter((s) => [s.Action].flat().some((a) => a.startsWith('s3:Get') || a.startsWith('s3:Put')));
+    expect(s3.map((s) => JSON.stringify(s.Resource))).toEqual([expect.stringContaining('/pipelines/*')]);
+  });
+
+  test('the starter runs one at a time and may start only the trained models\' pipelines', () => {
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      ReservedConcurrentExecutions: 1,
+      Environment: { Variables: Match.objectLike({ TRAINING_PIPELINES: JSON.stringify({ churn: { pipeline: 'modelstack-dev-churn-training', packageGroup: 'modelstack-dev-churn' }, 'sales-forecast': { pipeline: 'modelstack-dev-sales-forecast-training', packageGroup: 'modelstack-dev-sales-forecast' } }) }) },
+    });
+    const statements = statementsOf(template, 'TrainingStarterRole');
+    const start = statements.find((s) => [s.Action].flat().includes('sagemaker:StartPipelineExecution'))!;
+    expect(JSON.stringify(start.Resource)).toContain('pipeline/modelstack-dev-churn-training');
+  });
+
+  test('churn retrains on its schedule (EventBridge cron, KMS dead-letter queue) and both models on DriftDetected', () => {
+    const schedules = Object.values(template.findResources('AWS::Scheduler::Schedule')).map((s) => s.Properties);
+    const training = schedules.filter((s) => String(s.Target.Input ?? '').includes('"trigger":"schedule"'));
+    expect(training).toHaveLength(1);
+    expect(training[0].ScheduleExpression).toBe('cron(0 3 ? * MON *)');
+    expect(JSON.parse(training[0].Target.Input)).toEqual({ model: 'churn', trigger: 'schedule' });
+    expect(training[0].Target.DeadLetterConfig.Arn).toBeDefined();
+    expect(training[0].Target.RetryPolicy.MaximumRetryAttempts).toBe(2);
+    template.hasResourceProperties('AWS::SQS::Queue', { KmsMasterKeyId: Match.anyValue() });
+    for (const model of ['churn', 'sales-forecast']) {
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventPattern: { source: ['modelstack.drift'], 'detail-type': ['DriftDetected'], detail: { model: [model], environment: ['dev'] } },
+        Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 } })],
+      });
+    }
+  });
+
+  test('a definition with problems fails synth, listing them', () => {
+    const stack = new Stack(new App(), 'T', { env: { account: '111111111111', region: 'eu-west-1' } });
+    const registry = new ModelRegistry(stack, 'Registry', { namePrefix: 'modelstack-dev', models: ['churn'] });
+    const fn = lambda.Function.fromFunctionName(stack, 'Fn', 'modelstack-dev-training-baseline');
+    const definition = trainingPipelineDefinition(config, 'dev', 'churn', { trainingImage: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/m:1', servingImage: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/m:1' });
+    const broken = { ...definition, Steps: [...definition.Steps, { ...definition.Steps[0] }] };
+    expect(
+      () =>
+        new TrainingPipeline(stack, 'P', {
+          registry,
+          model: 'churn',
+          pipelineName: 'modelstack-dev-churn-training',
+          roleName: 'modelstack-dev-churn-training',
+          definition: broken,
+          images: ['docker.io/library/python:3.11'],
+          baselineFunction: fn,
+        }),
+    ).toThrow(/TrainingPipeline: invalid props[\s\S]*images: "docker.io\/library\/python:3.11" is not an ECR image URI[\s\S]*definition: .*PrepareData/);
+  });
+});
