@@ -106,6 +106,12 @@ export interface TrainingStarterTarget {
 
 /** Properties of a {@link TrainingStarter}. */
 export interface TrainingStarterProps {
+  /**
+   * Prefix of the targets' names, `<platform>-<env>`: each pipeline must be `<namePrefix>-<model>-training` and each
+   * package group `<namePrefix>-<model>`, so the starter's environment holds just the prefix and the model names
+   * (Lambda's environment variables hold 4 KB in all, too little for a map of 50 models' names).
+   */
+  readonly namePrefix: string;
   /** The environment's name: `DriftDetected` events match on `detail.environment`, as the drift check writes it. */
   readonly environment: string;
   /** The pipelines the starter may start. */
@@ -142,6 +148,7 @@ export interface TrainingStarterProps {
  * declare const churn: TrainingPipeline;
  * new TrainingStarter(stack, 'TrainingStarter', {
  *   environment: 'dev',
+ *   namePrefix: 'modelstack-dev',
  *   targets: [{ model: 'churn', pipeline: churn, packageGroupName: 'modelstack-dev-churn', schedule: 'cron(0 3 ? * MON *)', retrainOnDrift: true }],
  * });
  * ```
@@ -161,7 +168,11 @@ export class TrainingStarter extends Construct {
     const problems = new Problems('TrainingStarter');
     const models = props.targets.map((t) => t.model);
     problems.check(new Set(models).size === models.length, `targets: each model at most once, got ${models.join(', ')}`);
-    for (const t of props.targets) problems.check(t.schedule === undefined || /^(cron|rate|at)\(.+\)$/.test(t.schedule), `targets ${t.model}: schedule "${t.schedule}": expected cron(...), rate(...) or at(...)`);
+    for (const t of props.targets) {
+      problems.check(t.schedule === undefined || /^(cron|rate|at)\(.+\)$/.test(t.schedule), `targets ${t.model}: schedule "${t.schedule}": expected cron(...), rate(...) or at(...)`);
+      problems.check(t.pipeline.pipelineName === `${props.namePrefix}-${t.model}-training`, `targets ${t.model}: pipeline "${t.pipeline.pipelineName}": expected "${props.namePrefix}-${t.model}-training"`);
+      problems.check(t.packageGroupName === `${props.namePrefix}-${t.model}`, `targets ${t.model}: packageGroupName "${t.packageGroupName}": expected "${props.namePrefix}-${t.model}"`);
+    }
     problems.throwIfAny();
     const stack = Stack.of(this);
     const key = props.encryptionKey ?? logsEncryptionKey(this, 'Key', 'Training starter: logs and dead letters');
@@ -169,13 +180,13 @@ export class TrainingStarter extends Construct {
     this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', { encryption: sqs.QueueEncryption.KMS, encryptionMasterKey: key, enforceSSL: true, retentionPeriod: Duration.days(14) });
     Validations.of(this.deadLetterQueue).acknowledge({ id: 'AwsSolutions-SQS3', reason: 'This queue is itself the dead-letter queue of the training triggers.' });
 
-    const pipelines = Object.fromEntries(props.targets.map((t) => [t.model, { pipeline: t.pipeline.pipelineName, packageGroup: t.packageGroupName }]));
     const bundled = new BundledFunction(this, 'Starter', {
       bundle: 'aws-training-starter',
-      description: `Starts the training pipelines of ${models.join(', ') || 'no model'}, one execution per model at a time`,
+      description: `Starts the training pipelines of ${props.namePrefix}, one execution per model at a time`,
       logEncryptionKey: key,
       logRetention: props.logRetention ?? logs.RetentionDays.THREE_MONTHS,
-      environment: { TRAINING_PIPELINES: JSON.stringify(pipelines) },
+      // What pipelinesFromEnvironment (lambdas/training-starter) reads.
+      environment: { TRAINING_NAME_PREFIX: props.namePrefix, TRAINING_MODELS: models.join(',') },
     });
     this.function = bundled.function;
     // One invocation at a time: two triggers cannot both see "nothing running" and start two executions.

@@ -39,11 +39,12 @@ export function addTrainingPipelines(stack: Stack, registry: ModelRegistry, conf
   const pipelines: Record<string, TrainingPipeline> = {};
   for (const model of trained) {
     const image = imageUriOf(model);
+    const trainingImage = model.training!.aws.image ?? image;
     const definition = trainingPipelineDefinition(config, envName, model.name, {
       // A key ARN: VolumeKmsKeyId takes a key id or ARN, not an alias (CreateTrainingJob's ResourceConfig).
       kmsKeyId: registry.encryptionKey.keyArn,
       servingImage: image,
-      trainingImage: image,
+      trainingImage,
       baselineFunctionArn: `arn:aws:lambda:${environment.aws.region}:${environment.aws.account}:function:${prefix}-training-baseline`,
     });
     pipelines[model.name] = new TrainingPipeline(stack, `Training-${model.name}`, {
@@ -52,13 +53,15 @@ export function addTrainingPipelines(stack: Stack, registry: ModelRegistry, conf
       pipelineName: `${prefix}-${model.name}-training`,
       roleName: `${prefix}-${model.name}-training`,
       definition,
-      images: [image],
+      // The jobs run the training image; RegisterModel checks the serving image it registers.
+      images: [...new Set([trainingImage, image])],
       baselineFunction: baseline.function,
       dataPrefix: model.training!.data.prefix,
     });
   }
   const starter = new TrainingStarter(stack, 'TrainingStarter', {
     environment: envName,
+    namePrefix: prefix,
     logRetention,
     targets: trained.map((m) => ({
       model: m.name,

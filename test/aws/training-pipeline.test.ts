@@ -72,7 +72,7 @@ describe('training pipelines on AWS', () => {
   test('the starter runs one at a time and may start only the trained models\' pipelines', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       ReservedConcurrentExecutions: 1,
-      Environment: { Variables: Match.objectLike({ TRAINING_PIPELINES: JSON.stringify({ churn: { pipeline: 'modelstack-dev-churn-training', packageGroup: 'modelstack-dev-churn' }, 'sales-forecast': { pipeline: 'modelstack-dev-sales-forecast-training', packageGroup: 'modelstack-dev-sales-forecast' } }) }) },
+      Environment: { Variables: Match.objectLike({ TRAINING_NAME_PREFIX: 'modelstack-dev', TRAINING_MODELS: 'churn,sales-forecast' }) },
     });
     const statements = statementsOf(template, 'TrainingStarterRole');
     const start = statements.find((s) => [s.Action].flat().includes('sagemaker:StartPipelineExecution'))!;
@@ -94,6 +94,21 @@ describe('training pipelines on AWS', () => {
         Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 7200 } })],
       });
     }
+  });
+
+  test('training.aws.image runs the jobs (and the role may pull it); the version registers the serving image', () => {
+    const raw = structuredClone(demoConfig) as typeof demoConfig & { models: { training?: { aws?: object } }[] };
+    const trainer = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/modelstack/trainer:7';
+    raw.models[1].training!.aws = { image: trainer };
+    const { environments } = buildAwsPlatform(testApp(), parseConfig(raw), ['dev']);
+    const t = Template.fromStack(environments.dev.registry);
+    const body = JSON.stringify(environments.dev.registry.resolve(environments.dev.training!.pipelines['sales-forecast'].pipeline.pipelineDefinition));
+    expect(body).toContain(`\\"TrainingImage\\":\\"${trainer}\\"`);
+    expect(body).toContain(`\\"ImageUri\\":\\"${trainer}\\"`);
+    expect(body).toMatch(/\\"Containers\\":\[\{\\"Image\\":\\"111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/modelstack\/model-server/);
+    const pull = statementsOf(t, 'TrainingsalesforecastRole').find((s) => s.Sid === 'PullImages')!;
+    expect(JSON.stringify(pull.Resource)).toContain('repository/modelstack/trainer');
+    expect(JSON.stringify(pull.Resource)).toContain('repository/modelstack/model-server');
   });
 
   test('a definition with problems fails synth, listing them', () => {
