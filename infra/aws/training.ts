@@ -1,9 +1,9 @@
 // The training pipelines of one AWS environment (docs/training.md): per model with a `training` section, its
 // SageMaker pipeline (the generated definition, checked at synth) and role; per environment, the Baseline step's
 // function and the starter with each model's schedule and DriftDetected rule.
+import { NestedStack, type Stack } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type { Stack } from 'aws-cdk-lib';
-import type { ModelRegistry } from '../../constructs/aws/model-registry';
+import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { TrainingBaseline, TrainingStarter } from '../../constructs/aws/training-functions';
 import { TrainingPipeline } from '../../constructs/aws/training-pipeline';
 import { awsEnvironment } from '../config/clouds';
@@ -11,7 +11,7 @@ import { imageUriOf } from '../config/images';
 import type { ModelConfig, PlatformConfig } from '../config/schema';
 import { toEventBridgeCron } from '../config/training-schema';
 import { trainingPipelineDefinition } from '../pipeline/training-pipeline';
-import { namePrefixOf } from './names';
+import { awsRegistryBucketName, namePrefixOf } from './names';
 
 /** What {@link addTrainingPipelines} added to an environment's registry stack. */
 export interface EnvironmentTraining {
@@ -47,8 +47,13 @@ export function addTrainingPipelines(stack: Stack, registry: ModelRegistry, conf
       trainingImage,
       baselineFunctionArn: `arn:aws:lambda:${environment.aws.region}:${environment.aws.account}:function:${prefix}-training-baseline`,
     });
-    pipelines[model.name] = new TrainingPipeline(stack, `Training-${model.name}`, {
-      registry,
+    // A nested stack per model, like serving: each definition is ~15 KB of template, and 50 of them in the registry
+    // stack itself would pass CloudFormation's 1 MB template limit.
+    const nested = new NestedStack(stack, `Training-${model.name}`, { description: `ModelStack: training pipeline of ${model.name}` });
+    // The registry by its literal bucket name (as the serving stack sees it), so the role's S3 resources are literal ARNs.
+    const nestedRegistry = ModelRegistry.fromRegistryAttributes(nested, 'Registry', { namePrefix: prefix, bucketName: awsRegistryBucketName(config, envName), encryptionKeyArn: registry.encryptionKey.keyArn });
+    pipelines[model.name] = new TrainingPipeline(nested, 'Pipeline', {
+      registry: nestedRegistry,
       model: model.name,
       pipelineName: `${prefix}-${model.name}-training`,
       roleName: `${prefix}-${model.name}-training`,

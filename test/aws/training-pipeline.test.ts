@@ -26,27 +26,33 @@ describe('training pipelines on AWS', () => {
   const { environments } = buildAwsPlatform(testApp(), config, ['dev']);
   const stack = environments.dev.registry;
   const template = Template.fromStack(stack);
+  /** Each model's pipeline is in its own nested stack of the registry stack. */
+  const nestedOf = (model: string) => Stack.of(environments.dev.training!.pipelines[model]);
+  const churnTemplate = Template.fromStack(nestedOf('churn'));
 
   test('each trained model gets its pipeline with the generated definition, the registry key on every job', () => {
     expect(Object.keys(environments.dev.training!.pipelines).sort()).toEqual(['churn', 'sales-forecast']);
-    const pipelines = template.findResources('AWS::SageMaker::Pipeline');
-    const byName = Object.fromEntries(Object.values(pipelines).map((p) => [p.Properties.PipelineName, p.Properties]));
+    expect(template.findResources('AWS::SageMaker::Pipeline')).toEqual({});
+    const byName = Object.fromEntries(
+      ['churn', 'sales-forecast'].flatMap((m) => Object.values(Template.fromStack(nestedOf(m)).findResources('AWS::SageMaker::Pipeline')).map((p) => [p.Properties.PipelineName, p.Properties])),
+    );
     expect(Object.keys(byName).sort()).toEqual(['modelstack-dev-churn-training', 'modelstack-dev-sales-forecast-training']);
     const churn = byName['modelstack-dev-churn-training'];
-    const body = stack.resolve(churn.PipelineDefinition.PipelineDefinitionBody);
+    const body = churn.PipelineDefinition.PipelineDefinitionBody;
     // The body is the definition JSON with the key ARN as a reference into the same stack.
     const joined = JSON.stringify(body);
     expect(joined).toContain('"Type\\":\\"Tuning\\"');
     expect(joined).toContain('arn:aws:lambda:eu-west-1:111111111111:function:modelstack-dev-training-baseline');
     expect(joined).toContain('arn:aws:iam::111111111111:role/modelstack-dev-churn-training');
     expect(joined).not.toContain('alias/');
-    expect(joined).toMatch(/VolumeKmsKeyId\\":\\"",\{"Fn::GetAtt":\["RegistryKey/);
-    expect(churn.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^Trainingchurn/), 'Arn'] });
+    // The registry key's ARN, passed into the nested stack as a parameter.
+    expect(joined).toMatch(/VolumeKmsKeyId\\":\\"",\{"Ref":"referencetomodelstackdevregistryRegistryKey/);
+    expect(churn.RoleArn).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineRole/), 'Arn'] });
   });
 
   test('the pipeline role: no wildcard actions, data access only under the model prefixes, PassRole only to itself', () => {
-    template.hasResourceProperties('AWS::IAM::Role', { RoleName: 'modelstack-dev-churn-training', AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })] }) });
-    const statements = statementsOf(template, 'TrainingchurnRole');
+    churnTemplate.hasResourceProperties('AWS::IAM::Role', { RoleName: 'modelstack-dev-churn-training', AssumeRolePolicyDocument: Match.objectLike({ Statement: [Match.objectLike({ Principal: { Service: 'sagemaker.amazonaws.com' } })] }) });
+    const statements = statementsOf(churnTemplate, 'PipelineRole');
     expect(statements.length).toBeGreaterThan(5);
     for (const s of statements) for (const action of [s.Action].flat()) expect(action).not.toMatch(/\*/);
     const resources = (sid: string) => JSON.stringify(statements.find((s) => s.Sid === sid)?.Resource);
@@ -54,10 +60,12 @@ describe('training pipelines on AWS', () => {
     for (const r of s3Resources) expect(r).toMatch(/\/(training-data|pipelines|models)\/churn\/\*/);
     expect(resources('PublishVersions')).toContain('/models/churn/*');
     const passRole = statements.find((s) => s.Sid === 'PassOnlyItself')!;
-    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^TrainingchurnRole/), 'Arn'] });
+    expect(passRole.Resource).toEqual({ 'Fn::GetAtt': [expect.stringMatching(/^PipelineRole/), 'Arn'] });
     expect(passRole.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'sagemaker.amazonaws.com' } });
     expect(resources('RegisterVersion')).toContain('model-package-group/modelstack-dev-churn');
-    expect(resources('InvokeBaseline')).toContain('TrainingBaseline');
+    expect(resources('InvokeBaseline')).toContain('referencetomodelstackdevregistryTrainingBaseline');
+    // Literal bucket ARNs: the nested stack names the registry by its fixed name.
+    expect(resources('PublishVersions')).toBe('"arn:aws:s3:::modelstack-dev-models-111111111111-eu-west-1/models/churn/*"');
     const star = statements.filter((s) => s.Resource === '*').flatMap((s) => [s.Action].flat());
     expect(star.sort()).toEqual(['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken']);
   });
@@ -101,14 +109,25 @@ describe('training pipelines on AWS', () => {
     const trainer = '111111111111.dkr.ecr.eu-west-1.amazonaws.com/modelstack/trainer:7';
     raw.models[1].training!.aws = { image: trainer };
     const { environments } = buildAwsPlatform(testApp(), parseConfig(raw), ['dev']);
-    const t = Template.fromStack(environments.dev.registry);
-    const body = JSON.stringify(environments.dev.registry.resolve(environments.dev.training!.pipelines['sales-forecast'].pipeline.pipelineDefinition));
+    const pipeline = environments.dev.training!.pipelines['sales-forecast'];
+    const t = Template.fromStack(Stack.of(pipeline));
+    const body = JSON.stringify(Stack.of(pipeline).resolve(pipeline.pipeline.pipelineDefinition));
     expect(body).toContain(`\\"TrainingImage\\":\\"${trainer}\\"`);
     expect(body).toContain(`\\"ImageUri\\":\\"${trainer}\\"`);
     expect(body).toMatch(/\\"Containers\\":\[\{\\"Image\\":\\"111111111111\.dkr\.ecr\.eu-west-1\.amazonaws\.com\/modelstack\/model-server/);
-    const pull = statementsOf(t, 'TrainingsalesforecastRole').find((s) => s.Sid === 'PullImages')!;
+    const pull = statementsOf(t, 'PipelineRole').find((s) => s.Sid === 'PullImages')!;
     expect(JSON.stringify(pull.Resource)).toContain('repository/modelstack/trainer');
     expect(JSON.stringify(pull.Resource)).toContain('repository/modelstack/model-server');
+  });
+
+  test('50 trained models: each pipeline in its own nested stack keeps the registry stack far below 1 MB and 500 resources', () => {
+    const models = Array.from({ length: 50 }, (_, i) => ({ ...demoConfig.models[i % 2], name: `model-${i}` }));
+    const { environments } = buildAwsPlatform(testApp(), parseConfig({ ...demoConfig, models }), ['prod']);
+    const registry = environments.prod.registry;
+    const bytes = JSON.stringify(Template.fromStack(registry).toJSON()).length;
+    const resources = registry.node.findAll().filter((c) => (c as { cfnResourceType?: string }).cfnResourceType && Stack.of(c) === registry).length;
+    expect(bytes).toBeLessThan(400_000); // 1.1 MB with the pipelines in the registry stack itself
+    expect(resources).toBeLessThan(300);
   });
 
   test('a definition with problems fails synth, listing them', () => {
