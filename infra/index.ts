@@ -12,6 +12,7 @@ import { loadGcpApp } from './gcp/lazy';
 export { type AwsPlatform, type AwsPlatformOptions, buildAwsPlatform, buildEnvironment, type EnvironmentStacks } from './aws/app';
 export { type ModelOperationsProps, ModelOperationsStack, OperationsStack, type OperationsStackProps } from './aws/operations-stack';
 export { type EnvironmentStackProps, ModelServingStack, RegistryStack, ServingStack, type ServingStackProps } from './aws/stacks';
+export { addTrainingPipelines, type EnvironmentTraining } from './aws/training';
 export {
   type AwsEnvironmentConfig,
   type AwsModelConfig,
@@ -34,6 +35,7 @@ export { type AwsEnvironment, awsEnvironment, type Cloud, environmentNamesOn, ty
 export type { EnvironmentStackProps as GcpEnvironmentStackProps } from './gcp/app';
 export { type QualityMetric, type TrainingConfig, trainingSchema } from './config/training-schema';
 export { pipelineDefinitionProblems } from './pipeline/checks';
+export { trainingPipelineDefinition, type TrainingPipelineResources } from './pipeline/training-pipeline';
 
 // The Google Cloud platform is loaded on first use, so an AWS-only install imports this module without cdktf and the
 // Google providers (optional peers).

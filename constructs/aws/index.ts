@@ -64,3 +64,5 @@ export {
   type SegmentOptions,
 } from './platform-monitoring';
 export { StreamingInference, type StreamingInferenceProps } from './streaming-inference';
+export { TrainingBaseline, type TrainingBaselineProps, TrainingStarter, type TrainingStarterProps, type TrainingStarterTarget } from './training-functions';
+export { TrainingPipeline, type TrainingPipelineProps } from './training-pipeline';

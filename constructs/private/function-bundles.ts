@@ -12,6 +12,8 @@ export const FUNCTION_BUNDLES = {
   'aws-drift': { entry: 'lambdas/drift/index.ts', target: 'node24', cloud: 'aws' },
   'aws-streaming': { entry: 'lambdas/streaming/index.ts', target: 'node24', cloud: 'aws' },
   'aws-registry-cleanup': { entry: 'lambdas/registry-cleanup/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-training-baseline': { entry: 'lambdas/training-baseline/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-training-starter': { entry: 'lambdas/training-starter/index.ts', target: 'node24', cloud: 'aws' },
   'gcp-inference': { entry: 'lambdas/inference/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-drift': { entry: 'lambdas/drift/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-streaming': { entry: 'lambdas/streaming/gcp/index.ts', target: 'node22', cloud: 'gcp' },

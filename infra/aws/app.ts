@@ -12,6 +12,7 @@ import { acknowledgeNistFindings, applyGovernanceTags, registryReaders, shareReg
 import { OperationsStack } from './operations-stack';
 import { servedModels } from './serving-variant';
 import { RegistryStack, ServingStack } from './stacks';
+import { addTrainingPipelines, type EnvironmentTraining } from './training';
 
 /** The stacks of one environment. */
 export interface EnvironmentStacks {
@@ -21,6 +22,11 @@ export interface EnvironmentStacks {
   readonly serving: ServingStack;
   /** `<platform>-<env>-operations`: monitoring, promotion, feature store and per-model operations. */
   readonly operations: OperationsStack;
+  /**
+   * The training pipelines (in the registry stack), when a model of the environment has a `training` section.
+   * @default - none: no model of the environment trains
+   */
+  readonly training?: EnvironmentTraining;
 }
 
 /** What {@link buildAwsPlatform} added to the app. */
@@ -112,6 +118,7 @@ export function buildEnvironment(
     stackName: `${namePrefix}-registry`,
     description: `ModelStack ${envName}: model registry (S3, KMS, SageMaker model package groups)`,
   });
+  const training = addTrainingPipelines(registry, registry.registry, config, envName, models);
   const serving = new ServingStack(scope, `${namePrefix}-serving`, {
     ...common,
     stackName: `${namePrefix}-serving`,
@@ -139,7 +146,7 @@ export function buildEnvironment(
     acknowledgeNistFindings(stack);
     Tags.of(stack).add('modelstack:environment', envName);
   }
-  return { registry, serving, operations };
+  return { registry, serving, operations, training };
 }
 
 /**

@@ -206,6 +206,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'models[].training.aws.instanceType': 'SageMaker instance type of the processing, training and tuning jobs.',
   'models[].training.aws.volumeSizeGb': 'Storage of each job, in GB (encrypted with the registry key).',
   'models[].training.aws.maxRuntimeMinutes': 'A job running longer is stopped.',
+  'models[].training.aws.image': 'The ECR image the pipeline\'s jobs run (the training code, a `train` entry, root); default: the model\'s image.',
   'models[].inputSchema': 'What a prediction request carries.',
   'models[].inputSchema.features': 'The input features, in the order the model expects them.',
   'models[].inputSchema.features[].name': 'Feature name (letters, digits, underscores).',

@@ -1,6 +1,7 @@
 // A model's `training` section: what its training pipeline (docs/training.md) reads, trains, compares and
 // registers. Cloud-free except `aws`; imported by schema.ts, so it imports nothing from the config modules.
 import { z } from 'zod';
+import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
 import { SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT } from '../../constructs/private/validation';
 
 /** The model-quality metrics (lambdas/core/quality, `quality.json`) by task. */
@@ -108,6 +109,11 @@ const trainingAwsSchema = z
     volumeSizeGb: z.number().int().min(1).max(16_384).default(TRAINING_AWS_DEFAULTS.volumeSizeGb),
     /** A job running longer is stopped (StoppingCondition.MaxRuntimeInSeconds). */
     maxRuntimeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(TRAINING_AWS_DEFAULTS.maxRuntimeMinutes),
+    /**
+     * The ECR image the processing, training and tuning jobs run (`python3 -m training.*`, and `train` for training
+     * jobs); the model's image when omitted (docs/training.md, "Not there yet": the model-server image cannot train).
+     */
+    image: z.string().regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 111111111111.dkr.ecr.eu-west-1.amazonaws.com/trainer:1 (SageMaker jobs run images from ECR)').optional(),
   })
   .default(TRAINING_AWS_DEFAULTS);
 

@@ -77,7 +77,7 @@ export interface TrainingPipelineResources {
   readonly kmsKeyId?: string;
   /**
    * The image that runs the training code (`python3 -m training.*`).
-   * @default - the model's image
+   * @default - the model's `training.aws.image`, else its image
    */
   readonly trainingImage?: string;
   /**
@@ -128,7 +128,7 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     bucket,
     roleArn: resources.roleArn ?? `arn:aws:iam::${account}:role/${prefix}-${model.name}-training`,
     kmsKeyId: resources.kmsKeyId ?? `alias/${prefix}-model-registry`,
-    trainingImage: resources.trainingImage ?? image,
+    trainingImage: resources.trainingImage ?? training.aws.image ?? image,
     // Every execution works under its own prefix, so two executions never share files.
     workPrefix: (...parts: (string | Get)[]) => join('/', [`s3://${bucket}/pipelines/${model.name}`, execution('PipelineExecutionId'), ...parts]),
   };

@@ -13,6 +13,20 @@ export interface TrainingPipelines {
   readonly [model: string]: { readonly pipeline: string; readonly packageGroup: string };
 }
 
+/**
+ * The pipelines from the function's environment: `TRAINING_NAME_PREFIX` (`<platform>-<env>`) and `TRAINING_MODELS`
+ * (comma-separated), each model's pipeline being `<prefix>-<model>-training` and its package group
+ * `<prefix>-<model>` (compact: Lambda's environment variables hold 4 KB in all); else the `TRAINING_PIPELINES` JSON.
+ */
+export function pipelinesFromEnvironment(env: Readonly<Record<string, string | undefined>>): TrainingPipelines {
+  const prefix = env.TRAINING_NAME_PREFIX;
+  if (prefix) {
+    const models = (env.TRAINING_MODELS ?? '').split(',').filter(Boolean);
+    return Object.fromEntries(models.map((m) => [m, { pipeline: `${prefix}-${m}-training`, packageGroup: `${prefix}-${m}` }]));
+  }
+  return JSON.parse(env.TRAINING_PIPELINES ?? '{}') as TrainingPipelines;
+}
+
 /** A scheduled start (`{ model, trigger: "schedule" }`) or an EventBridge `DriftDetected` event. */
 export type StarterEvent = { readonly model?: string; readonly trigger?: string; readonly 'detail-type'?: string; readonly detail?: { readonly model?: string } };
 

@@ -1,9 +1,9 @@
 // Lambda entry point (bundled by esbuild) of the training pipelines' starter.
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { createStarterHandler, type TrainingPipelines } from './handler';
+import { createStarterHandler, pipelinesFromEnvironment } from './handler';
 
 export const handler = createStarterHandler({
   // The endpoint URL can be overridden with AWS_ENDPOINT_URL_SAGEMAKER (tests do).
   sagemaker: new SageMakerClient({}),
-  pipelines: JSON.parse(process.env.TRAINING_PIPELINES ?? '{}') as TrainingPipelines,
+  pipelines: pipelinesFromEnvironment(process.env),
 });

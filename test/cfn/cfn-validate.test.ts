@@ -76,12 +76,12 @@ describe('CloudFormation validation of everything we synthesize', () => {
 
   test('every stack, nested stack and pipeline stage template is found, with its account and region', () => {
     const demo = findTemplates(outdirs.demo);
-    // 3 environments × (registry, serving, operations) + a serving and an operations nested stack per model
+    // 3 environments × (registry, serving, operations) + a serving, an operations and a training nested stack per model
     expect(demo.filter((t) => !t.file.endsWith('.nested.template.json'))).toHaveLength(9);
-    expect(demo.filter((t) => t.file.endsWith('.nested.template.json'))).toHaveLength(12);
+    expect(demo.filter((t) => t.file.endsWith('.nested.template.json'))).toHaveLength(18);
     expect(demo.find((t) => t.file.endsWith('modelstackprodservingModelchurnE4E8724A.nested.template.json'))).toMatchObject({ account: '333333333333', region: 'eu-west-1' });
     const pipeline = findTemplates(outdirs.pipeline);
-    expect(pipeline.filter((t) => t.file.includes('assembly-modelstack-pipeline-'))).toHaveLength(21);
+    expect(pipeline.filter((t) => t.file.includes('assembly-modelstack-pipeline-'))).toHaveLength(27);
     expect(pipeline.find((t) => t.file.endsWith('modelstack-pipeline.template.json'))).toMatchObject({ account: '111111111111', region: 'eu-west-1' });
     expect(findTemplates(outdirs.every).every((t) => t.region === 'us-east-1' && t.account === '444444444444')).toBe(true);
     expect(validation.templates).toBe(demo.length + pipeline.length + findTemplates(outdirs.every).length);
@@ -97,6 +97,7 @@ describe('CloudFormation validation of everything we synthesize', () => {
       'AWS::SageMaker::ModelCard',
       'AWS::CodePipeline::Pipeline',
       'AWS::CodeBuild::Project',
+      'AWS::SageMaker::Pipeline', // training
     ]) {
       expect(validation.resourceTypes).toContain(type);
     }

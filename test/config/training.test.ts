@@ -26,6 +26,14 @@ describe('a model\'s training section', () => {
     expect(parseConfig(raw, 'test').models[1].training).toBeUndefined();
   });
 
+  test('training.aws.image takes an ECR image only (SageMaker jobs run images from ECR)', () => {
+    const raw = demo();
+    raw.models[0].training.aws = { image: 'docker.io/library/python:3.11' };
+    expect(problemsOf(raw)).toEqual(['models[0].training.aws.image: expected an ECR image URI such as 111111111111.dkr.ecr.eu-west-1.amazonaws.com/trainer:1 (SageMaker jobs run images from ECR)']);
+    raw.models[0].training.aws = { image: '111111111111.dkr.ecr.eu-west-1.amazonaws.com/trainer:1' };
+    expect(parseConfig(raw, 'test').models[0].training?.aws.image).toBe('111111111111.dkr.ecr.eu-west-1.amazonaws.com/trainer:1');
+  });
+
   test('every problem is listed, each with its path and the expected value', () => {
     const raw = demo();
     const churn = raw.models[0].training;

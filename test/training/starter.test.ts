@@ -1,7 +1,7 @@
 // The training pipelines' starter against a loopback SageMaker API: one running execution per model at most, the
 // current approved version passed as CurrentVersion, and a doubled trigger within the hour starting nothing new.
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { createStarterHandler } from '../../lambdas/training-starter/handler';
+import { createStarterHandler, pipelinesFromEnvironment } from '../../lambdas/training-starter/handler';
 import { FakeSageMakerApi } from '../helpers/sagemaker-api-server';
 
 const pipelines = { churn: { pipeline: 'modelstack-dev-churn-training', packageGroup: 'modelstack-dev-churn' } };
@@ -49,5 +49,18 @@ describe('the training starter', () => {
     const result = await createStarterHandler({ sagemaker: client, pipelines })({ ...drift, detail: { model: 'fraud' } });
     expect(result).toEqual({ model: 'fraud', started: false, reason: 'no training pipeline for model "fraud": expected one of churn' });
     expect(sagemaker.calls).toEqual([]);
+  });
+});
+
+describe('the starter\'s environment', () => {
+  test('the name prefix and model names give each model\'s pipeline and package group (4 KB hold 50 models)', () => {
+    expect(pipelinesFromEnvironment({ TRAINING_NAME_PREFIX: 'modelstack-dev', TRAINING_MODELS: 'churn,sales-forecast' })).toEqual({
+      churn: { pipeline: 'modelstack-dev-churn-training', packageGroup: 'modelstack-dev-churn' },
+      'sales-forecast': { pipeline: 'modelstack-dev-sales-forecast-training', packageGroup: 'modelstack-dev-sales-forecast' },
+    });
+    const models = Array.from({ length: 50 }, (_, i) => `model-number-${i}`).join(',');
+    expect(`TRAINING_NAME_PREFIX=modelstack-prod TRAINING_MODELS=${models}`.length).toBeLessThan(4096);
+    expect(Object.keys(pipelinesFromEnvironment({ TRAINING_NAME_PREFIX: 'modelstack-prod', TRAINING_MODELS: models }))).toHaveLength(50);
+    expect(pipelinesFromEnvironment({ TRAINING_PIPELINES: JSON.stringify(pipelines) })).toEqual(pipelines);
   });
 });

@@ -1,0 +1,80 @@
+// The training pipelines of one AWS environment (docs/training.md): per model with a `training` section, its
+// SageMaker pipeline (the generated definition, checked at synth) and role; per environment, the Baseline step's
+// function and the starter with each model's schedule and DriftDetected rule.
+import { NestedStack, type Stack } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { ModelRegistry } from '../../constructs/aws/model-registry';
+import { TrainingBaseline, TrainingStarter } from '../../constructs/aws/training-functions';
+import { TrainingPipeline } from '../../constructs/aws/training-pipeline';
+import { awsEnvironment } from '../config/clouds';
+import { imageUriOf } from '../config/images';
+import type { ModelConfig, PlatformConfig } from '../config/schema';
+import { toEventBridgeCron } from '../config/training-schema';
+import { trainingPipelineDefinition } from '../pipeline/training-pipeline';
+import { awsRegistryBucketName, namePrefixOf } from './names';
+
+/** What {@link addTrainingPipelines} added to an environment's registry stack. */
+export interface EnvironmentTraining {
+  /** Each trained model's pipeline, by model name. */
+  readonly pipelines: Readonly<Record<string, TrainingPipeline>>;
+  /** The Baseline step's function, shared by the environment's pipelines. */
+  readonly baseline: TrainingBaseline;
+  /** What starts the pipelines: schedules and DriftDetected rules. */
+  readonly starter: TrainingStarter;
+}
+
+/**
+ * Adds the training pipelines of `envName`'s models that have a `training` section to `stack` (the environment's
+ * registry stack, which holds the registry they read and register in). Nothing is added when no model trains.
+ *
+ * @param models the models as the environment serves them (built images resolved: `servedModels`)
+ */
+export function addTrainingPipelines(stack: Stack, registry: ModelRegistry, config: PlatformConfig, envName: string, models: readonly ModelConfig[]): EnvironmentTraining | undefined {
+  const trained = models.filter((m) => m.training);
+  if (trained.length === 0) return undefined;
+  const prefix = namePrefixOf(config, envName);
+  const environment = awsEnvironment(config, envName);
+  const logRetention = environment.removalPolicy === 'retain' ? logs.RetentionDays.ONE_YEAR : logs.RetentionDays.ONE_MONTH;
+  const baseline = new TrainingBaseline(stack, 'TrainingBaseline', { registry, functionName: `${prefix}-training-baseline`, logRetention });
+  const pipelines: Record<string, TrainingPipeline> = {};
+  for (const model of trained) {
+    const image = imageUriOf(model);
+    const trainingImage = model.training!.aws.image ?? image;
+    const definition = trainingPipelineDefinition(config, envName, model.name, {
+      // A key ARN: VolumeKmsKeyId takes a key id or ARN, not an alias (CreateTrainingJob's ResourceConfig).
+      kmsKeyId: registry.encryptionKey.keyArn,
+      servingImage: image,
+      trainingImage,
+      baselineFunctionArn: `arn:aws:lambda:${environment.aws.region}:${environment.aws.account}:function:${prefix}-training-baseline`,
+    });
+    // A nested stack per model, like serving: each definition is ~15 KB of template, and 50 of them in the registry
+    // stack itself would pass CloudFormation's 1 MB template limit.
+    const nested = new NestedStack(stack, `Training-${model.name}`, { description: `ModelStack: training pipeline of ${model.name}` });
+    // The registry by its literal bucket name (as the serving stack sees it), so the role's S3 resources are literal ARNs.
+    const nestedRegistry = ModelRegistry.fromRegistryAttributes(nested, 'Registry', { namePrefix: prefix, bucketName: awsRegistryBucketName(config, envName), encryptionKeyArn: registry.encryptionKey.keyArn });
+    pipelines[model.name] = new TrainingPipeline(nested, 'Pipeline', {
+      registry: nestedRegistry,
+      model: model.name,
+      pipelineName: `${prefix}-${model.name}-training`,
+      roleName: `${prefix}-${model.name}-training`,
+      definition,
+      // The jobs run the training image; RegisterModel checks the serving image it registers.
+      images: [...new Set([trainingImage, image])],
+      baselineFunction: baseline.function,
+      dataPrefix: model.training!.data.prefix,
+    });
+  }
+  const starter = new TrainingStarter(stack, 'TrainingStarter', {
+    environment: envName,
+    namePrefix: prefix,
+    logRetention,
+    targets: trained.map((m) => ({
+      model: m.name,
+      pipeline: pipelines[m.name],
+      packageGroupName: registry.modelPackageGroupName(m.name),
+      schedule: m.training!.schedule ? toEventBridgeCron(m.training!.schedule) : undefined,
+      retrainOnDrift: m.training!.retrainOnDrift,
+    })),
+  });
+  return { pipelines, baseline, starter };
+}
