@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { pipelineDefinitionProblems } from '../../infra/pipeline/checks';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { IModelRegistry } from './model-registry';
-import { parseEcrImage } from './private/execution-role';
+import { parseEcrImage } from '../private/image-uri';
 import { acknowledgeWildcardResource } from './private/nag';
 
 /** Properties of a {@link TrainingPipeline}. */

@@ -11,3 +11,16 @@ export const ECR_DIGEST_URI = /^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.amazonaws\.com
 
 /** A folder to build, relative to the repository root: plain name segments (no `.`, `..`, empty or absolute parts). */
 export const BUILD_FOLDER = /^(?!\.{1,2}(\/|$))[A-Za-z0-9_][A-Za-z0-9._-]*(\/(?!\.{1,2}(\/|$))[A-Za-z0-9_][A-Za-z0-9._-]*)*$/;
+
+/** The account, region and repository of an ECR image URI. */
+export interface EcrImage {
+  readonly account: string;
+  readonly region: string;
+  readonly repository: string;
+}
+
+/** `123456789012.dkr.ecr.eu-west-1.amazonaws.com/repo/name:tag` → its account, region and repository. */
+export function parseEcrImage(uri: string): EcrImage | undefined {
+  const match = ECR_IMAGE_URI.exec(uri);
+  return match ? { account: match[1], region: match[2], repository: match[3] } : undefined;
+}
