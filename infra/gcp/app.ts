@@ -266,10 +266,11 @@ export class GcpEnvironmentStack extends TerraformStack {
           notificationChannels,
         });
       }
-      if (model.streaming && !cloudRun) {
+      if (model.streaming) {
         this.streaming[model.name] = new StreamingInference(this, `Streaming-${model.name}`, {
           platform: this.functions,
-          endpoint: this.endpoints[model.name],
+          // The model's Cloud Run service in an environment with `gcp.servingOverride`, else its Vertex AI endpoint.
+          endpoint: this.cloudRunServices[model.name] ?? this.endpoints[model.name],
           features: model.inputSchema.features,
           maxBodyBytes: props.inference.maxBodyBytes,
           maxInstancesPerRequest: props.inference.maxInstancesPerRequest,

@@ -59,8 +59,9 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       checked++;
       expect({ at: `${stack}/${id}`, key: keyOf[type](r) }).toEqual({ at: `${stack}/${id}`, key: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
     });
-    // Per environment: the request-log dataset, two topics, and two serving targets (Vertex AI endpoints, or in dev Cloud Run services).
-    expect(checked).toBe(3 * (1 + 2 + 2));
+    // Per environment: the request-log dataset, two topics, two serving targets (Vertex AI endpoints, or in dev Cloud
+    // Run services), and churn's streaming (requests and dead-letter topics, results dataset).
+    expect(checked).toBe(3 * (1 + 2 + 2 + 3));
   });
 
   test('no public principals and no primitive or admin roles in any binding', () => {
@@ -151,7 +152,7 @@ describe('buildGcpPlatform', () => {
     }
   });
 
-  test('the churn model\'s streaming in every environment; prod\'s PSC endpoint is reached at its private address, as the inference function does', () => {
+  test('the churn model\'s streaming in every environment, on what the inference function calls: dev\'s Cloud Run service, prod\'s PSC endpoint at its private address', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const fns = Object.values(demo[`modelstack-${env}-platform`].google_cloudfunctions2_function) as any[];
       const stream = fns.find((f) => f.name === `modelstack-${env}-fn-stream-churn`);
@@ -159,6 +160,8 @@ describe('buildGcpPlatform', () => {
       expect(stream.service_config.environment_variables.VERTEX_API_BASE_URL).toBe(predict.service_config.environment_variables.VERTEX_API_BASE_URL);
       expect(stream.service_config.vpc_connector).toBe(predict.service_config.vpc_connector);
       expect(stream.service_config.vpc_connector === undefined).toBe(env !== 'prod');
+      expect(stream.service_config.environment_variables.CLOUD_RUN_URL).toBe(predict.service_config.environment_variables.CLOUD_RUN_URL);
+      expect(stream.service_config.environment_variables.CLOUD_RUN_URL === undefined).toBe(env !== 'dev');
     }
   });
 
