@@ -152,6 +152,19 @@ describe('buildGcpPlatform', () => {
     }
   });
 
+  test('dev (Cloud Run, no Vertex AI endpoint): churn\'s deploy build registers each version as modelstack-dev-churn@dev for its batch prediction; the Vertex AI agent may read models/', () => {
+    const dev = demo['modelstack-dev-platform'];
+    const deployArgs = (model: string) => (Object.values(dev.google_cloudbuild_trigger).find((t: any) => t.name === `modelstack-dev-deploy-${model}`) as any).build.step.find((st: any) => st.id === 'deploy').args;
+    expect(deployArgs('churn')).toEqual(expect.arrayContaining(['cloudrun-deploy', '--vertex-model-id', 'modelstack-dev-churn', '--alias', 'dev']));
+    // sales-forecast has no batch: nothing to register, and its build gets no Vertex AI permission.
+    expect(deployArgs('sales-forecast')).not.toContain('--vertex-model-id');
+    const registryRole = Object.entries(dev.google_project_iam_custom_role).find(([, r]: any) => r.role_id.includes('cloud_run_model_registry'))![0];
+    const holders = Object.values(dev.google_project_iam_member).filter((m: any) => m.role.includes(registryRole)) as any[];
+    expect(holders.map((m) => m.member)).toEqual([expect.stringMatching(/Deploy-churn_ServiceAccount_/)]);
+    const agentReads = Object.values(dev.google_storage_bucket_iam_member).filter((m: any) => /Identity-vertex/.test(m.member) && m.role === 'roles/storage.objectViewer') as any[];
+    expect(agentReads.map((m) => m.condition?.expression ?? '')).toEqual(expect.arrayContaining([expect.stringMatching(/\/objects\/models\/"\)$/)]));
+  });
+
   test('the churn model\'s streaming in every environment, on what the inference function calls: dev\'s Cloud Run service, prod\'s PSC endpoint at its private address', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const fns = Object.values(demo[`modelstack-${env}-platform`].google_cloudfunctions2_function) as any[];
