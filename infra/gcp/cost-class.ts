@@ -37,7 +37,8 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
         }
       }
       // Vertex AI batch prediction bills node hours while a job runs; a run without input starts none. With Cloud Run
-      // serving too: the version is in the Vertex AI Model Registry (free), so batch runs as on a Vertex environment.
+      // serving too: the version is in the Vertex AI Model Registry, not deployed ("Models that are not deployed ... are
+      // not charged", https://cloud.google.com/vertex-ai/pricing), so batch runs as in an environment with endpoints.
       if (model.batch) {
         const { machineType: batchMachine, maxReplicaCount } = model.batch.gcp;
         items.push({ resource: `batch ${model.name}`, costClass: 'scales-to-zero', detail: `up to ${maxReplicaCount} x ${batchMachine} per run, ${model.batch.schedule}` });
