@@ -65,7 +65,8 @@ function deployedModels(config: PlatformConfig, environment: string, json: Synth
   const deployed: Record<string, GcpDeployedModel> = {};
   for (const fn of Object.values(json.resource.google_cloudfunctions2_function ?? {})) {
     const env = { ...((fn.service_config?.environment_variables ?? {}) as Record<string, string>) };
-    if (!env.MODEL_NAME || !env.MODEL_FEATURES) continue;
+    // Inference functions only: a streaming function (entry point `score`) has the same model variables.
+    if (!env.MODEL_NAME || !env.MODEL_FEATURES || fn.build_config?.entry_point === 'score') continue;
     // A bucket's name is known at synth: resolve references to it (the capture bucket) to the synthesized name.
     for (const [name, value] of Object.entries(env)) {
       const bucket = /^\$\{google_storage_bucket\.([\w-]+)\.name\}$/.exec(value);

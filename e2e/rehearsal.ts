@@ -32,6 +32,7 @@ import { sageMakerInvoker } from '../lambdas/inference/sagemaker';
 import { gcpLogger } from '../lambdas/shared/gcp/log';
 import { registerCloudRunDeploy } from '../cli/cloudrun-deploy';
 import { FakeCloudRun } from '../test/cloudrun-deploy/fake-cloud-run';
+import { FakeVertex } from '../test/vertex-deploy/fake-vertex';
 import { startS3 } from '../test/helpers/s3rver';
 import { batches, readWindow, type Window } from './data';
 import { type GcpDeployedModel, synthesizeGcpEnvironments } from './gcp-platform';
@@ -451,6 +452,9 @@ async function rollOutOnCloudRun(config: PlatformConfig, models: Record<string, 
   const { project, region } = config.environments[CLOUD_RUN_ENVIRONMENT].gcp!;
   const api = await new FakeCloudRun(project, region).start();
   cleanups.push(() => api.stop());
+  // A model with batch: the deploy step also registers the version in the Vertex AI Model Registry (batch scores it).
+  const vertex = await new FakeVertex().start();
+  cleanups.push(() => vertex.stop());
   const image = `${region}-docker.pkg.dev/${project}/modelstack-${CLOUD_RUN_ENVIRONMENT}-models/model-server@sha256:${'0'.repeat(64)}`;
   const imageFile = join(where.work, 'model-image.ref');
   writeFileSync(imageFile, `${image}\n`);
@@ -462,8 +466,14 @@ async function rollOutOnCloudRun(config: PlatformConfig, models: Record<string, 
       a === '/workspace/model-image.ref' ? imageFile : a.replace('$_BUCKET', where.gcsBucket).replace('$_OBJECT', registryLayout.modelArtifact(model, VERSION)),
     );
     const program = new Command('modelstack').exitOverride();
-    registerCloudRunDeploy(program, { io: { stdout: () => undefined } }, { baseUrl: api.url, accessToken: async () => 'rehearsal-deploy-token', pollIntervalMs: 1 });
+    registerCloudRunDeploy(program, { io: { stdout: () => undefined } }, { baseUrl: api.url, vertexBaseUrl: vertex.baseUrl, accessToken: async () => 'rehearsal-deploy-token', pollIntervalMs: 1 });
     await program.parseAsync(args, { from: 'user' });
+    const vertexModel = args.includes('--vertex-model-id') ? args[args.indexOf('--vertex-model-id') + 1] : undefined;
+    assert.equal(vertexModel !== undefined, config.models.find((m) => m.name === model)?.batch !== undefined, `${model}: registered in the Vertex AI Model Registry exactly when it has batch`);
+    if (vertexModel) {
+      const registered = vertex.models.get(vertexModel)?.find((v) => v.aliases.includes(CLOUD_RUN_ENVIRONMENT));
+      assert.equal(registered?.artifactUri, `gs://${where.gcsBucket}/models/${model}/${VERSION}/`, `${model}: ${vertexModel}@${CLOUD_RUN_ENVIRONMENT} (what batch prediction scores) is the rolled-out version`);
+    }
     const [container] = api.services.get(name).template.containers as { image: string; env: { name: string; value: string }[] }[];
     assert.equal(container.image, image, `${model}: the image cloudrun-deploy rolled out`);
     const env = Object.fromEntries(container.env.map((e) => [e.name, e.value]));

@@ -1,6 +1,6 @@
 import { CONTAINER_IMAGE_URI } from '../../constructs/private/image-uri';
 import type { VertexClient } from '../vertex-deploy/client';
-import { parseArtifact } from '../vertex-deploy/deploy';
+import { moveVersionAlias, parseArtifact, uploadModelVersion } from '../vertex-deploy/deploy';
 
 export interface CloudRunDeployOptions {
   readonly project: string;
@@ -25,6 +25,15 @@ export interface CloudRunDeployResult {
   readonly image: string;
   /** `gs://<bucket>/models/<model>/<version>/`, the model server's `AIP_STORAGE_URI`. */
   readonly storageUri: string;
+  /** The model server's port and routes on the service (its `AIP_HTTP_PORT`, `AIP_HEALTH_ROUTE`, `AIP_PREDICT_ROUTE`). */
+  readonly container: ContainerRoutes;
+}
+
+/** A custom container's port and routes, as Vertex AI's ModelContainerSpec and the model server's `AIP_*` take them. */
+export interface ContainerRoutes {
+  readonly port: number;
+  readonly healthRoute: string;
+  readonly predictRoute: string;
 }
 
 interface EnvVar {
@@ -101,7 +110,7 @@ export async function deployCloudRunRevision(client: VertexClient, options: Clou
   const allLatest = (current.traffic ?? []).length === 1 && current.traffic![0].type === LATEST.type && current.traffic![0].percent === 100;
   if (container.image === options.image && serving === storageUri && allLatest && current.latestReadyRevision && current.latestReadyRevision === current.latestCreatedRevision) {
     log(`${options.service} already serves ${options.image} with ${storageUri} (${current.latestReadyRevision})`);
-    return { service: name, revision: current.latestReadyRevision, updated: false, image: options.image, storageUri };
+    return { service: name, revision: current.latestReadyRevision, updated: false, image: options.image, storageUri, container: routesOf(env) };
   }
 
   const updated: Service = {
@@ -127,9 +136,57 @@ export async function deployCloudRunRevision(client: VertexClient, options: Clou
         );
       }
       log(`${options.service}: ${service.latestReadyRevision} serves all traffic`);
-      return { service: name, revision: service.latestReadyRevision!, updated: true, image: options.image, storageUri };
+      return { service: name, revision: service.latestReadyRevision!, updated: true, image: options.image, storageUri, container: routesOf(env) };
     }
     if (Date.now() >= deadline) throw new Error(`cloudrun-deploy: ${options.service} still rolling out after ${Math.round(options.timeoutMs / 1000)} s (timed out)`);
     await client.pause();
   }
+}
+
+/** The port and routes the service passes the model server (the platform's defaults when a variable is missing). */
+function routesOf(env: readonly EnvVar[]): ContainerRoutes {
+  const value = (name: string) => env.find((e) => e.name === name)?.value;
+  return { port: Number(value('AIP_HTTP_PORT') ?? 8080), healthRoute: value('AIP_HEALTH_ROUTE') ?? '/health', predictRoute: value('AIP_PREDICT_ROUTE') ?? '/predict' };
+}
+
+/** Every problem with `--vertex-model-id` and `--alias` (both or neither), checked before the rollout. */
+export function validateVertexModelOptions(modelId: string | undefined, alias: string | undefined): string[] {
+  if (modelId === undefined && alias === undefined) return [];
+  const problems: string[] = [];
+  if (modelId === undefined || alias === undefined) problems.push('--vertex-model-id and --alias: expected both or neither');
+  if (modelId !== undefined && !/^[a-z][a-z0-9_-]{0,62}$/.test(modelId)) problems.push(`--vertex-model-id "${modelId}": expected lowercase letters, digits, - and _, starting with a letter`);
+  if (alias !== undefined && !/^[a-z][a-zA-Z0-9-]{0,126}[a-z0-9]$/.test(alias)) problems.push(`--alias "${alias}": expected a lowercase letter, then letters, digits and hyphens`);
+  return problems;
+}
+
+export interface RegisterVertexModelOptions {
+  readonly project: string;
+  readonly region: string;
+  /** The Vertex AI model, `<platform>-<env>-<model>`: the name the environment's batch prediction workflow scores with. */
+  readonly modelId: string;
+  /** `gs://<bucket>/models/<model>/<version>/model.tar.gz`. */
+  readonly artifact: string;
+  /** The image the Cloud Run service now runs. */
+  readonly image: string;
+  /** Its port and routes (`CloudRunDeployResult.container`). */
+  readonly container: ContainerRoutes;
+  /** Moved to the version: the environment's name. */
+  readonly alias: string;
+  /** Limit for the upload operation, in milliseconds. */
+  readonly operationTimeoutMs: number;
+}
+
+/**
+ * Registers the version Cloud Run now serves in the Vertex AI Model Registry, so that Vertex AI batch prediction can
+ * score with it in an environment without Vertex AI endpoints: uploads it (unless its `v<version>` alias exists) with
+ * the same image, port and routes, then moves the environment's alias to it. An upload creates no endpoint and no
+ * replica; batch prediction takes a model resource (`BatchPredictionJob.model`,
+ * https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.batchPredictionJobs) and provisions its
+ * own nodes per job, so the environment still idles at zero.
+ */
+export async function registerVertexModelVersion(vertex: VertexClient, options: RegisterVertexModelOptions, log: (line: string) => void = () => {}): Promise<{ modelVersion: string; uploaded: boolean }> {
+  const { versionId, uploaded } = await uploadModelVersion(vertex, options, log);
+  const modelName = `projects/${options.project}/locations/${options.region}/models/${options.modelId}`;
+  await moveVersionAlias(vertex, modelName, versionId, options.alias, log);
+  return { modelVersion: `${modelName}@${versionId}`, uploaded };
 }

@@ -2,14 +2,25 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { applicationDefaultTokenProvider } from '../vertex-deploy/adc';
 import { type AccessTokenProvider, VertexClient } from '../vertex-deploy/client';
-import { deployCloudRunRevision } from './deploy';
+import { deployCloudRunRevision, registerVertexModelVersion, validateVertexModelOptions } from './deploy';
 
-export { deployCloudRunRevision, validateCloudRunDeployOptions, type CloudRunDeployOptions, type CloudRunDeployResult } from './deploy';
+export {
+  deployCloudRunRevision,
+  registerVertexModelVersion,
+  validateCloudRunDeployOptions,
+  validateVertexModelOptions,
+  type CloudRunDeployOptions,
+  type CloudRunDeployResult,
+  type ContainerRoutes,
+  type RegisterVertexModelOptions,
+} from './deploy';
 
 /** What the command talks to; tests replace both. */
 export interface CloudRunDeployDeps {
   /** Default `CLOUD_RUN_API_BASE_URL` when set (a test's fake), else `https://run.googleapis.com`. */
   readonly baseUrl?: string;
+  /** Vertex AI, for `--vertex-model-id`. Default `VERTEX_API_BASE_URL` when set, else `https://<region>-aiplatform.googleapis.com`. */
+  readonly vertexBaseUrl?: string;
   /** Default: Application Default Credentials (the metadata server's account on Cloud Build). */
   readonly accessToken?: AccessTokenProvider;
   /** How often the service is polled during the rollout. Default 5000. */
@@ -44,22 +55,46 @@ export function registerCloudRunDeploy(program: Command, output: { readonly io?:
     .option('--image <uri>', 'model-server image')
     .option('--image-file <file>', 'a file holding the image (a build step writes the pushed digest there); instead of --image')
     .option('--timeout <seconds>', 'limit for the new revision to become ready', (v) => Number(v), 900)
+    .option('--vertex-model-id <id>', 'after the rollout, also register the version in the Vertex AI Model Registry as this model (for batch prediction), such as modelstack-dev-churn')
+    .option('--alias <alias>', 'with --vertex-model-id: the version alias moved to it (the environment name)')
     .action(async (opts: Record<string, string | number | undefined>) => {
       const write = (line: string) => (output.io ? output.io.stdout(`${line}\n`) : process.stdout.write(`${line}\n`));
+      // Checked before the rollout: a bad option must not leave a revision behind it unregistered.
+      const vertexProblems = validateVertexModelOptions(opts.vertexModelId === undefined ? undefined : String(opts.vertexModelId), opts.alias === undefined ? undefined : String(opts.alias));
+      if (vertexProblems.length > 0) throw new Error(`cloudrun-deploy: invalid options\n${vertexProblems.map((p) => `  - ${p}`).join('\n')}`);
+      const accessToken = deps.accessToken ?? applicationDefaultTokenProvider({ projectId: String(opts.project) });
       const client = new VertexClient({
         region: String(opts.region),
         service: 'Cloud Run',
         apiVersion: 'v2',
         baseUrl: deps.baseUrl ?? (process.env.CLOUD_RUN_API_BASE_URL || 'https://run.googleapis.com'),
-        accessToken: deps.accessToken ?? applicationDefaultTokenProvider({ projectId: String(opts.project) }),
+        accessToken,
         pollIntervalMs: deps.pollIntervalMs ?? 5000,
         initialBackoffMs: deps.initialBackoffMs,
       });
+      const image = servingImage(opts);
       const result = await deployCloudRunRevision(
         client,
-        { project: String(opts.project), region: String(opts.region), service: String(opts.service), artifact: String(opts.artifact), image: servingImage(opts), timeoutMs: Number(opts.timeout) * 1000 },
+        { project: String(opts.project), region: String(opts.region), service: String(opts.service), artifact: String(opts.artifact), image, timeoutMs: Number(opts.timeout) * 1000 },
         write,
       );
-      write(JSON.stringify(result));
+      if (opts.vertexModelId === undefined) {
+        write(JSON.stringify(result));
+        return;
+      }
+      // Only once the revision is ready: a version that does not start on Cloud Run must not get the environment's alias.
+      const vertex = new VertexClient({
+        region: String(opts.region),
+        baseUrl: deps.vertexBaseUrl ?? (process.env.VERTEX_API_BASE_URL || undefined),
+        accessToken,
+        pollIntervalMs: deps.pollIntervalMs ?? 5000,
+        initialBackoffMs: deps.initialBackoffMs,
+      });
+      const registered = await registerVertexModelVersion(
+        vertex,
+        { project: String(opts.project), region: String(opts.region), modelId: String(opts.vertexModelId), artifact: String(opts.artifact), image, container: result.container, alias: String(opts.alias), operationTimeoutMs: Number(opts.timeout) * 1000 },
+        write,
+      );
+      write(JSON.stringify({ ...result, vertexModel: registered }));
     });
 }

@@ -127,31 +127,7 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
   const timeout = options.operationTimeoutMs;
 
   // 1. Upload (or find) the version.
-  let versionId: string;
-  const existing = await client.find<Model>('models.get', `${modelName}@${alias}`);
-  if (existing) {
-    versionId = existing.versionId;
-    log(`model ${options.modelId} version ${versionId} (${alias}) already uploaded`);
-  } else {
-    const parentModel = await client.find<Model>('models.get', modelName);
-    const operation = await client.call<Operation>('models.upload', 'POST', `${parent}/models:upload`, {
-      ...(parentModel ? { parentModel: modelName } : { modelId: options.modelId }),
-      model: {
-        displayName: options.modelId,
-        description: `ModelStack model ${artifact.model}`,
-        versionDescription: `${artifact.model} ${artifact.version} from ${options.artifact}`,
-        versionAliases: [alias],
-        artifactUri: artifact.directory,
-        containerSpec: containerSpec(options),
-        labels: { modelstack_model: artifact.model },
-      },
-    });
-    log(`uploading ${artifact.directory} as ${options.modelId} (${alias})`);
-    const uploaded = await client.wait<{ model?: string; modelVersionId?: string }>('models.upload', operation, timeout);
-    if (!uploaded?.modelVersionId) throw new Error(`Vertex AI models.upload failed: operation ${operation.name} returned no modelVersionId`);
-    versionId = uploaded.modelVersionId;
-    log(`uploaded version ${versionId}`);
-  }
+  const { versionId, uploaded } = await uploadModelVersion(client, options, log);
   const modelVersion = `${modelName}@${versionId}`;
 
   // 2. Deploy it with the configured split.
@@ -214,21 +190,80 @@ export async function deployModelVersion(client: VertexClient, options: DeployOp
     undeployed.push(previous.id);
   }
 
-  // 4. Move the alias: take it off the version holding it, then put it on this one.
-  const holder = await client.find<Model>('models.get', `${modelName}@${options.alias}`);
+  // 4. Move the alias.
+  await moveVersionAlias(client, modelName, versionId, options.alias, log);
+
+  return { modelVersion, uploaded, deployedModelId, trafficSplit: split, undeployed };
+}
+
+/** What {@link uploadModelVersion} needs: the model, the version's artifact and its serving container. */
+export interface UploadOptions {
+  readonly project: string;
+  readonly region: string;
+  /** Model resource id and display name, such as `modelstack-dev-churn`. */
+  readonly modelId: string;
+  /** `gs://<bucket>/models/<model>/<version>/model.tar.gz`: the registry object that announced the version. */
+  readonly artifact: string;
+  /** Serving container image. */
+  readonly image: string;
+  /**
+   * A custom container's port and routes (see {@link DeployOptions.container}).
+   * @default - none (a prebuilt container)
+   */
+  readonly container?: { readonly port: number; readonly healthRoute: string; readonly predictRoute: string };
+  /** Limit for the upload operation, in milliseconds. */
+  readonly operationTimeoutMs: number;
+}
+
+/**
+ * Uploads the version behind `options.artifact` to the Vertex AI Model Registry as a version of `options.modelId`
+ * (the model is created with the first one) with the alias `v<version>`, unless a version with that alias exists.
+ * An upload creates no endpoint and no replica.
+ */
+export async function uploadModelVersion(client: VertexClient, options: UploadOptions, log: (line: string) => void = () => {}): Promise<{ versionId: string; uploaded: boolean }> {
+  const artifact = parseArtifact(options.artifact);
+  const parent = `projects/${options.project}/locations/${options.region}`;
+  const modelName = `${parent}/models/${options.modelId}`;
+  const alias = versionAlias(artifact.version);
+  const existing = await client.find<Model>('models.get', `${modelName}@${alias}`);
+  if (existing) {
+    log(`model ${options.modelId} version ${existing.versionId} (${alias}) already uploaded`);
+    return { versionId: existing.versionId, uploaded: false };
+  }
+  const parentModel = await client.find<Model>('models.get', modelName);
+  const operation = await client.call<Operation>('models.upload', 'POST', `${parent}/models:upload`, {
+    ...(parentModel ? { parentModel: modelName } : { modelId: options.modelId }),
+    model: {
+      displayName: options.modelId,
+      description: `ModelStack model ${artifact.model}`,
+      versionDescription: `${artifact.model} ${artifact.version} from ${options.artifact}`,
+      versionAliases: [alias],
+      artifactUri: artifact.directory,
+      containerSpec: containerSpec(options),
+      labels: { modelstack_model: artifact.model },
+    },
+  });
+  log(`uploading ${artifact.directory} as ${options.modelId} (${alias})`);
+  const uploaded = await client.wait<{ model?: string; modelVersionId?: string }>('models.upload', operation, options.operationTimeoutMs);
+  if (!uploaded?.modelVersionId) throw new Error(`Vertex AI models.upload failed: operation ${operation.name} returned no modelVersionId`);
+  log(`uploaded version ${uploaded.modelVersionId}`);
+  return { versionId: uploaded.modelVersionId, uploaded: true };
+}
+
+/** Moves `alias` to version `versionId` of `modelName`: off the version holding it, then onto this one (idempotent). */
+export async function moveVersionAlias(client: VertexClient, modelName: string, versionId: string, alias: string, log: (line: string) => void = () => {}): Promise<void> {
+  const holder = await client.find<Model>('models.get', `${modelName}@${alias}`);
   if (holder && holder.versionId !== versionId) {
-    await client.call('models.mergeVersionAliases', 'POST', `${modelName}@${holder.versionId}:mergeVersionAliases`, { versionAliases: [`-${options.alias}`] });
+    await client.call('models.mergeVersionAliases', 'POST', `${modelName}@${holder.versionId}:mergeVersionAliases`, { versionAliases: [`-${alias}`] });
   }
   if (holder?.versionId !== versionId) {
-    await client.call('models.mergeVersionAliases', 'POST', `${modelVersion}:mergeVersionAliases`, { versionAliases: [options.alias] });
+    await client.call('models.mergeVersionAliases', 'POST', `${modelName}@${versionId}:mergeVersionAliases`, { versionAliases: [alias] });
   }
-  log(`alias ${options.alias} -> version ${versionId}`);
-
-  return { modelVersion, uploaded: !existing, deployedModelId, trafficSplit: split, undeployed };
+  log(`alias ${alias} -> version ${versionId}`);
 }
 
 /** The model's ModelContainerSpec: the image, and for a custom container its port and routes. */
-function containerSpec(options: DeployOptions): Record<string, unknown> {
+function containerSpec(options: { readonly image: string; readonly container?: UploadOptions['container'] }): Record<string, unknown> {
   if (!options.container) return { imageUri: options.image };
   const { port, healthRoute, predictRoute } = options.container;
   return { imageUri: options.image, ports: [{ containerPort: port }], healthRoute, predictRoute };

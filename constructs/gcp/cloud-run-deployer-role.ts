@@ -40,11 +40,23 @@ export class CloudRunDeployerRole extends Construct {
   static readonly SERVICE_PERMISSIONS: readonly string[] = ['run.services.get', 'run.services.update'];
   /** Deploying a revision that runs as a service account needs `actAs` on that account. */
   static readonly ACT_AS_PERMISSIONS: readonly string[] = ['iam.serviceAccounts.actAs'];
+  /**
+   * Registering the rolled-out version in the Vertex AI Model Registry (`cloudrun-deploy --vertex-model-id`), for batch
+   * prediction: what the Vertex AI REST reference lists for `models.get`, `models.upload` (on the location) and
+   * `models.mergeVersionAliases` (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models);
+   * polling the upload operation needs `models.get`. No endpoint permission: nothing is deployed.
+   */
+  static readonly MODEL_REGISTRY_PERMISSIONS: readonly string[] = ['aiplatform.models.get', 'aiplatform.models.upload', 'aiplatform.models.update'];
 
   /** Granted on the model's Cloud Run service. */
   readonly serviceRole: ProjectIamCustomRole;
   /** Granted on the service's own account. */
   readonly actAsRole: ProjectIamCustomRole;
+  /**
+   * Granted on the project to the deploy builds of models with `batch` only: Vertex AI models have no IAM policy of
+   * their own in Terraform, so model permissions are project-wide.
+   */
+  readonly modelRegistryRole: ProjectIamCustomRole;
 
   constructor(scope: Construct, id: string, props: CloudRunDeployerRoleProps) {
     super(scope, id);
@@ -63,6 +75,13 @@ export class CloudRunDeployerRole extends Construct {
       title: `${props.namePrefix} Cloud Run model deployer (act as)`,
       description: 'Deploys revisions that run as a service account; granted on that account only.',
       permissions: [...CloudRunDeployerRole.ACT_AS_PERMISSIONS],
+      project: props.project,
+    });
+    this.modelRegistryRole = new ProjectIamCustomRole(this, 'ModelRegistryRole', {
+      roleId: customRoleId(this, props.namePrefix, 'cloud_run_model_registry'),
+      title: `${props.namePrefix} Cloud Run model deployer (Vertex AI Model Registry)`,
+      description: 'Registers the versions Cloud Run serves in the Vertex AI Model Registry for batch prediction (no endpoints).',
+      permissions: [...CloudRunDeployerRole.MODEL_REGISTRY_PERMISSIONS],
       project: props.project,
     });
   }

@@ -17,6 +17,7 @@ import { Problems } from '../private/validation';
 import { functionServiceName } from './drift-contract';
 import { EncryptedTopic } from './encrypted-topic';
 import type { FunctionPlatform } from './function-platform';
+import { CloudRunModelService } from './cloud-run-model-service';
 import type { ModelEndpoint } from './model-endpoint';
 import type { PrivateEndpointAddress } from './private-endpoint-access';
 import { allowInvoke, platformFunction } from './private/cloud-function';
@@ -27,8 +28,12 @@ import { ServiceAgents } from './private/service-agents';
 export interface StreamingInferenceProps {
   /** The environment's function platform: source archives, image repository, build account and the predictor role. */
   readonly platform: FunctionPlatform;
-  /** The endpoint that scores the messages. */
-  readonly endpoint: ModelEndpoint;
+  /**
+   * What scores the messages: the model's Vertex AI endpoint, or its Cloud Run service (a `CloudRunModelService`,
+   * called at `<uri>/predict` with an identity token for it, which grants the function's account `roles/run.invoker`
+   * on that service only), as for the `InferenceFunction`.
+   */
+  readonly endpoint: ModelEndpoint | CloudRunModelService;
   /** The model's input features, in order (the API's validation). */
   readonly features: readonly InputFeature[];
   /** Largest message data, in bytes (the API's `maxBodyBytes`). */
@@ -69,7 +74,7 @@ export interface StreamingInferenceProps {
    */
   readonly retainOnDelete?: boolean;
   /**
-   * A Private Service Connect endpoint's reserved address (predictions go to it, not to the public Vertex AI API, which
+   * A Private Service Connect endpoint's reserved address (Vertex AI endpoints only) (predictions go to it, not to the public Vertex AI API, which
    * a PSC endpoint does not answer on) and the connector that reaches it, as for the inference function.
    * @default - the public Vertex AI API
    */
@@ -110,7 +115,7 @@ const ACK_DEADLINE_SECONDS = 60;
  * Streaming inference of one model on Google Cloud, the counterpart of the AWS Kinesis path: publishers put API
  * request bodies (`{ "instances": [...] }`) on a CMEK Pub/Sub topic; a push subscription (OIDC token of its own
  * account) delivers each message to a Cloud Run function that validates it with the API's parser, scores it on the
- * model's Vertex AI endpoint and writes one row (predictions, or the validation error) to a BigQuery table in a CMEK
+ * model's Vertex AI endpoint (or its Cloud Run service, with an identity token) and writes one row (predictions, or the validation error) to a BigQuery table in a CMEK
  * dataset. A message whose scoring or write fails is redelivered with backoff and, after `retryAttempts` + 1
  * deliveries, forwarded to a CMEK dead-letter topic whose subscription keeps it 7 days; an alert policy fires when
  * messages wait there.
@@ -203,15 +208,17 @@ export class StreamingInference extends Construct {
 
     this.serviceAccount = new ServiceAccount(this, 'Account', { accountId: boundedName([namePrefix, 'stream', model], 30), displayName: `${name} function`, project });
     const member = this.serviceAccount.member;
+    const cloudRun = endpoint instanceof CloudRunModelService ? endpoint : undefined;
     const grants = [
-      new ProjectIamMember(this, 'Predicts', { project, role: platform.predictorRole.name, member }),
+      // On Cloud Run, invoking that one service; on Vertex AI, online prediction (the inference function's grants).
+      cloudRun ? cloudRun.grantInvoke(`Invoker-${name}`, member) : new ProjectIamMember(this, 'Predicts', { project, role: platform.predictorRole.name, member }),
       // Rows into its own table only (insertAll needs bigquery.tables.updateData there).
       new BigqueryTableIamMember(this, 'WritesResults', { project, datasetId: this.resultsDataset.datasetId, tableId: this.resultsTable.tableId, role: 'roles/bigquery.dataEditor', member }),
     ];
     this.function = platformFunction(this, 'Function', {
       platform,
       name: functionServiceName(namePrefix, `stream-${model}`),
-      description: `Streaming inference of ${model}: Pub/Sub messages scored on Vertex AI, results to BigQuery (ModelStack)`,
+      description: `Streaming inference of ${model}: Pub/Sub messages scored on ${cloudRun ? `Cloud Run service ${cloudRun.serviceName}` : 'Vertex AI'}, results to BigQuery (ModelStack)`,
       bundle: 'streaming',
       serviceAccount: this.serviceAccount,
       environment: {
@@ -223,6 +230,7 @@ export class StreamingInference extends Construct {
         [GCP_STREAMING_ENV.upstreamTimeoutMs]: String(props.upstreamTimeoutMs),
         [GCP_STREAMING_ENV.resultsTable]: `${project}.${underscored(`${namePrefix}_stream_${model}`)}.predictions`,
         ...(props.privateEndpoint ? { [GCP_STREAMING_ENV.vertexBaseUrl]: props.privateEndpoint.address.baseUrl } : {}),
+        ...(cloudRun ? { [GCP_STREAMING_ENV.cloudRunUrl]: cloudRun.uri } : {}),
       },
       vpcConnector: props.privateEndpoint?.connector.id,
       timeoutSeconds: ACK_DEADLINE_SECONDS,
@@ -300,6 +308,7 @@ function validateProps(props: StreamingInferenceProps): void {
   const hours = props.retentionHours ?? 24;
   problems.check(Number.isInteger(hours) && hours >= 1, `retentionHours ${hours}: expected a whole number of hours, at least 1`);
   problems.check(props.features.length > 0, 'features: expected at least one feature');
+  problems.check(!(props.privateEndpoint && props.endpoint instanceof CloudRunModelService), 'privateEndpoint: a Cloud Run service is called at its own URL; expected no privateEndpoint with a CloudRunModelService');
   // The function tries twice and writes a row, within the acknowledgement deadline.
   problems.check(props.upstreamTimeoutMs * 2 <= (ACK_DEADLINE_SECONDS - 10) * 1000, `upstreamTimeoutMs ${props.upstreamTimeoutMs}: expected at most ${((ACK_DEADLINE_SECONDS - 10) * 1000) / 2} (two attempts within the ${ACK_DEADLINE_SECONDS} s acknowledgement deadline)`);
   const depth = props.deadLetterAlarmDepth ?? 1;

@@ -137,6 +137,14 @@ export interface VertexDeployTriggerProps {
    */
   readonly alias?: string;
   /**
+   * For a Cloud Run service: also register each rolled-out version in the Vertex AI Model Registry as this model, with
+   * `alias`, so that a `BatchPrediction` (which needs a Vertex AI model) scores the version Cloud Run serves. The
+   * build's account then gets `cloudRunDeployerRole.modelRegistryRole` on the project. Uploading creates no endpoint
+   * and no replica.
+   * @default - no registration (Cloud Run only); a Vertex AI endpoint's versions are always registered
+   */
+  readonly registerModelId?: string;
+  /**
    * Container image the build steps run in: it needs Node.js 20 or later and npm (ModelStack's `engines`).
    * @default 'node:22'
    */
@@ -213,6 +221,9 @@ export class VertexDeployTrigger extends Construct {
     if (cloudRun) dependsOn.push(cloudRun.service, ...cloudRun.grantDeploy(`Deploy-${model}`, this.serviceAccount.member, props.cloudRunDeployerRole!));
     else new ProjectIamMember(this, 'Deployer', { project, role: props.deployerRole!.role.name, member: this.serviceAccount.member });
 
+    if (cloudRun && props.registerModelId) {
+      dependsOn.push(new ProjectIamMember(this, 'RegistersModels', { project, role: props.cloudRunDeployerRole!.modelRegistryRole.name, member: this.serviceAccount.member }));
+    }
     const build = props.imageBuild;
     const imageSteps = build ? this.imageSteps(build, model) : [];
     const imageArgs = build ? ['--image-file', IMAGE_REF_FILE] : ['--image', props.containerImage!];
@@ -224,6 +235,7 @@ export class VertexDeployTrigger extends Construct {
           '--service', cloudRun.serviceName,
           '--artifact', 'gs://$_BUCKET/$_OBJECT',
           ...imageArgs,
+          ...(props.registerModelId ? ['--vertex-model-id', props.registerModelId, '--alias', props.alias ?? 'deployed'] : []),
         ]
       : [
           'bin/modelstack.cjs', 'vertex-deploy',
@@ -317,7 +329,9 @@ function validateProps(props: VertexDeployTriggerProps): void {
   if (props.endpoint instanceof CloudRunModelService) {
     problems.check(props.privateServiceConnect === undefined, 'privateServiceConnect: expected none for a Cloud Run service (it has no Vertex AI endpoint to connect)');
     problems.check(props.cloudRunDeployerRole !== undefined, 'cloudRunDeployerRole: expected the CloudRunDeployerRole for a Cloud Run service');
+    problems.check(props.registerModelId === undefined || /^[a-z][a-z0-9_-]{0,62}$/.test(props.registerModelId), `registerModelId "${props.registerModelId}": expected a Vertex AI model id (lowercase letters, digits, - and _, starting with a letter, at most 63)`);
   } else {
+    problems.check(props.registerModelId === undefined, 'registerModelId: expected none for a Vertex AI endpoint (vertex-deploy registers its versions already)');
     problems.check(props.deployerRole !== undefined, 'deployerRole: expected the VertexDeployerRole for a Vertex AI endpoint');
   }
   problems.check(

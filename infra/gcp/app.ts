@@ -17,6 +17,8 @@ import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
 import { PlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
 import { PrivateEndpointAccess, type PrivateEndpointAddress } from '../../constructs/gcp/private-endpoint-access';
+import { MODELS_PREFIX } from '../../constructs/gcp/private/iam';
+import { ServiceAgents } from '../../constructs/gcp/private/service-agents';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { StreamingInference } from '../../constructs/gcp/streaming-inference';
@@ -211,6 +213,8 @@ export class GcpEnvironmentStack extends TerraformStack {
           trafficSplit: model.gcp.trafficSplit,
           approvalRequired: environment.approvalRequired,
           alias: environmentName,
+          // Batch prediction needs a Vertex AI model: on Cloud Run, the deploy build registers each version it rolls out.
+          registerModelId: cloudRun && model.batch ? vertexModelId(namePrefix, model.name) : undefined,
           privateServiceConnect: psc && pscAddress ? { access: psc, address: pscAddress } : undefined,
         });
       }
@@ -243,15 +247,21 @@ export class GcpEnvironmentStack extends TerraformStack {
 
     const notificationChannels = this.monitoring.notificationChannel ? [this.monitoring.notificationChannel.id] : undefined;
     for (const model of props.models) {
-      if (model.batch && !cloudRun) {
+      if (model.batch) {
         const { gcp: settings } = model.batch;
+        // Uploading a version and running a batch job read its directory as the Vertex AI service agent (models.upload:
+        // "If empty, Vertex AI service Agent will be used to access resources needed to upload the model",
+        // https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload): a Vertex AI
+        // endpoint grants this already; the same grant for an environment without one.
+        if (cloudRun) this.registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', ServiceAgents.of(this, project).vertex, MODELS_PREFIX);
         this.batchPredictions[model.name] = new BatchPrediction(this, `Batch-${model.name}`, {
           registry: this.registry,
           namePrefix,
           project,
           region,
           model: model.name,
-          modelId: this.endpoints[model.name].displayName,
+          // The endpoint's model, or on Cloud Run the model its deploy build registers (the same name).
+          modelId: vertexModelId(namePrefix, model.name),
           // The version the deploy trigger last moved the environment's alias to: batch scores what the endpoint serves.
           alias: environmentName,
           features: model.inputSchema.features.map((f) => f.name),
@@ -266,10 +276,11 @@ export class GcpEnvironmentStack extends TerraformStack {
           notificationChannels,
         });
       }
-      if (model.streaming && !cloudRun) {
+      if (model.streaming) {
         this.streaming[model.name] = new StreamingInference(this, `Streaming-${model.name}`, {
           platform: this.functions,
-          endpoint: this.endpoints[model.name],
+          // The model's Cloud Run service in an environment with `gcp.servingOverride`, else its Vertex AI endpoint.
+          endpoint: this.cloudRunServices[model.name] ?? this.endpoints[model.name],
           features: model.inputSchema.features,
           maxBodyBytes: props.inference.maxBodyBytes,
           maxInstancesPerRequest: props.inference.maxInstancesPerRequest,
@@ -285,6 +296,11 @@ export class GcpEnvironmentStack extends TerraformStack {
       }
     }
   }
+}
+
+/** A model's Vertex AI model id, `<platform>-<env>-<model>` (a `ModelEndpoint`'s display name). */
+function vertexModelId(namePrefix: string, model: string): string {
+  return `${namePrefix}-${model}`;
 }
 
 /** A model's serving image on Google Cloud: an image URI, or a folder each deploy builds. */

@@ -24,19 +24,21 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
         // Cloud Run bills instances while they serve (min instances 0, CPU only during requests): idle is free.
         const size = `${cloudRun.cpu} CPU, ${cloudRun.memoryMb} MB`;
         items.push({ resource: `Cloud Run ${model.name}`, costClass: 'scales-to-zero', detail: `0-${cloudRun.maxInstances} x ${size} (gcp.servingOverride), per request; no Vertex AI replicas` });
-        continue;
+      } else {
+        const { machineType, minReplicas, maxReplicas, trafficSplit } = model.gcp;
+        const replicas = `${minReplicas}-${maxReplicas} x ${machineType}`;
+        items.push({ resource: `endpoint ${model.name}`, costClass: 'always-on', detail: `${replicas} once a version is deployed (Vertex AI keeps at least 1 replica)` });
+        if (trafficSplit.previous > 0) {
+          items.push({
+            resource: `canary ${model.name}`,
+            costClass: 'always-on',
+            detail: `the previous version stays deployed for its ${trafficSplit.previous} %: another ${replicas}`,
+          });
+        }
       }
-      const { machineType, minReplicas, maxReplicas, trafficSplit } = model.gcp;
-      const replicas = `${minReplicas}-${maxReplicas} x ${machineType}`;
-      items.push({ resource: `endpoint ${model.name}`, costClass: 'always-on', detail: `${replicas} once a version is deployed (Vertex AI keeps at least 1 replica)` });
-      if (trafficSplit.previous > 0) {
-        items.push({
-          resource: `canary ${model.name}`,
-          costClass: 'always-on',
-          detail: `the previous version stays deployed for its ${trafficSplit.previous} %: another ${replicas}`,
-        });
-      }
-      // Vertex AI batch prediction bills node hours while a job runs; a run without input starts none.
+      // Vertex AI batch prediction bills node hours while a job runs; a run without input starts none. With Cloud Run
+      // serving too: the version is in the Vertex AI Model Registry, not deployed ("Models that are not deployed ... are
+      // not charged", https://cloud.google.com/vertex-ai/pricing), so batch runs as in an environment with endpoints.
       if (model.batch) {
         const { machineType: batchMachine, maxReplicaCount } = model.batch.gcp;
         items.push({ resource: `batch ${model.name}`, costClass: 'scales-to-zero', detail: `up to ${maxReplicaCount} x ${batchMachine} per run, ${model.batch.schedule}` });

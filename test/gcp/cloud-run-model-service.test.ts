@@ -10,7 +10,7 @@ import { InferenceFunction } from '../../constructs/gcp/inference-function';
 import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { ModelVersionEvents } from '../../constructs/gcp/model-version-events';
-import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
+import { VertexDeployTrigger, type VertexDeployTriggerProps } from '../../constructs/gcp/vertex-deploy-trigger';
 import { all, synth } from './helpers';
 
 Testing.setupJest();
@@ -19,7 +19,7 @@ const project = 'my-ml-project';
 const region = 'europe-west1';
 
 /** A Cloud Run model service with its inference function (capturing) and deploy trigger, as the platform wires them. */
-function served(props: Partial<CloudRunModelServiceProps> = {}) {
+function served(props: Partial<CloudRunModelServiceProps> = {}, trigger: Partial<VertexDeployTriggerProps> = {}) {
   let service!: CloudRunModelService;
   const s = synth((scope: Construct) => {
     const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region });
@@ -39,6 +39,7 @@ function served(props: Partial<CloudRunModelServiceProps> = {}) {
       project,
       region,
       imageBuild: { repository, folder: 'containers/model-server' },
+      ...trigger,
     });
   });
   return { ...s, service };
@@ -115,6 +116,17 @@ describe('CloudRunModelService', () => {
     expect(onAccount).toEqual([expect.objectContaining({ service_account_id: expect.stringMatching(/Serve-churn_Account_\w+\.name/), role: expect.stringMatching(/CloudRunDeployer_ActAsRole_/) })]);
     // No project-wide role for the deployer (the Vertex AI deployer role is not needed here).
     expect(all(s, 'google_project_iam_member').filter((g) => deployer.test(g.member)).map((g) => g.role)).toEqual(['roles/logging.logWriter']);
+  });
+
+  test('registerModelId (a model with batch): the build also registers each version in the Vertex AI Model Registry, with a project role of model permissions only', () => {
+    const r = served({}, { registerModelId: 'ms-dev-churn', alias: 'dev' });
+    const deploy = all(r, 'google_cloudbuild_trigger')[0].build.step.find((st: any) => st.id === 'deploy');
+    expect(deploy.args.slice(-4)).toEqual(['--vertex-model-id', 'ms-dev-churn', '--alias', 'dev']);
+    const role = all(r, 'google_project_iam_custom_role').find((x) => x.role_id.startsWith('ms_dev_cloud_run_model_registry'));
+    expect(role.permissions).toEqual(['aiplatform.models.get', 'aiplatform.models.upload', 'aiplatform.models.update']);
+    const deployer = /^\$\{google_service_account\.Deploy-churn_ServiceAccount_\w+\.member\}$/;
+    expect(all(r, 'google_project_iam_member').filter((g) => deployer.test(g.member)).map((g) => g.role).sort()).toEqual([expect.stringMatching(/CloudRunDeployer_ModelRegistryRole_/), 'roles/logging.logWriter']);
+    expect(() => served({}, { registerModelId: 'Bad Id' })).toThrow('registerModelId "Bad Id": expected a Vertex AI model id');
   });
 
   test('the drift check reads the inference function\'s captures (no request log on Cloud Run)', () => {

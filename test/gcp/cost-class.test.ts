@@ -43,8 +43,10 @@ describe('idle cost on Google Cloud', () => {
   });
 
   test('functions, schedules and builds scale to zero; the summary has the AWS shape', () => {
-    expect(classes.staging.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['inference and drift functions', 'drift schedules and builds']);
-    expect(formatIdleCost(classes)).toMatch(/\nstaging\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: inference and drift functions \(/);
+    // churn's batch prediction (per run) and streaming (per message) too, in every environment, dev's Cloud Run included.
+    expect(classes.staging.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['batch churn', 'stream churn', 'inference and drift functions', 'drift schedules and builds']);
+    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['Cloud Run churn', 'batch churn', 'stream churn', 'Cloud Run sales-forecast', 'inference and drift functions', 'drift schedules and builds']);
+    expect(formatIdleCost(classes)).toMatch(/\nstaging\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: batch churn \(up to 2 x n1-standard-2 per run/);
     expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}alert policies and dashboard .*\n {2}scales to zero: Cloud Run churn \(0-3 x 1 CPU/);
   });
 

@@ -55,14 +55,19 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     for (const f of inference) expect(f.service_config).toMatchObject({ ingress_settings: 'ALLOW_INTERNAL_AND_GCLB', max_instance_count: 20 });
     const invokers = values(prod, 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
     expect(invokers.filter((m) => m.startsWith('serviceAccount:checkout@'))).toHaveLength(2);
-    // Dev: no configured callers; the functions are invoked by the drift schedulers and workflows only, and dev's Cloud
-    // Run model services (gcp.servingOverride) by their model's inference function only.
+    // Dev: no configured callers; the functions are invoked by the drift schedulers and workflows and the streaming push
+    // account only, and dev's Cloud Run model services (gcp.servingOverride) by their model's inference and streaming
+    // functions only.
     const dev = values(demo['modelstack-dev-platform'], 'google_cloud_run_v2_service_iam_member').filter((m) => m.role === 'roles/run.invoker');
     for (const m of dev) {
       const target = /google_cloud_run_v2_service\.Serve-([a-z-]+)_Service_/.exec(m.name);
-      expect({ name: m.name, member: m.member }).toEqual({ name: m.name, member: target ? expect.stringMatching(new RegExp(`Inference-${target[1]}_Account_`)) : expect.stringMatching(/Drift-(churn|sales-forecast)_(Fanout|Scheduler)/) });
+      expect({ name: m.name, member: m.member }).toEqual({
+        name: m.name,
+        member: target ? expect.stringMatching(new RegExp(`(Inference|Streaming)-${target[1]}_Account_`)) : expect.stringMatching(/Drift-(churn|sales-forecast)_(Fanout|Scheduler)|Streaming-churn_PushAccount_/),
+      });
     }
-    expect(dev.filter((m) => /google_cloud_run_v2_service\.Serve-/.test(m.name))).toHaveLength(2);
+    // sales-forecast: its inference function; churn: its inference and streaming functions.
+    expect(dev.filter((m) => /google_cloud_run_v2_service\.Serve-/.test(m.name))).toHaveLength(3);
   });
 
   test('a drift window Cloud Scheduler cannot express, or a public invoker, is a config error', () => {

@@ -59,8 +59,9 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
       checked++;
       expect({ at: `${stack}/${id}`, key: keyOf[type](r) }).toEqual({ at: `${stack}/${id}`, key: expect.stringMatching(/^\$\{google_kms_crypto_key\./) });
     });
-    // Per environment: the request-log dataset, two topics, and two serving targets (Vertex AI endpoints, or in dev Cloud Run services).
-    expect(checked).toBe(3 * (1 + 2 + 2));
+    // Per environment: the request-log dataset, two topics, two serving targets (Vertex AI endpoints, or in dev Cloud
+    // Run services), and churn's streaming (requests and dead-letter topics, results dataset).
+    expect(checked).toBe(3 * (1 + 2 + 2 + 3));
   });
 
   test('no public principals and no primitive or admin roles in any binding', () => {
@@ -151,7 +152,20 @@ describe('buildGcpPlatform', () => {
     }
   });
 
-  test('the churn model\'s streaming in every environment; prod\'s PSC endpoint is reached at its private address, as the inference function does', () => {
+  test('dev (Cloud Run, no Vertex AI endpoint): churn\'s deploy build registers each version as modelstack-dev-churn@dev for its batch prediction; the Vertex AI agent may read models/', () => {
+    const dev = demo['modelstack-dev-platform'];
+    const deployArgs = (model: string) => (Object.values(dev.google_cloudbuild_trigger).find((t: any) => t.name === `modelstack-dev-deploy-${model}`) as any).build.step.find((st: any) => st.id === 'deploy').args;
+    expect(deployArgs('churn')).toEqual(expect.arrayContaining(['cloudrun-deploy', '--vertex-model-id', 'modelstack-dev-churn', '--alias', 'dev']));
+    // sales-forecast has no batch: nothing to register, and its build gets no Vertex AI permission.
+    expect(deployArgs('sales-forecast')).not.toContain('--vertex-model-id');
+    const registryRole = Object.entries(dev.google_project_iam_custom_role).find(([, r]: any) => r.role_id.includes('cloud_run_model_registry'))![0];
+    const holders = Object.values(dev.google_project_iam_member).filter((m: any) => m.role.includes(registryRole)) as any[];
+    expect(holders.map((m) => m.member)).toEqual([expect.stringMatching(/Deploy-churn_ServiceAccount_/)]);
+    const agentReads = Object.values(dev.google_storage_bucket_iam_member).filter((m: any) => /Identity-vertex/.test(m.member) && m.role === 'roles/storage.objectViewer') as any[];
+    expect(agentReads.map((m) => m.condition?.expression ?? '')).toEqual(expect.arrayContaining([expect.stringMatching(/\/objects\/models\/"\)$/)]));
+  });
+
+  test('the churn model\'s streaming in every environment, on what the inference function calls: dev\'s Cloud Run service, prod\'s PSC endpoint at its private address', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const fns = Object.values(demo[`modelstack-${env}-platform`].google_cloudfunctions2_function) as any[];
       const stream = fns.find((f) => f.name === `modelstack-${env}-fn-stream-churn`);
@@ -159,6 +173,8 @@ describe('buildGcpPlatform', () => {
       expect(stream.service_config.environment_variables.VERTEX_API_BASE_URL).toBe(predict.service_config.environment_variables.VERTEX_API_BASE_URL);
       expect(stream.service_config.vpc_connector).toBe(predict.service_config.vpc_connector);
       expect(stream.service_config.vpc_connector === undefined).toBe(env !== 'prod');
+      expect(stream.service_config.environment_variables.CLOUD_RUN_URL).toBe(predict.service_config.environment_variables.CLOUD_RUN_URL);
+      expect(stream.service_config.environment_variables.CLOUD_RUN_URL === undefined).toBe(env !== 'dev');
     }
   });
 

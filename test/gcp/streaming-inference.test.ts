@@ -1,4 +1,5 @@
 import type { Construct } from 'constructs';
+import { CloudRunModelService } from '../../constructs/gcp/cloud-run-model-service';
 import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { ModelEndpoint } from '../../constructs/gcp/model-endpoint';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
@@ -8,10 +9,13 @@ import { all, synth } from './helpers';
 const project = 'ms-project';
 const region = 'europe-west1';
 
-function build(scope: Construct, overrides: Partial<StreamingInferenceProps> = {}) {
+function build(scope: Construct, overrides: Partial<StreamingInferenceProps> = {}, serving: 'vertex' | 'cloudRun' = 'vertex') {
   const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
   const platform = new FunctionPlatform(scope, 'Functions', { registry });
-  const endpoint = new ModelEndpoint(scope, 'Endpoint-churn', { registry, model: 'churn', samplingPercentage: 0 });
+  const endpoint =
+    serving === 'cloudRun'
+      ? new CloudRunModelService(scope, 'Serve-churn', { registry, namePrefix: 'ms-dev', model: 'churn', project, region })
+      : new ModelEndpoint(scope, 'Endpoint-churn', { registry, model: 'churn', samplingPercentage: 0 });
   const streaming = new StreamingInference(scope, 'Streaming-churn', {
     platform,
     endpoint,
@@ -118,5 +122,30 @@ describe('StreamingInference (Pub/Sub → Cloud Run function → BigQuery)', () 
         (scope.node.findChild('Streaming-churn') as StreamingInference).grantPublish('Anyone', 'allUsers');
       }),
     ).toThrow(/public publishers are not allowed/);
+  });
+});
+
+describe('StreamingInference of a model on Cloud Run (gcp.servingOverride)', () => {
+  const s = synth((scope) => build(scope, {}, 'cloudRun'));
+  const fn = () => all(s, 'google_cloudfunctions2_function').find((f) => f.name === 'ms-dev-fn-stream-churn');
+
+  test('the function calls the service\'s URL (identity token) and may invoke that service only: no Vertex AI predictor role', () => {
+    expect(fn().service_config.environment_variables).toMatchObject({
+      ENDPOINT_NAME: 'projects/ms-project/locations/europe-west1/services/ms-dev-serve-churn',
+      CLOUD_RUN_URL: expect.stringMatching(/^\$\{google_cloud_run_v2_service\.Serve-churn_Service_\w+\.uri\}$/),
+    });
+    expect(fn().service_config.environment_variables.VERTEX_API_BASE_URL).toBeUndefined();
+    const account = fn().service_config.service_account_email.replace('.email}', '.member}');
+    expect(all(s, 'google_project_iam_member').filter((m) => m.member === account)).toEqual([]);
+    const serviceInvokers = all(s, 'google_cloud_run_v2_service_iam_member').filter((m) => /Serve-churn_Service_/.test(m.name));
+    expect(serviceInvokers).toEqual([expect.objectContaining({ role: 'roles/run.invoker', member: account })]);
+    // The push account invokes the function, and nothing else.
+    const functionInvokers = all(s, 'google_cloud_run_v2_service_iam_member').filter((m) => !/Serve-churn_Service_/.test(m.name));
+    expect(functionInvokers).toEqual([expect.objectContaining({ role: 'roles/run.invoker', member: expect.stringMatching(/PushAccount_\w+\.member\}$/) })]);
+    expect(fn().depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_cloud_run_v2_service_iam_member\.Serve-churn_Invoker-/)]));
+  });
+
+  test('a private endpoint address makes no sense for a Cloud Run service: refused', () => {
+    expect(() => synth((scope) => build(scope, { privateEndpoint: { address: { baseUrl: 'http://10.0.0.5' }, connector: { id: 'c' } } as any }, 'cloudRun'))).toThrow(/privateEndpoint: a Cloud Run service is called at its own URL/);
   });
 });

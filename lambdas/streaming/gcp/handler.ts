@@ -8,7 +8,14 @@ import type { GcpStreamingConfig } from './config';
 
 export interface GcpStreamingDeps {
   readonly config: GcpStreamingConfig;
+  /** Scores validated rows: the Vertex AI endpoint (`vertexPredictor`) or the model's Cloud Run service (`cloudRunPredictor`). */
   readonly predict: VertexPredict;
+  /**
+   * Maps a failed `predict` to the API error it answers with (its status decides redelivery): `cloudRunError` for a
+   * Cloud Run service.
+   * @default vertexError
+   */
+  readonly classify?: (err: unknown) => ApiError;
   readonly write: WriteResult;
   readonly logger: GcpLogger;
   /** @default () => new Date() */
@@ -25,7 +32,7 @@ interface PushEnvelope {
 /**
  * Scores one Pub/Sub push message on Cloud Run functions, as the AWS function scores one Kinesis record: the data is a
  * request body as the API takes it (`{ "instances": [...] }`), validated by the same parser, sent to the model's
- * Vertex AI endpoint, and one result row (predictions, or the validation error) goes to BigQuery. A message that fails
+ * Vertex AI endpoint or Cloud Run service, and one result row (predictions, or the validation error) goes to BigQuery. A message that fails
  * validation is written with its error and acknowledged (it would fail the same way again); a failed endpoint call or
  * row write answers with the API's error status, which Pub/Sub counts as a negative acknowledgement: it redelivers
  * with backoff and, after the subscription's `maxDeliveryAttempts`, forwards the message to the dead-letter topic.
@@ -34,6 +41,7 @@ export function createGcpStreamingHandler(deps: GcpStreamingDeps): (req: Functio
   const { config, logger } = deps;
   const parse = compileRequestParser(config.features, config);
   const now = deps.now ?? (() => new Date());
+  const classify = deps.classify ?? vertexError;
   // Base64 grows the data by a third; the envelope adds a little.
   const maxEnvelopeBytes = Math.ceil((config.maxBodyBytes * 4) / 3) + 64 * 1024;
 
@@ -63,7 +71,7 @@ export function createGcpStreamingHandler(deps: GcpStreamingDeps): (req: Functio
         if (!predictions || predictions.length !== parsed.rows.length) return failed(apiError(502, 'ModelError', 'the model answered with an unreadable response'), fields);
         row = { ...base, predictions: JSON.stringify(predictions), error_code: null, error_message: null, error_field: null };
       } catch (err) {
-        const error = vertexError(err);
+        const error = classify(err);
         logger.warn('scoring failed; Pub/Sub will redeliver the message', { ...fields, code: error.code, ...errorFields(err) });
         return failed(error, fields);
       }
