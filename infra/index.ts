@@ -23,7 +23,7 @@ export {
   awsPlatformSchema,
   type FeatureGroupConfig,
 } from './config/aws-schema';
-export { type BatchConfig, type StreamingConfig } from './config/batch-streaming-schema';
+export { type BatchConfig, batchSchema, type StreamingConfig, streamingSchema } from './config/batch-streaming-schema';
 export { demoConfig } from './config/demo';
 export { type GcpEnvironmentConfig, type GcpModelConfig, gcpEnvironmentSchema, gcpModelSchema } from './config/gcp-schema';
 export { type BuiltImageOptions, type BuiltImages, type ImageBuild, loadImagesFile, type ModelImage } from './config/images';
@@ -33,9 +33,10 @@ export { platformConfigSchema } from './config/schema';
 export { loadVersionsFile, type ResolvedVersion, type ResolvedVersions } from './config/versions';
 export { type AwsEnvironment, awsEnvironment, type Cloud, environmentNamesOn, type GcpEnvironment, gcpEnvironment } from './config/clouds';
 export type { EnvironmentStackProps as GcpEnvironmentStackProps } from './gcp/app';
-export { type QualityMetric, type TrainingConfig, trainingSchema } from './config/training-schema';
+export { QUALITY_METRICS, type QualityMetric, type TrainingConfig, trainingSchema } from './config/training-schema';
 export { pipelineDefinitionProblems } from './pipeline/checks';
-export { trainingPipelineDefinition, type TrainingPipelineResources } from './pipeline/training-pipeline';
+export { trainingPipelineDefinition } from './pipeline/public';
+export type { TrainingPipelineResources } from './pipeline/training-pipeline';
 
 // The Google Cloud platform is loaded on first use, so an AWS-only install imports this module without cdktf and the
 // Google providers (optional peers).

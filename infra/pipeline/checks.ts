@@ -96,7 +96,7 @@ interface Located {
  * Every problem of a pipeline definition (JSON as CreatePipeline takes it), each with its JSON path, such as
  * `Steps[2].Arguments.Conditions[0].Type: expected one of GreaterThan, ...`. Empty when it is valid.
  */
-export function pipelineDefinitionProblems(definition: Json): string[] {
+export function pipelineDefinitionProblems(definition: unknown): string[] {
   const problems = new Problems();
   if (!isObj(definition)) return ['definition: expected an object'];
   problems.onlyKeys(definition, ['Version', 'Metadata', 'Parameters', 'Steps'], 'definition');
