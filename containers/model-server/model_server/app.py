@@ -101,14 +101,16 @@ def load_model(settings, state):
     """Downloads (AIP_STORAGE_URI) and loads the model; records the failure instead of raising."""
     started = time.perf_counter()
     try:
-        model_dir = settings.model_dir
         if settings.storage_uri.startswith("gs://"):
-            model_dir = tempfile.mkdtemp(prefix="aip-model-")
-            gcs.fetch_model(settings.storage_uri, model_dir)
-            logs.info("model downloaded", uri=settings.storage_uri, seconds=round(time.perf_counter() - started, 3))
-        elif settings.storage_uri:
-            logs.warning("AIP_STORAGE_URI is not a gs:// URI; using MODEL_DIR", uri=settings.storage_uri)
-        model = load(model_dir)
+            # The download is only read while loading (the model lives in memory afterwards), so it is removed then.
+            with tempfile.TemporaryDirectory(prefix="aip-model-") as model_dir:
+                gcs.fetch_model(settings.storage_uri, model_dir)
+                logs.info("model downloaded", uri=settings.storage_uri, seconds=round(time.perf_counter() - started, 3))
+                model = load(model_dir)
+        else:
+            if settings.storage_uri:
+                logs.warning("AIP_STORAGE_URI is not a gs:// URI; using MODEL_DIR", uri=settings.storage_uri)
+            model = load(settings.model_dir)
         state.schema = Schema(model.features)
         state.model = model
         logs.info(

@@ -27,6 +27,7 @@ def servers(registry, tmp_path_factory):
       (extracted files) from AIP_STORAGE_URI on a fake Cloud Storage, with a token from a fake metadata server.
     """
     logs = tmp_path_factory.mktemp("logs")
+    scratch = tmp_path_factory.mktemp("vertex-tmp")  # the Vertex server's TMPDIR, where it downloads the model
     with tarfile.open(registry / "sales-forecast" / "1" / "model.tar.gz") as tar:
         extracted = {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
     gcs = FakeGcs({("vertex-copy", f"models/sales-forecast/1/{name}"): body for name, body in extracted.items()})
@@ -37,12 +38,14 @@ def servers(registry, tmp_path_factory):
             "AIP_HEALTH_ROUTE": "/v1/health",
             "AIP_PREDICT_ROUTE": "/v1/endpoints/123/deployedModels/456:predict",
             "AIP_STORAGE_URI": "gs://vertex-copy/models/sales-forecast/1",
+            "TMPDIR": str(scratch),
         },
         str(logs / "vertex-server.log"),
         args=(),
         port_variable="AIP_HTTP_PORT",
     )
     vertex.gcs = gcs
+    vertex.scratch = scratch
     try:
         yield {"churn": churn.wait_ready(), "sales-forecast": vertex.wait_ready("/v1/health")}
     finally:

@@ -139,6 +139,8 @@ def test_vertex_model_came_from_aip_storage_uri_with_a_metadata_token(vertex_sal
     )
     assert all(r["headers"].get("Authorization") == "Bearer ya29.test-token" for r in downloads)
     assert any(r["path"].endswith("/service-accounts/default/token") for r in vertex_sales_server.gcs.requests)
+    # The download is removed once the model is in memory (it used to stay in the temporary folder forever).
+    assert list(vertex_sales_server.scratch.iterdir()) == []
 
 
 def test_vertex_numbers_for_a_categorical_are_its_text(vertex_sales_server, registry):
