@@ -1,0 +1,67 @@
+// Every setting both clouds share has one definition: the config schema, the AWS constructs and the Google Cloud
+// constructs, given no override, all produce the cloud-free module's value. A second definition that drifts fails here.
+import 'cdktf/lib/testing/adapters/jest';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { Construct } from 'constructs';
+import { DriftMonitor } from '../../constructs/aws/drift-monitor';
+import { ModelEndpoint as AwsModelEndpoint } from '../../constructs/aws/model-endpoint';
+import { ModelRegistry as AwsModelRegistry } from '../../constructs/aws/model-registry';
+import { DriftFunction } from '../../constructs/gcp/drift-function';
+import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
+import { FunctionPlatform } from '../../constructs/gcp/function-platform';
+import { ModelEndpoint as GcpModelEndpoint } from '../../constructs/gcp/model-endpoint';
+import { ModelRegistry as GcpModelRegistry } from '../../constructs/gcp/model-registry';
+import { parseConfig } from '../../infra/config/load';
+import { DRIFT_DEFAULTS } from '../../lambdas/core/drift-defaults';
+import { DEFAULT_DRIFT_SHARE } from '../../lambdas/core/evaluate';
+import { testStack } from '../helpers/aws';
+import { demo } from '../helpers/config';
+import { all, synth } from '../gcp/helpers';
+
+/** The drift function's environment as both clouds set it from DRIFT_DEFAULTS. */
+const DRIFT_ENV_DEFAULTS = {
+  WINDOW_HOURS: String(DRIFT_DEFAULTS.windowHours),
+  MAX_OBJECTS_PER_INVOCATION: String(DRIFT_DEFAULTS.maxObjectsPerInvocation),
+  DRIFT_SHARE_THRESHOLD: String(DRIFT_DEFAULTS.driftShareThreshold),
+  QUALITY_DEGRADATION_THRESHOLD: String(DRIFT_DEFAULTS.qualityDegradationThreshold),
+};
+
+describe('drift defaults: one definition (lambdas/core/drift-defaults.ts)', () => {
+  test('the config schema fills a model without drift settings with DRIFT_DEFAULTS', () => {
+    const raw = demo();
+    for (const model of raw.models) delete model.drift;
+    const config = parseConfig(raw, 'test');
+    for (const model of config.models) expect(model.drift).toEqual(DRIFT_DEFAULTS);
+  });
+
+  test("the drift engine's default dataset share is the same value", () => {
+    expect(DEFAULT_DRIFT_SHARE).toBe(DRIFT_DEFAULTS.driftShareThreshold);
+  });
+
+  test('AWS DriftMonitor without settings: its function, schedule and quality alarm use DRIFT_DEFAULTS', () => {
+    const stack = testStack();
+    const registry = new AwsModelRegistry(stack, 'Registry', { namePrefix: 'ms-dev', models: ['churn'] });
+    const endpoint = AwsModelEndpoint.fromEndpointName(stack, 'Endpoint', 'ms-dev-churn');
+    new DriftMonitor(stack, 'Drift', { registry, model: 'churn', modelVersion: '1', endpoint, environment: 'dev', task: 'classification' });
+    const template = Template.fromStack(stack);
+    const fn = Object.values(template.findResources('AWS::Lambda::Function')).find((f) => f.Properties.Environment?.Variables?.MODEL_NAME === 'churn');
+    expect(fn?.Properties.Environment.Variables).toMatchObject(DRIFT_ENV_DEFAULTS);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { Description: `Drift check of churn every ${DRIFT_DEFAULTS.windowHours} h` });
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'QualityDegradation', Threshold: DRIFT_DEFAULTS.qualityDegradationThreshold });
+  });
+
+  test('Google Cloud DriftFunction without settings: its function uses DRIFT_DEFAULTS', () => {
+    const project = 'ms-project';
+    const region = 'europe-west1';
+    const s = synth((scope: Construct) => {
+      const registry = new GcpModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
+      const platform = new FunctionPlatform(scope, 'Functions', { registry, namePrefix: 'ms-dev', project, region });
+      const driftTopic = new EncryptedTopic(scope, 'Topic', { name: 'ms-dev-DriftDetected', project, registry });
+      const endpoint = new GcpModelEndpoint(scope, 'Endpoint', { registry, namePrefix: 'ms-dev', model: 'churn', project, region, samplingPercentage: 20 });
+      new DriftFunction(scope, 'Drift', { platform, endpoint, driftTopic, environment: 'dev', modelVersion: '1', task: 'classification' });
+    });
+    const fn = all(s, 'google_cloudfunctions2_function').find((f) => f.name === 'ms-dev-fn-drift-churn');
+    expect(fn.service_config.environment_variables).toMatchObject(DRIFT_ENV_DEFAULTS);
+    expect(all(s, 'google_cloud_scheduler_job')[0].schedule).toBe('15 0 * * *');
+  });
+});
