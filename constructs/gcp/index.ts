@@ -20,7 +20,8 @@ export { type EndpointNetwork, ModelEndpoint, type ModelEndpointProps } from './
 export { ModelImageRepository, type ModelImageRepositoryProps } from './model-image-repository';
 export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './model-registry';
 export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
-export { type AlertThresholds, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
+export { ALERT_THRESHOLD_DEFAULTS, type AlertThresholds } from './alert-thresholds';
+export { PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
 export { PrivateEndpointAccess, type PrivateEndpointAccessProps, type PrivateEndpointAddress } from './private-endpoint-access';
 export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';

@@ -4,6 +4,7 @@ import { MonitoringMetricDescriptor } from '@cdktf/provider-google/lib/monitorin
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { Construct } from 'constructs';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { alertThresholds, type AlertThresholds } from './alert-thresholds';
 import { DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, functionServiceName } from './drift-contract';
 import type { ModelEndpoint } from './model-endpoint';
 
@@ -13,25 +14,6 @@ const VERTEX = {
   predictions: 'aiplatform.googleapis.com/prediction/online/prediction_count',
   errors: 'aiplatform.googleapis.com/prediction/online/error_count',
 } as const;
-
-/** Thresholds of the alert policies `PlatformMonitoring` creates; each alert fires above its threshold. */
-export interface AlertThresholds {
-  /**
-   * 99th-percentile prediction latency in milliseconds, over 5 minutes.
-   * @default 1000
-   */
-  readonly latencyP99Ms?: number;
-  /**
-   * Failed predictions as a percentage of all predictions, over 5 minutes.
-   * @default 1
-   */
-  readonly errorRatePercent?: number;
-  /**
-   * Share of drifted features (0 to 1) in a model's latest drift check.
-   * @default 0.3
-   */
-  readonly driftShare?: number;
-}
 
 /** Properties of a {@link PlatformMonitoring}. */
 export interface PlatformMonitoringProps {
@@ -50,7 +32,7 @@ export interface PlatformMonitoringProps {
   readonly alarmEmail?: string;
   /**
    * Alert thresholds.
-   * @default - the defaults of each {@link AlertThresholds} field
+   * @default - ALERT_THRESHOLD_DEFAULTS
    */
   readonly thresholds?: AlertThresholds;
 }
@@ -75,7 +57,7 @@ export interface PlatformMonitoringProps {
  *   project: 'my-ml-project',
  *   endpoints: [churn],
  *   alarmEmail: 'ml-oncall@example.com',
- *   thresholds: { latencyP99Ms: 500 },
+ *   thresholds: { endpointLatencyP99Ms: 500 },
  * });
  * ```
  */
@@ -93,9 +75,7 @@ export class PlatformMonitoring extends Construct {
     validateProps(props);
     this.props = props;
     const { namePrefix, project } = props;
-    const latencyMs = props.thresholds?.latencyP99Ms ?? 1000;
-    const errorPercent = props.thresholds?.errorRatePercent ?? 1;
-    const driftShare = props.thresholds?.driftShare ?? 0.3;
+    const { endpointLatencyP99Ms: latencyMs, errorRatePercent: errorPercent, driftShare } = alertThresholds(props.thresholds);
 
     if (props.alarmEmail) {
       this.notificationChannel = new MonitoringNotificationChannel(this, 'Email', {
@@ -253,7 +233,7 @@ function validateProps(props: PlatformMonitoringProps): void {
   problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
   problems.check(props.alarmEmail === undefined || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail), `alarmEmail "${props.alarmEmail}": expected an email address`);
   const t = props.thresholds ?? {};
-  problems.check(t.latencyP99Ms === undefined || t.latencyP99Ms > 0, `thresholds.latencyP99Ms ${t.latencyP99Ms}: expected a positive number of milliseconds`);
+  problems.check(t.endpointLatencyP99Ms === undefined || t.endpointLatencyP99Ms > 0, `thresholds.endpointLatencyP99Ms ${t.endpointLatencyP99Ms}: expected a positive number of milliseconds`);
   problems.check(t.errorRatePercent === undefined || (t.errorRatePercent > 0 && t.errorRatePercent <= 100), `thresholds.errorRatePercent ${t.errorRatePercent}: expected more than 0, at most 100`);
   problems.check(t.driftShare === undefined || (t.driftShare > 0 && t.driftShare <= 1), `thresholds.driftShare ${t.driftShare}: expected more than 0, at most 1`);
   problems.throwIfAny();

@@ -72,7 +72,7 @@ export const demoConfig: PlatformConfigInput = {
         // Inference functions reachable from the VPC and load balancers only, and only by these callers.
         functions: { invokers: ['serviceAccount:checkout@modelstack-demo-prod.iam.gserviceaccount.com'], ingress: 'internal-and-gclb', maxInstances: 20 },
         reportRetentionDays: 365,
-        alertThresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 },
+        alertThresholds: { endpointLatencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 },
         featureStore: {
           minNodeCount: 1,
           maxNodeCount: 3,

@@ -72,7 +72,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'environments.*.gcp.network.network': 'VPC peering: `projects/<project number>/global/networks/<name>`.',
   'environments.*.gcp.reportRetentionDays': 'Days drift reports are kept (a bucket retention policy).',
   'environments.*.gcp.alertThresholds': 'Alert thresholds of the environment\'s monitoring.',
-  'environments.*.gcp.alertThresholds.latencyP99Ms': '99th-percentile prediction latency, in milliseconds, above which an endpoint alerts.',
+  'environments.*.gcp.alertThresholds.endpointLatencyP99Ms': '99th-percentile prediction latency, in milliseconds, above which an endpoint alerts (same name as aws.alarms).',
   'environments.*.gcp.alertThresholds.errorRatePercent': 'Share of failed predictions (percent) above which an endpoint alerts.',
   'environments.*.gcp.alertThresholds.driftShare': 'Share of drifted features (0-1) above which a model alerts.',
   'environments.*.gcp.featureStore': 'Vertex AI Feature Store (online serving); created when entities are declared.',

@@ -124,10 +124,14 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 const TYPE_WORDS: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
 
 /**
- * Settings that moved in a config version: where they are now. `models[].aws.batch` and `models[].aws.streaming`
- * became `models[].batch` and `models[].streaming` when Google Cloud got batch and streaming inference (0.4.0).
+ * Settings that moved or were renamed in a config version: where they are now. `models[].aws.batch` and
+ * `models[].aws.streaming` became `models[].batch` and `models[].streaming` when Google Cloud got batch and streaming
+ * inference (0.4.0); `gcp.alertThresholds.latencyP99Ms` took the name AWS's `aws.alarms` uses (0.4.0).
  */
 function movedKeyProblem(path: readonly PropertyKey[], key: string): string | undefined {
+  if (path.length === 4 && path[0] === 'environments' && path[2] === 'gcp' && path[3] === 'alertThresholds' && key === 'latencyP99Ms') {
+    return `renamed: write endpointLatencyP99Ms instead (environments.${String(path[1])}.gcp.alertThresholds.endpointLatencyP99Ms, the name aws.alarms uses)`;
+  }
   if (path.length !== 3 || path[0] !== 'models' || typeof path[1] !== 'number' || path[2] !== 'aws') return undefined;
   const model = `models[${path[1]}]`;
   if (key === 'batch') {

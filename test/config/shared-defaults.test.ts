@@ -2,8 +2,14 @@
 // constructs, given no override, all produce the cloud-free module's value. A second definition that drifts fails here.
 import 'cdktf/lib/testing/adapters/jest';
 import { Template } from 'aws-cdk-lib/assertions';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type { Construct } from 'constructs';
+import { ALARM_THRESHOLD_DEFAULTS } from '../../constructs/aws/alarm-thresholds';
 import { DriftMonitor } from '../../constructs/aws/drift-monitor';
+import { PlatformMonitoring as AwsPlatformMonitoring } from '../../constructs/aws/platform-monitoring';
+import { ALERT_THRESHOLD_DEFAULTS } from '../../constructs/gcp/alert-thresholds';
+import { PlatformMonitoring as GcpPlatformMonitoring } from '../../constructs/gcp/platform-monitoring';
+import { SHARED_THRESHOLD_DEFAULTS } from '../../constructs/private/shared-thresholds';
 import { ModelEndpoint as AwsModelEndpoint } from '../../constructs/aws/model-endpoint';
 import { ModelRegistry as AwsModelRegistry } from '../../constructs/aws/model-registry';
 import { DriftFunction } from '../../constructs/gcp/drift-function';
@@ -15,7 +21,7 @@ import { parseConfig } from '../../infra/config/load';
 import { DRIFT_DEFAULTS } from '../../lambdas/core/drift-defaults';
 import { DEFAULT_DRIFT_SHARE } from '../../lambdas/core/evaluate';
 import { testStack } from '../helpers/aws';
-import { demo } from '../helpers/config';
+import { demo, problemsOf } from '../helpers/config';
 import { all, synth } from '../gcp/helpers';
 
 /** The drift function's environment as both clouds set it from DRIFT_DEFAULTS. */
@@ -63,5 +69,68 @@ describe('drift defaults: one definition (lambdas/core/drift-defaults.ts)', () =
     const fn = all(s, 'google_cloudfunctions2_function').find((f) => f.name === 'ms-dev-fn-drift-churn');
     expect(fn.service_config.environment_variables).toMatchObject(DRIFT_ENV_DEFAULTS);
     expect(all(s, 'google_cloud_scheduler_job')[0].schedule).toBe('15 0 * * *');
+  });
+});
+
+describe('alarm defaults both clouds share: one definition (constructs/private/shared-thresholds.ts)', () => {
+  test('the drift-share alarm fires by default from the share the drift check calls drifted, on both clouds', () => {
+    expect(SHARED_THRESHOLD_DEFAULTS.driftShare).toBe(DRIFT_DEFAULTS.driftShareThreshold);
+    expect(ALARM_THRESHOLD_DEFAULTS.driftShare).toBe(SHARED_THRESHOLD_DEFAULTS.driftShare);
+    expect(ALERT_THRESHOLD_DEFAULTS.driftShare).toBe(SHARED_THRESHOLD_DEFAULTS.driftShare);
+    expect(ALARM_THRESHOLD_DEFAULTS.endpointLatencyP99Ms).toBe(SHARED_THRESHOLD_DEFAULTS.endpointLatencyP99Ms);
+    expect(ALERT_THRESHOLD_DEFAULTS.endpointLatencyP99Ms).toBe(SHARED_THRESHOLD_DEFAULTS.endpointLatencyP99Ms);
+  });
+
+  test("the config schema's defaults are the modules' on both clouds", () => {
+    const raw = demo();
+    for (const env of Object.values<any>(raw.environments)) {
+      if (env.aws) delete env.aws.alarms;
+      if (env.gcp) delete env.gcp.alertThresholds;
+    }
+    const config = parseConfig(raw, 'test');
+    const envs = Object.values(config.environments);
+    expect(envs.some((e) => e.aws) && envs.some((e) => e.gcp)).toBe(true);
+    for (const env of envs) {
+      if (env.aws) expect(env.aws.alarms).toEqual(ALARM_THRESHOLD_DEFAULTS);
+      if (env.gcp) expect(env.gcp.alertThresholds).toEqual(ALERT_THRESHOLD_DEFAULTS);
+    }
+  });
+
+  test('AWS PlatformMonitoring without thresholds: its drift-share alarm uses the shared default', () => {
+    const stack = testStack();
+    const metric = (metricName: string) => new cloudwatch.Metric({ namespace: 'ModelStack', metricName });
+    new AwsPlatformMonitoring(stack, 'Monitoring', { dashboardName: 'ms-dev' }).monitorDrift('churn', {
+      driftShare: metric('DriftShare'),
+      checkFailures: metric('DriftCheckFailed'),
+    });
+    Template.fromStack(stack).hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'DriftShare',
+      Threshold: SHARED_THRESHOLD_DEFAULTS.driftShare,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+  });
+
+  test('Google Cloud PlatformMonitoring without thresholds: its latency and drift-share alerts use the shared defaults', () => {
+    const project = 'ms-project';
+    const s = synth((scope: Construct) => {
+      const registry = new GcpModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region: 'europe-west1' });
+      const endpoint = new GcpModelEndpoint(scope, 'Endpoint', { registry, namePrefix: 'ms-dev', model: 'churn', project, region: 'europe-west1' });
+      new GcpPlatformMonitoring(scope, 'Monitoring', { namePrefix: 'ms-dev', environment: 'dev', project, endpoints: [endpoint] });
+    });
+    const policies = all(s, 'google_monitoring_alert_policy');
+    const threshold = (name: RegExp) => policies.find((p) => name.test(p.display_name)).conditions[0].condition_threshold.threshold_value;
+    expect(threshold(/model drift above/)).toBe(SHARED_THRESHOLD_DEFAULTS.driftShare);
+    expect(threshold(/p99 latency above/)).toBe(SHARED_THRESHOLD_DEFAULTS.endpointLatencyP99Ms);
+    expect(threshold(/error rate above/)).toBe(ALERT_THRESHOLD_DEFAULTS.errorRatePercent / 100);
+  });
+});
+
+describe('renamed settings fail with what to write instead', () => {
+  test('gcp.alertThresholds.latencyP99Ms is now endpointLatencyP99Ms, the name aws.alarms uses', () => {
+    const raw = demo();
+    raw.environments.prod.gcp.alertThresholds = { latencyP99Ms: 800 };
+    expect(problemsOf(raw)).toEqual([
+      'environments.prod.gcp.alertThresholds.latencyP99Ms: renamed: write endpointLatencyP99Ms instead (environments.prod.gcp.alertThresholds.endpointLatencyP99Ms, the name aws.alarms uses)',
+    ]);
   });
 });

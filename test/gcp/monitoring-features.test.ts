@@ -32,7 +32,7 @@ const policy = (s: ReturnType<typeof monitoring>, name: RegExp) => all(s, 'googl
 
 describe('PlatformMonitoring (GCP)', () => {
   test('an email channel, and every alert policy notifies it', () => {
-    const s = monitoring({ alarmEmail: 'oncall@example.com', thresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 } });
+    const s = monitoring({ alarmEmail: 'oncall@example.com', thresholds: { endpointLatencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 } });
     expect(s.json).toHaveResourceWithProperties(MonitoringNotificationChannel, { type: 'email', labels: { email_address: 'oncall@example.com' } });
     const policies = all(s, 'google_monitoring_alert_policy');
     expect(policies.map((p) => p.display_name).sort()).toEqual([
@@ -63,10 +63,10 @@ describe('PlatformMonitoring (GCP)', () => {
   test('function errors match every platform function; drift alerts read the exported custom metrics', () => {
     const s = monitoring();
     expect(policy(s, /function errors/).conditions[0].condition_threshold.filter).toContain(`resource.labels.service_name = starts_with("${functionServiceName('ms-prod', '')}")`);
-    const drift = policy(s, /model drift above 0.3/);
+    const drift = policy(s, /model drift above 0.5/);
     expect(drift.conditions[0].condition_threshold).toMatchObject({
       filter: `resource.type = "global" AND metric.type = "${DRIFT_METRICS.share}" AND metric.labels.environment = "prod"`,
-      threshold_value: 0.3,
+      threshold_value: 0.5,
     });
     expect(drift.notification_channels).toBeUndefined();
     expect(policy(s, /drift check failed/).conditions[0].condition_threshold.filter).toContain(DRIFT_METRICS.checkFailures);
@@ -102,11 +102,11 @@ describe('PlatformMonitoring (GCP)', () => {
   });
 
   test('invalid props fail with every problem listed', () => {
-    expect(() => monitoring({ namePrefix: 'X', alarmEmail: 'nobody', thresholds: { latencyP99Ms: 0, errorRatePercent: 200, driftShare: 2 } })).toThrow(
+    expect(() => monitoring({ namePrefix: 'X', alarmEmail: 'nobody', thresholds: { endpointLatencyP99Ms: 0, errorRatePercent: 200, driftShare: 2 } })).toThrow(
       'PlatformMonitoring: invalid props\n' +
         '  - namePrefix "X": expected lowercase letters, digits and single hyphens\n' +
         '  - alarmEmail "nobody": expected an email address\n' +
-        '  - thresholds.latencyP99Ms 0: expected a positive number of milliseconds\n' +
+        '  - thresholds.endpointLatencyP99Ms 0: expected a positive number of milliseconds\n' +
         '  - thresholds.errorRatePercent 200: expected more than 0, at most 100\n' +
         '  - thresholds.driftShare 2: expected more than 0, at most 1',
     );
