@@ -26,10 +26,11 @@ export interface PlatformMonitoringProps {
   /** Endpoints that get latency and error-rate alerts and a dashboard row each. */
   readonly endpoints: readonly ModelEndpoint[];
   /**
-   * Where alerts are sent (an email notification channel).
-   * @default - alerts open incidents in Cloud Monitoring without notifying anyone
+   * Where alerts are sent: one email notification channel per address (the config's environment-level `alarmEmails`,
+   * the same recipients as the AWS alarm topic's).
+   * @default [] - alerts open incidents in Cloud Monitoring without notifying anyone
    */
-  readonly alarmEmail?: string;
+  readonly alarmEmails?: readonly string[];
   /**
    * Alert thresholds.
    * @default - ALERT_THRESHOLD_DEFAULTS
@@ -56,14 +57,14 @@ export interface PlatformMonitoringProps {
  *   environment: 'prod',
  *   project: 'my-ml-project',
  *   endpoints: [churn],
- *   alarmEmail: 'ml-oncall@example.com',
+ *   alarmEmails: ['ml-oncall@example.com'],
  *   thresholds: { endpointLatencyP99Ms: 500 },
  * });
  * ```
  */
 export class PlatformMonitoring extends Construct {
-  /** The email notification channel; undefined without `alarmEmail`. */
-  readonly notificationChannel?: MonitoringNotificationChannel;
+  /** One email notification channel per address of `alarmEmails`, in their order (empty without). */
+  readonly notificationChannels: MonitoringNotificationChannel[] = [];
   /** Every alert policy created. */
   readonly alertPolicies: MonitoringAlertPolicy[] = [];
   /** The environment's Cloud Monitoring dashboard. */
@@ -77,14 +78,17 @@ export class PlatformMonitoring extends Construct {
     const { namePrefix, project } = props;
     const { endpointLatencyP99Ms: latencyMs, errorRatePercent: errorPercent, driftShare } = alertThresholds(props.thresholds);
 
-    if (props.alarmEmail) {
-      this.notificationChannel = new MonitoringNotificationChannel(this, 'Email', {
-        displayName: `${namePrefix} alarms`,
-        type: 'email',
-        labels: { email_address: props.alarmEmail },
-        project,
-      });
-    }
+    (props.alarmEmails ?? []).forEach((address, i) => {
+      // The first keeps the id of the single channel earlier versions created, so upgrading does not replace it.
+      this.notificationChannels.push(
+        new MonitoringNotificationChannel(this, i === 0 ? 'Email' : `Email-${i + 1}`, {
+          displayName: `${namePrefix} alarms: ${address}`,
+          type: 'email',
+          labels: { email_address: address },
+          project,
+        }),
+      );
+    });
 
     const descriptors = [
       this.descriptor('DriftShareMetric', DRIFT_METRICS.share, 'DOUBLE', '1', 'Share of the model features that drifted in the latest check (0-1).'),
@@ -191,7 +195,7 @@ export class PlatformMonitoring extends Construct {
         displayName,
         combiner: 'OR',
         conditions: [condition],
-        notificationChannels: this.notificationChannel ? [this.notificationChannel.id] : undefined,
+        notificationChannels: this.notificationChannels.length > 0 ? this.notificationChannels.map((c) => c.id) : undefined,
         alertStrategy: { autoClose: '86400s' },
         documentation: { content: `ModelStack ${this.props.environment}: ${displayName}.`, mimeType: 'text/markdown' },
         project: this.props.project,
@@ -231,7 +235,9 @@ export class PlatformMonitoring extends Construct {
 function validateProps(props: PlatformMonitoringProps): void {
   const problems = new Problems('PlatformMonitoring');
   problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
-  problems.check(props.alarmEmail === undefined || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail), `alarmEmail "${props.alarmEmail}": expected an email address`);
+  const emails = props.alarmEmails ?? [];
+  for (const email of emails) problems.check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), `alarmEmails "${email}": expected an email address`);
+  for (const email of new Set(emails.filter((e, i) => emails.indexOf(e) !== i))) problems.check(false, `alarmEmails "${email}": listed twice`);
   const t = props.thresholds ?? {};
   problems.check(t.endpointLatencyP99Ms === undefined || t.endpointLatencyP99Ms > 0, `thresholds.endpointLatencyP99Ms ${t.endpointLatencyP99Ms}: expected a positive number of milliseconds`);
   problems.check(t.errorRatePercent === undefined || (t.errorRatePercent > 0 && t.errorRatePercent <= 100), `thresholds.errorRatePercent ${t.errorRatePercent}: expected more than 0, at most 100`);

@@ -57,7 +57,7 @@ export const demoConfig: PlatformConfigInput = {
         reportRetentionDays: 30,
       },
       removalPolicy: 'destroy',
-      alarmEmail: 'ml-platform-staging@example.com',
+      alarmEmails: ['ml-platform-staging@example.com'],
       noncurrentVersionRetentionDays: 30,
     },
     prod: {
@@ -85,7 +85,7 @@ export const demoConfig: PlatformConfigInput = {
         retraining: { buildConfig: 'ci/retrain.cloudbuild.yaml' },
       },
       removalPolicy: 'retain',
-      alarmEmail: 'ml-platform-oncall@example.com',
+      alarmEmails: ['ml-platform-oncall@example.com'],
       approvalRequired: true,
       noncurrentVersionRetentionDays: 365,
     },

@@ -57,8 +57,19 @@ const environmentSchema = z.strictObject({
   gcp: gcpEnvironmentSchema.optional(),
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-  /** Where alarms are sent. */
-  alarmEmail: z.email('expected an email address').optional(),
+  /**
+   * Where alarms are sent on both clouds: the AWS alarm topic's email subscriptions, one Google Cloud email
+   * notification channel per address.
+   */
+  alarmEmails: z
+    .array(z.email('expected an email address'))
+    .superRefine((emails, ctx) => {
+      if (!Array.isArray(emails)) return;
+      emails.forEach((email, i) => {
+        if (emails.indexOf(email) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate address "${email}"` });
+      });
+    }, ALWAYS)
+    .default([]),
   /** A manual approval is required before deploying to this environment. */
   approvalRequired: z.boolean().default(false),
   /** Days before non-current object versions in the registry are deleted. */
@@ -305,7 +316,7 @@ function addDuplicateIssues(items: readonly { name: string }[], ctx: z.Refinemen
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
 /** What a user writes: optional fields may be left out. */
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
-/** One validated environment: its AWS and Google Cloud targets, removal policy, alarm email, approvals and VPC. */
+/** One validated environment: its AWS and Google Cloud targets, removal policy, alarm emails, approvals and VPC. */
 export type EnvironmentConfig = PlatformConfig['environments'][string];
 /** One validated model: task, framework, image, version, serving, data capture, drift, per-cloud settings and input schema. */
 export type ModelConfig = PlatformConfig['models'][number];

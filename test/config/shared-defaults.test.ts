@@ -134,3 +134,22 @@ describe('renamed settings fail with what to write instead', () => {
     ]);
   });
 });
+
+describe('alarm recipients: one environment-level alarmEmails for both clouds', () => {
+  test('the old alarmEmail and aws.alarmEmails fail, each saying what to write instead', () => {
+    const raw = demo();
+    delete raw.environments.prod.alarmEmails;
+    raw.environments.prod.alarmEmail = 'oncall@example.com';
+    raw.environments.staging.aws.alarmEmails = ['more@example.com'];
+    expect(problemsOf(raw)).toEqual([
+      'environments.staging.aws.alarmEmails: moved: write these addresses in environments.staging.alarmEmails instead (one list for both clouds)',
+      'environments.prod.alarmEmail: renamed: write alarmEmails: [<address>] instead (environments.prod.alarmEmails, a list used by both clouds)',
+    ]);
+  });
+
+  test('an address listed twice is named', () => {
+    const raw = demo();
+    raw.environments.prod.alarmEmails = ['a@example.com', 'b@example.com', 'a@example.com'];
+    expect(problemsOf(raw)).toEqual(['environments.prod.alarmEmails[2]: duplicate address "a@example.com"']);
+  });
+});
