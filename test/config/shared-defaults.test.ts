@@ -17,6 +17,9 @@ import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { ModelEndpoint as GcpModelEndpoint } from '../../constructs/gcp/model-endpoint';
 import { ModelRegistry as GcpModelRegistry } from '../../constructs/gcp/model-registry';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { ECR_DIGEST_URI, ECR_IMAGE_URI, ecrRegistry, parseEcrImage } from '../../constructs/private/image-uri';
 import { parseConfig } from '../../infra/config/load';
 import { DRIFT_DEFAULTS } from '../../lambdas/core/drift-defaults';
 import { DEFAULT_DRIFT_SHARE } from '../../lambdas/core/evaluate';
@@ -151,5 +154,31 @@ describe('alarm recipients: one environment-level alarmEmails for both clouds', 
     const raw = demo();
     raw.environments.prod.alarmEmails = ['a@example.com', 'b@example.com', 'a@example.com'];
     expect(problemsOf(raw)).toEqual(['environments.prod.alarmEmails[2]: duplicate address "a@example.com"']);
+  });
+});
+
+describe('the ECR image pattern: one definition (constructs/private/image-uri.ts)', () => {
+  const root = join(__dirname, '..', '..');
+  const sources = (dir: string): string[] =>
+    readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.(ts|cjs|mjs|js)$/.test(e.name) ? [join(dir, e.name)] : []));
+
+  test('no other source file spells the ECR host as a pattern or builds it', () => {
+    const found = ['constructs', 'infra', 'cli', 'lambdas', 'scripts']
+      .flatMap(sources)
+      .filter((file) => /dkr\\\.ecr|\.dkr\.ecr\.\$\{/.test(readFileSync(join(root, file), 'utf8')))
+      .map((file) => relative(root, join(root, file)).split('\\').join('/'));
+    expect(found).toEqual(['constructs/private/image-uri.ts']);
+  });
+
+  test('the host ecrRegistry builds is the one the patterns accept, China regions included', () => {
+    const digest = `@sha256:${'a'.repeat(64)}`;
+    for (const region of ['eu-west-1', 'cn-north-1']) {
+      const host = ecrRegistry('111111111111', region);
+      expect(parseEcrImage(`${host}/team/model-server:1`)).toEqual({ account: '111111111111', region, repository: 'team/model-server' });
+      expect(ECR_IMAGE_URI.test(`${host}/repo${digest}`)).toBe(true);
+      expect(ECR_DIGEST_URI.test(`${host}/repo${digest}`)).toBe(true);
+      expect(ECR_DIGEST_URI.test(`${host}/repo:1`)).toBe(false);
+    }
+    expect(parseEcrImage('europe-docker.pkg.dev/p/r/img:1')).toBeUndefined();
   });
 });
