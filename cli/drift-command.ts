@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { checkDrift, parseBaseline, renderReportHtml, type BaselineFile, type DataFormat, type DriftReport, type MethodOverride } from '../lambdas/core';
+import { checkDrift, DRIFT_DEFAULTS, parseBaseline, renderReportHtml, type BaselineFile, type DataFormat, type DriftReport, type MethodOverride } from '../lambdas/core';
 import { UsageError, type CliContext } from './io';
 import { dataFormat, parseFormat, parseMethod, parsePositiveInt, parseShare } from './options';
 import { createProgress } from './progress';
@@ -82,7 +82,7 @@ export function registerDrift(program: Command, ctx: CliContext): void {
     .option('--html <file>', 'also write a self-contained HTML report')
     .option('--fail-on-drift', 'exit 3 when a data-integrity check failed or lacked data, else 1 when the dataset drifted')
     .option('--method <feature=method[:threshold]>', 'per-feature method/threshold override (repeatable)', parseMethod)
-    .option('--drift-share <share>', 'dataset drift when this share of features drifted (default 0.5)', parseShare)
+    .option('--drift-share <share>', `dataset drift when this share of features drifted (default ${DRIFT_DEFAULTS.driftShareThreshold})`, parseShare)
     .option('--format <format>', 'csv, jsonl or parquet (default: from the file extension, or Parquet\'s PAR1 magic bytes)', parseFormat)
     .option('--min-rows <n>', 'fewest rows (and values per feature) to judge; fewer is "insufficient data" (default 100)', parsePositiveInt)
     .option('--workers <n>', 'threads for uncompressed JSON Lines and Parquet (default: 2 for files over 32 MiB, else 1)', parsePositiveInt)

@@ -1,4 +1,5 @@
 // Kept free of aws-cdk-lib so the config schema can read the defaults without loading the CDK.
+import { SHARED_THRESHOLD_DEFAULTS } from '../private/shared-thresholds';
 
 /** Thresholds of the alarms `PlatformMonitoring` creates. */
 export interface AlarmThresholds {
@@ -22,13 +23,13 @@ export interface AlarmThresholds {
 
 /** The thresholds used where a config or prop leaves one out. */
 export const ALARM_THRESHOLD_DEFAULTS: Required<AlarmThresholds> = {
-  endpointLatencyP99Ms: 1000,
+  endpointLatencyP99Ms: SHARED_THRESHOLD_DEFAULTS.endpointLatencyP99Ms,
   endpoint5xxPer5Min: 5,
   functionErrorsPer5Min: 5,
   functionDurationP99Ms: 8000,
   api5xxPer5Min: 5,
   apiLatencyP99Ms: 3000,
-  driftShare: 0.5,
+  driftShare: SHARED_THRESHOLD_DEFAULTS.driftShare,
   dlqDepth: 1,
 };
 

@@ -3,7 +3,7 @@ import type * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as assets from 'aws-cdk-lib/aws-ecr-assets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ECR_IMAGE_URI } from '../private/image-uri';
+import { parseEcrImage } from '../private/image-uri';
 import { PropsValidationError } from '../private/validation';
 
 /** What a bound {@link ContainerImage} gives the model: the image to run. */
@@ -56,9 +56,9 @@ export abstract class ContainerImage {
         'imageUri: a token cannot be scoped to one repository for the pull grant; use ContainerImage.fromEcrRepository(repository, tag)',
       ]);
     }
-    const match = ECR_IMAGE_URI.exec(imageUri);
-    if (!match) throw new PropsValidationError('ContainerImage', [`imageUri "${imageUri}": expected an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`]);
-    return new EcrUriImage(imageUri, { account: match[1], region: match[2], repository: match[3] });
+    const ecr = parseEcrImage(imageUri);
+    if (!ecr) throw new PropsValidationError('ContainerImage', [`imageUri "${imageUri}": expected an ECR image URI <account>.dkr.ecr.<region>.amazonaws.com/<repo>:<tag>`]);
+    return new EcrUriImage(imageUri, ecr);
   }
 
   /**

@@ -12,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { driftSettings, type DriftSettings, driftSettingsProblems } from '../../lambdas/core/drift-defaults';
 import { integrityThresholds, type IntegrityThresholds } from '../../lambdas/core/integrity-thresholds';
 import { registryLayout } from '../../lambdas/core/layout';
 import type { ModelTask } from '../../lambdas/core/quality';
@@ -25,8 +26,11 @@ import { BundledFunction } from './private/bundled-function';
 import { logsEncryptionKey } from './private/logs-key';
 import { acknowledgeWildcardResource, acknowledgeWildcardsOf } from './private/nag';
 
-/** Properties of a {@link DriftMonitor}. */
-export interface DriftMonitorProps {
+/**
+ * Properties of a {@link DriftMonitor}. The check's settings (`windowHours`, `maxObjectsPerInvocation`,
+ * `driftShareThreshold`, `qualityDegradationThreshold`) and their defaults are the cloud-free {@link DriftSettings}.
+ */
+export interface DriftMonitorProps extends DriftSettings {
   /** The registry holding the model's baseline and the captured data; reports are written to it. */
   readonly registry: IModelRegistry;
   /** Model name in the registry. */
@@ -47,29 +51,8 @@ export interface DriftMonitorProps {
    * @default - no action
    */
   readonly alarmAction?: cloudwatch.IAlarmAction;
-  /**
-   * Hours per window; the check runs at this rate over the hours that just ended.
-   * @default 24
-   */
-  readonly windowHours?: number;
-  /**
-   * Capture objects one invocation profiles; larger windows fan out on a Step Functions Distributed Map.
-   * @default 50
-   */
-  readonly maxObjectsPerInvocation?: number;
-  /**
-   * Share of drifted features from which the dataset counts as drifted.
-   * @default 0.5
-   */
-  readonly driftShareThreshold?: number;
   /** What the model predicts; decides the model-quality metrics computed when labels arrive. */
   readonly task: ModelTask;
-  /**
-   * Relative loss of the main quality metric (accuracy, or RMSE for regressors) against the model's
-   * `quality.json` that raises the quality alarm.
-   * @default 0.05
-   */
-  readonly qualityDegradationThreshold?: number;
   /**
    * Thresholds of the data-integrity checks run beside the drift metrics.
    * @default - INTEGRITY_DEFAULTS
@@ -143,6 +126,7 @@ export class DriftMonitor extends Construct {
     const stack = Stack.of(this);
     const { registry, model } = props;
     this.model = model;
+    const settings = driftSettings(props);
     const key = props.encryptionKey ?? logsEncryptionKey(this, 'Key', `Drift check of ${model}: logs and dead letters`);
     const retention = props.logRetention ?? logs.RetentionDays.THREE_MONTHS;
     const eventBus = props.eventBus ?? events.EventBus.fromEventBusName(this, 'DefaultBus', 'default');
@@ -175,11 +159,11 @@ export class DriftMonitor extends Construct {
         [DRIFT_ENV.environment]: props.environment,
         [DRIFT_ENV.endpointName]: props.endpoint.endpointName,
         [DRIFT_ENV.variantName]: VARIANT_NAME,
-        [DRIFT_ENV.windowHours]: String(props.windowHours ?? 24),
-        [DRIFT_ENV.maxObjects]: String(props.maxObjectsPerInvocation ?? 50),
-        [DRIFT_ENV.driftShare]: String(props.driftShareThreshold ?? 0.5),
+        [DRIFT_ENV.windowHours]: String(settings.windowHours),
+        [DRIFT_ENV.maxObjects]: String(settings.maxObjectsPerInvocation),
+        [DRIFT_ENV.driftShare]: String(settings.driftShareThreshold),
         [DRIFT_ENV.task]: props.task,
-        [DRIFT_ENV.qualityDegradation]: String(props.qualityDegradationThreshold ?? 0.05),
+        [DRIFT_ENV.qualityDegradation]: String(settings.qualityDegradationThreshold),
         [DRIFT_ENV.eventBus]: eventBus.eventBusName,
         [DRIFT_ENV.stateMachineArn]: stateMachineArn,
         ...(props.integrity ? { [DRIFT_ENV.integrity]: JSON.stringify(props.integrity) } : {}),
@@ -207,8 +191,8 @@ export class DriftMonitor extends Construct {
 
     const scheduleRole = new iam.Role(this, 'ScheduleRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     this.schedule = new scheduler.Schedule(this, 'Schedule', {
-      description: `Drift check of ${model} every ${props.windowHours ?? 24} h`,
-      schedule: scheduler.ScheduleExpression.rate(Duration.hours(props.windowHours ?? 24)),
+      description: `Drift check of ${model} every ${settings.windowHours} h`,
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(settings.windowHours)),
       target: new ScheduleLambdaInvoke(this.function, {
         input: scheduler.ScheduleTargetInput.fromObject({ mode: 'check', scheduledTime: scheduler.ContextAttribute.scheduledTime }),
         retryAttempts: 2,
@@ -224,7 +208,7 @@ export class DriftMonitor extends Construct {
     }
 
     // The drift check owns these alarms (in its own stack), with the environment's action: each exists once.
-    const alarms = new AlarmFactory({ action: props.alarmAction, overrides: { qualityDegradation: { threshold: props.qualityDegradationThreshold } } });
+    const alarms = new AlarmFactory({ action: props.alarmAction, overrides: { qualityDegradation: { threshold: settings.qualityDegradationThreshold } } });
     const quality = alarms.defaults.qualityDegradation.threshold;
     this.failureAlarm = alarms.addAlarm(this, 'FailureAlarm', 'driftCheckFailures', { description: `Drift check of ${model} failed: see the function's logs`, metric: this.metricCheckFailures() });
     this.qualityAlarm = alarms.addAlarm(this, 'QualityAlarm', 'qualityDegradation', {
@@ -330,14 +314,7 @@ export class DriftMonitor extends Construct {
 function validateProps(props: DriftMonitorProps): void {
   const problems = new Problems('DriftMonitor');
   problems.check(SAFE_RESOURCE_NAME.test(props.model), `model "${props.model}": expected lowercase letters, digits and single hyphens`);
-  const hours = props.windowHours ?? 24;
-  problems.check(Number.isInteger(hours) && hours >= 1 && hours <= 168, `windowHours ${hours}: expected a whole number of hours from 1 to 168`);
-  const max = props.maxObjectsPerInvocation ?? 50;
-  problems.check(Number.isInteger(max) && max >= 1, `maxObjectsPerInvocation ${max}: expected a positive integer`);
-  const share = props.driftShareThreshold ?? 0.5;
-  problems.check(share > 0 && share <= 1, `driftShareThreshold ${share}: expected more than 0 and at most 1`);
-  const quality = props.qualityDegradationThreshold ?? 0.05;
-  problems.check(quality > 0 && quality <= 1, `qualityDegradationThreshold ${quality}: expected more than 0 and at most 1`);
+  for (const problem of driftSettingsProblems(props)) problems.check(false, problem);
   try {
     integrityThresholds(props.integrity);
   } catch (err) {

@@ -5,6 +5,7 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { WorkflowsWorkflow } from '@cdktf/provider-google/lib/workflows-workflow';
 import { Construct } from 'constructs';
+import { driftSettings, type DriftSettings, driftSettingsProblems } from '../../lambdas/core/drift-defaults';
 import { integrityThresholds, type IntegrityThresholds } from '../../lambdas/core/integrity-thresholds';
 import { registryLayout } from '../../lambdas/core/layout';
 import { DRIFT_ENV } from '../../lambdas/drift/config';
@@ -20,8 +21,12 @@ import { allowInvoke, platformFunction } from './private/cloud-function';
 import { DRIFT_WORKFLOW_URL_ENV, driftWorkflowSource } from './private/drift-workflow';
 import { ServiceAgents } from './private/service-agents';
 
-/** Properties of a {@link DriftFunction}. */
-export interface DriftFunctionProps {
+/**
+ * Properties of a {@link DriftFunction}. The check's settings and their defaults are the cloud-free
+ * {@link DriftSettings}; `windowHours` also needs a cron schedule on Cloud Scheduler: a divisor of 24, or whole days
+ * up to 7 (see `scheduleFor`). The check runs at minute 15 after each window end.
+ */
+export interface DriftFunctionProps extends DriftSettings {
   /** The environment's function platform: source archives, image repository, build account and custom roles. */
   readonly platform: FunctionPlatform;
   /**
@@ -37,20 +42,6 @@ export interface DriftFunctionProps {
   readonly modelVersion: string;
   /** What the model predicts; decides the model-quality metrics computed when labels arrive. */
   readonly task: 'classification' | 'regression';
-  /**
-   * Hours per window; the check runs at minute 15 after each window end over the hours that just ended. Cloud
-   * Scheduler needs a cron schedule for it: a divisor of 24, or whole days up to 7 (see `scheduleFor`).
-   */
-  readonly windowHours: number;
-  /** Capture objects one invocation profiles; larger windows fan out to the workflow in shards of this size. */
-  readonly maxObjectsPerInvocation: number;
-  /** Share of drifted features (0 to 1) from which the dataset counts as drifted. */
-  readonly driftShareThreshold: number;
-  /**
-   * Relative loss of the main quality metric (accuracy, or RMSE for regressors) against the model's quality
-   * baseline from which the window's quality counts as degraded.
-   */
-  readonly qualityDegradationThreshold: number;
   /**
    * Thresholds of the data-integrity checks run beside the drift metrics.
    * @default - INTEGRITY_DEFAULTS
@@ -91,10 +82,7 @@ const STEP_SECONDS = 900;
  *   environment: 'dev',
  *   modelVersion: '1',
  *   task: 'classification',
- *   windowHours: 24,
- *   maxObjectsPerInvocation: 50,
- *   driftShareThreshold: 0.5,
- *   qualityDegradationThreshold: 0.05,
+ *   windowHours: 6, // the other settings keep DRIFT_DEFAULTS
  * });
  * ```
  */
@@ -119,8 +107,10 @@ export class DriftFunction extends Construct {
       endpoint.samplingPercentage > 0,
       `endpoint of ${model}: expected samplingPercentage > 0: the drift check reads its request log (or, for a private endpoint, what its inference function captures)`,
     );
-    const cron = scheduleFor(props.windowHours);
-    problems.check(cron !== undefined, `windowHours ${props.windowHours}: expected a divisor of 24 or a whole number of days up to 7 (Cloud Scheduler runs on a cron schedule)`);
+    const settings = driftSettings(props);
+    for (const problem of driftSettingsProblems(props)) problems.check(false, problem);
+    const cron = scheduleFor(settings.windowHours);
+    problems.check(cron !== undefined, `windowHours ${settings.windowHours}: expected a divisor of 24 or a whole number of days up to 7 (Cloud Scheduler runs on a cron schedule)`);
     try {
       integrityThresholds(props.integrity);
     } catch (err) {
@@ -162,11 +152,11 @@ export class DriftFunction extends Construct {
         [DRIFT_ENV.modelVersion]: props.modelVersion,
         [DRIFT_ENV.environment]: props.environment,
         [DRIFT_ENV.endpointName]: endpoint.endpointId,
-        [DRIFT_ENV.windowHours]: String(props.windowHours),
-        [DRIFT_ENV.maxObjects]: String(props.maxObjectsPerInvocation),
-        [DRIFT_ENV.driftShare]: String(props.driftShareThreshold),
+        [DRIFT_ENV.windowHours]: String(settings.windowHours),
+        [DRIFT_ENV.maxObjects]: String(settings.maxObjectsPerInvocation),
+        [DRIFT_ENV.driftShare]: String(settings.driftShareThreshold),
         [DRIFT_ENV.task]: props.task,
-        [DRIFT_ENV.qualityDegradation]: String(props.qualityDegradationThreshold),
+        [DRIFT_ENV.qualityDegradation]: String(settings.qualityDegradationThreshold),
         ...(props.integrity ? { [DRIFT_ENV.integrity]: JSON.stringify(props.integrity) } : {}),
         [GCP_DRIFT_ENV.artifactsBucket]: registry.bucket.name,
         [GCP_DRIFT_ENV.baselinesBucket]: registry.baselinesBucket.name,
@@ -209,7 +199,7 @@ export class DriftFunction extends Construct {
       name: boundedName([namePrefix, 'drift', model], 500),
       region,
       project,
-      description: `Drift check of ${model} every ${props.windowHours} h (ModelStack)`,
+      description: `Drift check of ${model} every ${settings.windowHours} h (ModelStack)`,
       schedule: cron,
       timeZone: 'Etc/UTC',
       attemptDeadline: `${STEP_SECONDS}s`,

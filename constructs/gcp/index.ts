@@ -8,6 +8,7 @@ export { BatchPrediction, type BatchPredictionInput, type BatchPredictionOutput,
 export { CloudRunDeployerRole, type CloudRunDeployerRoleProps } from './cloud-run-deployer-role';
 export { CLOUD_RUN_CONTAINER, CLOUD_RUN_PLACEHOLDER_IMAGE, CloudRunModelService, type CloudRunModelServiceProps } from './cloud-run-model-service';
 export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
+export { DRIFT_DEFAULTS, type DriftSettings } from '../../lambdas/core/drift-defaults';
 export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';
 export { EncryptedTopic, type EncryptedTopicProps } from './encrypted-topic';
 export { type FeatureEntity, FeatureStore, type FeatureStoreProps } from './feature-store';
@@ -19,7 +20,8 @@ export { type EndpointNetwork, ModelEndpoint, type ModelEndpointProps } from './
 export { ModelImageRepository, type ModelImageRepositoryProps } from './model-image-repository';
 export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './model-registry';
 export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
-export { type AlertThresholds, PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
+export { ALERT_THRESHOLD_DEFAULTS, type AlertThresholds } from './alert-thresholds';
+export { PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';
 export { PrivateEndpointAccess, type PrivateEndpointAccessProps, type PrivateEndpointAddress } from './private-endpoint-access';
 export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';

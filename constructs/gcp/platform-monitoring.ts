@@ -4,6 +4,7 @@ import { MonitoringMetricDescriptor } from '@cdktf/provider-google/lib/monitorin
 import { MonitoringNotificationChannel } from '@cdktf/provider-google/lib/monitoring-notification-channel';
 import { Construct } from 'constructs';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
+import { alertThresholds, type AlertThresholds } from './alert-thresholds';
 import { DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, functionServiceName } from './drift-contract';
 import type { ModelEndpoint } from './model-endpoint';
 
@@ -13,25 +14,6 @@ const VERTEX = {
   predictions: 'aiplatform.googleapis.com/prediction/online/prediction_count',
   errors: 'aiplatform.googleapis.com/prediction/online/error_count',
 } as const;
-
-/** Thresholds of the alert policies `PlatformMonitoring` creates; each alert fires above its threshold. */
-export interface AlertThresholds {
-  /**
-   * 99th-percentile prediction latency in milliseconds, over 5 minutes.
-   * @default 1000
-   */
-  readonly latencyP99Ms?: number;
-  /**
-   * Failed predictions as a percentage of all predictions, over 5 minutes.
-   * @default 1
-   */
-  readonly errorRatePercent?: number;
-  /**
-   * Share of drifted features (0 to 1) in a model's latest drift check.
-   * @default 0.3
-   */
-  readonly driftShare?: number;
-}
 
 /** Properties of a {@link PlatformMonitoring}. */
 export interface PlatformMonitoringProps {
@@ -44,13 +26,14 @@ export interface PlatformMonitoringProps {
   /** Endpoints that get latency and error-rate alerts and a dashboard row each. */
   readonly endpoints: readonly ModelEndpoint[];
   /**
-   * Where alerts are sent (an email notification channel).
-   * @default - alerts open incidents in Cloud Monitoring without notifying anyone
+   * Where alerts are sent: one email notification channel per address (the config's environment-level `alarmEmails`,
+   * the same recipients as the AWS alarm topic's).
+   * @default [] - alerts open incidents in Cloud Monitoring without notifying anyone
    */
-  readonly alarmEmail?: string;
+  readonly alarmEmails?: readonly string[];
   /**
    * Alert thresholds.
-   * @default - the defaults of each {@link AlertThresholds} field
+   * @default - ALERT_THRESHOLD_DEFAULTS
    */
   readonly thresholds?: AlertThresholds;
 }
@@ -74,14 +57,14 @@ export interface PlatformMonitoringProps {
  *   environment: 'prod',
  *   project: 'my-ml-project',
  *   endpoints: [churn],
- *   alarmEmail: 'ml-oncall@example.com',
- *   thresholds: { latencyP99Ms: 500 },
+ *   alarmEmails: ['ml-oncall@example.com'],
+ *   thresholds: { endpointLatencyP99Ms: 500 },
  * });
  * ```
  */
 export class PlatformMonitoring extends Construct {
-  /** The email notification channel; undefined without `alarmEmail`. */
-  readonly notificationChannel?: MonitoringNotificationChannel;
+  /** One email notification channel per address of `alarmEmails`, in their order (empty without). */
+  readonly notificationChannels: MonitoringNotificationChannel[] = [];
   /** Every alert policy created. */
   readonly alertPolicies: MonitoringAlertPolicy[] = [];
   /** The environment's Cloud Monitoring dashboard. */
@@ -93,18 +76,19 @@ export class PlatformMonitoring extends Construct {
     validateProps(props);
     this.props = props;
     const { namePrefix, project } = props;
-    const latencyMs = props.thresholds?.latencyP99Ms ?? 1000;
-    const errorPercent = props.thresholds?.errorRatePercent ?? 1;
-    const driftShare = props.thresholds?.driftShare ?? 0.3;
+    const { endpointLatencyP99Ms: latencyMs, errorRatePercent: errorPercent, driftShare } = alertThresholds(props.thresholds);
 
-    if (props.alarmEmail) {
-      this.notificationChannel = new MonitoringNotificationChannel(this, 'Email', {
-        displayName: `${namePrefix} alarms`,
-        type: 'email',
-        labels: { email_address: props.alarmEmail },
-        project,
-      });
-    }
+    (props.alarmEmails ?? []).forEach((address, i) => {
+      // The first keeps the id of the single channel earlier versions created, so upgrading does not replace it.
+      this.notificationChannels.push(
+        new MonitoringNotificationChannel(this, i === 0 ? 'Email' : `Email-${i + 1}`, {
+          displayName: `${namePrefix} alarms: ${address}`,
+          type: 'email',
+          labels: { email_address: address },
+          project,
+        }),
+      );
+    });
 
     const descriptors = [
       this.descriptor('DriftShareMetric', DRIFT_METRICS.share, 'DOUBLE', '1', 'Share of the model features that drifted in the latest check (0-1).'),
@@ -211,7 +195,7 @@ export class PlatformMonitoring extends Construct {
         displayName,
         combiner: 'OR',
         conditions: [condition],
-        notificationChannels: this.notificationChannel ? [this.notificationChannel.id] : undefined,
+        notificationChannels: this.notificationChannels.length > 0 ? this.notificationChannels.map((c) => c.id) : undefined,
         alertStrategy: { autoClose: '86400s' },
         documentation: { content: `ModelStack ${this.props.environment}: ${displayName}.`, mimeType: 'text/markdown' },
         project: this.props.project,
@@ -251,9 +235,11 @@ export class PlatformMonitoring extends Construct {
 function validateProps(props: PlatformMonitoringProps): void {
   const problems = new Problems('PlatformMonitoring');
   problems.check(SAFE_RESOURCE_NAME.test(props.namePrefix), `namePrefix "${props.namePrefix}": expected lowercase letters, digits and single hyphens`);
-  problems.check(props.alarmEmail === undefined || /^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(props.alarmEmail), `alarmEmail "${props.alarmEmail}": expected an email address`);
+  const emails = props.alarmEmails ?? [];
+  for (const email of emails) problems.check(/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email), `alarmEmails "${email}": expected an email address`);
+  for (const email of new Set(emails.filter((e, i) => emails.indexOf(e) !== i))) problems.check(false, `alarmEmails "${email}": listed twice`);
   const t = props.thresholds ?? {};
-  problems.check(t.latencyP99Ms === undefined || t.latencyP99Ms > 0, `thresholds.latencyP99Ms ${t.latencyP99Ms}: expected a positive number of milliseconds`);
+  problems.check(t.endpointLatencyP99Ms === undefined || t.endpointLatencyP99Ms > 0, `thresholds.endpointLatencyP99Ms ${t.endpointLatencyP99Ms}: expected a positive number of milliseconds`);
   problems.check(t.errorRatePercent === undefined || (t.errorRatePercent > 0 && t.errorRatePercent <= 100), `thresholds.errorRatePercent ${t.errorRatePercent}: expected more than 0, at most 100`);
   problems.check(t.driftShare === undefined || (t.driftShare > 0 && t.driftShare <= 1), `thresholds.driftShare ${t.driftShare}: expected more than 0, at most 1`);
   problems.throwIfAny();

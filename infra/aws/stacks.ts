@@ -72,7 +72,7 @@ export class RegistryStack extends Stack {
     const { environment } = props;
     this.alarms = new AlarmTopic(this, 'Alarms', {
       displayName: `${props.namePrefix} alarms`,
-      emails: [...(environment.alarmEmail ? [environment.alarmEmail] : []), ...environment.aws.alarmEmails],
+      emails: environment.alarmEmails,
       removalPolicy: removalPolicyOf(environment),
     });
     this.registry = new ModelRegistry(this, 'Registry', {

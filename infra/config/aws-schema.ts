@@ -63,8 +63,6 @@ export const awsEnvironmentSchema = z.strictObject({
    * @default [] (shared with no one)
    */
   shareRegistryWith: z.array(z.string().regex(/^\d{12}$/, 'expected 12 digits')).default([]),
-  /** More alarm recipients, beside the environment's `alarmEmail`. */
-  alarmEmails: z.array(z.email('expected an email address')).default([]),
   alarms: alarmThresholdsSchema,
 });
 

@@ -57,7 +57,7 @@ export const demoConfig: PlatformConfigInput = {
         reportRetentionDays: 30,
       },
       removalPolicy: 'destroy',
-      alarmEmail: 'ml-platform-staging@example.com',
+      alarmEmails: ['ml-platform-staging@example.com'],
       noncurrentVersionRetentionDays: 30,
     },
     prod: {
@@ -72,7 +72,7 @@ export const demoConfig: PlatformConfigInput = {
         // Inference functions reachable from the VPC and load balancers only, and only by these callers.
         functions: { invokers: ['serviceAccount:checkout@modelstack-demo-prod.iam.gserviceaccount.com'], ingress: 'internal-and-gclb', maxInstances: 20 },
         reportRetentionDays: 365,
-        alertThresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 },
+        alertThresholds: { endpointLatencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 },
         featureStore: {
           minNodeCount: 1,
           maxNodeCount: 3,
@@ -85,7 +85,7 @@ export const demoConfig: PlatformConfigInput = {
         retraining: { buildConfig: 'ci/retrain.cloudbuild.yaml' },
       },
       removalPolicy: 'retain',
-      alarmEmail: 'ml-platform-oncall@example.com',
+      alarmEmails: ['ml-platform-oncall@example.com'],
       approvalRequired: true,
       noncurrentVersionRetentionDays: 365,
     },

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ALERT_THRESHOLD_DEFAULTS } from '../../constructs/gcp/alert-thresholds';
 import { CLOUD_RUN_CPUS, cloudRunMemoryProblem } from '../../constructs/private/validation';
 
 /** Cross-field rules run even when other fields already failed, so one error lists every problem. */
@@ -139,12 +140,12 @@ const functionsSchema = z.strictObject({
 });
 
 const alertThresholdsSchema = z.strictObject({
-  /** 99th-percentile online prediction latency, in milliseconds, above which an endpoint alerts. */
-  latencyP99Ms: z.number().positive('expected a positive number of milliseconds').default(1000),
+  /** 99th-percentile online prediction latency, in milliseconds, above which an endpoint alerts (same name as `aws.alarms`). */
+  endpointLatencyP99Ms: z.number().positive('expected a positive number of milliseconds').default(ALERT_THRESHOLD_DEFAULTS.endpointLatencyP99Ms),
   /** Share of failed predictions (percent) above which an endpoint alerts. */
-  errorRatePercent: z.number().gt(0, 'expected more than 0').max(100, 'expected at most 100').default(1),
+  errorRatePercent: z.number().gt(0, 'expected more than 0').max(100, 'expected at most 100').default(ALERT_THRESHOLD_DEFAULTS.errorRatePercent),
   /** Share of drifted features (0-1) above which a model alerts. */
-  driftShare: z.number().gt(0, 'expected more than 0').max(1, 'expected at most 1').default(0.3),
+  driftShare: z.number().gt(0, 'expected more than 0').max(1, 'expected at most 1').default(ALERT_THRESHOLD_DEFAULTS.driftShare),
 });
 
 /**
@@ -188,7 +189,7 @@ export const gcpEnvironmentSchema = z
     network: networkSchema.optional(),
     /** Days drift reports are kept (a bucket retention policy: reports cannot be changed or deleted before). */
     reportRetentionDays: z.number().int().min(1).max(3650).default(30),
-    alertThresholds: alertThresholdsSchema.default({ latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 }),
+    alertThresholds: alertThresholdsSchema.default({ ...ALERT_THRESHOLD_DEFAULTS }),
     /** Vertex AI Feature Store (online serving); created when entities are declared. */
     featureStore: featureStoreSchema.optional(),
     /**

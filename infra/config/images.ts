@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ConfigError, loadJsonFile } from './load';
 import { buildFolderOf, buildFolderProblems, imageRegistryEnvironment, type ModelImage } from './image-rules';
 import type { ModelConfig, PlatformConfig } from './schema';
-import { ECR_DIGEST_URI } from '../../constructs/private/image-uri';
+import { ECR_DIGEST_URI, ecrRegistry } from '../../constructs/private/image-uri';
 
 export { buildFolderOf, buildFolderProblems, builtImageProblems, imageBuildSchema, imageRegistryEnvironment, type ImageBuild, type ModelImage } from './image-rules';
 
@@ -28,9 +28,7 @@ export function imageRepositoryName(platform: string, folder: string): string {
 export { ECR_DIGEST_URI } from '../../constructs/private/image-uri';
 
 /** The registry host of ECR in an account and region. */
-export function ecrRegistry(account: string, region: string): string {
-  return `${account}.dkr.ecr.${region}.amazonaws.com${region.startsWith('cn-') ? '.cn' : ''}`;
-}
+export { ecrRegistry } from '../../constructs/private/image-uri';
 
 /**
  * Docker image tags allow at most 128 characters of `[A-Za-z0-9_.-]`; `src-` + 40 hex digits (160 bits of SHA-256,

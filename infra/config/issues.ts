@@ -124,10 +124,21 @@ function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
 const TYPE_WORDS: Record<string, string> = { object: 'a mapping', record: 'a mapping', array: 'a list', string: 'a string', number: 'a number', boolean: 'true or false' };
 
 /**
- * Settings that moved in a config version: where they are now. `models[].aws.batch` and `models[].aws.streaming`
- * became `models[].batch` and `models[].streaming` when Google Cloud got batch and streaming inference (0.4.0).
+ * Settings that moved or were renamed in a config version: where they are now. `models[].aws.batch` and
+ * `models[].aws.streaming` became `models[].batch` and `models[].streaming` when Google Cloud got batch and streaming
+ * inference (0.4.0); `gcp.alertThresholds.latencyP99Ms` took the name AWS's `aws.alarms` uses, and an environment's
+ * `alarmEmail` and `aws.alarmEmails` became one `alarmEmails` list for both clouds (0.4.0).
  */
 function movedKeyProblem(path: readonly PropertyKey[], key: string): string | undefined {
+  if (path.length === 2 && path[0] === 'environments' && key === 'alarmEmail') {
+    return `renamed: write alarmEmails: [<address>] instead (environments.${String(path[1])}.alarmEmails, a list used by both clouds)`;
+  }
+  if (path.length === 3 && path[0] === 'environments' && path[2] === 'aws' && key === 'alarmEmails') {
+    return `moved: write these addresses in environments.${String(path[1])}.alarmEmails instead (one list for both clouds)`;
+  }
+  if (path.length === 4 && path[0] === 'environments' && path[2] === 'gcp' && path[3] === 'alertThresholds' && key === 'latencyP99Ms') {
+    return `renamed: write endpointLatencyP99Ms instead (environments.${String(path[1])}.gcp.alertThresholds.endpointLatencyP99Ms, the name aws.alarms uses)`;
+  }
   if (path.length !== 3 || path[0] !== 'models' || typeof path[1] !== 'number' || path[2] !== 'aws') return undefined;
   const model = `models[${path[1]}]`;
   if (key === 'batch') {

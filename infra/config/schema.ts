@@ -8,6 +8,7 @@ import { builtImageProblems, imageBuildSchema } from './image-rules';
 import { cloudRunServingProblems } from './cloud-run-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
+import { DRIFT_DEFAULTS, DRIFT_LIMITS } from '../../lambdas/core/drift-defaults';
 import { trainingModelProblems, trainingSchema } from './training-schema';
 
 /**
@@ -56,8 +57,19 @@ const environmentSchema = z.strictObject({
   gcp: gcpEnvironmentSchema.optional(),
   /** What happens to data (buckets, keys) when a stack is deleted. */
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
-  /** Where alarms are sent. */
-  alarmEmail: z.email('expected an email address').optional(),
+  /**
+   * Where alarms are sent on both clouds: the AWS alarm topic's email subscriptions, one Google Cloud email
+   * notification channel per address.
+   */
+  alarmEmails: z
+    .array(z.email('expected an email address'))
+    .superRefine((emails, ctx) => {
+      if (!Array.isArray(emails)) return;
+      emails.forEach((email, i) => {
+        if (emails.indexOf(email) !== i) ctx.addIssue({ code: 'custom', path: [i], message: `duplicate address "${email}"` });
+      });
+    }, ALWAYS)
+    .default([]),
   /** A manual approval is required before deploying to this environment. */
   approvalRequired: z.boolean().default(false),
   /** Days before non-current object versions in the registry are deleted. */
@@ -89,13 +101,12 @@ const serverlessServingSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(200).default(5),
 });
 
-const DRIFT_DEFAULTS = { windowHours: 24, maxObjectsPerInvocation: 50, driftShareThreshold: 0.5, qualityDegradationThreshold: 0.05 };
 const driftSchema = z
   .strictObject({
     /** Runs the check every this many hours, over the hours that just ended (SageMaker captures by the hour). */
-    windowHours: z.number().int().min(1).max(168).default(DRIFT_DEFAULTS.windowHours),
+    windowHours: z.number().int().min(1).max(DRIFT_LIMITS.maxWindowHours).default(DRIFT_DEFAULTS.windowHours),
     /** Windows with more capture objects than this are profiled in parallel shards by a state machine. */
-    maxObjectsPerInvocation: z.number().int().min(1).max(10_000).default(DRIFT_DEFAULTS.maxObjectsPerInvocation),
+    maxObjectsPerInvocation: z.number().int().min(1).max(DRIFT_LIMITS.maxObjectsPerInvocation).default(DRIFT_DEFAULTS.maxObjectsPerInvocation),
     /** Share of drifted features from which the dataset counts as drifted. */
     driftShareThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.driftShareThreshold),
     /** Relative drop of the main quality metric (accuracy for classifiers, RMSE for regressors) against the baseline that raises the alarm. */
@@ -117,7 +128,7 @@ const driftSchema = z
       })
       .optional(),
   })
-  .default(DRIFT_DEFAULTS);
+  .default({ ...DRIFT_DEFAULTS });
 
 const featureSchema = z.strictObject({
   name: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'expected an identifier (letters, digits, underscores)'),
@@ -305,7 +316,7 @@ function addDuplicateIssues(items: readonly { name: string }[], ctx: z.Refinemen
 export type PlatformConfig = z.output<typeof platformConfigSchema>;
 /** What a user writes: optional fields may be left out. */
 export type PlatformConfigInput = z.input<typeof platformConfigSchema>;
-/** One validated environment: its AWS and Google Cloud targets, removal policy, alarm email, approvals and VPC. */
+/** One validated environment: its AWS and Google Cloud targets, removal policy, alarm emails, approvals and VPC. */
 export type EnvironmentConfig = PlatformConfig['environments'][string];
 /** One validated model: task, framework, image, version, serving, data capture, drift, per-cloud settings and input schema. */
 export type ModelConfig = PlatformConfig['models'][number];

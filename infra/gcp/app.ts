@@ -241,11 +241,11 @@ export class GcpEnvironmentStack extends TerraformStack {
       environment: environmentName,
       project,
       endpoints: Object.values(this.endpoints),
-      alarmEmail: environment.alarmEmail,
+      alarmEmails: environment.alarmEmails,
       thresholds: gcp.alertThresholds,
     });
 
-    const notificationChannels = this.monitoring.notificationChannel ? [this.monitoring.notificationChannel.id] : undefined;
+    const notificationChannels = this.monitoring.notificationChannels.length > 0 ? this.monitoring.notificationChannels.map((c) => c.id) : undefined;
     for (const model of props.models) {
       if (model.batch) {
         const { gcp: settings } = model.batch;

@@ -3,6 +3,7 @@ import { OTHER } from './bins';
 import { CategoricalProfile } from './categorical-profile';
 import { defaultMethod, isDrifted, methodApplies, METHODS, type DriftMethod } from './methods';
 import { featureIntegrity, type IntegrityCheck, type IntegrityReport, windowIntegrity } from './integrity';
+import { DRIFT_DEFAULTS } from './drift-defaults';
 import { integrityThresholds, type IntegrityThresholds } from './integrity-thresholds';
 import { chiSquarePValue, jensenShannon, lInfinity, psi } from './metrics';
 import { NumericProfile } from './numeric-profile';
@@ -13,7 +14,8 @@ import { TDigest } from './tdigest';
 
 /** Floor of the Wasserstein normaliser, as Evidently's `wasserstein_distance_norm`. */
 export const WASSERSTEIN_STD_FLOOR = 1e-3;
-export const DEFAULT_DRIFT_SHARE = 0.5;
+/** Share of drifted features from which a dataset counts as drifted: {@link DRIFT_DEFAULTS}' value. */
+export const DEFAULT_DRIFT_SHARE = DRIFT_DEFAULTS.driftShareThreshold;
 
 export interface FeatureMetrics {
   psi: number;

@@ -12,6 +12,7 @@ export * from './capture';
 export * from './categorical-profile';
 export * from './evaluate';
 export * from './integrity';
+export * from './drift-defaults';
 export * from './integrity-thresholds';
 export * from './methods';
 export * from './metrics';

@@ -48,7 +48,7 @@ describe('alarms of every synthesized AWS stack of the demo', () => {
   test('in an environment with alarm emails, every alarm notifies (on alarm and on OK)', () => {
     const withEmails = Object.keys(config.environments).filter((env) => {
       const e = awsEnvironment(config, env);
-      return e.alarmEmail !== undefined || e.aws.alarmEmails.length > 0;
+      return e.alarmEmails.length > 0;
     });
     expect(withEmails).toEqual(expect.arrayContaining(['staging', 'prod']));
     const silent = alarms

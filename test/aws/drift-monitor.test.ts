@@ -146,7 +146,7 @@ describe('DriftMonitor', () => {
       'DriftMonitor: invalid props\n' +
         '  - model "Churn": expected lowercase letters, digits and single hyphens\n' +
         '  - windowHours 0: expected a whole number of hours from 1 to 168\n' +
-        '  - maxObjectsPerInvocation 0: expected a positive integer\n' +
+        '  - maxObjectsPerInvocation 0: expected a whole number from 1 to 10000\n' +
         '  - driftShareThreshold 2: expected more than 0 and at most 1\n' +
         '  - qualityDegradationThreshold 0: expected more than 0 and at most 1\n' +
         '  - integrity thresholds: minRows 0: expected a positive integer',

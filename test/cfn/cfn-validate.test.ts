@@ -27,9 +27,9 @@ function everyFeatureConfig() {
   config.platform.name = 'allfeatures';
   config.environments = {
     qa: {
-      aws: { account: '444444444444', region: 'us-east-1', alarmEmails: ['ml-qa@example.com', 'ml-oncall@example.com'] },
+      aws: { account: '444444444444', region: 'us-east-1' },
       gcp: config.environments.staging.gcp,
-      alarmEmail: 'ml-platform-qa@example.com',
+      alarmEmails: ['ml-platform-qa@example.com', 'ml-qa@example.com', 'ml-oncall@example.com'],
       approvalRequired: true,
       vpc: { subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'], securityGroupIds: ['sg-0123456789abcdef0'] },
     },

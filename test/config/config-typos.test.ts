@@ -38,12 +38,12 @@ describe('config mistakes are listed problems, never a crash', () => {
     delete bad.models[0].serving;
     bad.models[1].serving.memorySizeMB = 2048;
     delete bad.models[1].serving.memorySizeMb;
-    bad.environments.dev.gcp.alertThresholds = { latencyP99ms: 500 };
+    bad.environments.dev.gcp.alertThresholds = { endpointLatencyP99ms: 500 };
     bad.environments.prod.aws.colour = 'blue';
     bad.models[0].inputSchema = { feature: [] };
     expect(problemsOf(bad)).toEqual([
-      'environments.dev.gcp.alertThresholds.latencyP99ms: unknown key: did you mean latencyP99Ms?',
-      'environments.prod.aws.colour: unknown key: expected one of account, region, servingOverride, streamingOverride, shareRegistryWith, alarmEmails, alarms',
+      'environments.dev.gcp.alertThresholds.endpointLatencyP99ms: unknown key: did you mean endpointLatencyP99Ms?',
+      'environments.prod.aws.colour: unknown key: expected one of account, region, servingOverride, streamingOverride, shareRegistryWith, alarms',
       'models[0].serving: missing: expected a mapping',
       'models[0].inputSchema.features: missing: expected a list',
       'models[0].inputSchema.feature: unknown key: did you mean features?',

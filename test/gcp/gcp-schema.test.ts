@@ -15,7 +15,7 @@ describe('Google Cloud config', () => {
       region: 'europe-west1',
       state: { local: true },
       reportRetentionDays: 30,
-      alertThresholds: { latencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.3 },
+      alertThresholds: { endpointLatencyP99Ms: 1000, errorRatePercent: 1, driftShare: 0.5 },
     });
     expect(config.models[1].gcp).toEqual({ machineType: 'n1-standard-2', minReplicas: 1, maxReplicas: 2, trafficSplit: { latest: 100, previous: 0 } });
     expect(config.environments.prod.gcp!.repository).toEqual({ owner: 'example-org', name: 'modelstack', branch: 'release' });

@@ -31,8 +31,19 @@ function monitoring(props: Partial<PlatformMonitoringProps> = {}) {
 const policy = (s: ReturnType<typeof monitoring>, name: RegExp) => all(s, 'google_monitoring_alert_policy').find((p) => name.test(p.display_name));
 
 describe('PlatformMonitoring (GCP)', () => {
+  test('one email channel per alarmEmails address, and every alert policy notifies each; listing one twice fails', () => {
+    const s = monitoring({ alarmEmails: ['oncall@example.com', 'ml-team@example.com'] });
+    const channels = Object.entries<any>(s.resources.google_monitoring_notification_channel);
+    expect(channels.map(([, c]) => c.labels.email_address).sort()).toEqual(['ml-team@example.com', 'oncall@example.com']);
+    // The first keeps the logical id of the single channel 0.3 created, so an upgrade does not replace it.
+    expect(channels.find(([, c]) => c.labels.email_address === 'oncall@example.com')?.[0]).toMatch(/^Monitoring_Email_[0-9A-F]+$/);
+    const ids = Object.keys(s.resources.google_monitoring_notification_channel).map((id) => `\${google_monitoring_notification_channel.${id}.id}`);
+    for (const policy of all(s, 'google_monitoring_alert_policy')) expect([...policy.notification_channels].sort()).toEqual(ids.sort());
+    expect(() => monitoring({ alarmEmails: ['a@example.com', 'a@example.com'] })).toThrow('alarmEmails "a@example.com": listed twice');
+  });
+
   test('an email channel, and every alert policy notifies it', () => {
-    const s = monitoring({ alarmEmail: 'oncall@example.com', thresholds: { latencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 } });
+    const s = monitoring({ alarmEmails: ['oncall@example.com'], thresholds: { endpointLatencyP99Ms: 500, errorRatePercent: 0.5, driftShare: 0.25 } });
     expect(s.json).toHaveResourceWithProperties(MonitoringNotificationChannel, { type: 'email', labels: { email_address: 'oncall@example.com' } });
     const policies = all(s, 'google_monitoring_alert_policy');
     expect(policies.map((p) => p.display_name).sort()).toEqual([
@@ -63,10 +74,10 @@ describe('PlatformMonitoring (GCP)', () => {
   test('function errors match every platform function; drift alerts read the exported custom metrics', () => {
     const s = monitoring();
     expect(policy(s, /function errors/).conditions[0].condition_threshold.filter).toContain(`resource.labels.service_name = starts_with("${functionServiceName('ms-prod', '')}")`);
-    const drift = policy(s, /model drift above 0.3/);
+    const drift = policy(s, /model drift above 0.5/);
     expect(drift.conditions[0].condition_threshold).toMatchObject({
       filter: `resource.type = "global" AND metric.type = "${DRIFT_METRICS.share}" AND metric.labels.environment = "prod"`,
-      threshold_value: 0.3,
+      threshold_value: 0.5,
     });
     expect(drift.notification_channels).toBeUndefined();
     expect(policy(s, /drift check failed/).conditions[0].condition_threshold.filter).toContain(DRIFT_METRICS.checkFailures);
@@ -102,11 +113,11 @@ describe('PlatformMonitoring (GCP)', () => {
   });
 
   test('invalid props fail with every problem listed', () => {
-    expect(() => monitoring({ namePrefix: 'X', alarmEmail: 'nobody', thresholds: { latencyP99Ms: 0, errorRatePercent: 200, driftShare: 2 } })).toThrow(
+    expect(() => monitoring({ namePrefix: 'X', alarmEmails: ['nobody'], thresholds: { endpointLatencyP99Ms: 0, errorRatePercent: 200, driftShare: 2 } })).toThrow(
       'PlatformMonitoring: invalid props\n' +
         '  - namePrefix "X": expected lowercase letters, digits and single hyphens\n' +
-        '  - alarmEmail "nobody": expected an email address\n' +
-        '  - thresholds.latencyP99Ms 0: expected a positive number of milliseconds\n' +
+        '  - alarmEmails "nobody": expected an email address\n' +
+        '  - thresholds.endpointLatencyP99Ms 0: expected a positive number of milliseconds\n' +
         '  - thresholds.errorRatePercent 200: expected more than 0, at most 100\n' +
         '  - thresholds.driftShare 2: expected more than 0, at most 1',
     );
