@@ -2,6 +2,7 @@ import type { Readable } from 'node:stream';
 import { NumericProfile } from '../numeric-profile';
 import type { DatasetProfile } from '../profile';
 import { parseCsvRecord } from './csv';
+import { forEachLineBytes } from './lines';
 
 /**
  * The CSV fast path of a drift check: scans the file's bytes and feeds a DatasetProfile directly, without
@@ -174,10 +175,9 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
     return ++rows < maxRows;
   };
 
-  /** One line, bytes [start, end) of buf without its newline. Returns false to stop. */
-  const line = (buf: Buffer, start: number, endWithCr: number): boolean => {
+  /** One line, bytes [start, end) of buf without its line ending (forEachLineBytes strips LF or CRLF). Returns false to stop. */
+  const line = (buf: Buffer, start: number, end: number): boolean => {
     lineNo++;
-    const end = endWithCr > start && buf[endWithCr - 1] === 13 ? endWithCr - 1 : endWithCr;
     if (columnOf === null || pending !== '' || headerWidth > fieldStart.length) return slowLine(buf.toString('utf8', start, end));
     // Split at commas; a quote sends the line to the string parser.
     let n = 0;
@@ -222,35 +222,7 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
     return ++rows < maxRows;
   };
 
-  let carry: Buffer | null = null;
-  try {
-    outer: for await (const chunk of stream) {
-      const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
-      let start = 0;
-      if (carry) {
-        // Only the line that straddles the chunks is copied.
-        const first = buf.indexOf(10);
-        if (first < 0) {
-          carry = Buffer.concat([carry, buf]);
-          continue;
-        }
-        const joined = Buffer.concat([carry, buf.subarray(0, first)]);
-        carry = null;
-        if (!line(joined, 0, joined.length)) break outer;
-        start = first + 1;
-      }
-      let nl = buf.indexOf(10, start);
-      while (nl !== -1) {
-        if (!line(buf, start, nl)) break outer;
-        start = nl + 1;
-        nl = buf.indexOf(10, start);
-      }
-      if (start < buf.length) carry = buf.subarray(start);
-    }
-    if (carry && carry.length > 0 && rows < maxRows) line(carry, 0, carry.length);
-  } finally {
-    stream.destroy();
-  }
+  await forEachLineBytes(stream, (buf, start, end) => line(buf, start, end));
   if (pending !== '') profile.addInvalid(pendingLine, 'unterminated quoted field at end of file');
   for (const name of unexpected) profile.addUnexpectedColumn(name, rows);
   return lineNo;
