@@ -30,25 +30,16 @@ export interface MetadataTokenOptions {
  */
 export function metadataTokenProvider(options: MetadataTokenOptions = {}): AccessTokenProvider {
   const url = options.url ?? metadataTokenUrl(process.env);
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const now = options.now ?? Date.now;
-  let cached: { token: string; refreshAt: number } | undefined;
-  return async () => {
-    if (cached && now() < cached.refreshAt) return cached.token;
-    let response: Response;
+  return cachedMetadataToken('access token', url, options, (text, now, fail) => {
+    let body: { access_token?: string; expires_in?: number } = {};
     try {
-      response = await fetchImpl(url, { headers: { 'Metadata-Flavor': 'Google' } });
-    } catch (err) {
-      throw new Error(`access token from the metadata server (${url}) failed: ${(err as Error).message}`);
+      body = JSON.parse(text) as typeof body;
+    } catch {
+      fail('the answer is not JSON');
     }
-    if (!response.ok) {
-      throw new Error(`access token from the metadata server (${url}) failed: HTTP ${response.status} ${(await response.text()).slice(0, 200)}`);
-    }
-    const body = (await response.json()) as { access_token?: string; expires_in?: number };
-    if (!body.access_token) throw new Error(`access token from the metadata server (${url}) failed: no access_token in the response`);
-    cached = { token: body.access_token, refreshAt: now() + Math.max(0, (body.expires_in ?? 0) - 60) * 1000 };
-    return cached.token;
-  };
+    if (!body.access_token) fail('no access_token in the response');
+    return { token: body.access_token!, refreshAt: now + Math.max(0, (body.expires_in ?? 0) - 60) * 1000 };
+  });
 }
 
 /**
@@ -66,9 +57,28 @@ export const METADATA_IDENTITY_URL = 'http://metadata.google.internal/computeMet
 export function metadataIdTokenProvider(audience: string, options: MetadataTokenOptions = {}): AccessTokenProvider {
   const host = process.env.GCE_METADATA_HOST?.trim();
   const base = options.url ?? (host ? METADATA_IDENTITY_URL.replace('metadata.google.internal', host) : METADATA_IDENTITY_URL);
-  const url = `${base}?audience=${encodeURIComponent(audience)}`;
+  return cachedMetadataToken('identity token', `${base}?audience=${encodeURIComponent(audience)}`, options, (text, now, fail) => {
+    const exp = jwtExpiry(text);
+    if (exp === undefined) fail('the answer is not a JWT with an exp claim');
+    return { token: text, refreshAt: Math.min(exp! * 1000 - 5 * 60_000, now + 55 * 60_000) };
+  });
+}
+
+/**
+ * A token fetched from the metadata server at `url` and cached until the `refreshAt` that `read` derives from the
+ * answer's text; every failure names the token kind and the URL.
+ */
+function cachedMetadataToken(
+  kind: string,
+  url: string,
+  options: MetadataTokenOptions,
+  read: (text: string, now: number, fail: (reason: string) => never) => { token: string; refreshAt: number },
+): AccessTokenProvider {
   const fetchImpl = options.fetch ?? globalThis.fetch;
   const now = options.now ?? Date.now;
+  const fail = (reason: string): never => {
+    throw new Error(`${kind} from the metadata server (${url}) failed: ${reason}`);
+  };
   let cached: { token: string; refreshAt: number } | undefined;
   return async () => {
     if (cached && now() < cached.refreshAt) return cached.token;
@@ -76,14 +86,12 @@ export function metadataIdTokenProvider(audience: string, options: MetadataToken
     try {
       response = await fetchImpl(url, { headers: { 'Metadata-Flavor': 'Google' } });
     } catch (err) {
-      throw new Error(`identity token from the metadata server (${url}) failed: ${(err as Error).message}`);
+      return fail((err as Error).message);
     }
     const text = (await response.text()).trim();
-    if (!response.ok) throw new Error(`identity token from the metadata server (${url}) failed: HTTP ${response.status} ${text.slice(0, 200)}`);
-    const exp = jwtExpiry(text);
-    if (exp === undefined) throw new Error(`identity token from the metadata server (${url}) failed: the answer is not a JWT with an exp claim`);
-    cached = { token: text, refreshAt: Math.min(exp * 1000 - 5 * 60_000, now() + 55 * 60_000) };
-    return text;
+    if (!response.ok) fail(`HTTP ${response.status} ${text.slice(0, 200)}`);
+    cached = read(text, now(), fail);
+    return cached.token;
   };
 }
 
