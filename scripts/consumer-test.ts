@@ -212,15 +212,16 @@ if (tarball) {
 /**
  * The Cloud Build deploy step, as synthesized: its command runs in a checkout left as the build leaves it (the package's
  * bin/ and dist/, the sources, production dependencies only: no tsx), against a loopback Vertex AI and metadata server.
+ * Staging's, since its models are served by Vertex AI (dev's are on Cloud Run: `cloudrun-deploy`, rehearsed by the e2e).
  */
 async function checkDeployStep(appDir: string): Promise<void> {
   console.log('the Cloud Build deploy step (built CLI, production dependencies)');
-  const stack = JSON.parse(readFileSync(join(appDir, 'platform-gcp.out', 'stacks', 'modelstack-dev-platform', 'cdk.tf.json'), 'utf8')) as {
+  const stack = JSON.parse(readFileSync(join(appDir, 'platform-gcp.out', 'stacks', 'modelstack-staging-platform', 'cdk.tf.json'), 'utf8')) as {
     resource: { google_cloudbuild_trigger: Record<string, { name: string; build: { step: { id: string; entrypoint: string; args: string[] }[] } }> };
   };
-  const trigger = Object.values(stack.resource.google_cloudbuild_trigger).find((t) => t.name === 'modelstack-dev-deploy-churn');
+  const trigger = Object.values(stack.resource.google_cloudbuild_trigger).find((t) => t.name === 'modelstack-staging-deploy-churn');
   const deploy = trigger?.build.step.find((step) => step.id === 'deploy');
-  if (!deploy) throw new Error('the synthesized dev stack has no deploy step for churn');
+  if (!deploy) throw new Error('the synthesized staging stack has no deploy step for churn');
 
   // The checkout as the build leaves it: bin/ and dist/ (what `npm run build` made), the sources, and node_modules as
   // `npm prune --omit=dev` leaves it: our lockfile's production packages only (no tsx, no cdktf; aws-cdk-lib stays,
@@ -240,9 +241,9 @@ async function checkDeployStep(appDir: string): Promise<void> {
     // Cloud Build substitutes these from the Pub/Sub message; the image build steps before this one leave the pushed
     // image's digest in /workspace (written here, since no Docker runs).
     const imageFile = join(work, 'model-image.ref');
-    writeFileSync(imageFile, `europe-west1-docker.pkg.dev/modelstack-demo-dev/modelstack-dev-models/model-server@sha256:${'ab'.repeat(32)}\n`);
+    writeFileSync(imageFile, `europe-west1-docker.pkg.dev/modelstack-demo-staging/modelstack-staging-models/model-server@sha256:${'ab'.repeat(32)}\n`);
     const args = deploy.args.map((a) =>
-      a.replace('$_BUCKET', 'modelstack-dev-models-modelstack-demo-dev').replace('$_OBJECT', 'models/churn/7/model.tar.gz').replace('/workspace/model-image.ref', imageFile),
+      a.replace('$_BUCKET', 'modelstack-staging-models-modelstack-demo-staging').replace('$_OBJECT', 'models/churn/7/model.tar.gz').replace('/workspace/model-image.ref', imageFile),
     );
     const env = { ...process.env, GCE_METADATA_HOST: new URL(fake.baseUrl).host, VERTEX_API_BASE_URL: fake.baseUrl };
     const result = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {

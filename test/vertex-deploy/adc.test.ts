@@ -17,6 +17,9 @@ let fake: FakeVertex;
 beforeEach(async () => {
   fake = await new FakeVertex().start();
   fake.addEndpoint(ENDPOINT);
+  // These tests are about the token source; the CLI as a user runs it polls operations every 10 s, so the fake
+  // answers with finished operations (polling is tested in deploy.test.ts).
+  fake.operationPolls = 0;
 });
 afterEach(() => fake.stop());
 

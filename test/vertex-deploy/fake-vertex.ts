@@ -60,7 +60,10 @@ export class FakeVertex {
   readonly endpoints = new Map<string, FakeEndpoint>();
   /** Compute Engine forwarding rules by `projects/.../forwardingRules/<name>`, as Compute Engine returns them. */
   readonly forwardingRules = new Map<string, { name: string; network: string; IPAddress: string; target: string; pscConnectionStatus: string }>();
-  /** GETs an operation answers "not done" before it completes; `Infinity` never completes. */
+  /**
+   * GETs an operation answers "not done" before it completes; `Infinity` never completes; `0` answers the call
+   * with the finished operation (a long-running operation may be done when it is returned), so no poll waits.
+   */
   operationPolls = 1;
   /** Operations of calls matching this end with an error. */
   failOperations?: RegExp;
@@ -282,6 +285,9 @@ export class FakeVertex {
   private operation(res: ServerResponse, call: string, complete: () => object): void {
     const name = `projects/p/locations/r/operations/${this.nextId++}`;
     const failing = this.failOperations?.test(call);
+    if (this.operationPolls === 0) {
+      return send(res, 200, { name, done: true, ...(failing ? { error: { code: 9, message: 'injected operation failure' } } : { response: complete() }) });
+    }
     this.operations.set(name, {
       name,
       pollsLeft: this.operationPolls,
