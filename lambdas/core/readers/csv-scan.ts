@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { NumericProfile } from '../numeric-profile';
 import type { DatasetProfile } from '../profile';
-import { parseCsvRecord } from './csv';
+import { CsvRecordJoiner, parseCsvRecord } from './csv';
 import { forEachLineBytes } from './lines';
 
 /**
@@ -131,8 +131,7 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
   let unexpected: string[] = [];
   let absent: number[] = [];
   let lineNo = 0;
-  let pending = '';
-  let pendingLine = 0;
+  const records = new CsvRecordJoiner();
   let rows = 0;
   const fieldStart = new Int32Array(1024);
   const fieldEnd = new Int32Array(1024);
@@ -152,15 +151,9 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
 
   /** The string path: a line with a quote, or continuing a quoted field. Returns false to stop. */
   const slowLine = (line: string): boolean => {
-    const text = pending === '' ? line : `${pending}\n${line}`;
-    const n = parseCsvRecord(text, fields);
-    if (n < 0) {
-      if (pending === '') pendingLine = lineNo;
-      pending = text;
-      return true;
-    }
-    const recordLine = pending === '' ? lineNo : pendingLine;
-    pending = '';
+    const n = records.push(line, lineNo, fields);
+    if (n < 0) return true;
+    const { recordLine, text } = records;
     if (columnOf === null) {
       setHeader(text);
       return true;
@@ -178,7 +171,7 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
   /** One line, bytes [start, end) of buf without its line ending (forEachLineBytes strips LF or CRLF). Returns false to stop. */
   const line = (buf: Buffer, start: number, end: number): boolean => {
     lineNo++;
-    if (columnOf === null || pending !== '' || headerWidth > fieldStart.length) return slowLine(buf.toString('utf8', start, end));
+    if (columnOf === null || records.open || headerWidth > fieldStart.length) return slowLine(buf.toString('utf8', start, end));
     // Split at commas; a quote sends the line to the string parser.
     let n = 0;
     let s = start;
@@ -223,7 +216,7 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
   };
 
   await forEachLineBytes(stream, (buf, start, end) => line(buf, start, end));
-  if (pending !== '') profile.addInvalid(pendingLine, 'unterminated quoted field at end of file');
+  if (records.open) profile.addInvalid(records.unterminatedLine, 'unterminated quoted field at end of file');
   for (const name of unexpected) profile.addUnexpectedColumn(name, rows);
   return lineNo;
 }

@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import { emitCaptureRecord, type RowEmitter } from './capture';
 import { DatasetProfile } from '../profile';
-import { parseCsvRecord } from './csv';
+import { CsvRecordJoiner, parseCsvRecord } from './csv';
 import { scanCsvIntoProfile } from './csv-scan';
 import { JsonLineScanner } from './jsonl-scan';
 import { forEachLine, forEachLineBytes } from './lines';
@@ -143,18 +143,10 @@ export async function readStreamRows(
     let unexpected: string[] = [];
     let columnOf: number[] | null = null;
     let headerWidth = 0;
-    let pending = '';
-    let pendingLine = 0;
+    const records = new CsvRecordJoiner();
     const lines = await forEachLine(stream, (line, lineNo) => {
-      const text = pending === '' ? line : `${pending}\n${line}`;
-      const n = parseCsvRecord(text, fields);
-      if (n < 0) {
-        if (pending === '') pendingLine = lineNo;
-        pending = text;
-        return true;
-      }
-      const recordLine = pending === '' ? lineNo : pendingLine;
-      pending = '';
+      const n = records.push(line, lineNo, fields);
+      if (n < 0) return true;
       if (columnOf === null) {
         headerWidth = n;
         const header = fields.map((f) => f.trim());
@@ -164,14 +156,14 @@ export async function readStreamRows(
       }
       if (n === 1 && fields[0].trim() === '') return true; // blank line
       if (n !== headerWidth) {
-        sink.addInvalid(recordLine, `expected ${headerWidth} fields, got ${n}`);
+        sink.addInvalid(records.recordLine, `expected ${headerWidth} fields, got ${n}`);
         return true;
       }
       for (let i = 0; i < width; i++) values[i] = columnOf[i] < 0 ? undefined : fields[columnOf[i]];
       sink.addRow(values);
       return ++rows < maxRows;
     });
-    if (pending !== '') sink.addInvalid(pendingLine, 'unterminated quoted field at end of file');
+    if (records.open) sink.addInvalid(records.unterminatedLine, 'unterminated quoted field at end of file');
     for (const name of unexpected) sink.addUnexpectedColumn?.(name, rows);
     return lines;
   }
