@@ -1,6 +1,6 @@
 import { type ApiError, apiError } from '../../core/inference';
-import { type AccessTokenProvider, errorDetail, GoogleApiError, googleHttp } from '../../shared/gcp/google-http';
-import type { VertexPredict } from './vertex';
+import { type AccessTokenProvider, errorDetail, GoogleApiError } from '../../shared/gcp/google-http';
+import { predictionHttp, type VertexPredict } from './vertex';
 
 export interface CloudRunPredictOptions {
   /** The service's URL, `https://<service>-<project number>.<region>.run.app`; also the identity token's audience. */
@@ -41,17 +41,7 @@ export function cloudRunPredictor(options: CloudRunPredictOptions): VertexPredic
   const base = options.url.replace(/\/+$/, '');
   if (!/^https?:\/\/[^/]+$/.test(base)) throw new Error(`Cloud Run URL "${options.url}": expected https://<host>`);
   const url = `${base}${options.predictRoute ?? '/predict'}`;
-  const send = googleHttp({
-    accessToken: options.idToken,
-    maxAttempts: options.maxAttempts,
-    timeoutMs: options.timeoutMs,
-    // The caller is waiting: a timed-out prediction answers 504 rather than doubling the wait.
-    retryTimeouts: false,
-    initialBackoffMs: 100,
-    maxBackoffMs: 1000,
-    fetch: options.fetch,
-    sleep: options.sleep,
-  });
+  const send = predictionHttp({ ...options, token: options.idToken });
   return async (rows) => {
     const response = await send('Cloud Run predict', url, { method: 'POST', json: { instances: rows } });
     if (!response.ok) throw new CloudRunPredictError(response.status, await errorDetail(response));

@@ -33,22 +33,29 @@ export class VertexPredictError extends Error {
 
 const ENDPOINT = /^projects\/[^/]+\/locations\/([a-z]+-[a-z]+\d+)\/endpoints\/\d+$/;
 
-export function vertexPredictor(options: VertexPredictOptions): VertexPredict {
-  const match = ENDPOINT.exec(options.endpoint);
-  if (!match) throw new Error(`endpoint "${options.endpoint}": expected projects/<project>/locations/<region>/endpoints/<numeric id>`);
-  const base = (options.baseUrl ?? `https://${match[1]}-aiplatform.googleapis.com`).replace(/\/+$/, '');
-  const url = `${base}/v1/${options.endpoint}:predict`;
-  const send = googleHttp({
-    accessToken: options.accessToken,
+/**
+ * The HTTP client of a prediction call: the caller is waiting, so a timed-out prediction answers 504 rather than
+ * doubling the wait, and retries back off quickly (100 ms to 1 s). Shared by the Vertex AI and Cloud Run predictors.
+ */
+export function predictionHttp(options: { token: AccessTokenProvider; maxAttempts: number; timeoutMs: number; fetch?: typeof fetch; sleep?: (ms: number) => Promise<void> }): ReturnType<typeof googleHttp> {
+  return googleHttp({
+    accessToken: options.token,
     maxAttempts: options.maxAttempts,
     timeoutMs: options.timeoutMs,
-    // The caller is waiting: a timed-out prediction answers 504 rather than doubling the wait.
     retryTimeouts: false,
     initialBackoffMs: 100,
     maxBackoffMs: 1000,
     fetch: options.fetch,
     sleep: options.sleep,
   });
+}
+
+export function vertexPredictor(options: VertexPredictOptions): VertexPredict {
+  const match = ENDPOINT.exec(options.endpoint);
+  if (!match) throw new Error(`endpoint "${options.endpoint}": expected projects/<project>/locations/<region>/endpoints/<numeric id>`);
+  const base = (options.baseUrl ?? `https://${match[1]}-aiplatform.googleapis.com`).replace(/\/+$/, '');
+  const url = `${base}/v1/${options.endpoint}:predict`;
+  const send = predictionHttp({ ...options, token: options.accessToken });
   return async (rows) => {
     const response = await send('Vertex AI predict', url, { method: 'POST', json: { instances: rows } });
     if (!response.ok) throw new VertexPredictError(response.status, await errorDetail(response));
