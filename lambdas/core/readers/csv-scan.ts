@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { NumericProfile } from '../numeric-profile';
 import type { DatasetProfile } from '../profile';
-import { CsvRecordJoiner, parseCsvRecord } from './csv';
+import { parseCsvRecord } from './csv';
+import { CsvRecordJoiner } from './csv-records';
 import { forEachLineBytes } from './lines';
 
 /**

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import { emitCaptureRecord, type RowEmitter } from './capture';
 import { DatasetProfile } from '../profile';
-import { CsvRecordJoiner, parseCsvRecord } from './csv';
+import { parseCsvRecord } from './csv';
+import { CsvRecordJoiner } from './csv-records';
 import { scanCsvIntoProfile } from './csv-scan';
 import { JsonLineScanner } from './jsonl-scan';
 import { forEachLine, forEachLineBytes } from './lines';
