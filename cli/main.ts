@@ -30,7 +30,7 @@ export function packageVersion(): string {
   return 'unknown';
 }
 
-export function buildProgram(ctx: CliContext): Command {
+export function buildProgram(ctx: CliContext, commands: readonly RegisterCommand[] = COMMANDS): Command {
   const program = new Command('modelstack')
     .description('ModelStack: MLOps infrastructure as code, and the drift check')
     .version(packageVersion())
@@ -38,18 +38,19 @@ export function buildProgram(ctx: CliContext): Command {
     .configureOutput({ writeOut: (s) => ctx.io.stdout(s), writeErr: (s) => ctx.io.stderr(s) })
     // Keep every error on one line (suggestions would add a second).
     .showSuggestionAfterError(false);
-  for (const register of COMMANDS) register(program, ctx);
+  for (const register of commands) register(program, ctx);
   for (const command of program.commands) command.exitOverride();
   return program;
 }
 
 /**
  * Runs the CLI in-process and resolves to the exit code: 0 ok, 1 dataset drift with --fail-on-drift,
- * 2 bad arguments or unreadable/invalid input (the whole error on stderr, every problem listed).
+ * 2 bad arguments or unreadable/invalid input (the whole error on stderr, every problem listed); a command may
+ * document more (`pipeline run`). `commands` replaces the subcommands (tests register one with its fakes).
  */
-export async function run(argv: string[], io: CliIO = processIO()): Promise<number> {
+export async function run(argv: string[], io: CliIO = processIO(), commands: readonly RegisterCommand[] = COMMANDS): Promise<number> {
   const ctx: CliContext = { io, exitCode: 0 };
-  const program = buildProgram(ctx);
+  const program = buildProgram(ctx, commands);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;

@@ -69,8 +69,11 @@ export function createStarterHandler(deps: { sagemaker: SageMakerClient; pipelin
   };
 }
 
-/** The folder of the latest approved package's model data (`s3://<registry>/models/<model>/<version>/`), or `none`. */
-async function currentVersionFolder(sagemaker: SageMakerClient, group: string): Promise<string> {
+/**
+ * The folder of the latest approved package's model data (`s3://<registry>/models/<model>/<version>/`), or `none`: the
+ * CurrentVersion parameter the starter and `modelstack pipeline run` pass.
+ */
+export async function currentVersionFolder(sagemaker: Pick<SageMakerClient, 'send'>, group: string): Promise<string> {
   const listed = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }));
   const arn = listed.ModelPackageSummaryList?.[0]?.ModelPackageArn;
   if (!arn) return 'none';

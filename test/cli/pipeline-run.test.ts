@@ -76,9 +76,9 @@ describe('modelstack pipeline run --local', () => {
     expect(existsSync(join(registry, 'models', 'churn', '2'))).toBe(false);
   }, 180_000);
 
-  test('clear errors: no --local, a model without training, no training data', async () => {
+  test('clear errors: neither --local nor --env, a model without training, no training data', async () => {
     const noLocal = await cli(['pipeline', 'run', '--model', 'churn', '--config', configFile]);
-    expect(noLocal).toMatchObject({ code: 2, stderr: expect.stringMatching(/pipeline run: only --local is available/) });
+    expect(noLocal).toMatchObject({ code: 2, stderr: expect.stringMatching(/--env: expected the environment whose deployed pipeline runs \(dev, staging, prod\), or --local to run here/) });
     const untrained = demo();
     delete untrained.models[1].training;
     writeFileSync(join(work, 'untrained.json'), JSON.stringify(untrained));
