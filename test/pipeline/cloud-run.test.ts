@@ -1,5 +1,6 @@
 // `modelstack pipeline run|status --env`: the deployed pipeline started and followed through each cloud's API, here
 // loopback servers speaking SageMaker's AWS JSON 1.1 protocol and the Workflow Executions REST API.
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -296,6 +297,24 @@ describe('pipeline run|status on Google Cloud (Cloud Workflows)', () => {
     expect(one.stdout).toContain('execution sched-1\n  state: SUCCEEDED');
     expect(one.stdout).toContain('  version: 3');
   });
+
+  test('the default wiring, as a user runs it: Application Default Credentials (here the metadata server) and WORKFLOWS_API_BASE_URL', async () => {
+    // A separate process: Google's auth library loads its HTTP client with import(), which jest's VM does not run.
+    fake.addExecution(WORKFLOW, 'SUCCEEDED', { gets: 0, state: 'SUCCEEDED', result: { status: 'registered', version: '2', reason: 'better' } });
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^(GOOGLE_APPLICATION_CREDENTIALS|CLOUDSDK_CONFIG|GCE_METADATA_HOST|GCE_METADATA_IP)$/.test(key)));
+    const base = deps.workflowsBaseUrl!;
+    const child = spawn(process.execPath, [join(__dirname, '..', '..', 'bin', 'modelstack.cjs'), 'pipeline', 'status', '--model', 'churn', '--env', 'dev', '--cloud', 'gcp', '--config', configFile], {
+      env: { ...clean, HOME: mkdtempSync(join(tmpdir(), 'modelstack-adc-home-')), GCE_METADATA_HOST: new URL(base).host, WORKFLOWS_API_BASE_URL: base },
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const code = await new Promise((resolve) => child.on('close', resolve));
+    expect({ code, stderr }).toEqual({ code: 0, stderr: '' });
+    expect(stdout).toContain('execution sched-1\n  state: SUCCEEDED');
+    expect(stdout).toContain('  version: 2');
+  }, 60_000);
 
   test('a permission error shows Google\'s status and message: exit 3', async () => {
     fake.denied.add(WORKFLOW);

@@ -26,7 +26,7 @@ export interface FakeWorkflowExecution {
  * executions.create (`argument` must be a JSON string), executions.get (the result as a JSON string once SUCCEEDED,
  * `error` once FAILED), executions.list (newest first, `filter=state="..."`, `pageSize`, the BASIC view without result
  * or argument). Requests need `Authorization: Bearer <token>`; a denied workflow answers 403 PERMISSION_DENIED; an
- * unknown workflow 404 NOT_FOUND.
+ * unknown workflow 404 NOT_FOUND. It also answers as the metadata server's token endpoint, with that token.
  */
 export class FakeWorkflows {
   readonly requests: Array<{ method: string; path: string; query: string }> = [];
@@ -63,6 +63,15 @@ export class FakeWorkflows {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    // The metadata server too (GCE_METADATA_HOST pointing here), for a CLI run with Application Default Credentials:
+    // Google's auth library checks that it answers (GET .../instance), with Metadata-Flavor: Google both ways.
+    if (req.method === 'GET' && req.url?.startsWith('/computeMetadata/v1/instance')) {
+      const ok = req.headers['metadata-flavor'] === 'Google';
+      const token = req.url.split('?')[0] === '/computeMetadata/v1/instance/service-accounts/default/token';
+      res.writeHead(ok ? 200 : 403, { 'content-type': 'application/json', 'metadata-flavor': 'Google' });
+      res.end(JSON.stringify(ok && token ? { access_token: this.token, expires_in: 3599, token_type: 'Bearer' } : {}));
+      return;
+    }
     const url = new URL(req.url ?? '/', 'http://fake');
     this.requests.push({ method: req.method ?? 'GET', path: url.pathname, query: url.search });
     const chunks: Buffer[] = [];
