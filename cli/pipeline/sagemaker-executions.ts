@@ -66,7 +66,12 @@ async function sageMaker<T>(call: string, target: string, send: () => Promise<T>
   } catch (err) {
     const e = err as Error & { $metadata?: { httpStatusCode?: number } };
     const status = e.$metadata?.httpStatusCode ? ` (HTTP ${e.$metadata.httpStatusCode})` : '';
-    const hint = e.name === 'CredentialsProviderError' ? ': set AWS_PROFILE or AWS credentials for the environment\'s account' : '';
+    const hint =
+      e.name === 'CredentialsProviderError'
+        ? ': set AWS_PROFILE or AWS credentials for the environment\'s account'
+        : e.name === 'ResourceNotFound'
+          ? ': is the environment deployed (its registry stack holds the pipeline), and are the credentials for its account?'
+          : '';
     throw new CloudCallError(`SageMaker ${call} on ${target} failed: ${e.name}${status}: ${e.message}${hint}`);
   }
 }

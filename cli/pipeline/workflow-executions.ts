@@ -66,7 +66,8 @@ export function workflowExecutions(options: WorkflowExecutionsOptions): Pipeline
       return await client.call<T>(what, method, path, body);
     } catch (err) {
       // VertexApiError names the call, the path, the status and Google's reason (PERMISSION_DENIED: ...).
-      if (err instanceof VertexApiError || (err as Error).message.startsWith('access token')) throw new CloudCallError((err as Error).message);
+      const notFound = err instanceof VertexApiError && err.status === 404 ? ': is the environment\'s Google Cloud stack deployed with the model\'s training workflow?' : '';
+      if (err instanceof VertexApiError || (err as Error).message.startsWith('access token')) throw new CloudCallError(`${(err as Error).message}${notFound}`);
       throw err;
     }
   };

@@ -202,6 +202,16 @@ describe('pipeline run|status on AWS (SageMaker)', () => {
     );
   });
 
+  test('a pipeline that is not deployed (or another account\'s credentials): SageMaker\'s error and what to check', async () => {
+    const result = await modelstack(['status', '--model', 'sales-forecast', '--env', 'dev'], deps);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toBe(
+      'modelstack: error: SageMaker ListPipelineExecutions on pipeline arn:aws:sagemaker:eu-west-1:111111111111:pipeline/modelstack-dev-sales-forecast-training failed: ' +
+        'ResourceNotFound (HTTP 400): Pipeline arn:aws:sagemaker:eu-west-1:111111111111:pipeline/modelstack-dev-sales-forecast-training does not exist.: ' +
+        'is the environment deployed (its registry stack holds the pipeline), and are the credentials for its account?\n',
+    );
+  });
+
   test('the default client: the environment\'s region, the SDK\'s endpoint variable and credential chain', async () => {
     const saved = { ...process.env };
     Object.assign(process.env, { AWS_ENDPOINT_URL_SAGEMAKER: url, AWS_ACCESS_KEY_ID: 'AKIDTEST', AWS_SECRET_ACCESS_KEY: 'secret' });
@@ -315,6 +325,17 @@ describe('pipeline run|status on Google Cloud (Cloud Workflows)', () => {
     expect(stdout).toContain('execution sched-1\n  state: SUCCEEDED');
     expect(stdout).toContain('  version: 2');
   }, 60_000);
+
+  test('no workflow, or no credentials: exit 3 with the reason and what to check', async () => {
+    const missing = await modelstack(['run', '--model', 'sales-forecast', '--env', 'dev', '--cloud', 'gcp'], deps);
+    expect(missing.code).toBe(3);
+    expect(missing.stderr).toContain('HTTP 404 NOT_FOUND: Resource \'projects/modelstack-demo-dev/locations/europe-west1/workflows/modelstack-dev-sales-forecast-training\' was not found: is the environment\'s Google Cloud stack deployed with the model\'s training workflow?');
+
+    const adcError = 'access token from Application Default Credentials failed: Could not load the default credentials (set GOOGLE_APPLICATION_CREDENTIALS ...)';
+    const noCredentials = await modelstack(['status', '--model', 'churn', '--env', 'dev', '--cloud', 'gcp'], { ...deps, accessToken: async () => Promise.reject(new Error(adcError)) });
+    expect(noCredentials).toEqual({ code: 3, stdout: '', stderr: `modelstack: error: ${adcError}\n` });
+    expect(fake.executions).toEqual([]);
+  });
 
   test('a permission error shows Google\'s status and message: exit 3', async () => {
     fake.denied.add(WORKFLOW);
