@@ -287,11 +287,23 @@ describe('pipeline run|status on Google Cloud (Cloud Workflows)', () => {
     expect(failed.stderr).toBe('churn: execution exec-2 failed: {"message":"CustomJob failed: quota exceeded"} at step "train"\n');
   });
 
+  test('status of a workflow that never ran says how to start it', async () => {
+    const result = await modelstack(['status', '--model', 'churn', '--env', 'dev', '--cloud', 'gcp'], deps);
+    expect(result).toEqual({ code: 0, stderr: '', stdout: `churn: no executions of workflow ${WORKFLOW} yet: start one with modelstack pipeline run --model churn --env dev --cloud gcp\n` });
+  });
+
   test('a result outside the contract is an error, not a success', async () => {
     fake.nextOutcome = { gets: 0, state: 'SUCCEEDED', result: { ok: true } };
     const result = await modelstack(['run', '--model', 'churn', '--env', 'dev', '--cloud', 'gcp', '--wait'], deps);
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('the workflow\'s result has status undefined: expected "registered", "rejected" or "skipped"');
+
+    // A workflow that returns nothing: the execution has no result.
+    fake.nextOutcome = { gets: 0, state: 'SUCCEEDED' };
+    const none = await modelstack(['run', '--model', 'churn', '--env', 'dev', '--cloud', 'gcp', '--wait'], deps);
+    expect(none.code).toBe(3);
+    expect(none.stdout).toContain('  result: (none)\n');
+    expect(none.stderr).toContain('the workflow succeeded without a JSON result: expected {"status": "registered" | "rejected" | "skipped", ...}');
   });
 
   test('status lists the recent executions and shows the newest with its result; --execution shows one', async () => {
