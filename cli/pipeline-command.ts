@@ -159,8 +159,11 @@ async function cloudTarget(flags: CloudFlags, deps: PipelineCloudDeps): Promise<
   }
   const { sageMakerExecutions, sageMakerClientIn } = await import('./pipeline/sagemaker-executions');
   const { trainingPipelineDefinition } = await import('../infra/pipeline/training-pipeline');
-  // Only what the definition declares: StartPipelineExecution refuses a parameter the pipeline does not have.
-  const declared = (guard(() => trainingPipelineDefinition(config, flags.env!, model.name)).Parameters ?? []).map((p) => p.Name);
+  // Only what the definition declares: StartPipelineExecution refuses a parameter the pipeline does not have. The
+  // parameters do not depend on the images, so placeholders spare resolving built images (their folders' content
+  // tags), which would fail outside the repository.
+  const images = { servingImage: 'unused', trainingImage: 'unused' };
+  const declared = (guard(() => trainingPipelineDefinition(config, flags.env!, model.name, images)).Parameters ?? []).map((p) => p.Name);
   const unknown = Object.keys(flags.parameter ?? {}).filter((name) => !declared.includes(name));
   if (unknown.length > 0) throw new UsageError(`--parameter: ${unknown.join(', ')}: not a parameter of the pipeline: expected one of ${declared.join(', ')}`);
   const client = deps.sagemaker ?? sageMakerClientIn(config, flags.env);

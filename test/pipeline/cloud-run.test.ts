@@ -94,6 +94,18 @@ describe('pipeline run|status on AWS (SageMaker)', () => {
     expect(result.stderr).toBe(`churn: execution ${scheduled.arn} stopped: no reason given\n`);
   });
 
+  test('run works outside the repository: the built images\' folders are not needed to start the deployed pipeline', async () => {
+    const cwd = process.cwd();
+    process.chdir(dir);
+    try {
+      const result = await modelstack(['run', '--model', 'churn', '--env', 'dev'], deps);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+    } finally {
+      process.chdir(cwd);
+    }
+  });
+
   test('a parameter the pipeline does not declare is refused before any call', async () => {
     const result = await modelstack(['run', '--model', 'churn', '--env', 'dev', '--parameter', 'Epochs=3'], deps);
     expect(result.code).toBe(2);
