@@ -107,7 +107,8 @@ export function sageMakerExecutions(options: SageMakerExecutionsOptions): Pipeli
         // As the starter does: the gate compares the candidate with the latest approved version.
         parameters[PARAMETER_NAMES.currentVersion] = await sageMaker('ListModelPackages', target, () => currentVersionFolder(client as SageMakerClient, modelPackageGroupOf(config, environment, model)));
       }
-      // PipelineExecutionDisplayName: ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}; the token (32-128 characters) makes a retried
+      // API_StartPipelineExecution.html: PipelineExecutionDisplayName matches ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}; the
+      // ClientRequestToken (32-128 characters, "an idempotent operation completes no more than once") makes a retried
       // call (the SDK's, or the same command again within the second) start one execution, not two.
       const displayName = `manual-${now.toISOString().slice(0, 19).replace(/[-:]/g, '').replace('T', '-')}`;
       const token = createHash('sha256').update(`${pipelineArn}|${displayName}`).digest('hex').slice(0, 40);
@@ -149,8 +150,10 @@ export function executionArn(pipelineArn: string, id: string): string {
 /**
  * What an execution means for the model. The gate's false branch is the Refuse Fail step: the execution fails with
  * the step's ErrorMessage as the step's FailureReason (the execution's own FailureReason only says a step failed), so
- * a failed Refuse step is "not registered" and any other failure an error. The version is the execution id: the
- * definition publishes to models/<model>/<execution id>/.
+ * a failed Refuse step is "not registered" and any other failure an error
+ * (https://docs.aws.amazon.com/sagemaker/latest/APIReference/API_PipelineExecutionStep.html: FailureReason, and
+ * Metadata.Fail.ErrorMessage). The version is the execution id: the definition publishes to
+ * models/<model>/<execution id>/.
  */
 function viewOf(arn: string, execution: DescribePipelineExecutionCommandOutput, steps: PipelineExecutionStep[]): ExecutionView {
   const state = String(execution.PipelineExecutionStatus);

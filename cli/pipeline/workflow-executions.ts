@@ -77,10 +77,12 @@ export function workflowExecutions(options: WorkflowExecutionsOptions): Pipeline
   };
   return {
     target: `workflow ${workflow}`,
-    // The list is newest first (by createTime); the BASIC view holds name, state and times, not the result.
+    // executions.list: newest first (descending createTime by default); the BASIC view holds name, state and times,
+    // not the argument or result (https://cloud.google.com/workflows/docs/reference/executions/rest/v1/ExecutionView).
     list: (max) => listed(`view=BASIC&pageSize=${Math.min(1000, max)}`),
     async running() {
-      // One equality per filter, as the API reference's examples write it (state="SUCCEEDED").
+      // One equality per filter (AIP-160), as executions.list's reference writes its example: state="SUCCEEDED".
+      // QUEUED: "placed in the backlog for processing at a later time" (Execution.State), so it will run.
       for (const state of RUNNING) {
         const found = await listed(`view=BASIC&pageSize=1&filter=${encodeURIComponent(`state="${state}"`)}`);
         if (found.length > 0) return found[0];
