@@ -110,7 +110,30 @@ export function pipelineDefinitionProblems(definition: unknown): string[] {
   const steps: Located[] = [];
   definition.Steps.forEach((step, i) => checkStep(step, `Steps[${i}]`, problems, steps, false));
   checkGraph(steps, parameters, problems);
+  checkInputUris(steps, definition.Parameters, problems);
   return problems.list;
+}
+
+/** ProcessingS3Input.S3Uri's pattern (SageMaker API Reference). */
+const S3_URI = /^(https|s3):\/\/([^/]+)\/?(.*)$/;
+
+/**
+ * A processing input's S3Uri must be an S3 URI (CreateProcessingJob refuses anything else), whether written in the
+ * step or as the default of the parameter it reads: a default such as `none` fails only when an execution starts.
+ */
+function checkInputUris(steps: Located[], parameters: Json, problems: Problems): void {
+  const defaults = new Map<string, Json>(Array.isArray(parameters) ? parameters.filter(isObj).map((p) => [String(p.Name), p.DefaultValue]) : []);
+  for (const { step, path } of steps) {
+    if (step.Type !== 'Processing' || !isObj(step.Arguments) || !Array.isArray(step.Arguments.ProcessingInputs)) continue;
+    step.Arguments.ProcessingInputs.forEach((input, i) => {
+      const uri = isObj(input) && isObj(input.S3Input) ? input.S3Input.S3Uri : undefined;
+      const at = `${path}.Arguments.ProcessingInputs[${i}].S3Input.S3Uri`;
+      if (typeof uri === 'string' && !S3_URI.test(uri)) problems.add(at, `expected an s3:// or https:// URI, got ${JSON.stringify(uri)}`);
+      const parameter = isObj(uri) && typeof uri.Get === 'string' && uri.Get.startsWith('Parameters.') ? uri.Get.slice('Parameters.'.length) : undefined;
+      const value = parameter === undefined ? undefined : defaults.get(parameter);
+      if (typeof value === 'string' && !S3_URI.test(value)) problems.add(at, `parameter ${parameter}'s default ${JSON.stringify(value)} is not an S3 URI: an execution that keeps it fails`);
+    });
+  }
 }
 
 function checkMetadata(metadata: Json, problems: Problems): void {

@@ -57,6 +57,8 @@ export const CONTAINER_PATHS = {
   prepared: '/opt/ml/processing/prepared',
   evaluation: '/opt/ml/processing/evaluation',
   baseline: '/opt/ml/processing/input/baseline',
+  current: '/opt/ml/processing/input/current',
+  noCurrentVersion: '/opt/ml/processing/prepared/no-current-version',
   version: '/opt/ml/processing/version',
 } as const;
 
@@ -95,7 +97,7 @@ export interface TrainingPipelineResources {
 /** The parameters an execution may override (StartPipelineExecution's PipelineParameters). */
 export const PARAMETER_NAMES = {
   inputData: 'InputData',
-  currentVersion: 'CurrentVersion',
+  currentModelData: 'CurrentModelDataUrl',
   holdoutShare: 'HoldoutShare',
   seed: 'Seed',
   floor: 'ObjectiveFloor',
@@ -103,8 +105,22 @@ export const PARAMETER_NAMES = {
   instanceType: 'InstanceType',
 } as const;
 
-/** No current version: the value of the CurrentVersion parameter when the group has no approved version yet. */
-export const NO_CURRENT_VERSION = 'none';
+/**
+ * The file PrepareData writes under {@link noCurrentVersionUri}: Evaluate finds it instead of a model.tar.gz when the
+ * package group has no approved version yet, and treats the candidate as the first version.
+ */
+export const NO_CURRENT_VERSION_MARKER = 'NO_CURRENT_VERSION';
+
+/**
+ * The `CurrentModelDataUrl` value meaning "no approved version yet" (the parameter's default): a prefix PrepareData
+ * writes {@link NO_CURRENT_VERSION_MARKER} to in every execution. It cannot be a word like `none`: Evaluate receives
+ * the current model as a ProcessingInput (the job has no network to read S3 itself), whose S3Uri must be an S3 URI
+ * (ProcessingS3Input, SageMaker API Reference) under which objects exist, else CreateProcessingJob fails with "No S3
+ * objects found under S3 URL".
+ */
+export function noCurrentVersionUri(bucket: string, model: string): string {
+  return `s3://${bucket}/pipelines/${model}/no-current-version/`;
+}
 
 /** The quality metric's name in the training job's log, for MetricDefinitions and the tuning objective. */
 export function validationMetricName(metric: QualityMetric): string {
@@ -136,10 +152,10 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
   const parameters: PipelineParameter[] = [
     { Name: PARAMETER_NAMES.inputData, Type: 'String', DefaultValue: `s3://${bucket}/${training.data.prefix ?? `training-data/${model.name}/`}`, Description: `Training data (${training.data.format}) under this S3 prefix.` },
     {
-      Name: PARAMETER_NAMES.currentVersion,
+      Name: PARAMETER_NAMES.currentModelData,
       Type: 'String',
-      DefaultValue: NO_CURRENT_VERSION,
-      Description: `The approved version the candidate must match or beat: its folder s3://${bucket}/models/${model.name}/<version>/, or "${NO_CURRENT_VERSION}". Set by whoever starts the execution.`,
+      DefaultValue: noCurrentVersionUri(bucket, model.name),
+      Description: `The approved version the candidate must match or beat: its model package's ModelDataUrl (s3://${bucket}/models/${model.name}/<version>/model.tar.gz), or this default when there is none yet. Set by whoever starts the execution.`,
     },
     { Name: PARAMETER_NAMES.holdoutShare, Type: 'Float', DefaultValue: training.holdout.share },
     { Name: PARAMETER_NAMES.seed, Type: 'Integer', DefaultValue: training.holdout.seed },
@@ -235,7 +251,11 @@ function prepareStep(ctx: Context): ProcessingStep {
       {
         ProcessingInputs: [input('data', param(PARAMETER_NAMES.inputData), CONTAINER_PATHS.data)],
         ProcessingOutputConfig: {
-          Outputs: ['train', 'validation', 'test', 'features'].map((name) => output(name, ctx.workPrefix('prepared', name), `${CONTAINER_PATHS.prepared}/${name}`)),
+          Outputs: [
+            ...['train', 'validation', 'test', 'features'].map((name) => output(name, ctx.workPrefix('prepared', name), `${CONTAINER_PATHS.prepared}/${name}`)),
+            // The marker behind CurrentModelDataUrl's "none yet" default: one fixed prefix per model, rewritten by each execution.
+            output('no-current-version', noCurrentVersionUri(ctx.bucket, model.name), CONTAINER_PATHS.noCurrentVersion),
+          ],
           KmsKeyId: ctx.kmsKeyId,
         },
       },
@@ -331,12 +351,17 @@ function evaluateStep(ctx: Context, modelData: Str): ProcessingStep {
         '--metric', training.objective.metric,
         '--candidate', `${CONTAINER_PATHS.model}/model.tar.gz`,
         '--test', CONTAINER_PATHS.test,
-        '--current', param(PARAMETER_NAMES.currentVersion),
+        '--current', CONTAINER_PATHS.current,
         ...(training.objective.floor !== undefined ? ['--floor', asText(PARAMETER_NAMES.floor)] : []),
         '--out', CONTAINER_PATHS.evaluation,
       ],
       {
-        ProcessingInputs: [input('model', modelData, CONTAINER_PATHS.model), input('test', preparedUri('test'), CONTAINER_PATHS.test)],
+        ProcessingInputs: [
+          input('model', modelData, CONTAINER_PATHS.model),
+          input('test', preparedUri('test'), CONTAINER_PATHS.test),
+          // The job is network-isolated: the current version's model.tar.gz (or the "none yet" marker) arrives as an input.
+          input('current', param(PARAMETER_NAMES.currentModelData), CONTAINER_PATHS.current),
+        ],
         ProcessingOutputConfig: { Outputs: [output(EVALUATION_FILE.output, ctx.workPrefix('evaluation'), CONTAINER_PATHS.evaluation)], KmsKeyId: ctx.kmsKeyId },
       },
     ),

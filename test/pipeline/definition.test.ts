@@ -53,6 +53,35 @@ describe('the generated training pipeline definitions', () => {
     expect(prod.Parameters.find((p: any) => p.Name === 'InputData').DefaultValue).toBe('s3://modelstack-prod-models-333333333333-eu-west-1/training-data/churn/');
   });
 
+  test('the current version reaches the network-isolated Evaluate as a processing input; "none yet" is a prefix PrepareData writes', () => {
+    const prod = generated('churn', 'prod');
+    const parameter = prod.Parameters.find((p: any) => p.Name === 'CurrentModelDataUrl');
+    expect(parameter).toMatchObject({ Type: 'String', DefaultValue: 's3://modelstack-prod-models-333333333333-eu-west-1/pipelines/churn/no-current-version/' });
+    const evaluate = step(prod, 'Evaluate').Arguments;
+    expect(evaluate.ProcessingInputs).toContainEqual({
+      InputName: 'current',
+      S3Input: { S3Uri: { Get: 'Parameters.CurrentModelDataUrl' }, LocalPath: '/opt/ml/processing/input/current', S3DataType: 'S3Prefix', S3InputMode: 'File' },
+    });
+    const args = evaluate.AppSpecification.ContainerArguments;
+    expect(args[args.indexOf('--current') + 1]).toBe('/opt/ml/processing/input/current');
+    expect(step(prod, 'PrepareData').Arguments.ProcessingOutputConfig.Outputs).toContainEqual({
+      OutputName: 'no-current-version',
+      S3Output: { S3Uri: parameter.DefaultValue, LocalPath: '/opt/ml/processing/prepared/no-current-version', S3UploadMode: 'EndOfJob' },
+    });
+    // A reference to a parameter the definition does not declare is caught.
+    const broken = generated('churn', 'prod');
+    broken.Parameters = broken.Parameters.filter((p: any) => p.Name !== 'CurrentModelDataUrl');
+    expect(pipelineDefinitionProblems(broken)).toEqual([expect.stringMatching(/^Steps\[2\]\.Arguments\.ProcessingInputs\[2\]\.S3Input\.S3Uri: no parameter named "CurrentModelDataUrl"/)]);
+    // A word such as "none" as the input's default (what the definition had before) fails at CreateProcessingJob.
+    const none = generated('churn', 'prod');
+    none.Parameters.find((p: any) => p.Name === 'CurrentModelDataUrl').DefaultValue = 'none';
+    step(none, 'PrepareData').Arguments.ProcessingInputs[0].S3Input.S3Uri = 'training-data/churn/';
+    expect(pipelineDefinitionProblems(none)).toEqual([
+      'Steps[0].Arguments.ProcessingInputs[0].S3Input.S3Uri: expected an s3:// or https:// URI, got "training-data/churn/"',
+      'Steps[2].Arguments.ProcessingInputs[2].S3Input.S3Uri: parameter CurrentModelDataUrl\'s default "none" is not an S3 URI: an execution that keeps it fails',
+    ]);
+  });
+
   test('the execution order respects every dependency', () => {
     expect(executionOrder(generated('churn'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Gate', 'Publish', 'Refuse', 'Register']);
   });
