@@ -252,6 +252,9 @@ class Run {
     });
     const mapPath = (arg: string): string => (arg.startsWith('/opt/ml/') ? inContainer(arg) : arg.startsWith('s3://') ? this.toLocal(arg) : arg);
     const containerArgs = (args.AppSpecification.ContainerArguments ?? []).map((a) => mapPath(String(this.resolve(a))));
+    // The step's Environment (the Track step's MLFLOW_TRACKING_URI: the deployed tracking server's ARN) is not
+    // applied: a local run touches no cloud. The entry point sees this process's environment, so a
+    // MLFLOW_TRACKING_URI of your own (and the mlflow package) tracks the local run.
     const out = await this.python(step.Name, ['-m', module, ...containerArgs]);
     for (const output of outputs) {
       this.upload(output.local, output.uri);
@@ -342,6 +345,9 @@ class Run {
       approvalStatus,
       image: String(this.resolve(container.Image)),
       modelDataUrl: String(this.resolve(container.ModelDataUrl)),
+      ...(args.CustomerMetadataProperties
+        ? { customerMetadata: Object.fromEntries(Object.entries(args.CustomerMetadataProperties).map(([k, v]) => [k, String(this.resolve(v))])) }
+        : {}),
       registeredAt: new Date().toISOString(),
     };
     writeFileSync(lineageFile, `${JSON.stringify(lineage, null, 2)}\n`);

@@ -46,8 +46,12 @@ const TRAINING_DEFINITION_KEYS = ['DefinitionName', 'AlgorithmSpecification', 'C
 const TRAINING_DEFINITION_REQUIRED = ['AlgorithmSpecification', 'OutputDataConfig', 'ResourceConfig', 'RoleArn', 'StoppingCondition'];
 const ALGORITHM_KEYS = ['AlgorithmName', 'EnableSageMakerMetricsTimeSeries', 'MetricDefinitions', 'TrainingImage', 'TrainingInputMode'];
 const TUNING_CONFIG_KEYS = ['HyperParameterTuningJobObjective', 'ParameterRanges', 'ResourceLimits', 'Strategy', 'TrainingJobEarlyStoppingType', 'TuningJobCompletionCriteria'];
-// ModelApprovalStatus: CreateModelPackage's field, which the SDK's RegisterModel step emits; the schema omits it.
-const REGISTER_ARGUMENT_KEYS = ['CertifyForMarketplace', 'InferenceSpecification', 'ModelPackageDescription', 'ModelPackageGroupName', 'ModelMetrics', 'ModelApprovalStatus'];
+// ModelApprovalStatus and CustomerMetadataProperties: CreateModelPackage's fields, which the SDK's RegisterModel step
+// emits (get_create_model_package_request builds the step's arguments); the schema omits them.
+const REGISTER_ARGUMENT_KEYS = ['CertifyForMarketplace', 'InferenceSpecification', 'ModelPackageDescription', 'ModelPackageGroupName', 'ModelMetrics', 'ModelApprovalStatus', 'CustomerMetadataProperties'];
+/** CreateModelPackage's CustomerMetadataProperties: at most 50 keys of 1-128 characters, values of at most 256. */
+const METADATA_PROPERTY_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const MAX_METADATA_PROPERTIES = 50;
 const APPROVAL_STATUSES = ['Approved', 'Rejected', 'PendingManualApproval'];
 const CONDITION_TYPES = ['GreaterThan', 'LessThan', 'LessThanOrEqualTo', 'GreaterThanOrEqualTo', 'Equals', 'NotEquals'];
 const RETRY_EXCEPTIONS = ['Step.SERVICE_FAULT', 'Step.THROTTLING', 'SageMaker.JOB_INTERNAL_ERROR', 'SageMaker.CAPACITY_ERROR', 'SageMaker.RESOURCE_LIMIT', 'Emr.RESOURCE_LIMIT'];
@@ -262,6 +266,7 @@ function checkStep(step: Json, path: string, problems: Problems, steps: Located[
       if (typeof a.ModelApprovalStatus === 'string' && !APPROVAL_STATUSES.includes(a.ModelApprovalStatus)) {
         problems.add(`${argsPath}.ModelApprovalStatus`, `expected one of ${APPROVAL_STATUSES.join(', ')}`);
       }
+      if (a.CustomerMetadataProperties !== undefined) checkCustomerMetadata(a.CustomerMetadataProperties, `${argsPath}.CustomerMetadataProperties`, problems);
       if (isObj(a.InferenceSpecification)) {
         const spec = a.InferenceSpecification;
         if (!Array.isArray(spec.Containers) || spec.Containers.length === 0) problems.add(`${argsPath}.InferenceSpecification.Containers`, 'expected at least one container');
@@ -287,6 +292,16 @@ function checkStringMap(map: Json, path: string, problems: Problems): void {
   if (!isObj(map)) return problems.add(path, 'expected an object');
   for (const [key, value] of Object.entries(map)) {
     if (typeof value !== 'string' && !isExpression(value)) problems.add(`${path}.${key}`, `expected a string (hyper-parameters are strings), got ${JSON.stringify(value)}`);
+  }
+}
+
+function checkCustomerMetadata(map: Json, path: string, problems: Problems): void {
+  if (!isObj(map)) return problems.add(path, 'expected an object of string values');
+  const keys = Object.keys(map);
+  if (keys.length > MAX_METADATA_PROPERTIES) problems.add(path, `expected at most ${MAX_METADATA_PROPERTIES} properties, got ${keys.length}`);
+  for (const [key, value] of Object.entries(map)) {
+    if (!METADATA_PROPERTY_KEY.test(key)) problems.add(`${path}.${key}`, 'expected a key of 1-128 letters, digits, spaces and _.:/=+-@');
+    if (typeof value === 'string' ? value.length > 256 : !isExpression(value)) problems.add(`${path}.${key}`, `expected a string of at most 256 characters, got ${JSON.stringify(value)}`);
   }
 }
 
@@ -557,6 +572,14 @@ export function executionOrder(definition: { readonly Steps: readonly unknown[] 
     for (const { ref } of references(scope, '')) {
       const target = STEP_REFERENCE.exec(ref)?.[1];
       if (target && target !== step.Name && deps.has(target)) deps.get(String(step.Name))?.add(target);
+    }
+    // A step in a condition's branch runs after the condition.
+    if (step.Type === 'Condition' && isObj(step.Arguments)) {
+      for (const branch of ['IfSteps', 'ElseSteps']) {
+        for (const inner of (Array.isArray(step.Arguments[branch]) ? step.Arguments[branch] : []) as Json[]) {
+          if (isObj(inner)) deps.get(String(inner.Name))?.add(String(step.Name));
+        }
+      }
     }
   }
   const order: string[] = [];

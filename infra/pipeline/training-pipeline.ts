@@ -12,7 +12,7 @@ import { awsEnvironment } from '../config/clouds';
 import { ImageResolver } from '../config/images';
 import type { ModelConfig, PlatformConfig } from '../config/schema';
 import { higherIsBetter, type QualityMetric, type TrainingConfig } from '../config/training-schema';
-import { awsRegistryBucketName, modelPackageGroupOf, namePrefixOf } from '../aws/names';
+import { awsRegistryBucketName, mlflowTrackingServerName, modelPackageGroupOf, namePrefixOf } from '../aws/names';
 import {
   execution,
   join,
@@ -43,6 +43,7 @@ export const STEP_NAMES = {
   tune: 'Tune',
   evaluate: 'Evaluate',
   baseline: 'Baseline',
+  track: 'Track',
   gate: 'Gate',
   publish: 'Publish',
   register: 'Register',
@@ -60,10 +61,14 @@ export const CONTAINER_PATHS = {
   current: '/opt/ml/processing/input/current',
   noCurrentVersion: '/opt/ml/processing/prepared/no-current-version',
   version: '/opt/ml/processing/version',
+  tracking: '/opt/ml/processing/tracking',
 } as const;
 
 /** The evaluation step's property file, read by the gate. */
 export const EVALUATION_FILE = { name: 'EvaluationReport', output: 'evaluation', path: 'evaluation.json' } as const;
+
+/** The tracking step's property file: the MLflow run's id, read by the registration. */
+export const TRACKING_FILE = { name: 'MlflowRun', output: 'tracking', path: 'mlflow.json' } as const;
 
 /** What the definition needs beyond the config: the resources the AWS stack creates. */
 export interface TrainingPipelineResources {
@@ -78,8 +83,9 @@ export interface TrainingPipelineResources {
    */
   readonly kmsKeyId?: string;
   /**
-   * The image that runs the training code (`python3 -m training.*`).
-   * @default - the model's `training.aws.image`, else its image
+   * The image that runs the training code (`python3 -m training.*`, `train`): buildAwsPlatform passes the training
+   * image it builds (containers/training) when the config sets no `training.aws.image`.
+   * @default - the model's `training.aws.image`, else its serving image (which cannot train: pass a training image)
    */
   readonly trainingImage?: string;
   /**
@@ -92,6 +98,12 @@ export interface TrainingPipelineResources {
    * @default - `arn:aws:lambda:<region>:<account>:function:<platform>-<env>-training-baseline`
    */
   readonly baselineFunctionArn?: string;
+  /**
+   * The SageMaker managed MLflow tracking server the Track step logs each execution's run to (MLFLOW_TRACKING_URI),
+   * and that the registered version links to; `false` for no Track step.
+   * @default - the environment's server, `arn:aws:sagemaker:<region>:<account>:mlflow-tracking-server/<platform>-<env>`, unless its `aws.mlflow` is false
+   */
+  readonly mlflowTrackingServerArn?: string | false;
 }
 
 /** The parameters an execution may override (StartPipelineExecution's PipelineParameters). */
@@ -145,6 +157,10 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     roleArn: resources.roleArn ?? `arn:aws:iam::${account}:role/${prefix}-${model.name}-training`,
     kmsKeyId: resources.kmsKeyId ?? `alias/${prefix}-model-registry`,
     trainingImage: resources.trainingImage ?? training.aws.image ?? image,
+    mlflow:
+      resources.mlflowTrackingServerArn ??
+      (environment.aws.mlflow === false ? false : `arn:aws:sagemaker:${region}:${account}:mlflow-tracking-server/${mlflowTrackingServerName(config, envName)}`),
+    experiment: `${prefix}-${model.name}`,
     // Every execution works under its own prefix, so two executions never share files.
     workPrefix: (...parts: (string | Get)[]) => join('/', [`s3://${bucket}/pipelines/${model.name}`, execution('PipelineExecutionId'), ...parts]),
   };
@@ -174,6 +190,7 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
   const baseline = baselineStep(ctx, resources.baselineFunctionArn ?? `arn:aws:lambda:${region}:${account}:function:${prefix}-training-baseline`);
   const versionFolder = join('/', [`s3://${bucket}/models/${model.name}`, execution('PipelineExecutionId')]);
   const publish = publishStep(ctx, modelData, versionFolder);
+  const track = ctx.mlflow ? trackStep(ctx, ctx.mlflow, modelData) : undefined;
   const register = registerStep(ctx, image, `${prefix}-${model.name}`, modelPackageGroupOf(config, envName, model.name));
   const refuse: FailStep = {
     Name: STEP_NAMES.refuse,
@@ -187,8 +204,9 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     Type: 'Condition',
     Description: `Register when ${metric} is at least the current version's${training.objective.floor !== undefined ? ' and reaches the floor' : ''}.`,
     // The baseline must exist before the version is published; a condition's branches may hold no Lambda step
-    // (the schema's IfSteps), so the baseline runs beside training and the gate waits for it.
-    DependsOn: [STEP_NAMES.baseline],
+    // (the schema's IfSteps), so the baseline runs beside training and the gate waits for it. So it does for the
+    // run's tracking: every candidate is tracked, registered or not, and the registration names the run.
+    DependsOn: [STEP_NAMES.baseline, ...(track ? [STEP_NAMES.track] : [])],
     Arguments: {
       Conditions: [
         // improvement = (candidate - current), sign-adjusted so positive is better; 0 without a current version.
@@ -205,7 +223,7 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     Version: '2020-12-01',
     Metadata: { model: model.name, environment: envName, generator: 'modelstack' },
     Parameters: parameters,
-    Steps: [prepare, fit, evaluate, baseline, gate],
+    Steps: [prepare, fit, evaluate, baseline, ...(track ? [track] : []), gate],
   };
 }
 
@@ -216,6 +234,10 @@ interface Context {
   readonly roleArn: string;
   readonly kmsKeyId: string;
   readonly trainingImage: string;
+  /** The MLflow tracking server's ARN, or false. */
+  readonly mlflow: string | false;
+  /** The MLflow experiment of the model's runs. */
+  readonly experiment: string;
   readonly workPrefix: (...parts: (string | Get)[]) => Str;
 }
 
@@ -432,6 +454,46 @@ function registerStep(ctx: Context, image: string, description: string, group: s
         ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: file('quality.json') } },
         ModelDataQuality: { Statistics: { ContentType: 'application/json', S3Uri: file('baseline.json') } },
       },
+      // The version's link to its MLflow run (CreateModelPackage's CustomerMetadataProperties, which the SDK's
+      // RegisterModel step passes through).
+      ...(ctx.mlflow
+        ? { CustomerMetadataProperties: { mlflow_run_id: jsonGet(STEP_NAMES.track, TRACKING_FILE.name, 'run_id'), mlflow_tracking_server_arn: ctx.mlflow, mlflow_experiment: ctx.experiment } }
+        : {}),
     },
+  };
+}
+
+function trackStep(ctx: Context, trackingServerArn: string, modelData: Str): ProcessingStep {
+  const base = processing(
+    ctx,
+    'training.track',
+    [
+      '--model', ctx.model.name,
+      '--execution', execution('PipelineExecutionId'),
+      '--candidate', `${CONTAINER_PATHS.model}/model.tar.gz`,
+      '--evaluation', CONTAINER_PATHS.evaluation,
+      '--out', CONTAINER_PATHS.tracking,
+    ],
+    {
+      ProcessingInputs: [
+        input('model', modelData, CONTAINER_PATHS.model),
+        input(EVALUATION_FILE.output, stepProperty(STEP_NAMES.evaluate, `ProcessingOutputConfig.Outputs['${EVALUATION_FILE.output}'].S3Output.S3Uri`), CONTAINER_PATHS.evaluation),
+      ],
+      ProcessingOutputConfig: { Outputs: [output(TRACKING_FILE.output, ctx.workPrefix('tracking'), CONTAINER_PATHS.tracking)], KmsKeyId: ctx.kmsKeyId },
+    },
+  );
+  return {
+    Name: STEP_NAMES.track,
+    Type: 'Processing',
+    Description: 'Logs the candidate (parameters, validation and held-out metrics, the decision) as one MLflow run.',
+    Arguments: {
+      ...base,
+      // The MLflow client calls the tracking server's API, which a network-isolated job cannot ("No inbound or
+      // outbound network calls can be made", EnableNetworkIsolation, SageMaker API Reference). Only this step has
+      // network: it reads the candidate's training record and the evaluation, never the training data.
+      NetworkConfig: { EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true },
+      Environment: { MLFLOW_TRACKING_URI: trackingServerArn, MLFLOW_EXPERIMENT_NAME: ctx.experiment },
+    },
+    PropertyFiles: [{ PropertyFileName: TRACKING_FILE.name, OutputName: TRACKING_FILE.output, FilePath: TRACKING_FILE.path }],
   };
 }

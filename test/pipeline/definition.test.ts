@@ -82,8 +82,30 @@ describe('the generated training pipeline definitions', () => {
     ]);
   });
 
+  test('prod tracks each run in its MLflow tracking server: a Track step with network, the registered version linked to the run', () => {
+    const prod = generated('churn', 'prod');
+    const track = step(prod, 'Track');
+    expect(track.Arguments.Environment).toEqual({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod', MLFLOW_EXPERIMENT_NAME: 'modelstack-prod-churn' });
+    // The only step with network: the MLflow client calls the server; it reads no training data.
+    expect(track.Arguments.NetworkConfig).toEqual({ EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true });
+    expect(track.Arguments.ProcessingInputs.map((i: any) => i.InputName)).toEqual(['model', 'evaluation']);
+    expect(prod.Steps.flatMap((s: any) => [s, ...(s.Arguments?.IfSteps ?? [])]).filter((s: any) => s.Type === 'Processing' && s.Name !== 'Track').map((s: any) => s.Arguments.NetworkConfig.EnableNetworkIsolation)).toEqual([true, true, true]);
+    expect(step(prod, 'Gate').DependsOn).toEqual(['Baseline', 'Track']);
+    expect(step(prod, 'Register').Arguments.CustomerMetadataProperties).toEqual({
+      mlflow_run_id: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Track.PropertyFiles.MlflowRun' }, Path: 'run_id' } },
+      mlflow_tracking_server_arn: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod',
+      mlflow_experiment: 'modelstack-prod-churn',
+    });
+    // dev opts out (aws.mlflow: false): no Track step, no link.
+    const dev = generated('churn', 'dev');
+    expect(step(dev, 'Track')).toBeUndefined();
+    expect(step(dev, 'Register').Arguments.CustomerMetadataProperties).toBeUndefined();
+  });
+
   test('the execution order respects every dependency', () => {
-    expect(executionOrder(generated('churn'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Gate', 'Publish', 'Refuse', 'Register']);
+    // The branch steps after their condition, whatever else they wait for (prod tracks its runs: Track before Gate).
+    expect(executionOrder(generated('churn'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Track', 'Gate', 'Publish', 'Refuse', 'Register']);
+    expect(executionOrder(generated('churn', 'dev'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Gate', 'Publish', 'Refuse', 'Register']);
   });
 });
 
@@ -101,7 +123,10 @@ describe('each check catches a mutated definition', () => {
     ['unknown step key', (d) => (d.Steps[0].Retries = 2), /^Steps\[0\]\.Retries: unknown key/],
     ['missing Arguments', (d) => delete step(d, 'Evaluate').Arguments, /^Steps\[2\]\.Arguments: missing/],
     ['duplicate step name', (d) => (step(d, 'Publish').Name = 'Evaluate'), /duplicate step name "Evaluate"/],
-    ['DependsOn an unknown step', (d) => (step(d, 'Gate').DependsOn = ['Nope']), /^Steps\[4\]\.DependsOn\[0\]: no step named "Nope"/],
+    ['DependsOn an unknown step', (d) => (step(d, 'Gate').DependsOn = ['Nope']), /^Steps\[5\]\.DependsOn\[0\]: no step named "Nope"/],
+    ['a metadata property that is not a string', (d) => (step(d, 'Register').Arguments.CustomerMetadataProperties.mlflow_run_id = 7), /CustomerMetadataProperties\.mlflow_run_id: expected a string of at most 256 characters, got 7/],
+    ['a bad metadata property key', (d) => (step(d, 'Register').Arguments.CustomerMetadataProperties['run#id'] = 'x'), /CustomerMetadataProperties\.run#id: expected a key of 1-128 letters/],
+    ['a registration reading a missing property file', (d) => (step(d, 'Track').PropertyFiles = []), /step "Track" has no property file "MlflowRun"/],
     ['a step depending on itself', (d) => (step(d, 'Gate').DependsOn = ['Gate']), /a step cannot depend on itself/],
     ['a cycle', (d) => (d.Steps[0].DependsOn = ['Gate']), /the steps form a cycle: .*PrepareData.*Gate/],
     ['a missing parameter', (d) => (step(d, 'PrepareData').Arguments.ProcessingInputs[0].S3Input.S3Uri = { Get: 'Parameters.Data' }), /no parameter named "Data"/],
