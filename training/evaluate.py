@@ -4,6 +4,10 @@ and decides whether the candidate may be registered.
     python3 -m training.evaluate --model churn --metric rocAuc --candidate model.tar.gz --test DIR \
         --current DIR|none [--floor 0.75] --out DIR
 
+--current is the folder SageMaker downloads the CurrentModelDataUrl input to: the current approved version's
+model.tar.gz (alone or in its version folder), or PrepareData's NO_CURRENT_VERSION marker when there is none yet
+(`none` also means none).
+
 writes DIR/quality.json (`{"metrics": ...}`, the candidate on the held-out set), DIR/metrics.json (the full
 evaluation: sizes, metrics, parameters, seed) and DIR/evaluation.json, the property file the pipeline's gate
 reads: `candidate.<metric>`, `comparison.improvement` (candidate minus current, positive when better, 0 without a
@@ -18,6 +22,7 @@ import tarfile
 from threadpoolctl import threadpool_limits
 
 from training import artifact, tables
+from training.prepare import NO_CURRENT_VERSION
 from training.train import evaluate, write_json
 
 LOWER_IS_BETTER = ("mae", "rmse")
@@ -59,22 +64,36 @@ def decide(metric, candidate, current, current_version, floor):
     return True, improvement, f"registered: {metric} {value:.4f} against {against}" + (f", floor {floor:g}" if floor is not None else "")
 
 
+def is_first_version(current):
+    """Whether --current says there is no approved version yet; refuses a folder that is neither kind."""
+    if current == "none":
+        return True
+    if os.path.isdir(current):
+        names = sorted(os.listdir(current))
+        if "model.tar.gz" in names:
+            return False
+        if NO_CURRENT_VERSION in names:
+            return True
+        raise SystemExit(f"--current: {current} holds {', '.join(names) or 'nothing'}: expected model.tar.gz (the current version) or {NO_CURRENT_VERSION} (none yet)")
+    if os.path.isfile(current):
+        return False
+    raise SystemExit(f"--current: {current}: no such file or folder (expected the current version's model.tar.gz, its folder, or none)")
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python3 -m training.evaluate", description="score the candidate against the current version")
     parser.add_argument("--model", required=True)
     parser.add_argument("--metric", required=True)
     parser.add_argument("--candidate", required=True, help="the candidate's model.tar.gz")
     parser.add_argument("--test", required=True, help="the held-out CSV (or its folder)")
-    parser.add_argument("--current", required=True, help="the current approved version's folder, or none")
+    parser.add_argument("--current", required=True, help="the current version's model.tar.gz or its folder, a folder holding NO_CURRENT_VERSION, or none")
     parser.add_argument("--floor", type=float)
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
     candidate, meta, rows = score(args.candidate, args.test)
     current = current_version = None
-    if args.current != "none":
-        if not os.path.exists(args.current):
-            raise SystemExit(f"--current: {args.current}: no such version folder (expected a folder with model.tar.gz, or none)")
+    if not is_first_version(args.current):
         current, current_meta, _ = score(args.current, args.test)
         current_version = current_meta["version"]
         if args.metric not in current:

@@ -7,7 +7,9 @@ into train, validation (for tuning) and held-out test sets.
 
 writes DIR/train/train.csv, DIR/validation/validation.csv, DIR/test/test.csv (features then target),
 DIR/features/train-features.csv (the training features only: what `modelstack baseline` profiles) and
-DIR/test/data.json (the input files with their SHA-256, and the split sizes: the version's data lineage).
+DIR/test/data.json (the input files with their SHA-256, and the split sizes: the version's data lineage), and
+DIR/no-current-version/NO_CURRENT_VERSION: the pipeline's "no approved version yet" input for Evaluate (an S3
+input needs an object to exist).
 A schema problem stops the run with every problem listed, each naming the column and a row.
 """
 import argparse
@@ -24,6 +26,9 @@ from training.data import write_csv
 
 # Share of the non-held-out rows kept aside to pick hyper-parameters on (the tuning objective).
 VALIDATION_SHARE = 0.2
+# Evaluate's current-version input holds this file instead of a model.tar.gz when there is no approved version yet
+# (NO_CURRENT_VERSION_MARKER in infra/pipeline/training-pipeline.ts).
+NO_CURRENT_VERSION = "NO_CURRENT_VERSION"
 # `modelstack baseline` refuses fewer than 100 training rows.
 MIN_TRAIN_ROWS = 100
 
@@ -94,6 +99,9 @@ def prepare(args):
     with open(os.path.join(args.out, "test", "data.json"), "w", encoding="utf-8") as f:
         json.dump(lineage, f, indent=2)
         f.write("\n")
+    os.makedirs(os.path.join(args.out, "no-current-version"), exist_ok=True)
+    with open(os.path.join(args.out, "no-current-version", NO_CURRENT_VERSION), "w", encoding="utf-8") as f:
+        f.write("The model has no approved version yet: the candidate is evaluated as the first version.\n")
     print(f"{args.model}: {len(frame)} rows from {len(files)} file(s) -> {len(train)} train / {len(validation)} validation / {len(test)} test")
 
 

@@ -14,7 +14,7 @@ import { awsRegistryBucketName, namePrefixOf } from '../../infra/aws/names';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { executionOrder, pipelineDefinitionProblems } from '../../infra/pipeline/checks';
 import type { BinaryCondition, Channel, Expression, LambdaStep, PipelineStep, ProcessingStep, RegisterModelStep, TrainingJobShape, TuningStep } from '../../infra/pipeline/definition';
-import { NO_CURRENT_VERSION, PARAMETER_NAMES, trainingPipelineDefinition } from '../../infra/pipeline/training-pipeline';
+import { PARAMETER_NAMES, trainingPipelineDefinition } from '../../infra/pipeline/training-pipeline';
 
 /** What a local run needs. */
 export interface LocalRunOptions {
@@ -86,7 +86,8 @@ export async function runLocalPipeline(options: LocalRunOptions): Promise<LocalR
     .sort((a, b) => b.at - a.at)[0];
   const parameters = new Map<string, Value>((definition.Parameters ?? []).map((p) => [p.Name, p.DefaultValue as Value]));
   if (options.data) parameters.set(PARAMETER_NAMES.inputData, resolve(options.data));
-  parameters.set(PARAMETER_NAMES.currentVersion, current ? `s3://${bucket}/models/${model}/${current.version}/` : NO_CURRENT_VERSION);
+  // As the starter does: the approved version's model data, else the parameter's "none yet" default (PrepareData's marker).
+  if (current) parameters.set(PARAMETER_NAMES.currentModelData, `s3://${bucket}/models/${model}/${current.version}/model.tar.gz`);
   const run = new Run(parameters, { PipelineExecutionId: version, PipelineExecutionArn: `local:${namePrefixOf(config, environment)}-${model}-training/${version}`, PipelineName: `${namePrefixOf(config, environment)}-${model}-training` }, { ...options, registry, bucket });
   log(`${model}: local pipeline run ${version} (${environment}'s definition; current version: ${current?.version ?? 'none'}; data: ${run.toLocal(String(parameters.get(PARAMETER_NAMES.inputData)))})`);
   const inputData = run.toLocal(String(parameters.get(PARAMETER_NAMES.inputData)));
@@ -251,6 +252,9 @@ class Run {
     });
     const mapPath = (arg: string): string => (arg.startsWith('/opt/ml/') ? inContainer(arg) : arg.startsWith('s3://') ? this.toLocal(arg) : arg);
     const containerArgs = (args.AppSpecification.ContainerArguments ?? []).map((a) => mapPath(String(this.resolve(a))));
+    // The step's Environment (the Track step's MLFLOW_TRACKING_URI: the deployed tracking server's ARN) is not
+    // applied: a local run touches no cloud. The entry point sees this process's environment, so a
+    // MLFLOW_TRACKING_URI of your own (and the mlflow package) tracks the local run.
     const out = await this.python(step.Name, ['-m', module, ...containerArgs]);
     for (const output of outputs) {
       this.upload(output.local, output.uri);
@@ -341,6 +345,9 @@ class Run {
       approvalStatus,
       image: String(this.resolve(container.Image)),
       modelDataUrl: String(this.resolve(container.ModelDataUrl)),
+      ...(args.CustomerMetadataProperties
+        ? { customerMetadata: Object.fromEntries(Object.entries(args.CustomerMetadataProperties).map(([k, v]) => [k, String(this.resolve(v))])) }
+        : {}),
       registeredAt: new Date().toISOString(),
     };
     writeFileSync(lineageFile, `${JSON.stringify(lineage, null, 2)}\n`);

@@ -18,7 +18,7 @@ import { modelPackageGroupOf, namePrefixOf } from '../../infra/aws/names';
 import { awsEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { PARAMETER_NAMES, STEP_NAMES } from '../../infra/pipeline/training-pipeline';
-import { currentVersionFolder } from '../../lambdas/training-starter/handler';
+import { currentModelData } from '../../lambdas/training-starter/handler';
 import { CloudCallError, type ExecutionSummary, type ExecutionView, type PipelineExecutions } from './cloud';
 
 /** The SageMaker calls this client makes; a `SageMakerClient` is one. */
@@ -54,7 +54,7 @@ export interface SageMakerExecutionsOptions {
   readonly client: SageMakerPipelineApi;
   /** The parameters the pipeline definition declares (StartPipelineExecution refuses any other). */
   readonly declaredParameters: readonly string[];
-  /** Values for declared parameters; CurrentVersion defaults to the latest approved version's folder. */
+  /** Values for declared parameters; CurrentModelDataUrl defaults to the latest approved version's model data. */
   readonly parameters?: Readonly<Record<string, string>>;
   readonly now?: () => Date;
 }
@@ -103,9 +103,12 @@ export function sageMakerExecutions(options: SageMakerExecutionsOptions): Pipeli
     async start() {
       const now = (options.now ?? (() => new Date()))();
       const parameters: Record<string, string> = { ...options.parameters };
-      if (parameters[PARAMETER_NAMES.currentVersion] === undefined && options.declaredParameters.includes(PARAMETER_NAMES.currentVersion)) {
-        // As the starter does: the gate compares the candidate with the latest approved version.
-        parameters[PARAMETER_NAMES.currentVersion] = await sageMaker('ListModelPackages', target, () => currentVersionFolder(client as SageMakerClient, modelPackageGroupOf(config, environment, model)));
+      const current = PARAMETER_NAMES.currentModelData;
+      if (parameters[current] === undefined && options.declaredParameters.includes(current)) {
+        // As the starter does: the gate compares the candidate with the latest approved version's model data; with
+        // none approved yet the parameter keeps its default (the no-current-version prefix PrepareData writes).
+        const url = await sageMaker('ListModelPackages', target, () => currentModelData(client as SageMakerClient, modelPackageGroupOf(config, environment, model)));
+        if (url) parameters[current] = url;
       }
       // API_StartPipelineExecution.html: PipelineExecutionDisplayName matches ^[a-zA-Z0-9](-*[a-zA-Z0-9]){0,81}; the
       // ClientRequestToken (32-128 characters, "an idempotent operation completes no more than once") makes a retried

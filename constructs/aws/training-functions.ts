@@ -136,8 +136,8 @@ export interface TrainingStarterProps {
 /**
  * Starts models' training pipelines on their EventBridge Scheduler schedules and on their `DriftDetected` events,
  * at most one running execution per model: the starter function (reserved concurrency 1) starts nothing while an
- * execution of the model's pipeline is executing or stopping, and passes the latest approved version as
- * `CurrentVersion`. Deliveries that fail after their retries land in a KMS-encrypted dead-letter queue.
+ * execution of the model's pipeline is executing or stopping, and passes the latest approved version's model data as
+ * `CurrentModelDataUrl`. Deliveries that fail after their retries land in a KMS-encrypted dead-letter queue.
  *
  * @example
  * ```ts

@@ -44,6 +44,12 @@ export function classifyIdleCost(config: PlatformConfig): Record<string, CostIte
     for (const entity of config.aws.featureStore.entities) {
       items.push({ resource: `feature group ${entity.name}`, costClass: 'scales-to-zero', detail: 'online store on demand, offline store in S3' });
     }
+    const trains = modelsForEnvironment(config.models, environment).some((m) => m.training);
+    if (trains) {
+      // The pipelines' jobs bill per run; the tracking server per hour while it runs (StopMlflowTrackingServer stops it).
+      items.push({ resource: 'training pipelines', costClass: 'scales-to-zero', detail: 'processing and training jobs per run' });
+      if (environment.aws.mlflow !== false) items.push({ resource: 'MLflow tracking server', costClass: 'always-on', detail: `${environment.aws.mlflow.size}, per hour while running` });
+    }
     items.push({ resource: 'inference API and functions', costClass: 'scales-to-zero', detail: 'per request' });
     items.push({ resource: 'dashboard and alarms', costClass: 'always-on', detail: 'CloudWatch monthly charges' });
     result[envName] = items;

@@ -24,6 +24,11 @@ export function modelPackageGroupOf(config: PlatformConfig, envName: string, mod
 }
 
 /** Where the delivery pipeline runs: `aws.delivery`'s account and region, else the first AWS environment's. */
+/** The environment's MLflow tracking server's name: its name prefix (`<platform>-<env>`). */
+export function mlflowTrackingServerName(config: PlatformConfig, envName: string): string {
+  return namePrefixOf(config, envName);
+}
+
 export function pipelineEnvironment(config: PlatformConfig): { account: string; region: string } {
   // Built model images are pushed there too: one definition for both.
   return imageRegistryEnvironment(config);

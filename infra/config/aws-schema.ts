@@ -40,6 +40,23 @@ const servingOverrideSchema = z.strictObject({
   maxConcurrency: z.number().int().min(1).max(200).default(5),
 });
 
+/**
+ * The environment's SageMaker managed MLflow tracking server, where the training pipelines log their runs. Created
+ * only when a model of the environment has a `training` section; it bills per hour while running.
+ */
+const mlflowSchema = z.union([
+  z.literal(false),
+  z.strictObject({
+    /** The server's size (TrackingServerSize). */
+    size: z.enum(['Small', 'Medium', 'Large']).default('Small'),
+    /** When SageMaker may update the server, `Ddd:HH:MM` in UTC. */
+    weeklyMaintenanceWindowStart: z
+      .string()
+      .regex(/^(Mon|Tue|Wed|Thu|Fri|Sat|Sun):([01]\d|2[0-3]):[0-5]\d$/, 'expected Ddd:HH:MM in UTC, such as Sun:02:00')
+      .optional(),
+  }),
+], { error: 'expected false, or { size: Small | Medium | Large, weeklyMaintenanceWindowStart? }' });
+
 /** AWS target of one environment. */
 export const awsEnvironmentSchema = z.strictObject({
   account: z.string().regex(/^\d{12}$/, 'expected 12 digits'),
@@ -64,6 +81,12 @@ export const awsEnvironmentSchema = z.strictObject({
    */
   shareRegistryWith: z.array(z.string().regex(/^\d{12}$/, 'expected 12 digits')).default([]),
   alarms: alarmThresholdsSchema,
+  /**
+   * Experiment tracking of the environment's training pipelines: a SageMaker managed MLflow tracking server; `false`
+   * for none (it bills per hour while running, whether or not a pipeline runs).
+   * @default { size: 'Small' } where a model trains
+   */
+  mlflow: mlflowSchema.default({ size: 'Small' }),
 });
 
 /**

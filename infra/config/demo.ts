@@ -33,8 +33,9 @@ export const demoConfig: PlatformConfigInput = {
   },
   environments: {
     dev: {
-      // Dev idles at zero cost: every model is served serverless here, and no Kinesis stream (billed hourly) is created.
-      aws: { account: '111111111111', region: 'eu-west-1', servingOverride: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 }, streamingOverride: 'off' },
+      // Dev idles at zero cost: every model is served serverless here, and no Kinesis stream or MLflow tracking server
+      // (both billed hourly) is created.
+      aws: { account: '111111111111', region: 'eu-west-1', servingOverride: { kind: 'serverless', memorySizeMb: 2048, maxConcurrency: 5 }, streamingOverride: 'off', mlflow: false },
       gcp: {
         project: 'modelstack-demo-dev',
         region: 'europe-west1',

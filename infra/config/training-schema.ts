@@ -111,7 +111,7 @@ const trainingAwsSchema = z
     maxRuntimeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(TRAINING_AWS_DEFAULTS.maxRuntimeMinutes),
     /**
      * The ECR image the processing, training and tuning jobs run (`python3 -m training.*`, and `train` for training
-     * jobs); the model's image when omitted (docs/training.md, "Not there yet": the model-server image cannot train).
+     * jobs); when omitted, ModelStack's training image (containers/training), built by `cdk deploy` as an asset.
      */
     image: z.string().regex(ECR_IMAGE_URI, 'expected an ECR image URI such as 111111111111.dkr.ecr.eu-west-1.amazonaws.com/trainer:1 (SageMaker jobs run images from ECR)').optional(),
   })

@@ -46,8 +46,12 @@ const TRAINING_DEFINITION_KEYS = ['DefinitionName', 'AlgorithmSpecification', 'C
 const TRAINING_DEFINITION_REQUIRED = ['AlgorithmSpecification', 'OutputDataConfig', 'ResourceConfig', 'RoleArn', 'StoppingCondition'];
 const ALGORITHM_KEYS = ['AlgorithmName', 'EnableSageMakerMetricsTimeSeries', 'MetricDefinitions', 'TrainingImage', 'TrainingInputMode'];
 const TUNING_CONFIG_KEYS = ['HyperParameterTuningJobObjective', 'ParameterRanges', 'ResourceLimits', 'Strategy', 'TrainingJobEarlyStoppingType', 'TuningJobCompletionCriteria'];
-// ModelApprovalStatus: CreateModelPackage's field, which the SDK's RegisterModel step emits; the schema omits it.
-const REGISTER_ARGUMENT_KEYS = ['CertifyForMarketplace', 'InferenceSpecification', 'ModelPackageDescription', 'ModelPackageGroupName', 'ModelMetrics', 'ModelApprovalStatus'];
+// ModelApprovalStatus and CustomerMetadataProperties: CreateModelPackage's fields, which the SDK's RegisterModel step
+// emits (get_create_model_package_request builds the step's arguments); the schema omits them.
+const REGISTER_ARGUMENT_KEYS = ['CertifyForMarketplace', 'InferenceSpecification', 'ModelPackageDescription', 'ModelPackageGroupName', 'ModelMetrics', 'ModelApprovalStatus', 'CustomerMetadataProperties'];
+/** CreateModelPackage's CustomerMetadataProperties: at most 50 keys of 1-128 characters, values of at most 256. */
+const METADATA_PROPERTY_KEY = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u;
+const MAX_METADATA_PROPERTIES = 50;
 const APPROVAL_STATUSES = ['Approved', 'Rejected', 'PendingManualApproval'];
 const CONDITION_TYPES = ['GreaterThan', 'LessThan', 'LessThanOrEqualTo', 'GreaterThanOrEqualTo', 'Equals', 'NotEquals'];
 const RETRY_EXCEPTIONS = ['Step.SERVICE_FAULT', 'Step.THROTTLING', 'SageMaker.JOB_INTERNAL_ERROR', 'SageMaker.CAPACITY_ERROR', 'SageMaker.RESOURCE_LIMIT', 'Emr.RESOURCE_LIMIT'];
@@ -110,7 +114,30 @@ export function pipelineDefinitionProblems(definition: unknown): string[] {
   const steps: Located[] = [];
   definition.Steps.forEach((step, i) => checkStep(step, `Steps[${i}]`, problems, steps, false));
   checkGraph(steps, parameters, problems);
+  checkInputUris(steps, definition.Parameters, problems);
   return problems.list;
+}
+
+/** ProcessingS3Input.S3Uri's pattern (SageMaker API Reference). */
+const S3_URI = /^(https|s3):\/\/([^/]+)\/?(.*)$/;
+
+/**
+ * A processing input's S3Uri must be an S3 URI (CreateProcessingJob refuses anything else), whether written in the
+ * step or as the default of the parameter it reads: a default such as `none` fails only when an execution starts.
+ */
+function checkInputUris(steps: Located[], parameters: Json, problems: Problems): void {
+  const defaults = new Map<string, Json>(Array.isArray(parameters) ? parameters.filter(isObj).map((p) => [String(p.Name), p.DefaultValue]) : []);
+  for (const { step, path } of steps) {
+    if (step.Type !== 'Processing' || !isObj(step.Arguments) || !Array.isArray(step.Arguments.ProcessingInputs)) continue;
+    step.Arguments.ProcessingInputs.forEach((input, i) => {
+      const uri = isObj(input) && isObj(input.S3Input) ? input.S3Input.S3Uri : undefined;
+      const at = `${path}.Arguments.ProcessingInputs[${i}].S3Input.S3Uri`;
+      if (typeof uri === 'string' && !S3_URI.test(uri)) problems.add(at, `expected an s3:// or https:// URI, got ${JSON.stringify(uri)}`);
+      const parameter = isObj(uri) && typeof uri.Get === 'string' && uri.Get.startsWith('Parameters.') ? uri.Get.slice('Parameters.'.length) : undefined;
+      const value = parameter === undefined ? undefined : defaults.get(parameter);
+      if (typeof value === 'string' && !S3_URI.test(value)) problems.add(at, `parameter ${parameter}'s default ${JSON.stringify(value)} is not an S3 URI: an execution that keeps it fails`);
+    });
+  }
 }
 
 function checkMetadata(metadata: Json, problems: Problems): void {
@@ -239,6 +266,7 @@ function checkStep(step: Json, path: string, problems: Problems, steps: Located[
       if (typeof a.ModelApprovalStatus === 'string' && !APPROVAL_STATUSES.includes(a.ModelApprovalStatus)) {
         problems.add(`${argsPath}.ModelApprovalStatus`, `expected one of ${APPROVAL_STATUSES.join(', ')}`);
       }
+      if (a.CustomerMetadataProperties !== undefined) checkCustomerMetadata(a.CustomerMetadataProperties, `${argsPath}.CustomerMetadataProperties`, problems);
       if (isObj(a.InferenceSpecification)) {
         const spec = a.InferenceSpecification;
         if (!Array.isArray(spec.Containers) || spec.Containers.length === 0) problems.add(`${argsPath}.InferenceSpecification.Containers`, 'expected at least one container');
@@ -264,6 +292,16 @@ function checkStringMap(map: Json, path: string, problems: Problems): void {
   if (!isObj(map)) return problems.add(path, 'expected an object');
   for (const [key, value] of Object.entries(map)) {
     if (typeof value !== 'string' && !isExpression(value)) problems.add(`${path}.${key}`, `expected a string (hyper-parameters are strings), got ${JSON.stringify(value)}`);
+  }
+}
+
+function checkCustomerMetadata(map: Json, path: string, problems: Problems): void {
+  if (!isObj(map)) return problems.add(path, 'expected an object of string values');
+  const keys = Object.keys(map);
+  if (keys.length > MAX_METADATA_PROPERTIES) problems.add(path, `expected at most ${MAX_METADATA_PROPERTIES} properties, got ${keys.length}`);
+  for (const [key, value] of Object.entries(map)) {
+    if (!METADATA_PROPERTY_KEY.test(key)) problems.add(`${path}.${key}`, 'expected a key of 1-128 letters, digits, spaces and _.:/=+-@');
+    if (typeof value === 'string' ? value.length > 256 : !isExpression(value)) problems.add(`${path}.${key}`, `expected a string of at most 256 characters, got ${JSON.stringify(value)}`);
   }
 }
 
@@ -534,6 +572,14 @@ export function executionOrder(definition: { readonly Steps: readonly unknown[] 
     for (const { ref } of references(scope, '')) {
       const target = STEP_REFERENCE.exec(ref)?.[1];
       if (target && target !== step.Name && deps.has(target)) deps.get(String(step.Name))?.add(target);
+    }
+    // A step in a condition's branch runs after the condition.
+    if (step.Type === 'Condition' && isObj(step.Arguments)) {
+      for (const branch of ['IfSteps', 'ElseSteps']) {
+        for (const inner of (Array.isArray(step.Arguments[branch]) ? step.Arguments[branch] : []) as Json[]) {
+          if (isObj(inner)) deps.get(String(inner.Name))?.add(String(step.Name));
+        }
+      }
     }
   }
   const order: string[] = [];

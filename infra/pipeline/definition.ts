@@ -169,6 +169,8 @@ export interface RegisterModelStep extends StepBase {
       readonly ModelQuality?: { readonly Statistics?: MetricsSource };
       readonly ModelDataQuality?: { readonly Statistics?: MetricsSource; readonly Constraints?: MetricsSource };
     };
+    /** Free-form key-value metadata of the version (CreateModelPackage's CustomerMetadataProperties). */
+    readonly CustomerMetadataProperties?: Readonly<Record<string, Str>>;
   };
 }
 

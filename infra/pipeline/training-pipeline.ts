@@ -12,7 +12,7 @@ import { awsEnvironment } from '../config/clouds';
 import { ImageResolver } from '../config/images';
 import type { ModelConfig, PlatformConfig } from '../config/schema';
 import { higherIsBetter, type QualityMetric, type TrainingConfig } from '../config/training-schema';
-import { awsRegistryBucketName, modelPackageGroupOf, namePrefixOf } from '../aws/names';
+import { awsRegistryBucketName, mlflowTrackingServerName, modelPackageGroupOf, namePrefixOf } from '../aws/names';
 import {
   execution,
   join,
@@ -43,6 +43,7 @@ export const STEP_NAMES = {
   tune: 'Tune',
   evaluate: 'Evaluate',
   baseline: 'Baseline',
+  track: 'Track',
   gate: 'Gate',
   publish: 'Publish',
   register: 'Register',
@@ -57,11 +58,17 @@ export const CONTAINER_PATHS = {
   prepared: '/opt/ml/processing/prepared',
   evaluation: '/opt/ml/processing/evaluation',
   baseline: '/opt/ml/processing/input/baseline',
+  current: '/opt/ml/processing/input/current',
+  noCurrentVersion: '/opt/ml/processing/prepared/no-current-version',
   version: '/opt/ml/processing/version',
+  tracking: '/opt/ml/processing/tracking',
 } as const;
 
 /** The evaluation step's property file, read by the gate. */
 export const EVALUATION_FILE = { name: 'EvaluationReport', output: 'evaluation', path: 'evaluation.json' } as const;
+
+/** The tracking step's property file: the MLflow run's id, read by the registration. */
+export const TRACKING_FILE = { name: 'MlflowRun', output: 'tracking', path: 'mlflow.json' } as const;
 
 /** What the definition needs beyond the config: the resources the AWS stack creates. */
 export interface TrainingPipelineResources {
@@ -76,8 +83,9 @@ export interface TrainingPipelineResources {
    */
   readonly kmsKeyId?: string;
   /**
-   * The image that runs the training code (`python3 -m training.*`).
-   * @default - the model's `training.aws.image`, else its image
+   * The image that runs the training code (`python3 -m training.*`, `train`): buildAwsPlatform passes the training
+   * image it builds (containers/training) when the config sets no `training.aws.image`.
+   * @default - the model's `training.aws.image`, else its serving image (which cannot train: pass a training image)
    */
   readonly trainingImage?: string;
   /**
@@ -90,12 +98,18 @@ export interface TrainingPipelineResources {
    * @default - `arn:aws:lambda:<region>:<account>:function:<platform>-<env>-training-baseline`
    */
   readonly baselineFunctionArn?: string;
+  /**
+   * The SageMaker managed MLflow tracking server the Track step logs each execution's run to (MLFLOW_TRACKING_URI),
+   * and that the registered version links to; `false` for no Track step.
+   * @default - the environment's server, `arn:aws:sagemaker:<region>:<account>:mlflow-tracking-server/<platform>-<env>`, unless its `aws.mlflow` is false
+   */
+  readonly mlflowTrackingServerArn?: string | false;
 }
 
 /** The parameters an execution may override (StartPipelineExecution's PipelineParameters). */
 export const PARAMETER_NAMES = {
   inputData: 'InputData',
-  currentVersion: 'CurrentVersion',
+  currentModelData: 'CurrentModelDataUrl',
   holdoutShare: 'HoldoutShare',
   seed: 'Seed',
   floor: 'ObjectiveFloor',
@@ -103,8 +117,22 @@ export const PARAMETER_NAMES = {
   instanceType: 'InstanceType',
 } as const;
 
-/** No current version: the value of the CurrentVersion parameter when the group has no approved version yet. */
-export const NO_CURRENT_VERSION = 'none';
+/**
+ * The file PrepareData writes under {@link noCurrentVersionUri}: Evaluate finds it instead of a model.tar.gz when the
+ * package group has no approved version yet, and treats the candidate as the first version.
+ */
+export const NO_CURRENT_VERSION_MARKER = 'NO_CURRENT_VERSION';
+
+/**
+ * The `CurrentModelDataUrl` value meaning "no approved version yet" (the parameter's default): a prefix PrepareData
+ * writes {@link NO_CURRENT_VERSION_MARKER} to in every execution. It cannot be a word like `none`: Evaluate receives
+ * the current model as a ProcessingInput (the job has no network to read S3 itself), whose S3Uri must be an S3 URI
+ * (ProcessingS3Input, SageMaker API Reference) under which objects exist, else CreateProcessingJob fails with "No S3
+ * objects found under S3 URL".
+ */
+export function noCurrentVersionUri(bucket: string, model: string): string {
+  return `s3://${bucket}/pipelines/${model}/no-current-version/`;
+}
 
 /** The quality metric's name in the training job's log, for MetricDefinitions and the tuning objective. */
 export function validationMetricName(metric: QualityMetric): string {
@@ -129,6 +157,10 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     roleArn: resources.roleArn ?? `arn:aws:iam::${account}:role/${prefix}-${model.name}-training`,
     kmsKeyId: resources.kmsKeyId ?? `alias/${prefix}-model-registry`,
     trainingImage: resources.trainingImage ?? training.aws.image ?? image,
+    mlflow:
+      resources.mlflowTrackingServerArn ??
+      (environment.aws.mlflow === false ? false : `arn:aws:sagemaker:${region}:${account}:mlflow-tracking-server/${mlflowTrackingServerName(config, envName)}`),
+    experiment: `${prefix}-${model.name}`,
     // Every execution works under its own prefix, so two executions never share files.
     workPrefix: (...parts: (string | Get)[]) => join('/', [`s3://${bucket}/pipelines/${model.name}`, execution('PipelineExecutionId'), ...parts]),
   };
@@ -136,10 +168,10 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
   const parameters: PipelineParameter[] = [
     { Name: PARAMETER_NAMES.inputData, Type: 'String', DefaultValue: `s3://${bucket}/${training.data.prefix ?? `training-data/${model.name}/`}`, Description: `Training data (${training.data.format}) under this S3 prefix.` },
     {
-      Name: PARAMETER_NAMES.currentVersion,
+      Name: PARAMETER_NAMES.currentModelData,
       Type: 'String',
-      DefaultValue: NO_CURRENT_VERSION,
-      Description: `The approved version the candidate must match or beat: its folder s3://${bucket}/models/${model.name}/<version>/, or "${NO_CURRENT_VERSION}". Set by whoever starts the execution.`,
+      DefaultValue: noCurrentVersionUri(bucket, model.name),
+      Description: `The approved version the candidate must match or beat: its model package's ModelDataUrl (s3://${bucket}/models/${model.name}/<version>/model.tar.gz), or this default when there is none yet. Set by whoever starts the execution.`,
     },
     { Name: PARAMETER_NAMES.holdoutShare, Type: 'Float', DefaultValue: training.holdout.share },
     { Name: PARAMETER_NAMES.seed, Type: 'Integer', DefaultValue: training.holdout.seed },
@@ -158,6 +190,7 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
   const baseline = baselineStep(ctx, resources.baselineFunctionArn ?? `arn:aws:lambda:${region}:${account}:function:${prefix}-training-baseline`);
   const versionFolder = join('/', [`s3://${bucket}/models/${model.name}`, execution('PipelineExecutionId')]);
   const publish = publishStep(ctx, modelData, versionFolder);
+  const track = ctx.mlflow ? trackStep(ctx, ctx.mlflow, modelData) : undefined;
   const register = registerStep(ctx, image, `${prefix}-${model.name}`, modelPackageGroupOf(config, envName, model.name));
   const refuse: FailStep = {
     Name: STEP_NAMES.refuse,
@@ -171,8 +204,9 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     Type: 'Condition',
     Description: `Register when ${metric} is at least the current version's${training.objective.floor !== undefined ? ' and reaches the floor' : ''}.`,
     // The baseline must exist before the version is published; a condition's branches may hold no Lambda step
-    // (the schema's IfSteps), so the baseline runs beside training and the gate waits for it.
-    DependsOn: [STEP_NAMES.baseline],
+    // (the schema's IfSteps), so the baseline runs beside training and the gate waits for it. So it does for the
+    // run's tracking: every candidate is tracked, registered or not, and the registration names the run.
+    DependsOn: [STEP_NAMES.baseline, ...(track ? [STEP_NAMES.track] : [])],
     Arguments: {
       Conditions: [
         // improvement = (candidate - current), sign-adjusted so positive is better; 0 without a current version.
@@ -189,7 +223,7 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     Version: '2020-12-01',
     Metadata: { model: model.name, environment: envName, generator: 'modelstack' },
     Parameters: parameters,
-    Steps: [prepare, fit, evaluate, baseline, gate],
+    Steps: [prepare, fit, evaluate, baseline, ...(track ? [track] : []), gate],
   };
 }
 
@@ -200,6 +234,10 @@ interface Context {
   readonly roleArn: string;
   readonly kmsKeyId: string;
   readonly trainingImage: string;
+  /** The MLflow tracking server's ARN, or false. */
+  readonly mlflow: string | false;
+  /** The MLflow experiment of the model's runs. */
+  readonly experiment: string;
   readonly workPrefix: (...parts: (string | Get)[]) => Str;
 }
 
@@ -235,7 +273,11 @@ function prepareStep(ctx: Context): ProcessingStep {
       {
         ProcessingInputs: [input('data', param(PARAMETER_NAMES.inputData), CONTAINER_PATHS.data)],
         ProcessingOutputConfig: {
-          Outputs: ['train', 'validation', 'test', 'features'].map((name) => output(name, ctx.workPrefix('prepared', name), `${CONTAINER_PATHS.prepared}/${name}`)),
+          Outputs: [
+            ...['train', 'validation', 'test', 'features'].map((name) => output(name, ctx.workPrefix('prepared', name), `${CONTAINER_PATHS.prepared}/${name}`)),
+            // The marker behind CurrentModelDataUrl's "none yet" default: one fixed prefix per model, rewritten by each execution.
+            output('no-current-version', noCurrentVersionUri(ctx.bucket, model.name), CONTAINER_PATHS.noCurrentVersion),
+          ],
           KmsKeyId: ctx.kmsKeyId,
         },
       },
@@ -331,12 +373,17 @@ function evaluateStep(ctx: Context, modelData: Str): ProcessingStep {
         '--metric', training.objective.metric,
         '--candidate', `${CONTAINER_PATHS.model}/model.tar.gz`,
         '--test', CONTAINER_PATHS.test,
-        '--current', param(PARAMETER_NAMES.currentVersion),
+        '--current', CONTAINER_PATHS.current,
         ...(training.objective.floor !== undefined ? ['--floor', asText(PARAMETER_NAMES.floor)] : []),
         '--out', CONTAINER_PATHS.evaluation,
       ],
       {
-        ProcessingInputs: [input('model', modelData, CONTAINER_PATHS.model), input('test', preparedUri('test'), CONTAINER_PATHS.test)],
+        ProcessingInputs: [
+          input('model', modelData, CONTAINER_PATHS.model),
+          input('test', preparedUri('test'), CONTAINER_PATHS.test),
+          // The job is network-isolated: the current version's model.tar.gz (or the "none yet" marker) arrives as an input.
+          input('current', param(PARAMETER_NAMES.currentModelData), CONTAINER_PATHS.current),
+        ],
         ProcessingOutputConfig: { Outputs: [output(EVALUATION_FILE.output, ctx.workPrefix('evaluation'), CONTAINER_PATHS.evaluation)], KmsKeyId: ctx.kmsKeyId },
       },
     ),
@@ -407,6 +454,46 @@ function registerStep(ctx: Context, image: string, description: string, group: s
         ModelQuality: { Statistics: { ContentType: 'application/json', S3Uri: file('quality.json') } },
         ModelDataQuality: { Statistics: { ContentType: 'application/json', S3Uri: file('baseline.json') } },
       },
+      // The version's link to its MLflow run (CreateModelPackage's CustomerMetadataProperties, which the SDK's
+      // RegisterModel step passes through).
+      ...(ctx.mlflow
+        ? { CustomerMetadataProperties: { mlflow_run_id: jsonGet(STEP_NAMES.track, TRACKING_FILE.name, 'run_id'), mlflow_tracking_server_arn: ctx.mlflow, mlflow_experiment: ctx.experiment } }
+        : {}),
     },
+  };
+}
+
+function trackStep(ctx: Context, trackingServerArn: string, modelData: Str): ProcessingStep {
+  const base = processing(
+    ctx,
+    'training.track',
+    [
+      '--model', ctx.model.name,
+      '--execution', execution('PipelineExecutionId'),
+      '--candidate', `${CONTAINER_PATHS.model}/model.tar.gz`,
+      '--evaluation', CONTAINER_PATHS.evaluation,
+      '--out', CONTAINER_PATHS.tracking,
+    ],
+    {
+      ProcessingInputs: [
+        input('model', modelData, CONTAINER_PATHS.model),
+        input(EVALUATION_FILE.output, stepProperty(STEP_NAMES.evaluate, `ProcessingOutputConfig.Outputs['${EVALUATION_FILE.output}'].S3Output.S3Uri`), CONTAINER_PATHS.evaluation),
+      ],
+      ProcessingOutputConfig: { Outputs: [output(TRACKING_FILE.output, ctx.workPrefix('tracking'), CONTAINER_PATHS.tracking)], KmsKeyId: ctx.kmsKeyId },
+    },
+  );
+  return {
+    Name: STEP_NAMES.track,
+    Type: 'Processing',
+    Description: 'Logs the candidate (parameters, validation and held-out metrics, the decision) as one MLflow run.',
+    Arguments: {
+      ...base,
+      // The MLflow client calls the tracking server's API, which a network-isolated job cannot ("No inbound or
+      // outbound network calls can be made", EnableNetworkIsolation, SageMaker API Reference). Only this step has
+      // network: it reads the candidate's training record and the evaluation, never the training data.
+      NetworkConfig: { EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true },
+      Environment: { MLFLOW_TRACKING_URI: trackingServerArn, MLFLOW_EXPERIMENT_NAME: ctx.experiment },
+    },
+    PropertyFiles: [{ PropertyFileName: TRACKING_FILE.name, OutputName: TRACKING_FILE.output, FilePath: TRACKING_FILE.path }],
   };
 }

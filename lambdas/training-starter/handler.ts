@@ -54,30 +54,40 @@ export function createStarterHandler(deps: { sagemaker: SageMakerClient; pipelin
     const running = (listed.PipelineExecutionSummaries ?? []).find((e) => RUNNING.has(String(e.PipelineExecutionStatus)));
     if (running) return { model, started: false, reason: `${target.pipeline}: execution ${running.PipelineExecutionArn} is still ${String(running.PipelineExecutionStatus).toLowerCase()}` };
 
-    const currentVersion = await currentVersionFolder(deps.sagemaker, target.packageGroup);
+    const current = await currentModelData(deps.sagemaker, target.packageGroup);
     const hour = (deps.now?.() ?? new Date()).toISOString().slice(0, 13);
     const token = createHash('sha256').update(`${target.pipeline}|${hour}`).digest('hex').slice(0, 40);
     const out = await deps.sagemaker.send(
       new StartPipelineExecutionCommand({
         PipelineName: target.pipeline,
         PipelineExecutionDescription: `${trigger}: retrain ${model}`,
-        PipelineParameters: [{ Name: 'CurrentVersion', Value: currentVersion }],
+        // Without an approved version the parameter keeps its default, the pipeline's "none yet" marker prefix.
+        PipelineParameters: current ? [{ Name: CURRENT_MODEL_DATA_PARAMETER, Value: current }] : [],
         ClientRequestToken: token,
       }),
     );
-    return { model, started: true, reason: `${trigger}: started against ${currentVersion === 'none' ? 'no current version' : currentVersion}`, executionArn: out.PipelineExecutionArn };
+    return { model, started: true, reason: `${trigger}: started against ${current ?? 'no current version'}`, executionArn: out.PipelineExecutionArn };
   };
 }
 
 /**
- * The folder of the latest approved package's model data (`s3://<registry>/models/<model>/<version>/`), or `none`: the
- * CurrentVersion parameter the starter and `modelstack pipeline run` pass.
+ * The pipeline parameter Evaluate's current-version input reads (PARAMETER_NAMES.currentModelData in
+ * infra/pipeline/training-pipeline.ts; not imported, so the bundle stays free of the config code).
  */
-export async function currentVersionFolder(sagemaker: Pick<SageMakerClient, 'send'>, group: string): Promise<string> {
+export const CURRENT_MODEL_DATA_PARAMETER = 'CurrentModelDataUrl';
+
+/**
+ * The latest approved package's model data (`s3://<registry>/models/<model>/<version>/model.tar.gz`), if any: the
+ * CurrentModelDataUrl the starter and `modelstack pipeline run` pass (none: the parameter's default, the
+ * no-current-version prefix).
+ */
+export async function currentModelData(sagemaker: Pick<SageMakerClient, 'send'>, group: string): Promise<string | undefined> {
   const listed = await sagemaker.send(new ListModelPackagesCommand({ ModelPackageGroupName: group, ModelApprovalStatus: 'Approved', SortBy: 'CreationTime', SortOrder: 'Descending', MaxResults: 1 }));
   const arn = listed.ModelPackageSummaryList?.[0]?.ModelPackageArn;
-  if (!arn) return 'none';
+  if (!arn) return undefined;
   const described = await sagemaker.send(new DescribeModelPackageCommand({ ModelPackageName: arn }));
   const url = described.InferenceSpecification?.Containers?.[0]?.ModelDataUrl;
-  return url ? `${url.slice(0, url.lastIndexOf('/') + 1)}` : 'none';
+  // A package registered without model data cannot be scored: an explicit error beats comparing against nothing.
+  if (!url) throw new Error(`${arn}: its InferenceSpecification has no ModelDataUrl: cannot evaluate a candidate against it`);
+  return url;
 }

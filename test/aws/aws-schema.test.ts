@@ -23,7 +23,7 @@ describe('AWS config settings', () => {
     delete config.environments.dev.gcp.servingOverride;
     const parsed = parseConfig(config);
     expect(parsed.aws).toEqual({ featureStore: { entities: [] } });
-    expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', shareRegistryWith: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }) });
+    expect(parsed.environments.dev.aws).toEqual({ account: '111111111111', region: 'eu-west-1', shareRegistryWith: [], alarms: expect.objectContaining({ endpointLatencyP99Ms: 1000, driftShare: 0.5 }), mlflow: { size: 'Small' } });
     expect(parsed.models[0].aws).toEqual({ promotion: { strategy: 'all-at-once', trafficPercent: 10, waitMinutes: 10, timeoutMinutes: 120 }, modelCard: { riskRating: 'unknown' } });
   });
 

@@ -176,6 +176,14 @@ describe('operations stacks of the demo', () => {
     expect(endpoints('prod')).toContainEqual({ resource: 'endpoint churn', costClass: 'always-on', detail: '2-4 x ml.m5.large' });
     expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: .*\n {2}scales to zero: .*endpoint churn \(serverless 2048 MB\)/);
   });
+
+  test('the MLflow tracking server bills while it runs: listed where a model trains and mlflow is not false', () => {
+    const classes = classifyIdleCost(config);
+    expect(classes.prod).toContainEqual({ resource: 'MLflow tracking server', costClass: 'always-on', detail: 'Small, per hour while running' });
+    expect(classes.prod).toContainEqual({ resource: 'training pipelines', costClass: 'scales-to-zero', detail: 'processing and training jobs per run' });
+    // The demo's dev opts out (mlflow: false), so it still idles at zero.
+    expect(classes.dev.map((i) => i.resource)).not.toContain('MLflow tracking server');
+  });
 });
 
 describe('compliance', () => {

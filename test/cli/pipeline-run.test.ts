@@ -20,6 +20,8 @@ beforeAll(() => {
   config.models[0].training.tuning.maxJobs = 2;
   config.models[0].training.tuning.maxParallelJobs = 1;
   config.models[0].training.objective.floor = 0.6;
+  // A tracking server in dev, so the definition has its Track step and the registration links to the run.
+  config.environments.dev.aws.mlflow = { size: 'Small' };
   writeFileSync(configFile, JSON.stringify(config));
   // The worse candidate needs no search: one trial.
   config.models[0].training.tuning.maxJobs = 1;
@@ -42,6 +44,8 @@ describe('modelstack pipeline run --local', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/trial 2\/2 .*validation:rocAuc 0\.\d+/);
     expect(first.stdout).toMatch(/Gate: true -> Publish, Register/);
+    // No MLFLOW_TRACKING_URI here: the Track step runs and tracks nothing.
+    expect(first.stdout).toMatch(/Track \(Processing, [\d.]+ s\): churn: not tracked \(\d+ parameters, \d+ metrics\)/);
     expect(first.stdout).toContain(`churn v1: registered (Approved) -> ${join(registry, 'models', 'churn', '1')}`);
 
     const listing = execFileSync('tar', ['-tzf', version('1', 'model.tar.gz')], { encoding: 'utf8' }).split('\n').filter(Boolean);
@@ -64,7 +68,13 @@ describe('modelstack pipeline run --local', () => {
       version: '1',
       data: { files: [{ name: 'part-1.csv', sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }], rows: { total: 900 } },
       code: { sha256: expect.stringMatching(/^[0-9a-f]{64}$/) },
-      registration: { modelPackageGroup: 'modelstack-dev-churn', approvalStatus: 'Approved', modelDataUrl: 's3://modelstack-dev-models-111111111111-eu-west-1/models/churn/1/model.tar.gz' },
+      registration: {
+        modelPackageGroup: 'modelstack-dev-churn',
+        approvalStatus: 'Approved',
+        modelDataUrl: 's3://modelstack-dev-models-111111111111-eu-west-1/models/churn/1/model.tar.gz',
+        // What CustomerMetadataProperties links the version to: its run (none: not tracked here) on dev's server.
+        customerMetadata: { mlflow_run_id: 'none', mlflow_tracking_server_arn: 'arn:aws:sagemaker:eu-west-1:111111111111:mlflow-tracking-server/modelstack-dev', mlflow_experiment: 'modelstack-dev-churn' },
+      },
     });
     expect(Object.keys(lineage.parameters)).toEqual(expect.arrayContaining(['max_depth', 'learning_rate', 'n_estimators']));
 
@@ -95,6 +105,7 @@ describe('modelstack pipeline run --local', () => {
     expect(result.code).toBe(0);
     const definition = JSON.parse(result.stdout);
     expect(definition.Version).toBe('2020-12-01');
-    expect(definition.Steps.map((s: { Name: string }) => s.Name)).toEqual(['PrepareData', 'Train', 'Evaluate', 'Baseline', 'Gate']);
+    // prod has an MLflow tracking server: the Track step logs each run.
+    expect(definition.Steps.map((s: { Name: string }) => s.Name)).toEqual(['PrepareData', 'Train', 'Evaluate', 'Baseline', 'Track', 'Gate']);
   });
 });

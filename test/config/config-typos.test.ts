@@ -43,7 +43,7 @@ describe('config mistakes are listed problems, never a crash', () => {
     bad.models[0].inputSchema = { feature: [] };
     expect(problemsOf(bad)).toEqual([
       'environments.dev.gcp.alertThresholds.endpointLatencyP99ms: unknown key: did you mean endpointLatencyP99Ms?',
-      'environments.prod.aws.colour: unknown key: expected one of account, region, servingOverride, streamingOverride, shareRegistryWith, alarms',
+      'environments.prod.aws.colour: unknown key: expected one of account, region, servingOverride, streamingOverride, shareRegistryWith, alarms, mlflow',
       'models[0].serving: missing: expected a mapping',
       'models[0].inputSchema.features: missing: expected a list',
       'models[0].inputSchema.feature: unknown key: did you mean features?',

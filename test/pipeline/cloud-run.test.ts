@@ -60,11 +60,8 @@ describe('pipeline run|status on AWS (SageMaker)', () => {
     expect(start).toMatchObject({
       PipelineName: PIPELINE_ARN,
       PipelineExecutionDisplayName: 'manual-20261127-213005',
-      PipelineParameters: [
-        { Name: 'InstanceType', Value: 'ml.m5.2xlarge' },
-        // As the starter passes it: no approved package yet.
-        { Name: 'CurrentVersion', Value: 'none' },
-      ],
+      // As the starter: no approved package yet, so CurrentModelDataUrl keeps its default (the no-current-version prefix).
+      PipelineParameters: [{ Name: 'InstanceType', Value: 'ml.m5.2xlarge' }],
     });
     expect(start.ClientRequestToken).toMatch(/^[0-9a-f]{40}$/);
     expect(result.stdout).toContain(`churn: started execution ${fake.executions[0].arn} of pipeline ${PIPELINE_ARN}`);
@@ -75,6 +72,18 @@ describe('pipeline run|status on AWS (SageMaker)', () => {
     const again = await modelstack(['run', '--model', 'churn', '--env', 'dev'], deps);
     expect(again.code).toBe(4);
     expect(fake.executions).toHaveLength(1);
+  });
+
+  test('run passes the latest approved version model data, as the starter does', async () => {
+    fake.approvedModelData = 's3://modelstack-dev-registry/models/churn/3/model.tar.gz';
+    try {
+      const result = await modelstack(['run', '--model', 'churn', '--env', 'dev'], deps);
+      expect(result.code).toBe(0);
+      const start = fake.calls.find((c) => c.operation === 'StartPipelineExecution')!.input;
+      expect(start.PipelineParameters).toEqual([{ Name: 'CurrentModelDataUrl', Value: fake.approvedModelData }]);
+    } finally {
+      fake.approvedModelData = undefined;
+    }
   });
 
   test('ClientRequestToken: starting twice within the same second is one execution', async () => {

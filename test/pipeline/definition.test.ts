@@ -53,8 +53,59 @@ describe('the generated training pipeline definitions', () => {
     expect(prod.Parameters.find((p: any) => p.Name === 'InputData').DefaultValue).toBe('s3://modelstack-prod-models-333333333333-eu-west-1/training-data/churn/');
   });
 
+  test('the current version reaches the network-isolated Evaluate as a processing input; "none yet" is a prefix PrepareData writes', () => {
+    const prod = generated('churn', 'prod');
+    const parameter = prod.Parameters.find((p: any) => p.Name === 'CurrentModelDataUrl');
+    expect(parameter).toMatchObject({ Type: 'String', DefaultValue: 's3://modelstack-prod-models-333333333333-eu-west-1/pipelines/churn/no-current-version/' });
+    const evaluate = step(prod, 'Evaluate').Arguments;
+    expect(evaluate.ProcessingInputs).toContainEqual({
+      InputName: 'current',
+      S3Input: { S3Uri: { Get: 'Parameters.CurrentModelDataUrl' }, LocalPath: '/opt/ml/processing/input/current', S3DataType: 'S3Prefix', S3InputMode: 'File' },
+    });
+    const args = evaluate.AppSpecification.ContainerArguments;
+    expect(args[args.indexOf('--current') + 1]).toBe('/opt/ml/processing/input/current');
+    expect(step(prod, 'PrepareData').Arguments.ProcessingOutputConfig.Outputs).toContainEqual({
+      OutputName: 'no-current-version',
+      S3Output: { S3Uri: parameter.DefaultValue, LocalPath: '/opt/ml/processing/prepared/no-current-version', S3UploadMode: 'EndOfJob' },
+    });
+    // A reference to a parameter the definition does not declare is caught.
+    const broken = generated('churn', 'prod');
+    broken.Parameters = broken.Parameters.filter((p: any) => p.Name !== 'CurrentModelDataUrl');
+    expect(pipelineDefinitionProblems(broken)).toEqual([expect.stringMatching(/^Steps\[2\]\.Arguments\.ProcessingInputs\[2\]\.S3Input\.S3Uri: no parameter named "CurrentModelDataUrl"/)]);
+    // A word such as "none" as the input's default (what the definition had before) fails at CreateProcessingJob.
+    const none = generated('churn', 'prod');
+    none.Parameters.find((p: any) => p.Name === 'CurrentModelDataUrl').DefaultValue = 'none';
+    step(none, 'PrepareData').Arguments.ProcessingInputs[0].S3Input.S3Uri = 'training-data/churn/';
+    expect(pipelineDefinitionProblems(none)).toEqual([
+      'Steps[0].Arguments.ProcessingInputs[0].S3Input.S3Uri: expected an s3:// or https:// URI, got "training-data/churn/"',
+      'Steps[2].Arguments.ProcessingInputs[2].S3Input.S3Uri: parameter CurrentModelDataUrl\'s default "none" is not an S3 URI: an execution that keeps it fails',
+    ]);
+  });
+
+  test('prod tracks each run in its MLflow tracking server: a Track step with network, the registered version linked to the run', () => {
+    const prod = generated('churn', 'prod');
+    const track = step(prod, 'Track');
+    expect(track.Arguments.Environment).toEqual({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod', MLFLOW_EXPERIMENT_NAME: 'modelstack-prod-churn' });
+    // The only step with network: the MLflow client calls the server; it reads no training data.
+    expect(track.Arguments.NetworkConfig).toEqual({ EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true });
+    expect(track.Arguments.ProcessingInputs.map((i: any) => i.InputName)).toEqual(['model', 'evaluation']);
+    expect(prod.Steps.flatMap((s: any) => [s, ...(s.Arguments?.IfSteps ?? [])]).filter((s: any) => s.Type === 'Processing' && s.Name !== 'Track').map((s: any) => s.Arguments.NetworkConfig.EnableNetworkIsolation)).toEqual([true, true, true]);
+    expect(step(prod, 'Gate').DependsOn).toEqual(['Baseline', 'Track']);
+    expect(step(prod, 'Register').Arguments.CustomerMetadataProperties).toEqual({
+      mlflow_run_id: { 'Std:JsonGet': { PropertyFile: { Get: 'Steps.Track.PropertyFiles.MlflowRun' }, Path: 'run_id' } },
+      mlflow_tracking_server_arn: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod',
+      mlflow_experiment: 'modelstack-prod-churn',
+    });
+    // dev opts out (aws.mlflow: false): no Track step, no link.
+    const dev = generated('churn', 'dev');
+    expect(step(dev, 'Track')).toBeUndefined();
+    expect(step(dev, 'Register').Arguments.CustomerMetadataProperties).toBeUndefined();
+  });
+
   test('the execution order respects every dependency', () => {
-    expect(executionOrder(generated('churn'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Gate', 'Publish', 'Refuse', 'Register']);
+    // The branch steps after their condition, whatever else they wait for (prod tracks its runs: Track before Gate).
+    expect(executionOrder(generated('churn'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Track', 'Gate', 'Publish', 'Refuse', 'Register']);
+    expect(executionOrder(generated('churn', 'dev'))).toEqual(['PrepareData', 'Tune', 'Baseline', 'Evaluate', 'Gate', 'Publish', 'Refuse', 'Register']);
   });
 });
 
@@ -72,7 +123,10 @@ describe('each check catches a mutated definition', () => {
     ['unknown step key', (d) => (d.Steps[0].Retries = 2), /^Steps\[0\]\.Retries: unknown key/],
     ['missing Arguments', (d) => delete step(d, 'Evaluate').Arguments, /^Steps\[2\]\.Arguments: missing/],
     ['duplicate step name', (d) => (step(d, 'Publish').Name = 'Evaluate'), /duplicate step name "Evaluate"/],
-    ['DependsOn an unknown step', (d) => (step(d, 'Gate').DependsOn = ['Nope']), /^Steps\[4\]\.DependsOn\[0\]: no step named "Nope"/],
+    ['DependsOn an unknown step', (d) => (step(d, 'Gate').DependsOn = ['Nope']), /^Steps\[5\]\.DependsOn\[0\]: no step named "Nope"/],
+    ['a metadata property that is not a string', (d) => (step(d, 'Register').Arguments.CustomerMetadataProperties.mlflow_run_id = 7), /CustomerMetadataProperties\.mlflow_run_id: expected a string of at most 256 characters, got 7/],
+    ['a bad metadata property key', (d) => (step(d, 'Register').Arguments.CustomerMetadataProperties['run#id'] = 'x'), /CustomerMetadataProperties\.run#id: expected a key of 1-128 letters/],
+    ['a registration reading a missing property file', (d) => (step(d, 'Track').PropertyFiles = []), /step "Track" has no property file "MlflowRun"/],
     ['a step depending on itself', (d) => (step(d, 'Gate').DependsOn = ['Gate']), /a step cannot depend on itself/],
     ['a cycle', (d) => (d.Steps[0].DependsOn = ['Gate']), /the steps form a cycle: .*PrepareData.*Gate/],
     ['a missing parameter', (d) => (step(d, 'PrepareData').Arguments.ProcessingInputs[0].S3Input.S3Uri = { Get: 'Parameters.Data' }), /no parameter named "Data"/],

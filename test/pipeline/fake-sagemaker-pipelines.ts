@@ -37,14 +37,18 @@ const REGION = 'eu-west-1';
  * `X-Amz-Target: SageMaker.<Operation>`, errors as `{ "__type", "message" }` with HTTP 400), checking each request
  * as the API reference states: StartPipelineExecution (ClientRequestToken of 32-128 characters, the display name's
  * pattern, only parameters the pipeline declares; the same token returns the same execution), DescribePipelineExecution,
- * ListPipelineExecutionSteps, ListPipelineExecutions (newest first), and ListModelPackages (no approved package: the
- * CurrentVersion is "none"). A pipeline is named by name or ARN; an ARN of another account is refused.
+ * ListPipelineExecutionSteps, ListPipelineExecutions (newest first), and ListModelPackages and DescribeModelPackage
+ * (the latest approved package, when `approvedModelData` is set). A pipeline is named by name or ARN; an ARN of another account is refused.
  */
+const APPROVED_PACKAGE_ARN = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/modelstack-dev-churn/3`;
+
 export class FakeSageMakerPipelines {
   readonly calls: Array<{ operation: string; input: any }> = [];
   readonly executions: FakeExecution[] = [];
   /** Operations answered with AccessDeniedException, as for a role without the IAM action. */
   readonly denied = new Set<string>();
+  /** The latest approved package's ModelDataUrl; none approved when unset. */
+  approvedModelData?: string;
   /** How the next started execution goes. */
   nextOutcome: FakeOutcome = { describes: 1, status: 'Succeeded', steps: [] };
   private readonly pipelines = new Map<string, readonly string[]>();
@@ -112,7 +116,10 @@ export class FakeSageMakerPipelines {
 
     switch (operation) {
       case 'ListModelPackages':
-        return reply(200, { ModelPackageSummaryList: [] });
+        return reply(200, { ModelPackageSummaryList: this.approvedModelData ? [{ ModelPackageArn: APPROVED_PACKAGE_ARN, ModelApprovalStatus: 'Approved' }] : [] });
+      case 'DescribeModelPackage':
+        if (input.ModelPackageName !== APPROVED_PACKAGE_ARN || !this.approvedModelData) return fail('ValidationException', `Model package ${input.ModelPackageName} does not exist.`);
+        return reply(200, { ModelPackageArn: APPROVED_PACKAGE_ARN, InferenceSpecification: { Containers: [{ Image: 'image', ModelDataUrl: this.approvedModelData }] } });
       case 'ListPipelineExecutions': {
         const pipeline = pipelineOf(String(input.PipelineName));
         if (!pipeline) return fail('ResourceNotFound', `Pipeline ${input.PipelineName} does not exist.`);

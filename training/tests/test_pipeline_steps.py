@@ -50,3 +50,26 @@ def test_the_gate_decision():
     register, improvement, _ = decide("rmse", {"rmse": 9.0}, {"rmse": 10.0}, "1", 12)
     assert register and improvement == pytest.approx(1.0)
     assert decide("rmse", {"rmse": 13.0}, None, None, 12)[2] == "not registered: rmse 13.0000 is above the floor 12"
+
+
+def test_evaluate_reads_the_current_version_input_or_the_none_yet_marker(tmp_path):
+    from training.evaluate import is_first_version
+    from training.prepare import NO_CURRENT_VERSION
+
+    marker = tmp_path / "marker"
+    marker.mkdir()
+    (marker / NO_CURRENT_VERSION).write_text("none yet\n")
+    assert is_first_version(str(marker)) is True
+    assert is_first_version("none") is True
+    current = tmp_path / "current"
+    current.mkdir()
+    (current / "model.tar.gz").write_bytes(b"")
+    assert is_first_version(str(current)) is False
+    assert is_first_version(str(current / "model.tar.gz")) is False
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "other.txt").write_text("x")
+    with pytest.raises(SystemExit, match=r"holds other.txt: expected model.tar.gz \(the current version\) or NO_CURRENT_VERSION \(none yet\)"):
+        is_first_version(str(empty))
+    with pytest.raises(SystemExit, match="no such file or folder"):
+        is_first_version(str(tmp_path / "missing"))
