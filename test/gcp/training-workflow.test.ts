@@ -125,6 +125,17 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(publish.env).toEqual([{ name: 'MODELSTACK_EXPERIMENT_RUN', value: '${runId}' }]);
   });
 
+  test('the experiment run: a CMEK default metadata store, an ExperimentRun context under the model\'s Experiment, patched with the outcome', () => {
+    expect(stepOf(def, 'metadataStoreCall').args).toMatchObject({ metadataStoreId: 'default', body: { encryptionSpec: { kmsKeyName: '${sys.get_env("TRAINING_KMS_KEY")}' } } });
+    expect(stepOf(def, 'experimentCall').args).toMatchObject({ contextId: 'ms-dev-churn', body: { schemaTitle: 'system.Experiment' } });
+    const run = stepOf(def, 'experimentRun');
+    expect(run.call).toBe('googleapis.aiplatform.v1.projects.locations.metadataStores.contexts.create');
+    expect(run.args).toMatchObject({ parent: 'projects/ms-project/locations/europe-west1/metadataStores/default', contextId: '${runId}', body: { schemaTitle: 'system.ExperimentRun' } });
+    expect(stepOf(def, 'init').assign).toContainEqual({ runId: '${"ms-dev-churn-" + version}' });
+    expect(stepOf(def, 'registeredRun').args).toMatchObject({ updateMask: 'metadata', body: { metadata: { state: 'COMPLETE', status: 'registered', metrics: '${evaluation.candidate}' } } });
+    expect(stepOf(def, 'rejectedRun').args.body.metadata.status).toBe('rejected');
+  });
+
   test('triggers: Cloud Scheduler on the cron with a schedule argument, Eventarc on the drift topic; one starter account', () => {
     const [schedule] = all(s, 'google_cloud_scheduler_job');
     expect(schedule).toMatchObject({ schedule: '0 3 * * 1', time_zone: 'Etc/UTC', region });

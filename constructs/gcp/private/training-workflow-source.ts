@@ -11,9 +11,7 @@
  * Vertex AI through its Workflows connectors (https://cloud.google.com/workflows/docs/reference/googleapis/aiplatform/v1/Overview):
  * `customJobs.create` and `hyperparameterTuningJobs.create` wait until the job ends ("This method waits—the workflow
  * execution is paused—until the operation is complete, fails, or times out"; `connector_params.timeout` raises the
- * 1800 s default), `models.upload` waits for its operation. ML Metadata has no call we use through a connector, so the
- * experiment run goes through `http.post` with the workflow account's OAuth2 token
- * (https://cloud.google.com/workflows/docs/authenticate-from-workflow).
+ * 1800 s default), `models.upload` waits for its operation; the ML Metadata calls (the experiment run) are connectors too.
  *
  * The jobs see the registry bucket through Cloud Storage FUSE at `/gcs/<bucket>/` ("Use Cloud Storage FUSE",
  * Vertex AI custom training), so the training code reads and writes plain paths.
@@ -315,8 +313,8 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
     ...fit,
     ...runJob(TRAINING_STEPS.evaluate, job('evaluate', python('training.evaluate'), evaluateArgs)),
     step('readEvaluation', { call: 'googleapis.storage.v1.objects.get', args: { bucket: expr('bucket'), object: expr('work + "evaluation/evaluation.json"'), alt: 'media' }, result: 'evaluationBody' }),
-    // The body is parsed when the object's content type is JSON, else bytes.
-    step('parseEvaluation', { switch: [{ condition: expr('get_type(evaluationBody) == "map"'), steps: [step('parsed', { assign: [{ evaluation: expr('evaluationBody') }] })] }, { condition: true, steps: [step('decode', { assign: [{ evaluation: expr('json.decode(evaluationBody)') }] })] }] }),
+    // The connector parses a JSON object's body (Cloud Storage FUSE sets Content-Type from the extension); bytes are decoded.
+    step('parseEvaluation', { try: { steps: [step('decode', { assign: [{ evaluation: expr('json.decode(evaluationBody)') }] })] }, except: { as: 'parsed', steps: [step('alreadyParsed', { assign: [{ evaluation: expr('evaluationBody') }] })] } }),
     step(TRAINING_STEPS.gate, {
       switch: [
         {
@@ -431,12 +429,13 @@ function tuneSteps(spec: TrainingWorkflowSpec, parent: string, customJob: { disp
 /**
  * The experiment run in Vertex ML Metadata (the default metadata store, created with the registry's key when missing):
  * an Experiment context `<modelId>` and an ExperimentRun context `<modelId>-<execution id>` under it (Vertex AI
- * Experiments' own schemas, `system.Experiment` and `system.ExperimentRun`). REST: metadataStores.create,
- * metadataStores.contexts.create and addContextChildren (https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.metadataStores.contexts).
+ * Experiments' own schemas, `system.Experiment` and `system.ExperimentRun`), through the connectors
+ * `metadataStores.create` (waits for its operation), `metadataStores.contexts.create` (`contextId`: 4-128 of
+ * `[a-z0-9-]`) and `metadataStores.contexts.addContextChildren`
+ * (https://cloud.google.com/workflows/docs/reference/googleapis/aiplatform/v1/projects.locations.metadataStores.contexts/create).
  */
 function experimentRunSteps(spec: TrainingWorkflowSpec, parent: string): WorkflowStep[] {
-  const api = `https://${spec.region}-aiplatform.googleapis.com/v1/${parent}/metadataStores`;
-  const auth = { type: 'OAuth2' };
+  const store = `${parent}/metadataStores/default`;
   const tolerate409 = (name: string, call: StepBody): WorkflowStep =>
     step(name, {
       try: { steps: [step(`${name}Call`, call)] },
@@ -444,13 +443,13 @@ function experimentRunSteps(spec: TrainingWorkflowSpec, parent: string): Workflo
       except: { as: 'conflict', steps: [step(`${name}Exists`, { switch: [{ condition: expr('map.get(conflict, "code") != 409'), steps: [step(`${name}Failed`, { raise: expr('conflict') })] }] })] },
     });
   return [
-    tolerate409('metadataStore', { call: 'http.post', args: { url: `${api}?metadataStoreId=default`, auth, body: { encryptionSpec: { kmsKeyName: expr(env(TRAINING_WORKFLOW_ENV.kmsKey)) }, description: 'ModelStack training runs' } } }),
-    tolerate409('experiment', { call: 'http.post', args: { url: `${api}/default/contexts?contextId=${spec.modelId}`, auth, body: { displayName: spec.modelId, schemaTitle: 'system.Experiment', metadata: { experiment_description: `Training runs of ${spec.model} in ${spec.environment} (ModelStack)` } } } }),
+    tolerate409('metadataStore', { call: `${AIPLATFORM}.metadataStores.create`, args: { parent, metadataStoreId: 'default', region: spec.region, body: { encryptionSpec: { kmsKeyName: expr(env(TRAINING_WORKFLOW_ENV.kmsKey)) }, description: 'ModelStack training runs' } } }),
+    tolerate409('experiment', { call: `${AIPLATFORM}.metadataStores.contexts.create`, args: { parent: store, contextId: spec.modelId, region: spec.region, body: { displayName: spec.modelId, schemaTitle: 'system.Experiment', metadata: { experiment_description: `Training runs of ${spec.model} in ${spec.environment} (ModelStack)` } } } }),
     step('experimentRun', {
-      call: 'http.post',
-      args: { url: expr(`"${api}/default/contexts?contextId=" + runId`), auth, body: { displayName: expr('runId'), schemaTitle: 'system.ExperimentRun', metadata: { state: 'RUNNING', reason: expr('reason'), version: expr('version') } } },
+      call: `${AIPLATFORM}.metadataStores.contexts.create`,
+      args: { parent: store, contextId: expr('runId'), region: spec.region, body: { displayName: expr('runId'), schemaTitle: 'system.ExperimentRun', metadata: { state: 'RUNNING', reason: expr('reason'), version: expr('version') } } },
     }),
-    step('runInExperiment', { call: 'http.post', args: { url: `${api}/default/contexts/${spec.modelId}:addContextChildren`, auth, body: { childContexts: [expr(`"${parent}/metadataStores/default/contexts/" + runId`)] } } }),
+    step('runInExperiment', { call: `${AIPLATFORM}.metadataStores.contexts.addContextChildren`, args: { context: `${store}/contexts/${spec.modelId}`, region: spec.region, body: { childContexts: [expr(`"${store}/contexts/" + runId`)] } } }),
   ];
 }
 
@@ -458,11 +457,11 @@ function experimentRunSteps(spec: TrainingWorkflowSpec, parent: string): Workflo
 function finishRunSteps(status: 'registered' | 'rejected', parent: string, region: string): WorkflowStep[] {
   return [
     step(`${status}Run`, {
-      call: 'http.patch',
+      call: `${AIPLATFORM}.metadataStores.contexts.patch`,
       args: {
-        url: expr(`"https://${region}-aiplatform.googleapis.com/v1/${parent}/metadataStores/default/contexts/" + runId`),
-        auth: { type: 'OAuth2' },
-        query: { updateMask: 'metadata' },
+        name: expr(`"${parent}/metadataStores/default/contexts/" + runId`),
+        region,
+        updateMask: 'metadata',
         body: { metadata: { state: 'COMPLETE', status, reason: expr('reason'), version: expr('version'), metrics: expr('evaluation.candidate') } },
       },
     }),
