@@ -19,15 +19,7 @@ import { withRegistryDefaults } from './private/registry-defaults';
 import { ServiceAgents } from './private/service-agents';
 import { TRAINING_FAILED_EVENT, TRAINING_WORKFLOW_ENV, trainingWorkflowDefinition, trainingWorkflowSource, type TrainingWorkflowSpec } from './private/training-workflow-source';
 import { workflowDefinitionProblems } from './private/workflow-definition';
-
-/**
- * The name of a model's training workflow, `<namePrefix>-<model>-training`: what `modelstack pipeline run|status`
- * starts and follows. Workflow names take at most 64 characters (letters, digits, `-`, `_`, starting with a letter),
- * so a longer name keeps its head and ends with 8 hex digits of its SHA-256 (`boundedName`), stable and distinct.
- */
-export function trainingWorkflowName(namePrefix: string, model: string): string {
-  return boundedName([namePrefix, model, 'training'], 64);
-}
+import { trainingWorkflowName } from './training-contract';
 
 /** Properties of a {@link TrainingTensorboard}. */
 export interface TrainingTensorboardProps {

@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Construct } from 'constructs';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { studySpec } from '../../constructs/gcp/private/training-workflow-source';
 import { workflowDefinitionProblems } from '../../constructs/gcp/private/workflow-definition';
-import { TrainingTensorboard, TrainingWorkflow, type TrainingWorkflowProps, trainingWorkflowName } from '../../constructs/gcp/training-workflow';
+import { trainingWorkflowName } from '../../constructs/gcp/training-contract';
+import { TrainingTensorboard, TrainingWorkflow, type TrainingWorkflowProps } from '../../constructs/gcp/training-workflow';
 import { all, synth } from './helpers';
 import { TUNED } from './training-spec';
 
@@ -38,6 +41,18 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(workflow.service_account).toMatch(/google_service_account\.Training-churn_TrainRun_\w+\.id/);
     expect(Object.keys(workflow.user_env_vars).sort()).toEqual(['TRAINING_BUCKET', 'TRAINING_JOB_ACCOUNT', 'TRAINING_KMS_KEY', 'TRAINING_TENSORBOARD']);
     expect(workflowDefinitionProblems(def)).toEqual([]);
+    // The CLI imports the name and the result type from a module that loads no cdktf.
+    expect(readFileSync(join(__dirname, '../../constructs/gcp/training-contract.ts'), 'utf8')).not.toMatch(/from ['"](cdktf|@cdktf|constructs)/);
+  });
+
+  test('every way the workflow ends answers the result contract: a status, a reason, and a version and metrics once trained', () => {
+    const returns = flat(def.main.steps).filter(([, body]) => body.return !== undefined).map(([name, body]) => [name, body.return]);
+    expect(returns.length).toBeGreaterThanOrEqual(6);
+    for (const [name, result] of returns) {
+      expect({ name, status: ['registered', 'rejected', 'skipped'].includes(result.status), reason: typeof result.reason }).toEqual({ name, status: true, reason: 'string' });
+      expect(Object.keys(result).every((k) => ['status', 'version', 'reason', 'metrics'].includes(k))).toBe(true);
+      if (result.status !== 'skipped') expect(result).toMatchObject({ version: '${version}', metrics: '${evaluation.candidate}' });
+    }
   });
 
   test('the steps mirror the SageMaker pipeline: one active execution, current version, prepare, tune, evaluate, gate, baseline, publish, upload', () => {

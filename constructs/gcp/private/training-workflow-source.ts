@@ -17,6 +17,7 @@
  * Vertex AI custom training), so the training code reads and writes plain paths.
  */
 import { higherIsBetter, type QualityMetric } from '../../../infra/config/training-schema';
+import type { TrainingWorkflowResult } from '../training-contract';
 import type { StepBody, WorkflowDefinition, WorkflowStep, WorkflowValue } from './workflow-definition';
 
 /** What the workflow reads from its environment (`user_env_vars`): values Terraform knows only at apply time. */
@@ -33,24 +34,6 @@ export const TRAINING_WORKFLOW_ENV = {
 
 /** The log entry's `event` the failure metric matches. */
 export const TRAINING_FAILED_EVENT = 'training_failed';
-
-/** What one execution answers (the `modelstack pipeline status` contract). */
-export interface TrainingWorkflowResult {
-  /** `registered` (a new version), `rejected` (the gate refused the candidate) or `skipped` (nothing trained). */
-  readonly status: 'registered' | 'rejected' | 'skipped';
-  /**
-   * The version folder's name (the execution id), once a candidate was trained.
-   * @default - none when skipped
-   */
-  readonly version?: string;
-  /** Why, in words: the evaluation's decision, or why the run was skipped. */
-  readonly reason: string;
-  /**
-   * The candidate's held-out metrics.
-   * @default - none when skipped
-   */
-  readonly metrics?: Record<string, number>;
-}
 
 /** A tuned parameter's range, as the config states it. */
 export type TuningRange =
