@@ -381,11 +381,15 @@ const TRAINING_ROLES = {
     ],
   },
   // Workflows IAM cannot name one workflow through Terraform (no google_workflows_workflow_iam_* in provider 6.50).
+  // An Eventarc trigger's account invokes the workflow and receives the events: Google's Terraform sample for a
+  // Workflows destination grants roles/workflows.invoker and roles/eventarc.eventReceiver
+  // (https://cloud.google.com/eventarc/docs/samples/eventarc-workflows-create-serviceaccount); of those, this one
+  // permission each.
   TrainingStarterRole: {
     name: 'training_starter',
     title: 'training pipeline starter',
-    description: 'Start workflow executions (the training schedules and drift triggers).',
-    permissions: ['workflows.executions.create'],
+    description: 'Start workflow executions and receive Eventarc events (the training schedules and drift triggers).',
+    permissions: ['workflows.executions.create', 'eventarc.events.receiveEvent'],
   },
 } as const;
 

@@ -175,7 +175,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     const roles = all(s, 'google_project_iam_custom_role');
     for (const role of roles) for (const p of role.permissions) expect(p).not.toContain('*');
     expect(roles.map((r) => r.role_id.replace(/_\$\{.*$/, ''))).toEqual(expect.arrayContaining([expect.stringMatching(/training_runner/), expect.stringMatching(/training_starter/)]));
-    expect(roles.find((r) => /training_starter/.test(r.role_id)).permissions).toEqual(['workflows.executions.create']);
+    expect(roles.find((r) => /training_starter/.test(r.role_id)).permissions).toEqual(['workflows.executions.create', 'eventarc.events.receiveEvent']);
     const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /Train/.test(g.member));
     expect(grants.map((g) => [g.role, g.condition?.title]).sort()).toEqual(
       [
