@@ -1,5 +1,6 @@
 // A model's training workflow on Google Cloud (Cloud Workflows), through the Workflow Executions REST API v1
 // (https://cloud.google.com/workflows/docs/reference/executions/rest): executions.create, get and list.
+import { type TrainingWorkflowResult, trainingWorkflowName } from '../../constructs/gcp/training-contract';
 import { gcpEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { type AccessTokenProvider, VertexApiError, VertexClient } from '../vertex-deploy/client';
@@ -8,23 +9,10 @@ import { CloudCallError, type ExecutionSummary, type ExecutionView, type Pipelin
 /** The Workflow Executions API's host. */
 export const WORKFLOW_EXECUTIONS_API = 'https://workflowexecutions.googleapis.com';
 
-/** `<platform>-<env>-<model>-training`: the Google Cloud stack's name prefix (`<platform>-<env>`), the model, `-training`. */
-export function trainingWorkflowName(config: PlatformConfig, envName: string, model: string): string {
-  return `${config.platform.name}-${envName}-${model}-training`;
-}
-
 /** The workflow's resource name, in the environment's project and region. */
 export function trainingWorkflowPath(config: PlatformConfig, envName: string, model: string): string {
   const { project, region } = gcpEnvironment(config, envName).gcp;
-  return `projects/${project}/locations/${region}/workflows/${trainingWorkflowName(config, envName, model)}`;
-}
-
-/** What the training workflow returns (its `result`, a JSON string). */
-export interface TrainingWorkflowResult {
-  readonly status: 'registered' | 'rejected' | 'skipped';
-  readonly version?: string;
-  readonly reason?: string;
-  readonly metrics?: Readonly<Record<string, number>>;
+  return `projects/${project}/locations/${region}/workflows/${trainingWorkflowName(`${config.platform.name}-${envName}`, model)}`;
 }
 
 /** google.cloud.workflows.executions.v1.Execution, the fields read here. */

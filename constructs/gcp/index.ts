@@ -26,6 +26,9 @@ export { PrivateEndpointAccess, type PrivateEndpointAccessProps, type PrivateEnd
 export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';
 export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';
+export { type TrainingReason, type TrainingWorkflowArgument, type TrainingWorkflowResult, trainingWorkflowName } from './training-contract';
+export { TrainingTensorboard, type TrainingTensorboardProps, TrainingWorkflow, type TrainingWorkflowProps } from './training-workflow';
+export type { TrainingTuningSpec, TrainingWorkflowSpec, TuningRange } from './private/training-workflow-source';
 export { maxDeliveryAttempts, STREAMING_RESULT_COLUMNS, StreamingInference, type StreamingInferenceProps } from './streaming-inference';
 export { type GitHubRepository, type ImageBuildStep, VertexDeployTrigger, type VertexDeployTriggerProps } from './vertex-deploy-trigger';
 export { VertexDeployerRole, type VertexDeployerRoleProps } from './vertex-deployer-role';

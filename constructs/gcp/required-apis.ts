@@ -61,6 +61,10 @@ export const APIS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   google_cloudbuild_trigger: [CLOUD_BUILD, LOGGING],
   google_vertex_ai_endpoint: [VERTEX],
   google_vertex_ai_feature_online_store: [VERTEX],
+  google_vertex_ai_tensorboard: [VERTEX],
+  // Eventarc creates a Pub/Sub subscription on the topic and starts executions through the Workflow Executions API
+  // (https://cloud.google.com/eventarc/docs/workflows/route-trigger-cloud-pubsub, "Prepare to create a trigger").
+  google_eventarc_trigger: ['eventarc.googleapis.com', PUBSUB, 'workflows.googleapis.com', 'workflowexecutions.googleapis.com'],
   google_vertex_ai_feature_online_store_featureview: [VERTEX],
   // Log-based metrics are Cloud Logging configuration; alert policies on them are Cloud Monitoring's.
   google_logging_metric: [LOGGING],

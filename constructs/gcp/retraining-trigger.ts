@@ -40,6 +40,12 @@ export interface RetrainingTriggerProps {
    * @default false
    */
   readonly approvalRequired?: boolean;
+  /**
+   * Only drift of these models starts the build (a trigger filter on the message's `model` attribute): the platform
+   * passes the models without a `training` section, whose retraining is a `TrainingWorkflow`'s.
+   * @default - every model's drift
+   */
+  readonly models?: readonly string[];
 }
 
 /**
@@ -84,6 +90,8 @@ export class RetrainingTrigger extends Construct {
       typeof buildConfig === 'string' && /^[\w./-]+\.ya?ml$/.test(buildConfig),
       `buildConfig ${JSON.stringify(buildConfig)}: expected the path of your YAML training build config in the repository, such as ci/retrain.cloudbuild.yaml`,
     );
+    for (const model of props.models ?? []) problems.check(SAFE_RESOURCE_NAME.test(model), `models: "${model}": expected lowercase letters, digits and single hyphens`);
+    problems.check(props.models === undefined || props.models.length > 0, 'models: expected at least one model (omit it for every model)');
     problems.throwIfAny();
 
     this.serviceAccount = buildServiceAccount(this, 'ServiceAccount', {
@@ -108,6 +116,8 @@ export class RetrainingTrigger extends Construct {
       sourceToBuild: { uri: repository, ref, repoType: 'GITHUB' },
       gitFileSource: { path: buildConfig, uri: repository, revision: ref, repoType: 'GITHUB' },
       substitutions: { _MODEL: `$(body.message.attributes.${DRIFT_EVENT_ATTRIBUTES.model})` },
+      // Model names are lowercase letters, digits and hyphens: nothing to escape in the pattern.
+      filter: props.models ? `_MODEL.matches("^(${props.models.join('|')})$")` : undefined,
       approvalConfig: { approvalRequired: props.approvalRequired ?? false },
     });
   }

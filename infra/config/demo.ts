@@ -81,7 +81,8 @@ export const demoConfig: PlatformConfigInput = {
             { name: 'customer', sourceTable: 'bq://modelstack-demo-prod.features.customer_features', entityIdColumns: ['customer_id'] },
           ],
         },
-        // Your training build in the repository (ModelStack ships none): it retrains $_MODEL and uploads the new
+        // Your training build in the repository, for models without a `training` section (both demo models have one,
+        // so their training workflows retrain them and no trigger is created): it retrains $_MODEL and uploads the new
         // version under models/<model>/<version>/, which the deploy trigger then rolls out.
         retraining: { buildConfig: 'ci/retrain.cloudbuild.yaml' },
       },

@@ -201,7 +201,10 @@ export const gcpEnvironmentSchema = z
     servingOverride: servingOverrideSchema.optional(),
     /** Inference functions: who may call them, from where; absent means no invokers, ingress all, 10 instances. */
     functions: functionsSchema.optional(),
-    /** A Cloud Build retraining run on every DriftDetected message; needs `repository`. */
+    /**
+     * A Cloud Build retraining run on the DriftDetected messages of models without a `training` section (a model with
+     * one is retrained by its training workflow); needs `repository`.
+     */
     retraining: z
       .strictObject({
         /**

@@ -117,6 +117,29 @@ const trainingAwsSchema = z
   })
   .default(TRAINING_AWS_DEFAULTS);
 
+/**
+ * An Artifact Registry Docker image (`<location>-docker.pkg.dev/<project>/<repository>/<image>` with a tag or digest):
+ * Vertex AI custom training runs images from Artifact Registry (Container Registry is shut down).
+ */
+export const ARTIFACT_REGISTRY_IMAGE_URI = /^[a-z0-9-]+-docker\.pkg\.dev\/[a-z][a-z0-9-]{4,28}[a-z0-9]\/[a-z0-9][a-z0-9._-]*\/[a-z0-9][a-z0-9._/-]*(:[\w.-]+|@sha256:[0-9a-f]{64})$/;
+
+const TRAINING_GCP_DEFAULTS = { machineType: 'n1-standard-4', bootDiskGb: 100, maxRuntimeMinutes: 60 };
+const trainingGcpSchema = z
+  .strictObject({
+    /** Compute Engine machine type of the Vertex AI custom jobs and tuning trials. */
+    machineType: z.string().regex(/^[a-z][a-z0-9]*-[a-z0-9-]+$/, 'expected a Compute Engine machine type such as n1-standard-4').default(TRAINING_GCP_DEFAULTS.machineType),
+    /** Boot disk of each job (pd-ssd), in GB. */
+    bootDiskGb: z.number().int().min(100).max(64_000).default(TRAINING_GCP_DEFAULTS.bootDiskGb),
+    /** A job running longer is stopped (CustomJobSpec.scheduling.timeout). */
+    maxRuntimeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(TRAINING_GCP_DEFAULTS.maxRuntimeMinutes),
+    /**
+     * The Artifact Registry image the custom jobs run (`python3 -m training.*`, and `modelstack baseline`).
+     * @default - the image of the version the environment serves (read at run time), which cannot train: docs/training.md
+     */
+    image: z.string().regex(ARTIFACT_REGISTRY_IMAGE_URI, 'expected an Artifact Registry image URI such as europe-west1-docker.pkg.dev/my-project/training/trainer:1 (Vertex AI custom jobs run images from Artifact Registry)').optional(),
+  })
+  .default(TRAINING_GCP_DEFAULTS);
+
 /** A model's training pipeline. */
 export const trainingSchema = z
   .strictObject({
@@ -177,6 +200,8 @@ export const trainingSchema = z
     retrainOnDrift: z.boolean().default(true),
     /** AWS compute of the pipeline's jobs. */
     aws: trainingAwsSchema,
+    /** Google Cloud compute of the pipeline's Vertex AI jobs. */
+    gcp: trainingGcpSchema,
   })
   .superRefine((training, ctx) => {
     const tuned = Object.keys(training?.tuning?.parameters ?? {});

@@ -22,6 +22,7 @@ import { ServiceAgents } from '../../constructs/gcp/private/service-agents';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { StreamingInference } from '../../constructs/gcp/streaming-inference';
+import { TrainingTensorboard, TrainingWorkflow } from '../../constructs/gcp/training-workflow';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
 import { buildFolderOf } from '../config/images';
@@ -85,8 +86,15 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly modelImages?: ModelImageRepository;
   /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
   readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
-  /** The retraining trigger; only with `gcp.retraining` and `gcp.repository`. */
+  /**
+   * The retraining trigger; only with `gcp.retraining`, `gcp.repository` and a model without a `training` section
+   * (it then retrains only those: a model with one has its training workflow).
+   */
   readonly retraining?: RetrainingTrigger;
+  /** The training pipeline of each model with a `training` section, by model name. */
+  readonly training: Record<string, TrainingWorkflow> = {};
+  /** The environment's Vertex AI TensorBoard; only with a model that has a `training` section. */
+  readonly tensorboard?: TrainingTensorboard;
   /** The feature store; only when `gcp.featureStore` declares entities. */
   readonly featureStore?: FeatureStore;
   /** The environment's alert policies and dashboard. */
@@ -220,7 +228,9 @@ export class GcpEnvironmentStack extends TerraformStack {
       }
     }
 
-    if (gcp.retraining && gcp.repository) {
+    const trainedModels = props.models.filter((m) => m.training).map((m) => m.name);
+    const untrainedModels = props.models.filter((m) => !m.training).map((m) => m.name);
+    if (gcp.retraining && gcp.repository && untrainedModels.length > 0) {
       this.retraining = new RetrainingTrigger(this, 'Retraining', {
         registry: this.registry,
         driftTopic: this.driftTopic,
@@ -229,6 +239,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         project,
         buildConfig: gcp.retraining.buildConfig,
         approvalRequired: environment.approvalRequired,
+        models: trainedModels.length > 0 ? untrainedModels : undefined,
       });
     }
 
@@ -246,6 +257,45 @@ export class GcpEnvironmentStack extends TerraformStack {
     });
 
     const notificationChannels = this.monitoring.notificationChannels.length > 0 ? this.monitoring.notificationChannels.map((c) => c.id) : undefined;
+    if (trainedModels.length > 0) this.tensorboard = new TrainingTensorboard(this, 'Tensorboard', { registry: this.registry, namePrefix, project, region });
+    for (const model of props.models) {
+      const training = model.training;
+      if (!training || !this.tensorboard) continue;
+      const serving = images[model.name];
+      // models.upload reads the version's folder as the Vertex AI service agent: a Vertex AI endpoint grants this
+      // already; the same grant (same id, once) where models are served on Cloud Run.
+      if (cloudRun) this.registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', ServiceAgents.of(this, project).vertex, MODELS_PREFIX);
+      this.training[model.name] = new TrainingWorkflow(this, `Training-${model.name}`, {
+        registry: this.registry,
+        tensorboard: this.tensorboard,
+        namePrefix,
+        project,
+        region,
+        environment: environmentName,
+        pipeline: {
+          model: model.name,
+          task: model.task,
+          features: model.inputSchema.features,
+          target: training.target,
+          dataPrefix: training.data.prefix ?? `training-data/${model.name}/`,
+          format: training.data.format,
+          holdout: training.holdout,
+          metric: training.objective.metric,
+          floor: training.objective.floor,
+          hyperparameters: training.hyperparameters,
+          tuning: training.tuning,
+          machineType: training.gcp.machineType,
+          bootDiskGb: training.gcp.bootDiskGb,
+          maxRuntimeMinutes: training.gcp.maxRuntimeMinutes,
+          trainingImage: training.gcp.image,
+          // A built model server has no image URI before a deploy builds it: the workflow then takes the served version's.
+          servingImage: typeof serving === 'string' ? serving : undefined,
+        },
+        schedule: training.schedule,
+        driftTopic: training.retrainOnDrift ? this.driftTopic : undefined,
+        notificationChannels,
+      });
+    }
     for (const model of props.models) {
       if (model.batch) {
         const { gcp: settings } = model.batch;

@@ -145,6 +145,13 @@ describe('delivery (GCP)', () => {
     expect(accounts).toContain('ms-prod-retrain');
   });
 
+  test('the retraining trigger can be limited to models (those without a training workflow): a filter on the drift message\'s model', () => {
+    const s = platform({}, { models: ['legacy', 'fraud-v2'] });
+    expect(all(s, 'google_cloudbuild_trigger').find((t) => t.name === 'ms-prod-retrain').filter).toBe('_MODEL.matches("^(legacy|fraud-v2)$")');
+    expect(all(platform({}, {}), 'google_cloudbuild_trigger').find((t) => t.name === 'ms-prod-retrain').filter).toBeUndefined();
+    expect(() => platform({}, { models: ['Legacy'] })).toThrow('RetrainingTrigger: invalid props\n  - models: "Legacy": expected lowercase letters, digits and single hyphens');
+  });
+
   test('invalid props fail with every problem listed', () => {
     expect(() => platform({ namePrefix: 'Ms', minReplicas: 0, maxReplicas: -1, trafficSplit: { latest: 0, previous: 90 }, alias: 'Prod', containerImage: 'not an image' })).toThrow(
       'VertexDeployTrigger: invalid props\n' +

@@ -24,6 +24,8 @@ function everyFeature(): unknown {
   raw.environments.staging.gcp.network = { kind: 'psc', projectAllowlist: ['consumer-project'], vpcNetwork: 'ml', subnetwork: 'ml-europe-west1', connectorRange: '10.8.0.0/28' };
   raw.environments.staging.gcp.featureStore = { entities: [{ name: 'customer', sourceTable: 'bq://modelstack-demo-staging.features.customers', entityIdColumns: ['customer_id'] }] };
   raw.environments.staging.gcp.retraining = { buildConfig: 'cloudbuild/retrain.yaml' };
+  // The retraining build retrains models without a training section (a training workflow retrains the others).
+  delete raw.models[1].training;
   raw.environments.dev.gcp.functions = { invokers: ['group:ml@example.com'], ingress: 'internal', maxInstances: 5 };
   return raw;
 }
@@ -55,7 +57,7 @@ describe('deployability of every synthesized GCP stack (first deploy into an emp
         'cloudkms.googleapis.com', 'cloudresourcemanager.googleapis.com', 'cloudscheduler.googleapis.com',
         // prod serves through Private Service Connect: an internal address (Compute Engine) and a Serverless VPC Access connector
         'compute.googleapis.com', 'eventarc.googleapis.com', 'iam.googleapis.com', 'logging.googleapis.com',
-        'monitoring.googleapis.com', 'pubsub.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com', 'vpcaccess.googleapis.com', 'workflows.googleapis.com',
+        'monitoring.googleapis.com', 'pubsub.googleapis.com', 'run.googleapis.com', 'storage.googleapis.com', 'vpcaccess.googleapis.com', 'workflowexecutions.googleapis.com', 'workflows.googleapis.com',
       ].map((api) => [api, false]),
     );
   });

@@ -38,16 +38,17 @@ describe('a model without a version (Google Cloud)', () => {
     expect(names(prod, 'google_vertex_ai_endpoint', 'display_name')).toEqual(['modelstack-prod-churn', 'modelstack-prod-sales-forecast']);
     // churn's streaming function scores whatever version the endpoint serves: it is there before the first version too.
     expect(names(prod, 'google_cloudfunctions2_function')).toEqual(['modelstack-prod-fn-predict-churn', 'modelstack-prod-fn-predict-sales-forecast', 'modelstack-prod-fn-stream-churn']);
-    expect(names(prod, 'google_cloudbuild_trigger')).toEqual(['modelstack-prod-deploy-churn', 'modelstack-prod-deploy-sales-forecast', 'modelstack-prod-retrain']);
+    // No retraining trigger: both demo models are retrained by their training workflows.
+    expect(names(prod, 'google_cloudbuild_trigger')).toEqual(['modelstack-prod-deploy-churn', 'modelstack-prod-deploy-sales-forecast']);
     const alerts = JSON.stringify(prod.resource.google_monitoring_alert_policy);
     expect(alerts).toContain('modelstack-prod-churn');
     // Only churn's batch schedule: no drift schedule.
-    expect(names(prod, 'google_cloud_scheduler_job')).toEqual(['modelstack-prod-batch-churn']);
+    expect(names(prod, 'google_cloud_scheduler_job')).toEqual(['modelstack-prod-batch-churn', 'modelstack-prod-churn-training']);
 
     // The same config with the version: the drift function and its schedule are there.
     const versioned = synthesize(config)['modelstack-prod-platform'];
     expect(names(versioned, 'google_cloudfunctions2_function')).toContain('modelstack-prod-fn-drift-churn');
-    expect(names(versioned, 'google_cloud_scheduler_job')).toEqual(['modelstack-prod-batch-churn', 'modelstack-prod-drift-churn']);
+    expect(names(versioned, 'google_cloud_scheduler_job')).toEqual(['modelstack-prod-batch-churn', 'modelstack-prod-churn-training', 'modelstack-prod-drift-churn']);
   });
 });
 

@@ -113,7 +113,7 @@ describe('security policy over every synthesized GCP stack of the demo', () => {
 });
 
 describe('buildGcpPlatform', () => {
-  test('per environment: endpoints, deploy triggers, drift topic, monitoring; prod adds approvals, PSC, features, retraining', () => {
+  test('per environment: endpoints, deploy triggers, drift topic, monitoring; prod adds approvals, PSC, features', () => {
     for (const env of ['dev', 'staging', 'prod']) {
       const stack = `modelstack-${env}-platform`;
       // Dev serves on Cloud Run (gcp.servingOverride): no Vertex AI endpoint, so no dedicated replica.
@@ -122,7 +122,8 @@ describe('buildGcpPlatform', () => {
       expect(count(stack, 'google_monitoring_dashboard')).toBe(1);
       const triggers = Object.values(demo[stack].google_cloudbuild_trigger) as any[];
       expect(triggers.map((t) => t.name).sort()).toEqual(
-        [`modelstack-${env}-deploy-churn`, `modelstack-${env}-deploy-sales-forecast`, ...(env === 'prod' ? ['modelstack-prod-retrain'] : [])].sort(),
+        // prod's gcp.retraining covers models without a training section: both demo models have one.
+        [`modelstack-${env}-deploy-churn`, `modelstack-${env}-deploy-sales-forecast`].sort(),
       );
       for (const t of triggers) expect(t.approval_config).toEqual({ approval_required: env === 'prod' });
       const topics = Object.values(demo[stack].google_pubsub_topic).map((t: any) => t.name);
@@ -137,6 +138,20 @@ describe('buildGcpPlatform', () => {
     const sales = prodEndpoints.find((e) => e.display_name === 'modelstack-prod-sales-forecast');
     // Serverless on AWS, where the inference function captures; Vertex AI logs it like any public or PSC endpoint.
     expect(sales.predict_request_response_logging_config.sampling_rate).toBe(0.2);
+  });
+
+  test('every environment trains both models with a workflow: churn tuned on its schedule and on drift, sales-forecast on drift only', () => {
+    for (const env of ['dev', 'staging', 'prod']) {
+      const stack = demo[`modelstack-${env}-platform`];
+      const workflows = Object.values(stack.google_workflows_workflow).filter((w: any) => w.name.endsWith('-training')) as any[];
+      expect(workflows.map((w) => w.name).sort()).toEqual([`modelstack-${env}-churn-training`, `modelstack-${env}-sales-forecast-training`]);
+      const steps = (w: any) => JSON.parse(w.source_contents.replace(/\$\$\{/g, '${')).main.steps[0].run.try.steps.map((st: any) => Object.keys(st)[0]);
+      expect(steps(workflows.find((w) => w.name.includes('churn')))).toContain('tuneJob');
+      expect(steps(workflows.find((w) => w.name.includes('sales')))).toContain('trainJob');
+      expect((Object.values(stack.google_cloud_scheduler_job) as any[]).filter((j) => j.name.endsWith('-training')).map((j) => j.schedule)).toEqual(['0 3 * * 1']);
+      expect((Object.values(stack.google_eventarc_trigger) as any[]).map((t) => t.name).sort()).toEqual([`modelstack-${env}-churn-retrain`, `modelstack-${env}-sales-forecast-retrain`]);
+      expect(Object.values(stack.google_vertex_ai_tensorboard)).toHaveLength(1);
+    }
   });
 
   test('the churn model\'s batch prediction in every environment: its alias, the config\'s replicas, alerts to the environment\'s channel', () => {

@@ -83,7 +83,9 @@ export function batchWorkflowDefinition(spec: BatchWorkflowSpec): Record<string,
     labels: { modelstack_model: spec.model },
   };
   // Every failure, ours or a connector's, goes through the `except` below, which logs it once.
-  const fail = (reason: string) => [{ raiseFailure: { raise: { code: 'BatchPredictionFailed', message: reason } } }];
+  // Step names must be unique within a subworkflow (https://cloud.google.com/workflows/docs/reference/syntax/steps):
+  // each failure step has its own.
+  const fail = (step: string, reason: string) => [{ [step]: { raise: { code: 'BatchPredictionFailed', message: reason } } }];
   const countInput =
     spec.input.kind === 'gcs'
       ? [
@@ -125,12 +127,12 @@ export function batchWorkflowDefinition(spec: BatchWorkflowSpec): Record<string,
       outcome: {
         switch: [
           { condition: expr('job.state == "JOB_STATE_SUCCEEDED"'), steps: [{ scored: { return: expr('job.name') } }] },
-          { condition: expr(`job.state in ${JSON.stringify(FAILED_STATES)}`), steps: fail(expr('job.name + " ended " + job.state')) },
+          { condition: expr(`job.state in ${JSON.stringify(FAILED_STATES)}`), steps: fail('jobFailed', expr('job.name + " ended " + job.state')) },
           {
             condition: expr('sys.now() > deadline'),
             steps: [
               { cancelJob: { call: 'googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.cancel', args: { name: expr('job.name'), region: spec.region } } },
-              ...fail(expr(`job.name + " cancelled after running longer than ${spec.maxRuntimeSeconds / 3600} hours"`)),
+              ...fail('jobTimedOut', expr(`job.name + " cancelled after running longer than ${spec.maxRuntimeSeconds / 3600} hours"`)),
             ],
           },
         ],
