@@ -18,7 +18,7 @@ module.exports = {
   setupFiles: ['<rootDir>/test/setup-env.js'],
   collectCoverage: true,
   coverageProvider: 'v8',
-  collectCoverageFrom: ['constructs/**/*.ts', 'infra/**/*.ts', 'lambdas/**/*.ts', 'cli/**/*.ts'],
+  collectCoverageFrom: ['constructs/**/*.ts', 'infra/**/*.ts', 'core/**/*.ts', 'lambdas/**/*.ts', 'cli/**/*.ts'],
   coverageReporters: ['text-summary', 'lcov'],
   coverageThreshold: { global: { lines: 85 } },
 };

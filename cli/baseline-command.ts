@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { buildBaseline, DEFAULT_CATEGORY_CAP, type DataFormat } from '../lambdas/core';
+import { buildBaseline, DEFAULT_CATEGORY_CAP, type DataFormat } from '../core';
 import type { CliContext } from './io';
 import { dataFormat, parseFormat, parseList, parsePositiveInt } from './options';
 import { createProgress } from './progress';

@@ -1,7 +1,7 @@
 import { readFile, stat, writeFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { checkDrift, DRIFT_DEFAULTS, parseBaseline, renderReportHtml, type BaselineFile, type DataFormat, type DriftReport, type MethodOverride } from '../lambdas/core';
+import { checkDrift, DRIFT_DEFAULTS, parseBaseline, renderReportHtml, type BaselineFile, type DataFormat, type DriftReport, type MethodOverride } from '../core';
 import { UsageError, type CliContext } from './io';
 import { dataFormat, parseFormat, parseMethod, parsePositiveInt, parseShare } from './options';
 import { createProgress } from './progress';

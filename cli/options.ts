@@ -1,5 +1,5 @@
 import { InvalidArgumentError } from 'commander';
-import { hasParquetMagic, isMethod, type DataFormat, type MethodOverride } from '../lambdas/core';
+import { hasParquetMagic, isMethod, type DataFormat, type MethodOverride } from '../core';
 import { UsageError } from './io';
 
 /** Commander argument parsers: each throws a one-line message naming what was expected. */

@@ -3,7 +3,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { awsRegistryBucketName, modelPackageGroupOf } from '../infra/aws/names';
 import { ConfigError } from '../infra/config/load';
 import { MODEL_VERSION, type PlatformConfig } from '../infra/config/schema';
-import { registryLayout } from '../lambdas/core/layout';
+import { registryLayout } from '../core/layout';
 import type { ResolvedVersion } from '../infra/config/versions';
 
 /** The SageMaker calls resolving needs; a `SageMakerClient` is one. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { parseCsvRecord } from '../lambdas/core/readers/csv';
+import { parseCsvRecord } from '../core/readers/csv';
 import type { FeatureConfig } from '../infra/config/schema';
 
 /** A data window as `python3 -m training.data` writes it: the features in schema order, then the target. */

@@ -117,7 +117,7 @@ async function writeCapture(
   exchange: { input: Buffer; inputType: string; output: Buffer; outputType: string; inferenceId?: string },
 ): Promise<void> {
   // The record SageMaker writes (Developer Guide, "Capture data from real-time endpoint", captured data format).
-  // Written here independently of lambdas/core/capture on purpose: this shim stands for SageMaker, so the drift
+  // Written here independently of core/capture on purpose: this shim stands for SageMaker, so the drift
   // engine's reader is checked against a second writer, not against the platform's own.
   const record = {
     captureData: { endpointInput: captureData(exchange.input, exchange.inputType, 'INPUT'), endpointOutput: captureData(exchange.output, exchange.outputType, 'OUTPUT') },

@@ -17,7 +17,7 @@ import { atLeast, removedLines, requiredBump, signaturesOnly } from './api-semve
 const ENTRY_POINTS = {
   aws: 'constructs/aws/index',
   gcp: 'constructs/gcp/index',
-  core: 'lambdas/core/index',
+  core: 'core/index',
   platform: 'infra/index',
 } as const;
 

@@ -93,7 +93,7 @@ def estimator(model, seed, overrides=None, features=None):
 
 
 def evaluate(task, labels, predictions):
-    """The model-quality metric names (lambdas/core/quality): classification at threshold 0.5, or regression."""
+    """The model-quality metric names (core/quality): classification at threshold 0.5, or regression."""
     labels = np.asarray(labels)
     if task == "classification":
         predicted = (predictions >= 0.5).astype(int)

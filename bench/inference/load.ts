@@ -9,11 +9,11 @@ import { writeFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
-import { CaptureWriter } from '../../lambdas/core/capture';
+import { CaptureWriter } from '../../core/capture';
 import { API_CAPTURE_DEFAULTS, readInferenceConfig } from '../../lambdas/inference/config';
-import { createInferenceHandler } from '../../lambdas/inference/handler';
-import { s3CaptureStore } from '../../lambdas/inference/s3-capture-store';
-import { sageMakerInvoker } from '../../lambdas/inference/sagemaker';
+import { createInferenceHandler } from '../../lambdas/inference/aws/handler';
+import { s3CaptureStore } from '../../lambdas/inference/aws/s3-capture-store';
+import { sageMakerInvoker } from '../../lambdas/inference/aws/sagemaker';
 
 const [bundlePath, resultPath] = process.argv.slice(2);
 const seconds = Number(process.env.BENCH_SECONDS ?? 30);

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
-import { buildBaseline } from '../../lambdas/core';
+import { buildBaseline } from '../../core';
 import { awsRegistryBucketName, namePrefixOf } from '../../infra/aws/names';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { executionOrder, pipelineDefinitionProblems } from '../../infra/pipeline/checks';

@@ -18,7 +18,7 @@ import { modelPackageGroupOf, namePrefixOf } from '../../infra/aws/names';
 import { awsEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { PARAMETER_NAMES, STEP_NAMES } from '../../infra/pipeline/training-pipeline';
-import { currentModelData } from '../../lambdas/training-starter/handler';
+import { currentModelData } from '../../lambdas/training-starter/aws/handler';
 import { CloudCallError, type ExecutionSummary, type ExecutionView, type PipelineExecutions } from './cloud';
 
 /** The SageMaker calls this client makes; a `SageMakerClient` is one. */

@@ -5,7 +5,7 @@ import { servedModels } from '../../infra/aws/serving-variant';
 import { awsEnvironment } from '../../infra/config/clouds';
 import type { PlatformConfig } from '../../infra/config/schema';
 import type { ResolvedVersions } from '../../infra/config/versions';
-import { registryLayout } from '../../lambdas/core/layout';
+import { registryLayout } from '../../core/layout';
 import { type CheckResult, errorText } from './report';
 
 /**

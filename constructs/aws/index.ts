@@ -23,7 +23,7 @@ export {
   type AlarmThresholds,
 } from './alarm-thresholds';
 export { AlarmTopic, type AlarmTopicProps } from './alarm-topic';
-export { DRIFT_DEFAULTS, type DriftSettings } from '../../lambdas/core/drift-defaults';
+export { DRIFT_DEFAULTS, type DriftSettings } from '../../core/drift/defaults';
 export { BatchInference, type BatchInferenceProps } from './batch-inference';
 export { addComplianceChecks } from './compliance';
 export { ContainerImage, type ContainerImageConfig } from './container-image';

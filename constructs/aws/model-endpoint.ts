@@ -5,7 +5,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { CfnEndpoint, CfnEndpointConfig, type CfnEndpointProps, CfnModel } from 'aws-cdk-lib/aws-sagemaker';
 import type { Construct } from 'constructs';
-import { registryLayout } from '../../lambdas/core/layout';
+import { registryLayout } from '../../core/layout';
 import { Problems, SAFE_RESOURCE_NAME, SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT, SERVERLESS_MEMORY_SIZES_MB } from '../private/validation';
 import type { ContainerImage } from './container-image';
 import type { IModelRegistry } from './model-registry';

@@ -7,7 +7,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CfnModelPackageGroup } from 'aws-cdk-lib/aws-sagemaker';
 import { S3_SERVER_ACCESS_LOGS_USE_BUCKET_POLICY } from 'aws-cdk-lib/cx-api';
 import type { Construct } from 'constructs';
-import { registryLayout } from '../../lambdas/core/layout';
+import { registryLayout } from '../../core/layout';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { BundledFunction } from './private/bundled-function';
 import { packageGroupName } from './private/registry-names';

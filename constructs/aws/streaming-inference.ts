@@ -9,7 +9,7 @@ import { KinesisEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { InputFeature } from '../../lambdas/core/inference';
+import type { InputFeature } from '../../core/inference';
 import { STREAMING_ENV } from '../../lambdas/streaming/config';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { IModelEndpoint } from './model-endpoint';

@@ -4,7 +4,7 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
-import { registryLayout } from '../../lambdas/core/layout';
+import { registryLayout } from '../../core/layout';
 import { boundedName } from '../private/names';
 import { CLOUD_RUN_CPUS, cloudRunMemoryProblem, Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelRegistry } from './model-registry';

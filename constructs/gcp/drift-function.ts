@@ -5,9 +5,9 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { WorkflowsWorkflow } from '@cdktf/provider-google/lib/workflows-workflow';
 import { Construct } from 'constructs';
-import { driftSettings, type DriftSettings, driftSettingsProblems } from '../../lambdas/core/drift-defaults';
-import { integrityThresholds, type IntegrityThresholds } from '../../lambdas/core/integrity-thresholds';
-import { registryLayout } from '../../lambdas/core/layout';
+import { driftSettings, type DriftSettings, driftSettingsProblems } from '../../core/drift/defaults';
+import { integrityThresholds, type IntegrityThresholds } from '../../core/drift/integrity-thresholds';
+import { registryLayout } from '../../core/layout';
 import { DRIFT_ENV } from '../../lambdas/drift/config';
 import { GCP_DRIFT_ENV } from '../../lambdas/drift/gcp/config';
 import { boundedName } from '../private/names';

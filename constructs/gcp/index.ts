@@ -8,7 +8,7 @@ export { BatchPrediction, type BatchPredictionInput, type BatchPredictionOutput,
 export { CloudRunDeployerRole, type CloudRunDeployerRoleProps } from './cloud-run-deployer-role';
 export { CLOUD_RUN_CONTAINER, CLOUD_RUN_PLACEHOLDER_IMAGE, CloudRunModelService, type CloudRunModelServiceProps } from './cloud-run-model-service';
 export { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS, driftTopicName, functionServiceName } from './drift-contract';
-export { DRIFT_DEFAULTS, type DriftSettings } from '../../lambdas/core/drift-defaults';
+export { DRIFT_DEFAULTS, type DriftSettings } from '../../core/drift/defaults';
 export { DriftFunction, type DriftFunctionProps, scheduleFor } from './drift-function';
 export { EncryptedTopic, type EncryptedTopicProps } from './encrypted-topic';
 export { type FeatureEntity, FeatureStore, type FeatureStoreProps } from './feature-store';

@@ -3,8 +3,8 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import type { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { Construct } from 'constructs';
-import type { InputFeature } from '../../lambdas/core/inference';
-import { registryLayout } from '../../lambdas/core/layout';
+import type { InputFeature } from '../../core/inference';
+import { registryLayout } from '../../core/layout';
 import { INFERENCE_ENV } from '../../lambdas/inference/config';
 import { boundedName } from '../private/names';
 import { Problems } from '../private/validation';

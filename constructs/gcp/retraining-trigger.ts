@@ -1,7 +1,7 @@
 import { CloudbuildTrigger } from '@cdktf/provider-google/lib/cloudbuild-trigger';
 import type { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import { registryLayout } from '../../lambdas/core/layout';
+import { registryLayout } from '../../core/layout';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { DRIFT_EVENT_ATTRIBUTES } from './drift-contract';

@@ -10,7 +10,7 @@ import type { PubsubTopicIamMember } from '@cdktf/provider-google/lib/pubsub-top
 import type { VpcAccessConnector } from '@cdktf/provider-google/lib/vpc-access-connector';
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { Construct } from 'constructs';
-import type { InputFeature } from '../../lambdas/core/inference';
+import type { InputFeature } from '../../core/inference';
 import { GCP_STREAMING_ENV } from '../../lambdas/streaming/gcp/config';
 import { boundedName } from '../private/names';
 import { Problems } from '../private/validation';

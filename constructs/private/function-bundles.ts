@@ -8,12 +8,12 @@ import type { BuildOptions } from 'esbuild';
  * its runtime runs, and, for Cloud Functions, the `package.json` the runtime needs.
  */
 export const FUNCTION_BUNDLES = {
-  'aws-inference': { entry: 'lambdas/inference/index.ts', target: 'node24', cloud: 'aws' },
-  'aws-drift': { entry: 'lambdas/drift/index.ts', target: 'node24', cloud: 'aws' },
-  'aws-streaming': { entry: 'lambdas/streaming/index.ts', target: 'node24', cloud: 'aws' },
-  'aws-registry-cleanup': { entry: 'lambdas/registry-cleanup/index.ts', target: 'node24', cloud: 'aws' },
-  'aws-training-baseline': { entry: 'lambdas/training-baseline/index.ts', target: 'node24', cloud: 'aws' },
-  'aws-training-starter': { entry: 'lambdas/training-starter/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-inference': { entry: 'lambdas/inference/aws/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-drift': { entry: 'lambdas/drift/aws/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-streaming': { entry: 'lambdas/streaming/aws/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-registry-cleanup': { entry: 'lambdas/registry-cleanup/aws/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-training-baseline': { entry: 'lambdas/training-baseline/aws/index.ts', target: 'node24', cloud: 'aws' },
+  'aws-training-starter': { entry: 'lambdas/training-starter/aws/index.ts', target: 'node24', cloud: 'aws' },
   'gcp-inference': { entry: 'lambdas/inference/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-drift': { entry: 'lambdas/drift/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-streaming': { entry: 'lambdas/streaming/gcp/index.ts', target: 'node22', cloud: 'gcp' },
@@ -87,6 +87,6 @@ function bundleOptions(name: FunctionBundleName): BuildOptions {
     legalComments: 'none',
     logLevel: 'error',
     // Lambda supplies credentials in the environment: the SDK's full provider chain (SSO, INI files, IMDS) is dead weight.
-    alias: spec.cloud === 'aws' ? { '@aws-sdk/credential-provider-node': join(ROOT, 'lambdas', 'shared', 'env-credentials.ts') } : {},
+    alias: spec.cloud === 'aws' ? { '@aws-sdk/credential-provider-node': join(ROOT, 'lambdas', 'shared', 'aws', 'env-credentials.ts') } : {},
   };
 }

@@ -1,5 +1,5 @@
 // Cloud-free (no imports beyond the drift defaults): the AWS and Google Cloud threshold modules and the config schema read it.
-import { DRIFT_DEFAULTS } from '../../lambdas/core/drift-defaults';
+import { DRIFT_DEFAULTS } from '../../core/drift/defaults';
 
 /**
  * Alarm defaults both clouds share, by the name both configs use: each cloud's threshold module takes them from here,

@@ -8,7 +8,7 @@ import { builtImageProblems, imageBuildSchema } from './image-rules';
 import { cloudRunServingProblems } from './cloud-run-rules';
 import { gcpEnvironmentSchema, gcpModelSchema } from './gcp-schema';
 import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
-import { DRIFT_DEFAULTS, DRIFT_LIMITS } from '../../lambdas/core/drift-defaults';
+import { DRIFT_DEFAULTS, DRIFT_LIMITS } from '../../core/drift/defaults';
 import { trainingModelProblems, trainingSchema } from './training-schema';
 
 /**
@@ -112,7 +112,7 @@ const driftSchema = z
     /** Relative drop of the main quality metric (accuracy for classifiers, RMSE for regressors) against the baseline that raises the alarm. */
     qualityDegradationThreshold: z.number().gt(0).max(1).default(DRIFT_DEFAULTS.qualityDegradationThreshold),
     /**
-     * Data-integrity thresholds; each one left out keeps its default (`INTEGRITY_DEFAULTS` in lambdas/core).
+     * Data-integrity thresholds; each one left out keeps its default (`INTEGRITY_DEFAULTS` in core).
      * @default - every default
      */
     integrity: z

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { ECR_IMAGE_URI } from '../../constructs/private/image-uri';
 import { SAGEMAKER_INSTANCE_TYPE, SAGEMAKER_INSTANCE_TYPE_HINT } from '../../constructs/private/validation';
 
-/** The model-quality metrics (lambdas/core/quality, `quality.json`) by task. */
+/** The model-quality metrics (core/quality, `quality.json`) by task. */
 export const QUALITY_METRICS = {
   classification: ['accuracy', 'precision', 'recall', 'f1', 'rocAuc'],
   regression: ['mae', 'rmse', 'r2'],

@@ -1,7 +1,7 @@
-import type { DriftCheckSpec } from '../core/drift-job';
-import type { ModelTask } from '../core/quality';
-import { integrityThresholds, type IntegrityThresholds } from '../core/integrity-thresholds';
-import { registryLayout } from '../core/layout';
+import type { DriftCheckSpec } from '../../core/drift-job';
+import type { ModelTask } from '../../core/quality';
+import { integrityThresholds, type IntegrityThresholds } from '../../core/drift/integrity-thresholds';
+import { registryLayout } from '../../core/layout';
 import { requiredEnv } from '../shared/env';
 
 /** Environment variable names, shared with the DriftMonitor construct that sets them. */

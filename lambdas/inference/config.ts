@@ -1,5 +1,5 @@
-import { type CaptureStore, CaptureWriter } from '../core/capture';
-import type { InputFeature } from '../core/inference';
+import { type CaptureStore, CaptureWriter } from '../../core/capture';
+import type { InputFeature } from '../../core/inference';
 import { positiveIntEnv } from '../shared/env';
 
 /** What one inference function serves, read once at cold start from its environment. */

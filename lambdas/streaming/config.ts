@@ -1,4 +1,4 @@
-import type { InputFeature } from '../core/inference';
+import type { InputFeature } from '../../core/inference';
 import { positiveIntEnv, requiredEnv } from '../shared/env';
 
 /** What one streaming function scores, read once at cold start from its environment. */

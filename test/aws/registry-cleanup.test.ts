@@ -1,5 +1,5 @@
 import { DeleteModelPackageCommand, DeleteModelPackageGroupCommand, SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { type CleanupRequest, createCleanupHandler, putResponse } from '../../lambdas/registry-cleanup/handler';
+import { type CleanupRequest, createCleanupHandler, putResponse } from '../../lambdas/registry-cleanup/aws/handler';
 import { FakeSageMakerApi } from '../helpers/sagemaker-api-server';
 
 describe('registry cleanup custom resource (against a loopback SageMaker)', () => {

@@ -21,8 +21,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { ECR_DIGEST_URI, ECR_IMAGE_URI, ecrRegistry, parseEcrImage } from '../../constructs/private/image-uri';
 import { parseConfig } from '../../infra/config/load';
-import { DRIFT_DEFAULTS } from '../../lambdas/core/drift-defaults';
-import { DEFAULT_DRIFT_SHARE } from '../../lambdas/core/evaluate';
+import { DRIFT_DEFAULTS } from '../../core/drift/defaults';
+import { DEFAULT_DRIFT_SHARE } from '../../core/drift/evaluate';
 import { testStack } from '../helpers/aws';
 import { demo, problemsOf } from '../helpers/config';
 import { all, synth } from '../gcp/helpers';
@@ -35,7 +35,7 @@ const DRIFT_ENV_DEFAULTS = {
   QUALITY_DEGRADATION_THRESHOLD: String(DRIFT_DEFAULTS.qualityDegradationThreshold),
 };
 
-describe('drift defaults: one definition (lambdas/core/drift-defaults.ts)', () => {
+describe('drift defaults: one definition (core/drift/defaults.ts)', () => {
   test('the config schema fills a model without drift settings with DRIFT_DEFAULTS', () => {
     const raw = demo();
     for (const model of raw.models) delete model.drift;

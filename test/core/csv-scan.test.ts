@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { DatasetProfile, parseAsciiNumber, profileParallel, readRows, readStreamRows, type FeatureSpec } from '../../lambdas/core';
+import { DatasetProfile, parseAsciiNumber, profileParallel, readRows, readStreamRows, type FeatureSpec } from '../../core';
 import { lcg } from './reference-samples';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-csv-scan-'));

@@ -22,7 +22,7 @@ import {
   windowSpecs,
   type BaselineFile,
   type FeatureSpec,
-} from '../../lambdas/core';
+} from '../../core';
 import { lcg } from './reference-samples';
 
 function build(features: FeatureSpec[], rows: unknown[][], options: { categoryCap?: number } = {}): BaselineFile {

@@ -15,7 +15,7 @@ import {
   type BaselineFile,
   type DriftReport,
   type FeatureSpec,
-} from '../../lambdas/core';
+} from '../../core';
 import { lcg } from './reference-samples';
 
 const features: FeatureSpec[] = [

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { DatasetProfile, readStreamRows, type FeatureSpec } from '../../lambdas/core';
+import { DatasetProfile, readStreamRows, type FeatureSpec } from '../../core';
 
 const features: FeatureSpec[] = [
   { name: 'x', kind: 'numeric', edges: [-1, 0, 1] },

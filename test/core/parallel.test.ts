@@ -12,7 +12,7 @@ import {
   profileRange,
   readRows,
   type FeatureSpec,
-} from '../../lambdas/core';
+} from '../../core';
 import { lcg } from './reference-samples';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-parallel-'));

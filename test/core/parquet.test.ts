@@ -15,7 +15,7 @@ import {
   readStreamRows,
   windowSpecs,
   type RowSink,
-} from '../../lambdas/core';
+} from '../../core';
 
 /**
  * Parquet files are written by DuckDB (`COPY ... TO '…parquet'`), the same data also as CSV, so each Parquet

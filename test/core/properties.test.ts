@@ -11,7 +11,7 @@ import {
   sketchCdf,
   windowSpecs,
   type FeatureSpec,
-} from '../../lambdas/core';
+} from '../../core';
 
 const specs: FeatureSpec[] = [
   { name: 'x', kind: 'numeric' },

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { sortFloat64 } from '../../lambdas/core/radix-sort';
+import { sortFloat64 } from '../../core/profile/private/radix-sort';
 
 test('sortFloat64 orders finite doubles exactly as TypedArray.prototype.sort (−0 before +0)', () => {
   fc.assert(

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { forEachLine, inferKinds, parseCsvRecord, readColumns, readRows, readStreamRows, type RowSink } from '../../lambdas/core';
+import { forEachLine, inferKinds, parseCsvRecord, readColumns, readRows, readStreamRows, type RowSink } from '../../core';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-readers-'));
 function file(name: string, content: string | Buffer): string {

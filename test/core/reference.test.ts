@@ -13,7 +13,7 @@ import {
   sketchCdf,
   TDigest,
   wasserstein1,
-} from '../../lambdas/core';
+} from '../../core';
 import { sample, type SampleSpec } from './reference-samples';
 
 /** Expected values from numpy/scipy (scripts/drift-reference.py). */

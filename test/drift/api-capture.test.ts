@@ -1,7 +1,7 @@
-import { CaptureWriter } from '../../lambdas/core/capture';
-import { runDriftCheck, type StoredReport } from '../../lambdas/core/drift-job';
-import { s3CaptureStore } from '../../lambdas/inference/s3-capture-store';
-import { s3Store } from '../../lambdas/drift/s3-store';
+import { CaptureWriter } from '../../core/capture';
+import { runDriftCheck, type StoredReport } from '../../core/drift-job';
+import { s3CaptureStore } from '../../lambdas/inference/aws/s3-capture-store';
+import { s3Store } from '../../lambdas/drift/aws/s3-store';
 import { startS3 } from '../helpers/s3rver';
 import { FakeSageMakerRuntime, sdkTestEnv } from '../helpers/sagemaker-runtime-server';
 import { buildHandler, captureConsole, CONTEXT, event } from '../inference/harness';

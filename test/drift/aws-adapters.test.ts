@@ -3,9 +3,9 @@ import type { AddressInfo } from 'node:net';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SFNClient } from '@aws-sdk/client-sfn';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { emfMetrics, eventBridgeEvents, stepFunctionsLauncher } from '../../lambdas/drift/aws-ports';
+import { emfMetrics, eventBridgeEvents, stepFunctionsLauncher } from '../../lambdas/drift/aws/aws-ports';
 import { readDriftConfig } from '../../lambdas/drift/config';
-import { s3Store } from '../../lambdas/drift/s3-store';
+import { s3Store } from '../../lambdas/drift/aws/s3-store';
 import { FaultyProxy } from '../helpers/faulty-proxy';
 import { startS3 } from '../helpers/s3rver';
 

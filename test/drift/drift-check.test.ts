@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
-import { DriftCheckError, type DriftDeps, mergeShards, profileShard, runDriftCheck, type Shard, type ShardPlan, type StoredReport } from '../../lambdas/core/drift-job';
-import { createDriftHandler } from '../../lambdas/drift/handler';
-import { s3Store } from '../../lambdas/drift/s3-store';
+import { DriftCheckError, type DriftDeps, mergeShards, profileShard, runDriftCheck, type Shard, type ShardPlan, type StoredReport } from '../../core/drift-job';
+import { createDriftHandler } from '../../lambdas/drift/aws/handler';
+import { s3Store } from '../../lambdas/drift/aws/s3-store';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

@@ -1,8 +1,8 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { DataIntegrityFailedDetail, DriftCheckSpec, DriftDetectedDetail, DriftEvents, DriftMetricsSink } from '../../lambdas/core/drift-job';
-import { buildBaseline } from '../../lambdas/core/pipeline';
+import type { DataIntegrityFailedDetail, DriftCheckSpec, DriftDetectedDetail, DriftEvents, DriftMetricsSink } from '../../core/drift-job';
+import { buildBaseline } from '../../core/drift/pipeline';
 
 export const SPEC: DriftCheckSpec = {
   model: 'churn',

@@ -1,5 +1,5 @@
 import { DRIFT_METRICS } from '../../constructs/gcp/drift-contract';
-import type { DriftCheckSpec } from '../../lambdas/core/drift-job';
+import type { DriftCheckSpec } from '../../core/drift-job';
 import { FakeGoogle, type LoggedRow } from '../helpers/gcp-fake-google';
 import { baselineJson, random } from '../drift/fixtures';
 import { BUCKETS, call, driftFunction, serve, TOPIC, WORKFLOW } from './harness';

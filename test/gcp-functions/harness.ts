@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { DriftCheckSpec } from '../../lambdas/core/drift-job';
+import type { DriftCheckSpec } from '../../core/drift-job';
 import { exportRequestLogs } from '../../lambdas/drift/gcp/bigquery-export';
 import { endpointsAt, monitoringMetrics, pubsubEvents, workflowsLauncher } from '../../lambdas/drift/gcp/gcp-ports';
 import { gcsStore } from '../../lambdas/drift/gcp/gcs-store';

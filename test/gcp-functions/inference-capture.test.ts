@@ -1,5 +1,5 @@
-import { CaptureWriter } from '../../lambdas/core/capture';
-import { emitCaptureRecord } from '../../lambdas/core/readers/capture';
+import { CaptureWriter } from '../../core/capture';
+import { emitCaptureRecord } from '../../core/readers/capture';
 import { gcsCaptureStore } from '../../lambdas/inference/gcp/gcs-capture-store';
 import { createGcpInferenceHandler } from '../../lambdas/inference/gcp/handler';
 import { vertexPredictor } from '../../lambdas/inference/gcp/vertex';

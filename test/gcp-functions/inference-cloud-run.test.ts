@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { metadataIdTokenProvider } from '../../cli/vertex-deploy/token';
-import { CaptureWriter } from '../../lambdas/core/capture';
+import { CaptureWriter } from '../../core/capture';
 import { cloudRunError, cloudRunPredictor } from '../../lambdas/inference/gcp/cloud-run';
 import { createGcpInferenceHandler } from '../../lambdas/inference/gcp/handler';
 import { gcpLogger } from '../../lambdas/shared/gcp/log';

@@ -1,5 +1,5 @@
-import { CaptureWriter, type CaptureStore, captureEncoding } from '../../lambdas/core/capture';
-import { emitCaptureRecord } from '../../lambdas/core/readers/capture';
+import { CaptureWriter, type CaptureStore, captureEncoding } from '../../core/capture';
+import { emitCaptureRecord } from '../../core/readers/capture';
 
 const PREFIX = 'data-capture/churn/ms-dev-churn/AllTraffic/';
 const exchange = (id: string, input = '3,70.5,monthly\n24,20,two-year') => ({ input, inputType: 'text/csv', output: '73.5\n44', outputType: 'text/csv', inferenceId: id });

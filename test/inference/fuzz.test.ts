@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { compileRequestParser } from '../../lambdas/core/inference';
+import { compileRequestParser } from '../../core/inference';
 import { buildHandler, captureConsole, CONFIG, CONTEXT, event, FEATURES } from './harness';
 
 /** Arbitrary bodies that are wrong in every way we can think of: not JSON, wrong shapes, wrong types, too big. */

@@ -1,8 +1,8 @@
 import { ListObjectsV2Command, GetObjectCommand } from '@aws-sdk/client-s3';
-import { CaptureWriter } from '../../lambdas/core/capture';
+import { CaptureWriter } from '../../core/capture';
 import { readInferenceConfig } from '../../lambdas/inference/config';
 import { createHash } from 'node:crypto';
-import { s3CaptureStore, signS3Put } from '../../lambdas/inference/s3-capture-store';
+import { s3CaptureStore, signS3Put } from '../../lambdas/inference/aws/s3-capture-store';
 import { FaultyProxy } from '../helpers/faulty-proxy';
 import { startS3 } from '../helpers/s3rver';
 import { FakeSageMakerRuntime, sdkTestEnv } from '../helpers/sagemaker-runtime-server';

@@ -2,8 +2,8 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import type { InferenceConfig } from '../../lambdas/inference/config';
-import { createInferenceHandler, type InferenceDeps } from '../../lambdas/inference/handler';
-import { type Invoke, sageMakerInvoker } from '../../lambdas/inference/sagemaker';
+import { createInferenceHandler, type InferenceDeps } from '../../lambdas/inference/aws/handler';
+import { type Invoke, sageMakerInvoker } from '../../lambdas/inference/aws/sagemaker';
 
 export const FEATURES = [
   { name: 'tenure', type: 'numeric' },

@@ -1,4 +1,4 @@
-import { compileRequestParser, errorBody, parsePredictions, rowsToCsv } from '../../lambdas/core/inference';
+import { compileRequestParser, errorBody, parsePredictions, rowsToCsv } from '../../core/inference';
 
 const features = [
   { name: 'tenure', type: 'numeric' },

@@ -45,7 +45,7 @@ export const ENTRY_POINTS: readonly EntryPoint[] = [
   { specifier: 'modelstack/aws', file: 'constructs/aws/index.ts', rules: 'full' },
   { specifier: 'modelstack/gcp', file: 'constructs/gcp/index.ts', rules: 'full' },
   { specifier: 'modelstack/platform', file: 'infra/index.ts', rules: 'full' },
-  { specifier: 'modelstack/core', file: 'lambdas/core/index.ts', rules: 'core' },
+  { specifier: 'modelstack/core', file: 'core/index.ts', rules: 'core' },
 ];
 
 /** Base classes (by name and declaring package) that make a class a construct. */

@@ -1,6 +1,6 @@
 import * as fc from 'fast-check';
 import reference from '../fixtures/quality/reference.json';
-import { classificationMetrics, regressionMetrics, rocAuc } from '../../lambdas/core/quality/metrics';
+import { classificationMetrics, regressionMetrics, rocAuc } from '../../core/quality/metrics';
 
 describe('model-quality metrics match scikit-learn (scripts/quality-reference.py)', () => {
   test.each(reference.classification.map((c) => [c.name, c] as const))('classification: %s', (_name, c) => {

@@ -2,9 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { KinesisStreamEvent } from 'aws-lambda';
 import { readStreamingConfig, STREAMING_ENV } from '../../lambdas/streaming/config';
-import { firehoseDeliverer } from '../../lambdas/streaming/firehose';
-import { createStreamingHandler, type Deliver } from '../../lambdas/streaming/handler';
-import type { Invoke } from '../../lambdas/inference/sagemaker';
+import { firehoseDeliverer } from '../../lambdas/streaming/aws/firehose';
+import { createStreamingHandler, type Deliver } from '../../lambdas/streaming/aws/handler';
+import type { Invoke } from '../../lambdas/inference/aws/sagemaker';
 
 const config = readStreamingConfig({
   [STREAMING_ENV.model]: 'churn',

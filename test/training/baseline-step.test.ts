@@ -1,8 +1,8 @@
 // The training pipeline's Baseline Lambda step against a real S3 API (s3rver on loopback): it profiles the prepared
 // features folder into baseline.json with the drift engine's profiler and returns the step's output parameter.
 import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { parseBaseline } from '../../lambdas/core/baseline';
-import { createBaselineHandler } from '../../lambdas/training-baseline/handler';
+import { parseBaseline } from '../../core/profile/baseline';
+import { createBaselineHandler } from '../../lambdas/training-baseline/aws/handler';
 import { startS3 } from '../helpers/s3rver';
 
 const BUCKET = 'modelstack-dev-models-111111111111-eu-west-1';

@@ -1,7 +1,7 @@
 // The training pipelines' starter against a loopback SageMaker API: one running execution per model at most, the
 // current approved version's model data passed as CurrentModelDataUrl (Evaluate's input), and a doubled trigger within the hour starting nothing new.
 import { SageMakerClient } from '@aws-sdk/client-sagemaker';
-import { CURRENT_MODEL_DATA_PARAMETER, createStarterHandler, pipelinesFromEnvironment } from '../../lambdas/training-starter/handler';
+import { CURRENT_MODEL_DATA_PARAMETER, createStarterHandler, pipelinesFromEnvironment } from '../../lambdas/training-starter/aws/handler';
 import { PARAMETER_NAMES } from '../../infra/pipeline/training-pipeline';
 import { FakeSageMakerApi } from '../helpers/sagemaker-api-server';
 

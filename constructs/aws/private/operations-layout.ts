@@ -1,6 +1,6 @@
 /**
  * Registry-bucket prefixes of the operations features (async, batch and streaming inference, feature store).
- * They sit beside `registryLayout` (lambdas/core/layout.ts) and never overlap its prefixes.
+ * They sit beside `registryLayout` (core/layout.ts) and never overlap its prefixes.
  */
 export const operationsLayout = {
   /** Request payloads clients upload for an async endpoint. */

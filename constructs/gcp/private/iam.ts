@@ -1,5 +1,5 @@
 import type { StorageBucketIamMemberCondition } from '@cdktf/provider-google/lib/storage-bucket-iam-member';
-import { registryLayout } from '../../../lambdas/core/layout';
+import { registryLayout } from '../../../core/layout';
 
 /** `models/`: where every model's versions live (`registryLayout.modelPrefix` of no model would be `models//`). */
 export const MODELS_PREFIX = registryLayout.modelPrefix('').replace(/\/+$/, '/');

@@ -89,7 +89,7 @@ def test_sagemaker_accept_text_csv_answers_one_prediction_per_line(churn_server,
 
 
 def test_the_inference_apis_accept_header_gets_json(churn_server):
-    # lambdas/inference/sagemaker.ts sends "Accept: application/json, text/csv".
+    # lambdas/inference/aws/sagemaker.ts sends "Accept: application/json, text/csv".
     status, headers, _ = call(
         "POST", churn_server.url + "/invocations", "3,89.55,263.11,1,month-to-month,electronic-check,fiber\n", {"Content-Type": "text/csv", "Accept": "application/json, text/csv"}
     )

@@ -1,4 +1,4 @@
-import { hourlyPrefixes, type DriftWindow, type ObjectStore } from '../../core/drift-job';
+import { hourlyPrefixes, type DriftWindow, type ObjectStore } from '../../../core/drift-job';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 
 /**

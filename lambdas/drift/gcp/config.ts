@@ -1,4 +1,4 @@
-import type { DriftCheckSpec } from '../../core/drift-job';
+import type { DriftCheckSpec } from '../../../core/drift-job';
 import { DRIFT_ENV, readDriftConfig } from '../config';
 
 /** Environment variables of the GCP drift function on top of the shared ones in `DRIFT_ENV`. */

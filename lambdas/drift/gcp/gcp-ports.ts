@@ -1,5 +1,5 @@
 import { DRIFT_EVENT_ATTRIBUTES, DRIFT_METRIC_LABELS, DRIFT_METRIC_RESOURCE_TYPE, DRIFT_METRICS } from '../../../constructs/gcp/drift-contract';
-import type { DriftEvents, DriftMetricsSink, ShardLauncher } from '../../core/drift-job';
+import type { DriftEvents, DriftMetricsSink, ShardLauncher } from '../../../core/drift-job';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 
 /** Where each Google API lives; tests point them all at one loopback server. */

@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
-import type { ObjectStore } from '../../core/drift-job';
+import type { ObjectStore } from '../../../core/drift-job';
 import { gcsInsert } from '../../shared/gcp/gcs-insert';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 import { readAllText } from '../../shared/streams';
@@ -25,7 +25,7 @@ export interface StoredAt {
 const REPORT_FILE = /^reports\/[^/]+\/[^/]+\/report\.(json|html)$/;
 
 /**
- * Which bucket a key of the shared layout (`lambdas/core/layout.ts`) lives in on Google Cloud. The drift core
+ * Which bucket a key of the shared layout (`core/layout.ts`) lives in on Google Cloud. The drift core
  * sees one store; the reports bucket only holds the finished, immutable reports, because the check's working
  * files (the event claim it may release, shard profiles a retry rewrites) must stay deletable.
  */

@@ -9,7 +9,7 @@ import {
   runDriftCheck,
   type Shard,
   windowEndingAt,
-} from '../../core/drift-job';
+} from '../../../core/drift-job';
 import { errorFields, type GcpLogger } from '../../shared/gcp/log';
 import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
 

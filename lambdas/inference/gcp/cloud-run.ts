@@ -1,4 +1,4 @@
-import { type ApiError, apiError } from '../../core/inference';
+import { type ApiError, apiError } from '../../../core/inference';
 import { type AccessTokenProvider, errorDetail, GoogleApiError } from '../../shared/gcp/google-http';
 import { predictionHttp, type VertexPredict } from './vertex';
 

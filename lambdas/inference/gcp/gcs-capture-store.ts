@@ -1,4 +1,4 @@
-import type { CaptureStore } from '../../core/capture';
+import type { CaptureStore } from '../../../core/capture';
 import { gcsInsert } from '../../shared/gcp/gcs-insert';
 import type { GoogleHttp } from '../../shared/gcp/google-http';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
-import type { CaptureWriter } from '../../core/capture';
-import { type ApiError, apiError, compileRequestParser, failed, type Outcome, predict, type UpstreamAnswer, unknownModel } from '../../core/inference';
+import type { CaptureWriter } from '../../../core/capture';
+import { type ApiError, apiError, compileRequestParser, failed, type Outcome, predict, type UpstreamAnswer, unknownModel } from '../../../core/inference';
 import { errorFields, type GcpLogger } from '../../shared/gcp/log';
 import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
 import type { InferenceConfig } from '../config';

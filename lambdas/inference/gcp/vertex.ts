@@ -1,6 +1,6 @@
-import { type ApiError, apiError, type Row } from '../../core/inference';
+import { type ApiError, apiError, type Row } from '../../../core/inference';
 import { type AccessTokenProvider, errorDetail, GoogleApiError, googleHttp } from '../../shared/gcp/google-http';
-import type { UpstreamResponse } from '../sagemaker';
+import type { UpstreamResponse } from '../aws/sagemaker';
 
 /** Sends validated rows (feature order) to one Vertex AI endpoint as `{ "instances": [[...], ...] }`. */
 export type VertexPredict = (rows: readonly Row[]) => Promise<UpstreamResponse>;

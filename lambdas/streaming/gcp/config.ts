@@ -1,4 +1,4 @@
-import type { InputFeature } from '../../core/inference';
+import type { InputFeature } from '../../../core/inference';
 import { positiveIntEnv, requiredEnv } from '../../shared/env';
 import { INFERENCE_ENV } from '../../inference/config';
 import { STREAMING_ENV } from '../config';

@@ -1,5 +1,5 @@
 import type { ServerResponse } from 'node:http';
-import { apiError, type ApiError, compileRequestParser, errorBody, parsePredictions } from '../../core/inference';
+import { apiError, type ApiError, compileRequestParser, errorBody, parsePredictions } from '../../../core/inference';
 import { type VertexPredict, vertexError } from '../../inference/gcp/vertex';
 import { errorFields, type GcpLogger } from '../../shared/gcp/log';
 import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
