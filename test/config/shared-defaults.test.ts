@@ -163,7 +163,7 @@ describe('the ECR image pattern: one definition (constructs/private/image-uri.ts
     readdirSync(join(root, dir), { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? sources(join(dir, e.name)) : /\.(ts|cjs|mjs|js)$/.test(e.name) ? [join(dir, e.name)] : []));
 
   test('no other source file spells the ECR host as a pattern or builds it', () => {
-    const found = ['constructs', 'infra', 'cli', 'lambdas', 'scripts']
+    const found = ['constructs', 'infra', 'cli', 'core', 'lambdas', 'scripts']
       .flatMap(sources)
       .filter((file) => /dkr\\\.ecr|\.dkr\.ecr\.\$\{/.test(readFileSync(join(root, file), 'utf8')))
       .map((file) => relative(root, join(root, file)).split('\\').join('/'));

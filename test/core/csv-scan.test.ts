@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import fc from 'fast-check';
-import { DatasetProfile, parseAsciiNumber, profileParallel, readRows, readStreamRows, type FeatureSpec } from '../../core';
+import { DatasetProfile, readRows, readStreamRows, type FeatureSpec } from '../../core';
+import { profileParallel } from '../../core/drift/private/parallel';
+import { parseAsciiNumber } from '../../core/readers/csv-scan';
 import { lcg } from './reference-samples';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-csv-scan-'));

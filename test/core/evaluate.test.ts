@@ -1,28 +1,12 @@
-import {
-  assembleBaseline,
-  binSpecs,
-  CategoricalProfile,
-  chiSquarePValue,
-  DatasetProfile,
-  decileEdges,
-  defaultMethod,
-  evaluateDrift,
-  gammaQ,
-  isDrifted,
-  jensenShannon,
-  ksPValue,
-  lInfinity,
-  NumericProfile,
-  parseBaseline,
-  parseNumeric,
-  psi,
-  sketchCdf,
-  TDigest,
-  cdfQuantile,
-  windowSpecs,
-  type BaselineFile,
-  type FeatureSpec,
-} from '../../core';
+import { CategoricalProfile, DatasetProfile, defaultMethod, evaluateDrift, isDrifted, NumericProfile, parseBaseline, type BaselineFile, type FeatureSpec } from '../../core';
+import { ksPValue } from '../../core/drift/evaluate';
+import { chiSquarePValue, jensenShannon, lInfinity, psi } from '../../core/drift/private/metrics';
+import { gammaQ } from '../../core/drift/private/special';
+import { assembleBaseline, binSpecs, windowSpecs } from '../../core/profile/baseline';
+import { decileEdges } from '../../core/profile/private/bins';
+import { sketchCdf, cdfQuantile } from '../../core/profile/private/sketch-cdf';
+import { TDigest } from '../../core/profile/private/tdigest';
+import { parseNumeric } from '../../core/profile/values';
 import { lcg } from './reference-samples';
 
 function build(features: FeatureSpec[], rows: unknown[][], options: { categoryCap?: number } = {}): BaselineFile {

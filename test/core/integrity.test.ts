@@ -1,21 +1,7 @@
 import { Readable } from 'node:stream';
-import {
-  assembleBaseline,
-  binSpecs,
-  DatasetProfile,
-  evaluateDrift,
-  INTEGRITY_DEFAULTS,
-  integrityThresholds,
-  normalUpperTail,
-  parseBaseline,
-  rateIncreasePValue,
-  readStreamRows,
-  windowSpecs,
-  worstStatus,
-  type BaselineFile,
-  type DriftReport,
-  type FeatureSpec,
-} from '../../core';
+import { DatasetProfile, evaluateDrift, INTEGRITY_DEFAULTS, integrityThresholds, parseBaseline, readStreamRows, worstStatus, type BaselineFile, type DriftReport, type FeatureSpec } from '../../core';
+import { normalUpperTail, rateIncreasePValue } from '../../core/drift/integrity';
+import { assembleBaseline, binSpecs, windowSpecs } from '../../core/profile/baseline';
 import { lcg } from './reference-samples';
 
 const features: FeatureSpec[] = [

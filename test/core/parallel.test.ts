@@ -2,17 +2,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import {
-  canSplit,
-  CategoricalProfile,
-  DatasetProfile,
-  lineAlignedRanges,
-  NumericProfile,
-  profileParallel,
-  profileRange,
-  readRows,
-  type FeatureSpec,
-} from '../../core';
+import { CategoricalProfile, DatasetProfile, NumericProfile, readRows, type FeatureSpec } from '../../core';
+import { canSplit } from '../../core/drift/pipeline';
+import { profileParallel, profileRange } from '../../core/drift/private/parallel';
+import { lineAlignedRanges } from '../../core/readers/source';
 import { lcg } from './reference-samples';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-parallel-'));

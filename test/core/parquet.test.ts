@@ -3,19 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { DuckDBInstance, type DuckDBConnection } from '@duckdb/node-api';
-import {
-  buildBaseline,
-  checkDrift,
-  canSplit,
-  DatasetProfile,
-  detectFormat,
-  hasParquetMagic,
-  readColumns,
-  readRows,
-  readStreamRows,
-  windowSpecs,
-  type RowSink,
-} from '../../core';
+import { buildBaseline, checkDrift, DatasetProfile, detectFormat, hasParquetMagic, readColumns, readRows, readStreamRows, type RowSink } from '../../core';
+import { canSplit } from '../../core/drift/pipeline';
+import { windowSpecs } from '../../core/profile/baseline';
 
 /**
  * Parquet files are written by DuckDB (`COPY ... TO '…parquet'`), the same data also as CSV, so each Parquet

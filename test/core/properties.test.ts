@@ -1,17 +1,7 @@
 import fc from 'fast-check';
-import {
-  assembleBaseline,
-  binSpecs,
-  CategoricalProfile,
-  cdfAt,
-  DatasetProfile,
-  evaluateDrift,
-  NumericProfile,
-  parseBaseline,
-  sketchCdf,
-  windowSpecs,
-  type FeatureSpec,
-} from '../../core';
+import { CategoricalProfile, DatasetProfile, evaluateDrift, NumericProfile, parseBaseline, type FeatureSpec } from '../../core';
+import { assembleBaseline, binSpecs, windowSpecs } from '../../core/profile/baseline';
+import { cdfAt, sketchCdf } from '../../core/profile/private/sketch-cdf';
 
 const specs: FeatureSpec[] = [
   { name: 'x', kind: 'numeric' },

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { forEachLine, inferKinds, parseCsvRecord, readColumns, readRows, readStreamRows, type RowSink } from '../../core';
+import { inferKinds, readColumns, readRows, readStreamRows, type RowSink } from '../../core';
+import { parseCsvRecord } from '../../core/readers/csv';
+import { forEachLine } from '../../core/readers/lines';
 
 const dir = mkdtempSync(join(tmpdir(), 'modelstack-readers-'));
 function file(name: string, content: string | Buffer): string {

@@ -1,19 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  chiSquarePValue,
-  gammaQ,
-  jensenShannon,
-  kolmogorovSurvival,
-  ksPValue,
-  ksStatistic,
-  lInfinity,
-  numericBin,
-  psi,
-  sketchCdf,
-  TDigest,
-  wasserstein1,
-} from '../../core';
+import { ksPValue } from '../../core/drift/evaluate';
+import { chiSquarePValue, jensenShannon, lInfinity, psi } from '../../core/drift/private/metrics';
+import { gammaQ, kolmogorovSurvival } from '../../core/drift/private/special';
+import { numericBin } from '../../core/profile/private/bins';
+import { ksStatistic, sketchCdf, wasserstein1 } from '../../core/profile/private/sketch-cdf';
+import { TDigest } from '../../core/profile/private/tdigest';
 import { sample, type SampleSpec } from './reference-samples';
 
 /** Expected values from numpy/scipy (scripts/drift-reference.py). */
