@@ -192,8 +192,8 @@ export class BatchPrediction extends Construct {
     if (input.kind === 'gcs') {
       workflowInput = { kind: 'gcs', prefix: inputPrefix, format: props.contentType === 'application/jsonlines' ? 'jsonl' : 'csv' };
       grants.push(
-        registry.grantObjects(`Batch-${model}-RunnerListsInput`, 'artifacts', 'roles/storage.objectViewer', runner, inputPrefix),
-        registry.grantObjects(`Batch-${model}-VertexReadsInput`, 'artifacts', 'roles/storage.objectViewer', agents.vertex, inputPrefix),
+        registry.grantRead(runner, { prefix: inputPrefix }),
+        registry.grantRead(agents.vertex, { prefix: inputPrefix }),
       );
     } else {
       const table = parseBigQueryTable(input.table);
@@ -209,7 +209,7 @@ export class BatchPrediction extends Construct {
     if (output.kind === 'gcs') {
       workflowOutput = { kind: 'gcs' };
       // Create only: the reports bucket's retention policy forbids replacing objects anyway.
-      grants.push(registry.grantObjects(`Batch-${model}-VertexWritesOutput`, 'reports', 'roles/storage.objectCreator', agents.vertex, outputPrefix));
+      grants.push(registry.grantCreate(agents.vertex, { bucket: 'reports', prefix: outputPrefix }));
     } else {
       workflowOutput = { kind: 'bigquery', uri: output.destination };
       const [destProject, dataset] = output.destination.slice('bq://'.length).split('.');

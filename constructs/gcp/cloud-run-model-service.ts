@@ -145,7 +145,7 @@ export class CloudRunModelService extends Construct {
       project,
     });
     // The model server reads objects by name only (JSON API objects.get), so a prefix condition suffices.
-    const readsModel = registry.grantObjects(`Serve-${model}-ReadsModel`, 'artifacts', 'roles/storage.objectViewer', this.serviceAccount.member, registryLayout.modelPrefix(model));
+    const readsModel = registry.grantRead(this.serviceAccount.member, { prefix: registryLayout.modelPrefix(model) });
     // Cloud Run's service agent encrypts the revision's image with the key
     // (https://cloud.google.com/run/docs/securing/using-cmek): the grant must have propagated before the first revision.
     const keyReady = agents.settled(registry.grantKeyUse('CloudRunAgent', agents.cloudRun));

@@ -123,17 +123,15 @@ export class DriftFunction extends Construct {
 
     this.serviceAccount = account('Drift', 'function');
     const member = this.serviceAccount.member;
-    const grant = (suffix: string, ...args: Parameters<typeof registry.grantObjects> extends [string, ...infer R] ? R : never) =>
-      registry.grantObjects(`Drift-${model}-${suffix}`, ...args);
     const grants = [
-      grant('ReadsBaselines', 'baselines', 'roles/storage.objectViewer', member, registryLayout.modelPrefix(model)),
+      registry.grantRead(member, { bucket: 'baselines', prefix: registryLayout.modelPrefix(model) }),
       // Reports are write-once: create and read, never replace or delete.
-      grant('CreatesReports', 'reports', 'roles/storage.objectCreator', member, registryLayout.reportsPrefix(model)),
-      grant('ReadsReports', 'reports', 'roles/storage.objectViewer', member, registryLayout.reportsPrefix(model)),
+      registry.grantCreate(member, { bucket: 'reports', prefix: registryLayout.reportsPrefix(model) }),
+      registry.grantRead(member, { bucket: 'reports', prefix: registryLayout.reportsPrefix(model) }),
       // Exported captures and the check's working state (event claims, shard plans and profiles) are rewritten.
-      grant('WritesCaptures', 'artifacts', 'roles/storage.objectUser', member, registryLayout.dataCapturePrefix(model)),
-      grant('WritesWorkingState', 'artifacts', 'roles/storage.objectUser', member, registryLayout.reportsPrefix(model)),
-      grant('ReadsGroundTruth', 'artifacts', 'roles/storage.objectViewer', member, registryLayout.groundTruthPrefix(model)),
+      registry.grantReadWrite(member, { prefix: registryLayout.dataCapturePrefix(model) }),
+      registry.grantReadWrite(member, { prefix: registryLayout.reportsPrefix(model) }),
+      registry.grantRead(member, { prefix: registryLayout.groundTruthPrefix(model) }),
       // Dataset-wide: Vertex AI creates the table on the first logged request, so a table grant has nothing to name yet.
       ...(table ? [new BigqueryDatasetIamMember(this, 'ReadsRequestLogs', { datasetId: registry.requestLogDataset.datasetId, project, role: 'roles/bigquery.dataViewer', member })] : []),
       new ProjectIamMember(this, 'RunsQueriesWritesMetricsStartsFanOut', { project, role: platform.driftRole.name, member }),

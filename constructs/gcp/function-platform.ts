@@ -165,7 +165,7 @@ export class FunctionPlatform extends Construct {
       readsSources,
       this.node.findChild('BuildLogs') as unknown as ITerraformDependable,
       // Cloud Run functions copies the source named in the function (our bucket) into that bucket as its agent.
-      agents.settled(registry.grantObjects('FunctionsAgentReadsSources', 'artifacts', 'roles/storage.objectViewer', agents.functions, FUNCTION_SOURCES_PREFIX)),
+      agents.settled(registry.grantRead(agents.functions, { prefix: FUNCTION_SOURCES_PREFIX })),
     );
 
     this.predictorRole = new ProjectIamCustomRole(this, 'PredictorRole', {

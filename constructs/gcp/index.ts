@@ -18,7 +18,7 @@ export type { FunctionBundle } from './private/function-bundle';
 export { InferenceFunction, type InferenceFunctionProps } from './inference-function';
 export { type EndpointNetwork, ModelEndpoint, type ModelEndpointProps } from './model-endpoint';
 export { ModelImageRepository, type ModelImageRepositoryProps } from './model-image-repository';
-export { ModelRegistry, type ModelRegistryProps, type RegistryBucket } from './model-registry';
+export { ModelRegistry, type ModelRegistryProps, type ObjectGrantOptions, type RegistryBucket } from './model-registry';
 export { ModelVersionEvents, type ModelVersionEventsProps } from './model-version-events';
 export { ALERT_THRESHOLD_DEFAULTS, type AlertThresholds } from './alert-thresholds';
 export { PlatformMonitoring, type PlatformMonitoringProps } from './platform-monitoring';

@@ -153,7 +153,7 @@ export class InferenceFunction extends Construct {
     // Create only (no read, replace or delete), under the endpoint's capture folder; the bucket's CMEK is applied by
     // Cloud Storage's own service agent, so the function needs no key permission.
     const canCapture = capture
-      ? platform.registry.grantObjects(`Predict-${endpoint.model}-WritesCaptures`, 'artifacts', 'roles/storage.objectCreator', this.serviceAccount.member, prefix)
+      ? platform.registry.grantCreate(this.serviceAccount.member, { prefix })
       : undefined;
 
     this.function = platformFunction(this, 'Function', {

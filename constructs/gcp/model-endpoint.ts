@@ -128,7 +128,7 @@ export class ModelEndpoint extends Construct {
     // Vertex AI acts as its service agent to encrypt the endpoint, write logs and read uploaded artifacts.
     const agentCanUseKey = agents.settled(registry.grantKeyUse('VertexAgent', agents.vertex));
     // Every model's versions (models.upload reads the artifact as the agent), whichever endpoint deploys them.
-    registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', agents.vertex, MODELS_PREFIX);
+    registry.grantRead(agents.vertex, { prefix: MODELS_PREFIX });
 
     const sampling = props.samplingPercentage ?? 0;
     this.samplingPercentage = sampling;

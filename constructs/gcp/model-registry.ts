@@ -11,7 +11,7 @@ import { boundedName } from '../private/names';
 import { type RegistryBucketKind, registryBucketName } from './private/registry-names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import { objectPrefixCondition } from './private/iam';
-import { underscored } from './private/ids';
+import { stableDigest, underscored } from './private/ids';
 import { ServiceAgents } from './private/service-agents';
 import { deploymentStamp } from './private/time';
 
@@ -55,6 +55,20 @@ export interface ModelRegistryProps {
 /** Which of the registry's buckets. */
 export type RegistryBucket = 'artifacts' | 'baselines' | 'reports';
 
+/** Which registry bucket, and which objects in it, an object grant covers. */
+export interface ObjectGrantOptions {
+  /**
+   * The registry bucket.
+   * @default 'artifacts'
+   */
+  readonly bucket?: RegistryBucket;
+  /**
+   * Only objects under this prefix (an IAM condition; listing stays bucket-wide, which shows names only).
+   * @default - every object in the bucket
+   */
+  readonly prefix?: string;
+}
+
 /**
  * The Google Cloud model registry: three CMEK-encrypted GCS buckets with uniform bucket-level access and
  * public access prevention enforced (model artifacts and drift baselines versioned, drift reports under a
@@ -78,7 +92,7 @@ export type RegistryBucket = 'artifacts' | 'baselines' | 'reports';
  *   retainOnDelete: false,
  * });
  * const trainer = new ServiceAccount(stack, 'Trainer', { accountId: 'churn-trainer', project: 'my-ml-project' });
- * registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', trainer.member, 'models/churn/');
+ * registry.grantCreate(trainer.member, { prefix: 'models/churn/' });
  * ```
  */
 export class ModelRegistry extends Construct {
@@ -104,8 +118,6 @@ export class ModelRegistry extends Construct {
   readonly project: string;
   /** The registry's region, such as `europe-west1`: the default of the constructs built on it. */
   readonly region: string;
-  private readonly keyGrants = new Map<string, KmsCryptoKeyIamMember>();
-  private readonly objectGrants = new Map<string, StorageBucketIamMember>();
 
   constructor(scope: Construct, id: string, props: ModelRegistryProps) {
     super(scope, id);
@@ -201,45 +213,53 @@ export class ModelRegistry extends Construct {
    * every construct that needs the same agent can ask.
    */
   grantKeyUse(id: string, member: string): KmsCryptoKeyIamMember {
-    const existing = this.keyGrants.get(id);
-    if (existing) return existing;
-    const grant = new KmsCryptoKeyIamMember(this, `${id}KeyAccess`, {
-      cryptoKeyId: this.cryptoKey.id,
-      role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter',
-      member,
-    });
-    this.keyGrants.set(id, grant);
-    return grant;
+    return this.once(`${id}KeyAccess`, (grantId) => new KmsCryptoKeyIamMember(this, grantId, { cryptoKeyId: this.cryptoKey.id, role: 'roles/cloudkms.cryptoKeyEncrypterDecrypter', member }));
   }
 
   /**
-   * Grants `role` on one of the registry's buckets to `member`, limited to objects under `prefix` when given.
-   * Idempotent per `id`.
+   * Lets `member` read and list objects (`roles/storage.objectViewer`) in one of the registry's buckets, or only
+   * under `options.prefix`. Asking twice for the same grant returns the first one.
    */
-  grantObjects(id: string, bucket: RegistryBucket, role: string, member: string, prefix?: string): StorageBucketIamMember {
-    const existing = this.objectGrants.get(id);
-    if (existing) return existing;
-    const target = { artifacts: this.bucket, baselines: this.baselinesBucket, reports: this.reportsBucket }[bucket];
-    const grant = new StorageBucketIamMember(this, id, {
-      bucket: target.name,
-      role,
-      member,
-      condition: prefix === undefined ? undefined : objectPrefixCondition(target.name, prefix),
-    });
-    this.objectGrants.set(id, grant);
-    return grant;
+  grantRead(member: string, options: ObjectGrantOptions = {}): StorageBucketIamMember {
+    return this.grantObjectRole('Reads', 'roles/storage.objectViewer', member, options);
+  }
+
+  /**
+   * Lets `member` create objects (`roles/storage.objectCreator`): write-once, it can neither read, replace nor
+   * delete an object (https://cloud.google.com/storage/docs/access-control/iam-roles). Asking twice for the same
+   * grant returns the first one.
+   */
+  grantCreate(member: string, options: ObjectGrantOptions = {}): StorageBucketIamMember {
+    return this.grantObjectRole('Creates', 'roles/storage.objectCreator', member, options);
+  }
+
+  /**
+   * Lets `member` create, read, list, replace and delete objects (`roles/storage.objectUser`). Asking twice for the
+   * same grant returns the first one.
+   */
+  grantReadWrite(member: string, options: ObjectGrantOptions = {}): StorageBucketIamMember {
+    return this.grantObjectRole('ReadsWrites', 'roles/storage.objectUser', member, options);
   }
 
   /** Lets `member` write tables in the request-log dataset (Vertex AI creates one per endpoint). Idempotent per `id`. */
   grantRequestLogWrite(id: string, member: string): BigqueryDatasetIamMember {
-    const existing = this.node.tryFindChild(id);
-    if (existing) return existing as BigqueryDatasetIamMember;
-    return new BigqueryDatasetIamMember(this, id, {
-      datasetId: this.requestLogDataset.datasetId,
-      project: this.requestLogDataset.project,
-      role: 'roles/bigquery.dataEditor',
-      member,
-    });
+    return this.once(id, (grantId) =>
+      new BigqueryDatasetIamMember(this, grantId, { datasetId: this.requestLogDataset.datasetId, project: this.requestLogDataset.project, role: 'roles/bigquery.dataEditor', member }),
+    );
+  }
+
+  /** An object grant named for what it allows and on which bucket, its id derived from role, bucket, prefix and member. */
+  private grantObjectRole(verb: string, role: string, member: string, { bucket = 'artifacts', prefix }: ObjectGrantOptions): StorageBucketIamMember {
+    const id = `${verb}${bucket[0].toUpperCase()}${bucket.slice(1)}-${stableDigest([role, bucket, prefix ?? '', member])}`;
+    const target = { artifacts: this.bucket, baselines: this.baselinesBucket, reports: this.reportsBucket }[bucket];
+    return this.once(id, (grantId) =>
+      new StorageBucketIamMember(this, grantId, { bucket: target.name, role, member, condition: prefix === undefined ? undefined : objectPrefixCondition(target.name, prefix) }),
+    );
+  }
+
+  /** The child `id` if a grant made it already, else the one `create` makes: the registry's one idempotency rule. */
+  private once<T extends Construct>(id: string, create: (id: string) => T): T {
+    return (this.node.tryFindChild(id) as T | undefined) ?? create(id);
   }
 }
 

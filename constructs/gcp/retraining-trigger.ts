@@ -101,9 +101,9 @@ export class RetrainingTrigger extends Construct {
     });
     const member = this.serviceAccount.member;
     const models = registryLayout.modelPrefix('').replace(/\/+$/, '/');
-    props.registry.grantObjects('RetrainingReadsBaselines', 'baselines', 'roles/storage.objectViewer', member);
+    props.registry.grantRead(member, { bucket: 'baselines' });
     // objectCreator cannot overwrite or delete: a retraining run adds versions, it never replaces one.
-    props.registry.grantObjects('RetrainingWritesModels', 'artifacts', 'roles/storage.objectCreator', member, models);
+    props.registry.grantCreate(member, { prefix: models });
 
     const repository = `https://github.com/${props.repository.owner}/${props.repository.name}`;
     const ref = `refs/heads/${props.repository.branch ?? 'main'}`;

@@ -303,7 +303,7 @@ export class GcpEnvironmentStack extends TerraformStack {
         // "If empty, Vertex AI service Agent will be used to access resources needed to upload the model",
         // https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload): a Vertex AI
         // endpoint grants this already; the same grant for an environment without one.
-        if (cloudRun) this.registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', ServiceAgents.of(this, project).vertex, MODELS_PREFIX);
+        if (cloudRun) this.registry.grantRead(ServiceAgents.of(this, project).vertex, { prefix: MODELS_PREFIX });
         this.batchPredictions[model.name] = new BatchPrediction(this, `Batch-${model.name}`, {
           registry: this.registry,
           namePrefix,

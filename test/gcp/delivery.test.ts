@@ -137,9 +137,9 @@ describe('delivery (GCP)', () => {
       approval_config: { approval_required: true },
     });
     const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /Retrain_ServiceAccount/.test(g.member));
-    expect(grants.map((g) => [g.role, g.condition?.title])).toEqual([
-      ['roles/storage.objectViewer', undefined],
+    expect(grants.map((g) => [g.role, g.condition?.title]).sort()).toEqual([
       ['roles/storage.objectCreator', 'only models/'],
+      ['roles/storage.objectViewer', undefined],
     ]);
     const accounts = all(s, 'google_service_account').map((a) => a.account_id);
     expect(accounts).toContain('ms-prod-retrain');

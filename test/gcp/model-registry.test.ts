@@ -120,11 +120,11 @@ describe('ModelRegistry (GCP)', () => {
     expect(json).not.toMatch(/roles\/(owner|editor|storage\.admin)/);
   });
 
-  test('grants: prefix-scoped object roles, key use and log writing, each once per id', () => {
+  test('grants: prefix-scoped object roles, key use and log writing, each once', () => {
     const s = synth({}, (registry) => {
-      registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', 'serviceAccount:t@p.iam.gserviceaccount.com', 'models/churn/');
-      registry.grantObjects('TrainerWrites', 'artifacts', 'roles/storage.objectCreator', 'serviceAccount:t@p.iam.gserviceaccount.com', 'models/churn/');
-      registry.grantObjects('DriftWrites', 'reports', 'roles/storage.objectCreator', 'serviceAccount:d@p.iam.gserviceaccount.com');
+      registry.grantCreate('serviceAccount:t@p.iam.gserviceaccount.com', { prefix: 'models/churn/' });
+      registry.grantCreate('serviceAccount:t@p.iam.gserviceaccount.com', { prefix: 'models/churn/' });
+      registry.grantCreate('serviceAccount:d@p.iam.gserviceaccount.com', { bucket: 'reports' });
       registry.grantKeyUse('Agent', 'serviceAccount:a@p.iam.gserviceaccount.com');
       registry.grantKeyUse('Agent', 'serviceAccount:a@p.iam.gserviceaccount.com');
       registry.grantRequestLogWrite('Logs', 'serviceAccount:a@p.iam.gserviceaccount.com');
@@ -145,6 +145,43 @@ describe('ModelRegistry (GCP)', () => {
     expect(all(s, 'google_kms_crypto_key_iam_member').filter((g) => g.member.startsWith('serviceAccount:a@'))).toHaveLength(1);
     expect(s.json).toHaveResourceWithProperties(BigqueryDatasetIamMember, { role: 'roles/bigquery.dataEditor', member: 'serviceAccount:a@p.iam.gserviceaccount.com' });
     expect(all(s, 'google_bigquery_dataset_iam_member')).toHaveLength(1);
+  });
+
+  test('object grants are named for what they allow: read, create only, read-write', () => {
+    const member = 'serviceAccount:f@p.iam.gserviceaccount.com';
+    const s = synth({}, (registry) => {
+      registry.grantRead(member, { bucket: 'baselines', prefix: 'models/churn/' });
+      registry.grantCreate(member, { bucket: 'reports', prefix: 'reports/churn/' });
+      registry.grantReadWrite(member, { prefix: 'data-capture/churn/' });
+      // Same role and member, another prefix: another grant.
+      registry.grantReadWrite(member, { prefix: 'reports/churn/' });
+    });
+    const grants = Object.entries(s.resources.google_storage_bucket_iam_member).filter(([, g]) => g.member === member);
+    const summary = grants.map(([id, g]) => [id.replace(/_[0-9A-F]{8}$/, ''), g.role, g.condition.title]).sort((a, b) => `${a[1]} ${a[2]}`.localeCompare(`${b[1]} ${b[2]}`));
+    expect(summary).toEqual([
+      [expect.stringMatching(/^Registry_CreatesReports-[0-9a-f]{8}$/), 'roles/storage.objectCreator', 'only reports/churn/'],
+      [expect.stringMatching(/^Registry_ReadsWritesArtifacts-[0-9a-f]{8}$/), 'roles/storage.objectUser', 'only data-capture/churn/'],
+      [expect.stringMatching(/^Registry_ReadsWritesArtifacts-[0-9a-f]{8}$/), 'roles/storage.objectUser', 'only reports/churn/'],
+      [expect.stringMatching(/^Registry_ReadsBaselines-[0-9a-f]{8}$/), 'roles/storage.objectViewer', 'only models/churn/'],
+    ]);
+  });
+
+  test('a grant to a service account has the same Terraform address however many tokens were made before it', () => {
+    const grantIds = (before: number) => {
+      const s = synth({}, (registry) => {
+        // Each attribute read makes a token; token strings are numbered in creation order.
+        for (let i = 0; i < before; i++) expect(new ServiceAccount(registry, `Other${i}`, { accountId: `other-${i}` }).member).toMatch(/TOKEN/);
+        const trainer = new ServiceAccount(registry, 'Trainer', { accountId: 'trainer' });
+        registry.grantCreate(trainer.member, { prefix: 'models/churn/' });
+        registry.grantCreate(trainer.member, { prefix: 'models/churn/' });
+      });
+      return Object.entries(s.resources.google_storage_bucket_iam_member)
+        .filter(([, g]) => /google_service_account\.Registry_Trainer_/.test(g.member))
+        .map(([id]) => id);
+    };
+    const first = grantIds(0);
+    expect(first).toHaveLength(1);
+    expect(grantIds(3)).toEqual(first);
   });
 
   test('long names stay within GCP limits and stay distinct', () => {

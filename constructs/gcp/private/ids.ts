@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { Tokenization } from 'cdktf';
 import type { Construct } from 'constructs';
 import { deploymentStamp } from './time';
 
@@ -24,4 +25,21 @@ export function underscored(name: string): string {
  */
 export function customRoleId(scope: Construct, namePrefix: string, name: string): string {
   return `${underscored(namePrefix)}_${name}`.slice(0, 53) + `_${deploymentStamp(scope)}`;
+}
+
+/**
+ * An 8-hex-digit digest of `parts` that stays the same from synth to synth, for construct ids derived from what a
+ * resource does. A token (`${TfToken[TOKEN.12]}`, numbered in creation order) is replaced by the Terraform
+ * expression it stands for (`google_service_account.Drift_1A2B3C4D.member`), which only changes with the
+ * construct path of what it references.
+ */
+export function stableDigest(parts: readonly string[]): string {
+  const text = parts.map((part) => part.replace(/\$\{TfToken\[[^\]]+\]\}/g, (token) => referenceOf(token))).join('\n');
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
+}
+
+function referenceOf(token: string): string {
+  const identifier = (Tokenization.reverseString(token).firstToken as { identifier?: unknown } | undefined)?.identifier;
+  if (typeof identifier !== 'string') throw new Error(`stableDigest: ${token} is not a reference to a resource attribute`);
+  return identifier;
 }
