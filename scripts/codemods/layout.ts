@@ -88,9 +88,9 @@ export const FOLDER_MOVES: [string, string][] = [
   ['lambdas/core', 'core'],
 ];
 
-/** Function folders whose top level should now hold only config.ts, aws/ and gcp/ (anything else is reported). */
+/** Function folders whose top level should now hold only aws/, gcp/ and cloud-neutral config.ts / upstream.ts (anything else is reported). */
 const FUNCTION_ROOTS = ['lambdas/drift', 'lambdas/inference', 'lambdas/streaming', 'lambdas/registry-cleanup', 'lambdas/training-baseline', 'lambdas/training-starter'];
-const FUNCTION_ROOT_KEEP = new Set(['config.ts', 'aws', 'gcp']);
+const FUNCTION_ROOT_KEEP = new Set(['config.ts', 'upstream.ts', 'aws', 'gcp']);
 
 const SKIP = [/^api\//, /^docs\/api\//, /^CHANGELOG\.md$/, /^package-lock\.json$/, /(^|\/)node_modules\//, /^dist\//, /^cdk\.out\//, /^cdktf\.out\//, /^scripts\/codemods\//];
 const TEXT = /\.(ts|tsx|js|cjs|mjs|json|md|py|ya?ml|sh)$/;

@@ -50,3 +50,17 @@ describe('core layering', () => {
     expect(found).toEqual([]);
   });
 });
+
+describe('function adapters (lambdas/<function>/{aws,gcp})', () => {
+  test("an adapter of one cloud never imports the other cloud's adapters; what both use sits beside them", () => {
+    const found = sources('lambdas').flatMap((file) => {
+      const cloud = file.split('/').find((part) => part === 'aws' || part === 'gcp');
+      if (!cloud) return [];
+      const other = cloud === 'aws' ? 'gcp' : 'aws';
+      return specifiers(file)
+        .filter((spec) => spec.startsWith('.') && posix.normalize(posix.join(dirname(file), spec)).split('/').includes(other))
+        .map((spec) => `${file} imports ${spec}`);
+    });
+    expect(found).toEqual([]);
+  });
+});

@@ -1,10 +1,8 @@
 import { InvokeEndpointCommand, SageMakerRuntimeClient } from '@aws-sdk/client-sagemaker-runtime';
 import { type ApiError, apiError } from '../../../core/inference';
+import type { UpstreamResponse } from '../upstream';
 
-export interface UpstreamResponse {
-  readonly body: string;
-  readonly contentType?: string;
-}
+export type { UpstreamResponse } from '../upstream';
 
 /** Sends a CSV payload to one SageMaker endpoint, tagged with the request's inference id. */
 export type Invoke = (csv: string, inferenceId?: string) => Promise<UpstreamResponse>;

@@ -1,6 +1,6 @@
 import { type ApiError, apiError, type Row } from '../../../core/inference';
 import { type AccessTokenProvider, errorDetail, GoogleApiError, googleHttp } from '../../shared/gcp/google-http';
-import type { UpstreamResponse } from '../aws/sagemaker';
+import type { UpstreamResponse } from '../upstream';
 
 /** Sends validated rows (feature order) to one Vertex AI endpoint as `{ "instances": [[...], ...] }`. */
 export type VertexPredict = (rows: readonly Row[]) => Promise<UpstreamResponse>;
