@@ -214,14 +214,14 @@ export class TrainingWorkflow extends Construct {
       new ServiceAccountIamMember(this, 'ActsAsJobAccount', { serviceAccountId: this.jobAccount.name, role: trainingRole(this, 'TrainingJobAccountUserRole', namePrefix, project).name, member: runner }),
       new ProjectIamMember(this, 'WritesLogs', { project, role: 'roles/logging.logWriter', member: runner }),
       // The workflow reads the evaluation's decision.
-      registry.grantObjects(`Training-${model}-RunnerReadsWork`, 'artifacts', 'roles/storage.objectViewer', runner, workPrefix),
+      registry.grantRead(runner, { prefix: workPrefix }),
       // The jobs, through Cloud Storage FUSE: read the data and the current version, write work files and the version.
-      registry.grantObjects(`Training-${model}-JobsReadData`, 'artifacts', 'roles/storage.objectViewer', jobs, dataPrefix),
-      registry.grantObjects(`Training-${model}-JobsReadVersions`, 'artifacts', 'roles/storage.objectViewer', jobs, modelPrefix),
+      registry.grantRead(jobs, { prefix: dataPrefix }),
+      registry.grantRead(jobs, { prefix: modelPrefix }),
       // Create only: a version folder is written once, never replaced.
-      registry.grantObjects(`Training-${model}-JobsWriteVersions`, 'artifacts', 'roles/storage.objectCreator', jobs, modelPrefix),
+      registry.grantCreate(jobs, { prefix: modelPrefix }),
       // Work files: FUSE may rewrite a file it writes in parts.
-      registry.grantObjects(`Training-${model}-JobsWriteWork`, 'artifacts', 'roles/storage.objectUser', jobs, workPrefix),
+      registry.grantReadWrite(jobs, { prefix: workPrefix }),
       new ProjectIamMember(this, 'JobsWriteTensorboard', { project, role: trainingRole(this, 'TrainingJobRole', namePrefix, project).name, member: jobs }),
     ];
 

@@ -263,8 +263,8 @@ export class GcpEnvironmentStack extends TerraformStack {
       if (!training || !this.tensorboard) continue;
       const serving = images[model.name];
       // models.upload reads the version's folder as the Vertex AI service agent: a Vertex AI endpoint grants this
-      // already; the same grant (same id, once) where models are served on Cloud Run.
-      if (cloudRun) this.registry.grantObjects('VertexAgentReadsModels', 'artifacts', 'roles/storage.objectViewer', ServiceAgents.of(this, project).vertex, MODELS_PREFIX);
+      // already; the same grant (the same grant, once) where models are served on Cloud Run.
+      if (cloudRun) this.registry.grantRead(ServiceAgents.of(this, project).vertex, { prefix: MODELS_PREFIX });
       this.training[model.name] = new TrainingWorkflow(this, `Training-${model.name}`, {
         registry: this.registry,
         tensorboard: this.tensorboard,
