@@ -91,9 +91,12 @@ async function ensureRepeated(source: string, path: string, times: number): Prom
   console.log(`generated ${path} (${times} x ${source}, ${(statSync(path).size / 1048576).toFixed(0)} MiB)`);
 }
 
-/** The DuckDB peer as plain JavaScript (bundled once into the bench dir), so its time holds no TypeScript compile. */
-function duckdbPeer(dir: string): string {
-  const out = join(dir, 'duckdb-peer.cjs');
+/**
+ * The DuckDB peer as plain JavaScript, so its time holds no TypeScript compile (bundled into node_modules/.cache,
+ * where its package resolves).
+ */
+function duckdbPeer(): string {
+  const out = join(ROOT, 'node_modules', '.cache', 'modelstack-bench', 'duckdb-peer.cjs');
   buildSync({ entryPoints: [join(ROOT, 'bench/drift/duckdb-peer.ts')], outfile: out, bundle: true, platform: 'node', format: 'cjs', packages: 'external', logLevel: 'warning' });
   return out;
 }
@@ -139,7 +142,7 @@ async function main(): Promise<void> {
     }
   }
   for (const n of sizeFormats.includes('parquet') ? allSizes : [referenceRows]) await ensureParquet(windowPath(dir, n, 'csv'), windowPath(dir, n, 'parquet'));
-  const peer = duckdbPeer(dir);
+  const peer = duckdbPeer();
 
   const node = process.execPath;
   const bin = join(ROOT, 'bin/modelstack.cjs');
