@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
-import { dataset } from './helpers';
+import { cli, dataset } from './helpers';
 
 // The checkout's bin runs the CLI from an esbuild bundle cached in node_modules/.cache (scripts/cli-bundle.cjs).
 // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -47,7 +47,7 @@ describe('the CLI bundle of a source checkout', () => {
     const version = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;
     expect(execFileSync(process.execPath, [bin, '--version'], { encoding: 'utf8' }).trim()).toBe(version);
     const csv = await dataset(2000, 'csv');
-    execFileSync(process.execPath, [bin, 'baseline', '--data', csv.base, '--out', csv.baseline, '--no-progress']);
+    expect(await cli(['baseline', '--data', csv.base, '--out', csv.baseline])).toMatchObject({ code: 0 });
     const out = execFileSync(process.execPath, [bin, 'drift', '--baseline', csv.baseline, '--data', csv.drifted, '--out', csv.report, '--workers', '2', '--no-progress'], { encoding: 'utf8' });
     expect(out).toMatch(/^drift: 8\/30 features drifted .* over 2000 rows, 2 malformed rows skipped/);
   });
