@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { registerBaseline } from './baseline-command';
 import { registerConfig } from './config-command';
@@ -19,9 +19,12 @@ export type RegisterCommand = (program: Command, ctx: CliContext) => void;
 /** Every subcommand of `modelstack`; adding one is one line here. */
 export const COMMANDS: RegisterCommand[] = [registerBaseline, (program, ctx) => registerBuildImages(program, ctx), registerConfig, registerDrift, registerPipeline, registerPreflight, registerResolveVersions, registerSynth, (program, ctx) => registerVertexDeploy(program, ctx), (program, ctx) => registerCloudRunDeploy(program, ctx)];
 
-/** The package's version: package.json is one level above cli/ in a checkout, two above dist/cli/ when installed. */
+/**
+ * The package's version, from the nearest package.json named modelstack above this file: one level above cli/ in a
+ * checkout, two above dist/cli/ when installed, four above the checkout's cached CLI bundle (scripts/cli-bundle.cjs).
+ */
 export function packageVersion(): string {
-  for (const dir of [join(__dirname, '..'), join(__dirname, '..', '..')]) {
+  for (let dir = join(__dirname, '..'); dir !== dirname(dir); dir = dirname(dir)) {
     const file = join(dir, 'package.json');
     if (!existsSync(file)) continue;
     const manifest = JSON.parse(readFileSync(file, 'utf8')) as { name?: string; version?: string };

@@ -1,5 +1,5 @@
 import { DuckDBInstance } from '@duckdb/node-api';
-import { columnNames, NUMERIC } from './generate';
+import { columnNames, NUMERIC } from './columns';
 
 /**
  * The DuckDB peer of the drift benchmark: read the whole window and compute per-column aggregates, 2 threads

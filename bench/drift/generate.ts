@@ -1,14 +1,14 @@
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createGzip } from 'node:zlib';
+import { CATEGORICAL, columnNames, NUMERIC } from './columns';
 
 /**
  * Seeded synthetic data for the drift benchmark and the CLI tests: 24 numeric features (n00–n23)
  * and 6 categorical (c00–c05), ~2 % missing cells in every fourth feature, and in a drifted window
  * n00–n05 and c00–c01 shifted. A malformed line every 250k rows exercises the invalid-row path.
  */
-export const NUMERIC = 24;
-export const CATEGORICAL = 6;
+export { CATEGORICAL, columnNames, NUMERIC };
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -32,13 +32,6 @@ export interface GenerateOptions {
   gzip?: boolean;
   /** Insert a malformed line every this many rows (0 = never). */
   malformedEvery?: number;
-}
-
-export function columnNames(): string[] {
-  return [
-    ...Array.from({ length: NUMERIC }, (_, i) => `n${String(i).padStart(2, '0')}`),
-    ...Array.from({ length: CATEGORICAL }, (_, i) => `c${String(i).padStart(2, '0')}`),
-  ];
 }
 
 export async function generate(path: string, options: GenerateOptions): Promise<void> {

@@ -73,6 +73,48 @@ export class CategoricalProfile {
     if (this.counts.size > this.cap * 10) this.prune();
   }
 
+  /**
+   * Counts a cell given as its UTF-8 bytes [start, end) when they spell one of the baseline's categories exactly
+   * (fixed mode), and returns true; else counts nothing and returns false, and the caller adds the cell as a
+   * string. The byte readers use it so that a known category costs no string (nor the garbage collection of one).
+   */
+  addBytes(buf: Uint8Array, start: number, end: number): boolean {
+    if (!this.fixed || end <= start) return false;
+    const table = this.byteTable ?? this.buildByteTable();
+    const mask = table.slots.length - 1;
+    const length = end - start;
+    for (let slot = hashBytes(buf, start, end) & mask; ; slot = (slot + 1) & mask) {
+      const i = table.slots[slot];
+      if (i < 0) return false;
+      const key = table.keys[i];
+      if (key.length !== length) continue;
+      let k = 0;
+      while (k < length && key[k] === buf[start + k]) k++;
+      if (k === length) {
+        this.count++;
+        this.binCounts[i]++;
+        return true;
+      }
+    }
+  }
+
+  /** Fixed mode's categories as UTF-8 bytes in an open-addressing table (built on first use). */
+  private byteTable: { keys: Uint8Array[]; slots: Int32Array } | null = null;
+
+  private buildByteTable(): { keys: Uint8Array[]; slots: Int32Array } {
+    const keys = (this.categories ?? []).map((c) => new TextEncoder().encode(c));
+    let size = 16;
+    while (size < keys.length * 2) size *= 2;
+    const slots = new Int32Array(size).fill(-1);
+    keys.forEach((key, i) => {
+      let slot = hashBytes(key, 0, key.length) & (size - 1);
+      while (slots[slot] >= 0) slot = (slot + 1) & (size - 1);
+      slots[slot] = i;
+    });
+    this.byteTable = { keys, slots };
+    return this.byteTable;
+  }
+
   merge(other: CategoricalProfile): void {
     if (this.fixed !== other.fixed || this.binCounts.length !== other.binCounts.length) {
       throw new Error('cannot merge categorical profiles with different bins');
@@ -136,3 +178,10 @@ export class CategoricalProfile {
   }
 }
 
+
+/** FNV-1a over bytes [start, end). */
+function hashBytes(buf: Uint8Array, start: number, end: number): number {
+  let h = 0x811c9dc5;
+  for (let k = start; k < end; k++) h = Math.imul(h ^ buf[k], 0x01000193);
+  return h >>> 0;
+}

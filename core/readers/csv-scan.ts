@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { CategoricalProfile } from '../profile/categorical-profile';
 import { NumericProfile } from '../profile/numeric-profile';
 import type { DatasetProfile } from '../profile/profile';
 import { parseCsvRecord } from './csv';
@@ -210,7 +211,7 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
         const x = parseAsciiNumber(buf, fs, fe);
         if (x === x) (p as NumericProfile).addNumber(x);
         else p.add(buf.toString('utf8', fs, fe));
-      } else p.add(buf.toString('utf8', fs, fe));
+      } else if (!(p as CategoricalProfile).addBytes(buf, fs, fe)) p.add(buf.toString('utf8', fs, fe));
     }
     for (let k = 0; k < absent.length; k++) profiles[absent[k]].add(undefined);
     return ++rows < maxRows;

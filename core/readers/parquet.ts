@@ -5,6 +5,7 @@ import * as zlib from 'node:zlib';
 import type { AsyncBuffer, ColumnData, Compressors, FileMetaData } from 'hyparquet';
 import { DatasetProfile } from '../profile/profile';
 import { cellValue, profileParquetColumns } from './private/parquet-columns';
+import { snappyUncompress } from './private/snappy';
 import type { RowSink } from './read';
 import type { ProgressCallback } from './source';
 
@@ -39,6 +40,7 @@ export async function hasParquetMagic(path: string): Promise<boolean> {
 function nodeCompressors(): Compressors {
   const zstd = (zlib as unknown as { zstdDecompressSync?: (b: Uint8Array) => Buffer }).zstdDecompressSync;
   return {
+    SNAPPY: snappyUncompress,
     GZIP: (input) => new Uint8Array(gunzipSync(input)),
     BROTLI: (input) => new Uint8Array(brotliDecompressSync(input)),
     ...(zstd ? { ZSTD: (input: Uint8Array) => new Uint8Array(zstd(input)) } : {}),

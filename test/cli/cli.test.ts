@@ -202,8 +202,9 @@ describe('structure', () => {
     off.update(1, PROGRESS_MIN_BYTES * 2);
   });
 
-  test('bin/modelstack.cjs runs the TypeScript CLI through tsx', () => {
-    const out = execFileSync(process.execPath, [join(__dirname, '../../bin/modelstack.cjs'), '--help'], { encoding: 'utf8' });
+  test('bin/modelstack.cjs runs the TypeScript CLI through tsx when told not to bundle it (MODELSTACK_CLI_BUNDLE=0)', () => {
+    const env = { ...process.env, MODELSTACK_CLI_BUNDLE: '0' };
+    const out = execFileSync(process.execPath, [join(__dirname, '../../bin/modelstack.cjs'), '--help'], { encoding: 'utf8', env });
     expect(out).toContain('baseline');
     expect(out).toContain('drift');
   });

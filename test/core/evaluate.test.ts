@@ -176,6 +176,21 @@ describe('building blocks', () => {
     expect(() => a.merge(new CategoricalProfile(null))).toThrow(/different bins/);
     expect(() => new NumericProfile([1]).merge(new NumericProfile([2]))).toThrow(/different bin edges/);
   });
+  test('categorical cells as UTF-8 bytes count exactly as the same strings do; other bytes are left to the string path', () => {
+    // 40 categories (some sharing hash slots in the 128-slot table), one non-ASCII, one a prefix of another.
+    const categories = [...Array.from({ length: 38 }, (_, i) => `cat${i}`), 'Zürich', 'cat1 '];
+    const cells = ['cat1', 'Zürich', 'cat1 ', 'cat37', 'zurich', 'cat', '', 'cat1', 'Zu\u0308rich'];
+    const byBytes = new CategoricalProfile(categories);
+    const byString = new CategoricalProfile(categories);
+    for (const cell of cells) {
+      const bytes = Buffer.from(`,${cell},`);
+      if (!byBytes.addBytes(bytes, 1, bytes.length - 1)) byBytes.add(cell);
+      byString.add(cell);
+    }
+    expect(byBytes.toState()).toEqual(byString.toState());
+    expect(Array.from(byBytes.binCounts)).toEqual([0, 2, ...Array(35).fill(0), 1, 1, 1, 3]);
+    expect(new CategoricalProfile(null).addBytes(Buffer.from('cat1'), 0, 4)).toBe(false); // open mode: strings only
+  });
   test('open categorical profiles prune to the most frequent past 10× the cap, also on merge', () => {
     const a = new CategoricalProfile(null, 2);
     for (let i = 0; i < 25; i++) a.add(`v${i}`);

@@ -1,7 +1,7 @@
 /**
- * Count, mean and sum of squared deviations (M2). NumericProfile updates them with Welford's
- * algorithm; they merge with Chan et al.'s parallel formula, so merge(A, B) equals one pass over
- * A ∪ B up to rounding.
+ * Count, mean and sum of squared deviations (M2). NumericProfile computes them per run of a few thousand
+ * values (two passes) and merges the runs, like profiles, with Chan et al.'s parallel formula, so merge(A, B)
+ * equals one pass over A ∪ B up to rounding.
  */
 export interface Moments {
   count: number;

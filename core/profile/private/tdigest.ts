@@ -12,11 +12,12 @@
  * near-equal values (e.g. many 0s among ±1e-300) can exceed 2π/δ.
  *
  * Memory is constant: a buffer of 8×(δ+16) raw values plus at most ~δ centroids. Adding a value is an
- * array store; the buffer is sorted and merged into the centroids when full (sorting is ~65 ns per
- * value and is the largest cost of a drift check after JSON.parse).
+ * array store; the buffer is sorted (radix-sort.ts: ~25 ns per value) and merged into the centroids when full.
  */
 
 import { sortFloat64 } from './radix-sort';
+
+const EMPTY = new Float64Array(0);
 
 export const DEFAULT_COMPRESSION = 500;
 
@@ -44,20 +45,25 @@ export class TDigest {
   private centroidWeight = 0;
   private buffer: Float64Array;
   private buffered = 0;
-  // Scratch space for the merge, reused to avoid allocating on every flush.
-  private scratchMeans: Float64Array;
-  private scratchWeights: Float64Array;
+  // Scratch space for the merge, reused to avoid allocating on every flush (allocated on first use: a merged or
+  // deserialised digest that never takes raw values needs no buffer).
+  private scratchMeans = EMPTY;
+  private scratchWeights = EMPTY;
 
-  constructor(compression = DEFAULT_COMPRESSION) {
+  /**
+   * @param onSortedRun called with each run of raw values, sorted, as it is flushed into the centroids (a numeric
+   *   profile takes its moments and bin counts from the run: once per run instead of once per value).
+   */
+  constructor(
+    compression = DEFAULT_COMPRESSION,
+    private readonly onSortedRun?: (sorted: Float64Array) => void,
+  ) {
     if (!(compression >= 10)) throw new RangeError(`t-digest compression must be ≥ 10 (got ${compression})`);
     this.compression = compression;
     const capacity = Math.ceil(compression) + 16;
-    const bufferSize = capacity * 8;
     this.means = new Float64Array(capacity);
     this.weights = new Float64Array(capacity);
-    this.buffer = new Float64Array(bufferSize);
-    this.scratchMeans = new Float64Array(capacity + bufferSize);
-    this.scratchWeights = new Float64Array(capacity + bufferSize);
+    this.buffer = EMPTY;
   }
 
   /** Smallest value added (Infinity when empty). */
@@ -77,10 +83,21 @@ export class TDigest {
     return this.centroidWeight + this.buffered;
   }
 
+  /** Raw values added and not yet flushed into the centroids. */
+  get pending(): number {
+    return this.buffered;
+  }
+
   /** Adds a finite value (min and max are taken from the sorted buffer at flush time). */
   add(x: number): void {
+    if (this.buffered === this.buffer.length) this.grow();
     this.buffer[this.buffered++] = x;
-    if (this.buffered === this.buffer.length) this.flush();
+  }
+
+  /** The raw-value buffer: allocated on the first add, flushed when full. */
+  private grow(): void {
+    if (this.buffer.length > 0) this.flush();
+    else this.buffer = new Float64Array((Math.ceil(this.compression) + 16) * 8);
   }
 
   /** Folds `other` into this digest (other is left unchanged apart from flushing its buffer). */
@@ -115,11 +132,12 @@ export class TDigest {
     return digest;
   }
 
-  /** Sorts the buffered raw points and merges them into the centroids. */
-  private flush(): void {
+  /** Sorts the buffered raw points and merges them into the centroids (every read flushes first). */
+  flush(): void {
     if (this.buffered === 0) return;
     const sorted = sortFloat64(this.buffer.subarray(0, this.buffered));
     this.buffered = 0;
+    this.onSortedRun?.(sorted);
     if (sorted[0] < this.lo) this.lo = sorted[0];
     if (sorted[sorted.length - 1] > this.hi) this.hi = sorted[sorted.length - 1];
     this.compressSorted(sorted, null, sorted.length);
@@ -128,8 +146,9 @@ export class TDigest {
   /** Merges a sorted run (weights null = all 1) with the current centroids, then re-clusters greedily. */
   private compressSorted(inMeans: Float64Array, inWeights: Float64Array | null, inSize: number): void {
     if (this.scratchMeans.length < this.size + inSize) {
-      this.scratchMeans = new Float64Array(this.size + inSize);
-      this.scratchWeights = new Float64Array(this.size + inSize);
+      const length = Math.max(this.size + inSize, this.means.length + this.buffer.length);
+      this.scratchMeans = new Float64Array(length);
+      this.scratchWeights = new Float64Array(length);
     }
     const outM = this.scratchMeans;
     const outW = this.scratchWeights;

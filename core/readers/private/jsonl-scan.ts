@@ -1,3 +1,4 @@
+import type { CategoricalProfile } from '../../profile/categorical-profile';
 import { NumericProfile } from '../../profile/numeric-profile';
 import type { DatasetProfile } from '../../profile/profile';
 
@@ -149,7 +150,9 @@ export class JsonLineScanner {
           else p.add(this.value[f]);
           break;
         case Kind.String:
-          p.add(Buffer.prototype.toString.call(buf, 'utf8', this.start[f], this.end[f]));
+          if (this.numeric[f] || !(p as CategoricalProfile).addBytes(buf, this.start[f], this.end[f])) {
+            p.add(Buffer.prototype.toString.call(buf, 'utf8', this.start[f], this.end[f]));
+          }
           break;
         case Kind.True:
           p.add(true);
