@@ -37,7 +37,7 @@ const builtThisProcess = new Map<FunctionBundleName, string>();
 /**
  * The directory holding `name`'s bundle (`index.js`, `index.js.map`, and a `package.json` for Cloud Functions):
  * the pre-built one in the published package, or, in a source checkout, built by the local esbuild on first use
- * and reused for every stack after that.
+ * and reused for every stack after that (and by every process of the run, with {@link SHARED_BUNDLE_DIR_ENV}).
  */
 export function functionBundleDir(name: FunctionBundleName): string {
   const shipped = prebuiltDir(name);
@@ -66,6 +66,7 @@ function buildOrReuse(name: FunctionBundleName): string {
   }
   const dir = join(shared, name);
   if (existsSync(join(dir, 'index.js'))) return dir;
+  mkdirSync(shared, { recursive: true });
   // Built beside, then renamed into place, so another process sees a whole bundle or none. Two processes may build
   // the same bundle at once: esbuild's output is the same, the second rename fails and its copy is dropped.
   const building = mkdtempSync(join(shared, `.${name}-`));
