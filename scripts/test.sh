@@ -11,17 +11,21 @@ bash scripts/ensure-chromium.sh
 bash scripts/ensure-python.sh
 
 logs="$(mktemp -d "${TMPDIR:-/tmp}/modelstack-test-XXXXXX")"
-trap 'rm -rf "$logs"' EXIT
+running=()
+# On an interrupt, the background checks stop too.
+trap 'for pid in "${running[@]}"; do kill "$pid" 2>/dev/null; done; rm -rf "$logs"' EXIT
 
 npx tsc --noEmit -p tsconfig.json >"$logs/tsc" 2>&1 &
 tsc_pid=$!
 npm run --silent test:python >"$logs/python" 2>&1 &
 python_pid=$!
+running=("$tsc_pid" "$python_pid")
 
 failed=()
 npx jest "$@" || failed+=(jest)
 wait "$tsc_pid" || failed+=("tsc --noEmit")
 wait "$python_pid" || failed+=("npm run test:python")
+running=()
 
 echo
 echo "tsc --noEmit:"
