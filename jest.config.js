@@ -16,9 +16,14 @@ module.exports = {
   // test/cfn/cfn-validate.test.ts validates every template with the same rules and fails on errors, so the other
   // suites skip the built-in pass (CDK_VALIDATION=false; cdk-nag's validation plugins still run).
   setupFiles: ['<rootDir>/test/setup-env.js'],
+  // One directory per run through which the test processes share function bundles and zip archives instead of
+  // rebuilding them in every suite (see the two files).
+  globalSetup: '<rootDir>/test/global-setup.ts',
+  globalTeardown: '<rootDir>/test/global-teardown.ts',
   collectCoverage: true,
   coverageProvider: 'v8',
   collectCoverageFrom: ['constructs/**/*.ts', 'infra/**/*.ts', 'core/**/*.ts', 'lambdas/**/*.ts', 'cli/**/*.ts'],
-  coverageReporters: ['text-summary', 'lcov'],
+  // lcov.info without its HTML pages (one per source file; nothing reads them in CI).
+  coverageReporters: ['text-summary', 'lcovonly'],
   coverageThreshold: { global: { lines: 85 } },
 };

@@ -37,8 +37,8 @@ import { startS3 } from '../test/helpers/s3rver';
 import { batches, readWindow, type Window } from './data';
 import { type GcpDeployedModel, synthesizeGcpEnvironments } from './gcp-platform';
 import { type DeployedModel, synthesizeAws } from './platform';
-import { command, freePort, type ModelServer, PYTHON, ROOT, startModelServer } from './processes';
-import { runLocalPipeline } from '../cli/pipeline/local-run';
+import { command, freePort, type ModelServer, PYTHON, startModelServer } from './processes';
+import { rehearseLocalPipeline } from './local-pipeline';
 import { cloudRunShim, cloudStorageShim, eventBridgeShim, listen, type Listening, sageMakerRuntimeShim, vertexPredictShim } from './shims';
 
 const ENVIRONMENT = 'staging';
@@ -74,14 +74,21 @@ async function step<T>(name: string, fn: () => Promise<T>): Promise<T> {
  * endpoint, and by sales-forecast's inference function (its serverless endpoint cannot capture). churn's tuning is
  * cut to two trials.
  */
-function rehearsalConfig(): PlatformConfig {
+function rehearsalInput(): PlatformConfigInput {
   const input = structuredClone(demoConfig) as PlatformConfigInput;
   for (const model of input.models) model.dataCapture = { samplingPercentage: 100 };
   // churn's local training pipeline searches two points of its ranges instead of eight: the rehearsal shows the
   // lifecycle, not the tuning.
   const tuning = input.models.find((m) => m.name === 'churn')?.training?.tuning;
-  if (tuning) Object.assign(tuning, { maxJobs: 2, maxParallelJobs: 1 });
-  return parseConfig(input, 'demo config (rehearsal: every request captured)');
+  if (tuning) Object.assign(tuning, { maxJobs: CHURN_TRIALS, maxParallelJobs: 1 });
+  return input;
+}
+
+const CHURN_TRIALS = 2;
+const CHURN_ROWS = 4000;
+
+function rehearsalConfig(): PlatformConfig {
+  return parseConfig(rehearsalInput(), 'demo config (rehearsal: every request captured)');
 }
 
 async function main(): Promise<void> {
@@ -97,11 +104,11 @@ async function main(): Promise<void> {
     await command('npm', ['run', '--silent', 'train', '--', '--out', artifacts, '--version', VERSION, '--model', 'sales-forecast']);
     const registry = join(work, 'registry');
     mkdirSync(join(registry, 'training-data', 'churn'), { recursive: true });
-    await command(PYTHON, ['-m', 'training.data', '--model', 'churn', '--rows', '4000', '--seed', '7', '--out', join(registry, 'training-data', 'churn', 'part-1.csv')]);
-    const run = await runLocalPipeline({ config, environment: ENVIRONMENT, model: 'churn', registry, codeRoot: ROOT, python: PYTHON, log: () => undefined });
-    assert.ok(run.registered && run.version === VERSION && run.approvalStatus === 'Approved', `churn: the local pipeline did not register version ${VERSION}: ${run.message}`);
+    await command(PYTHON, ['-m', 'training.data', '--model', 'churn', '--rows', String(CHURN_ROWS), '--seed', '7', '--out', join(registry, 'training-data', 'churn', 'part-1.csv')]);
+    // Registers version 1 (checking its files), then refuses a worse candidate.
+    await rehearseLocalPipeline({ work, registry, environment: ENVIRONMENT, config, configInput: rehearsalInput(), trials: CHURN_TRIALS, rows: CHURN_ROWS });
     cpSync(join(registry, 'models', 'churn', VERSION), join(artifacts, 'churn', VERSION), { recursive: true });
-    summary.push(`churn: version ${VERSION} registered by the local training pipeline (${ENVIRONMENT}'s definition), with lineage.json`);
+    summary.push(`churn: version ${VERSION} registered by the local training pipeline (${ENVIRONMENT}'s definition), with lineage.json; a worse candidate refused`);
     for (const model of models) {
       for (const file of ['model.tar.gz', 'baseline.json', 'quality.json', 'metrics.json']) {
         assert.ok(existsSync(join(artifacts, model.name, VERSION, file)), `${model.name}/${VERSION}/${file} was not written`);

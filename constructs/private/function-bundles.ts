@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BuildOptions } from 'esbuild';
@@ -37,16 +37,45 @@ const builtThisProcess = new Map<FunctionBundleName, string>();
 /**
  * The directory holding `name`'s bundle (`index.js`, `index.js.map`, and a `package.json` for Cloud Functions):
  * the pre-built one in the published package, or, in a source checkout, built by the local esbuild on first use
- * and reused for every stack after that.
+ * and reused for every stack after that (and by every process of the run, with {@link SHARED_BUNDLE_DIR_ENV}).
  */
 export function functionBundleDir(name: FunctionBundleName): string {
   const shipped = prebuiltDir(name);
   if (existsSync(join(shipped, 'index.js'))) return shipped;
   let dir = builtThisProcess.get(name);
   if (!dir) {
-    dir = mkdtempSync(join(tmpdir(), `modelstack-${name}-`));
-    buildFunctionBundle(name, dir);
+    dir = buildOrReuse(name);
     builtThisProcess.set(name, dir);
+  }
+  return dir;
+}
+
+/**
+ * A directory the processes of one run share their bundles through (the jest run sets it, see
+ * test/global-setup.ts): each bundle is built once per run instead of once per test file. Never reused across runs,
+ * so a bundle is never older than the sources.
+ */
+export const SHARED_BUNDLE_DIR_ENV = 'MODELSTACK_SHARED_BUNDLE_DIR';
+
+function buildOrReuse(name: FunctionBundleName): string {
+  const shared = process.env[SHARED_BUNDLE_DIR_ENV];
+  if (!shared) {
+    const dir = mkdtempSync(join(tmpdir(), `modelstack-${name}-`));
+    buildFunctionBundle(name, dir);
+    return dir;
+  }
+  const dir = join(shared, name);
+  if (existsSync(join(dir, 'index.js'))) return dir;
+  mkdirSync(shared, { recursive: true });
+  // Built beside, then renamed into place, so another process sees a whole bundle or none. Two processes may build
+  // the same bundle at once: esbuild's output is the same, the second rename fails and its copy is dropped.
+  const building = mkdtempSync(join(shared, `.${name}-`));
+  buildFunctionBundle(name, building);
+  try {
+    renameSync(building, dir);
+  } catch (err) {
+    rmSync(building, { recursive: true, force: true });
+    if (!existsSync(join(dir, 'index.js'))) throw err;
   }
   return dir;
 }

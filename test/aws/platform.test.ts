@@ -7,10 +7,13 @@ import { parseConfig } from '../../infra/config/load';
 import { testApp } from '../helpers/aws';
 
 const config = parseConfig(demoConfig);
+/** The whole demo, built and synthesized once for the tests that only read it (none adds to it). */
+let demo: ReturnType<typeof buildAwsPlatform> | undefined;
+const demoPlatform = () => (demo ??= buildAwsPlatform(testApp(), config));
 
 describe('AWS platform app', () => {
   test('three stacks per environment, named after it, in its account and region', () => {
-    const { app, environments } = buildAwsPlatform(testApp(), config);
+    const { app, environments } = demoPlatform();
     const stacks = app.node.children.filter((c): c is Stack => c instanceof Stack);
     expect(stacks.map((s) => s.stackName).sort()).toEqual([
       'modelstack-dev-operations',
@@ -30,7 +33,7 @@ describe('AWS platform app', () => {
   });
 
   test('prod retains data and is termination protected; dev is disposable', () => {
-    const { environments } = buildAwsPlatform(testApp(), config);
+    const { environments } = demoPlatform();
     expect(environments.prod.registry.terminationProtection).toBe(true);
     expect(environments.dev.registry.terminationProtection).toBe(false);
     Template.fromStack(environments.prod.registry).allResources('AWS::S3::Bucket', { DeletionPolicy: 'Retain' });
@@ -42,7 +45,7 @@ describe('AWS platform app', () => {
   });
 
   test('serving follows the config: real-time churn with capture, serverless sales-forecast', () => {
-    const { environments } = buildAwsPlatform(testApp(), config);
+    const { environments } = demoPlatform();
     // Staging: dev serves everything serverless (aws.servingOverride), see test/aws/operations.test.ts.
     const { serving } = environments.staging;
     Template.fromStack(serving).resourceCountIs('AWS::CloudFormation::Stack', 2);
@@ -99,7 +102,7 @@ describe('AWS platform app', () => {
   });
 
   test('every resource is tagged with the platform and environment', () => {
-    const { environments } = buildAwsPlatform(testApp(), config);
+    const { environments } = demoPlatform();
     const buckets = Template.fromStack(environments.staging.registry).findResources('AWS::S3::Bucket');
     for (const bucket of Object.values(buckets)) {
       expect(bucket.Properties.Tags).toEqual(
@@ -118,7 +121,7 @@ describe('AWS platform app', () => {
   });
 
   test('cdk-nag AwsSolutions passes on the demo with every acknowledgement justified', () => {
-    const { app } = buildAwsPlatform(testApp(), config);
+    const { app } = demoPlatform();
     expect(() => app.synth()).not.toThrow();
     const reasons: string[] = [];
     for (const construct of app.node.findAll()) {

@@ -33,13 +33,16 @@ afterAll(async () => {
   await google.stop();
 });
 
+// No test here is about timeouts: the limits are generous, so a loaded machine's slow loopback is not a 504.
+const UPSTREAM_TIMEOUT_MS = 5000;
+
 function use(writer: CaptureWriter) {
   logs.length = 0;
   server.use(
     createGcpInferenceHandler({
-      config: { model: 'churn', endpointName: ENDPOINT, features: FEATURES, knownModels: ['churn'], maxBodyBytes: 4096, maxInstances: 10, upstreamTimeoutMs: 500, upstreamMaxAttempts: 1 },
+      config: { model: 'churn', endpointName: ENDPOINT, features: FEATURES, knownModels: ['churn'], maxBodyBytes: 4096, maxInstances: 10, upstreamTimeoutMs: UPSTREAM_TIMEOUT_MS, upstreamMaxAttempts: 1 },
       logger: gcpLogger({ model: 'churn' }, (line) => void logs.push(JSON.parse(line))),
-      predict: vertexPredictor({ endpoint: ENDPOINT, accessToken: async () => 'token', timeoutMs: 500, maxAttempts: 1, baseUrl: base, sleep: async () => undefined }),
+      predict: vertexPredictor({ endpoint: ENDPOINT, accessToken: async () => 'token', timeoutMs: UPSTREAM_TIMEOUT_MS, maxAttempts: 1, baseUrl: base, sleep: async () => undefined }),
       capture: { writer, flushWaitMs: 2000 },
     }),
   );
