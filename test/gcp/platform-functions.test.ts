@@ -25,9 +25,12 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
       expect(values(stack, 'google_cloudfunctions2_function').map((f) => f.name).sort()).toEqual(
         [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-drift-sales-forecast`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`, `modelstack-${env}-fn-stream-churn`].sort(),
       );
-      // churn's batch prediction adds a workflow and its schedule (demo: cron(0 2 * * ? *)).
-      expect(values(stack, 'google_workflows_workflow').map((w) => w.name).sort()).toEqual([`modelstack-${env}-batch-churn`, `modelstack-${env}-drift-churn`, `modelstack-${env}-drift-sales-forecast`]);
-      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule).sort()).toEqual(['0 2 * * *', '15 0 * * *', '15 0 * * *']);
+      // churn's batch prediction adds a workflow and its schedule (demo: cron(0 2 * * ? *)); each model's training
+      // pipeline is a workflow, churn's scheduled (0 3 * * 1), sales-forecast's started on drift only.
+      expect(values(stack, 'google_workflows_workflow').map((w) => w.name).sort()).toEqual(
+        [`modelstack-${env}-batch-churn`, `modelstack-${env}-churn-training`, `modelstack-${env}-drift-churn`, `modelstack-${env}-drift-sales-forecast`, `modelstack-${env}-sales-forecast-training`].sort(),
+      );
+      expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule).sort()).toEqual(['0 2 * * *', '0 3 * * 1', '15 0 * * *', '15 0 * * *']);
       // inference, drift and streaming bundles.
       expect(values(stack, 'google_storage_bucket_object')).toHaveLength(3);
     }
@@ -40,8 +43,8 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
         ...values(stack, 'google_workflows_workflow').map((w) => w.crypto_key_name),
         ...values(stack, 'google_artifact_registry_repository').map((r) => r.kms_key_name),
       ];
-      // 5 functions, 3 workflows, 2 repositories.
-      expect({ name, cmek }).toEqual({ name, cmek: Array(10).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
+      // 5 functions, 5 workflows, 2 repositories.
+      expect({ name, cmek }).toEqual({ name, cmek: Array(12).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
       const accounts = values(stack, 'google_cloudfunctions2_function').map((f) => f.service_config.service_account_email);
       expect(new Set(accounts).size).toBe(accounts.length);
       const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => (j.http_target.oidc_token ?? j.http_target.oauth_token).service_account_email)];
