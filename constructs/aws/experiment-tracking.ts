@@ -7,11 +7,16 @@ import type { IModelRegistry } from './model-registry';
 import { acknowledgeWildcardResource } from './private/nag';
 
 /**
- * The MLflow version of the tracking server, and of the client in the training image
- * (containers/training/requirements.txt pins mlflow==2.16.2): "For tracking server 2.16.x, use mlflow==2.16.2"
- * ("Integrate MLflow with your environment", SageMaker Developer Guide).
+ * The MLflow version of the tracking server (its MlflowVersion): major.minor only. CreateMlflowTrackingServer refuses
+ * "2.16.2" with "ValidationException: The provided MLflow version is not supported" and accepts "2.16", then reports
+ * the server as 2.16.2 (hashicorp/terraform-provider-aws#42276). The client in the training image is
+ * {@link MLFLOW_CLIENT_VERSION}: "For tracking server 2.16.x, use mlflow==2.16.2" ("Integrate MLflow with your
+ * environment", SageMaker Developer Guide).
  */
-export const MLFLOW_VERSION = '2.16.2';
+export const MLFLOW_VERSION = '2.16';
+
+/** The MLflow client the training image pins (containers/training/requirements.txt) for a {@link MLFLOW_VERSION} server. */
+export const MLFLOW_CLIENT_VERSION = '2.16.2';
 
 /** The sizes of a managed MLflow tracking server (CreateMlflowTrackingServer's TrackingServerSize). */
 export type TrackingServerSize = 'Small' | 'Medium' | 'Large';
@@ -20,10 +25,13 @@ export type TrackingServerSize = 'Small' | 'Medium' | 'Large';
  * The `sagemaker-mlflow` actions a client needs to log runs: find or create the experiment, create, read and end a
  * run, log parameters, metrics and tags ("Set up IAM permissions for MLflow", SageMaker Developer Guide; the MLflow
  * client's set_experiment, start_run, log_params / log_metrics / set_tags (LogBatch) and end_run (UpdateRun)).
+ * set_experiment reads a new experiment back by id after creating it (GetExperiment: mlflow/tracking/fluent.py), so
+ * without GetExperiment the first run of each model fails.
  */
 export const MLFLOW_LOGGING_ACTIONS = [
   'sagemaker-mlflow:GetExperimentByName',
   'sagemaker-mlflow:CreateExperiment',
+  'sagemaker-mlflow:GetExperiment',
   'sagemaker-mlflow:CreateRun',
   'sagemaker-mlflow:GetRun',
   'sagemaker-mlflow:UpdateRun',

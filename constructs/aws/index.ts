@@ -30,7 +30,7 @@ export { ContainerImage, type ContainerImageConfig } from './container-image';
 export { type TrafficShift } from './deployment-rules';
 export { DRIFT_METRICS, driftMetric } from './drift-metrics';
 export { DriftMonitor, type DriftMonitorProps } from './drift-monitor';
-export { ExperimentTracking, type ExperimentTrackingProps, MLFLOW_LOGGING_ACTIONS, MLFLOW_VERSION, type TrackingServerSize } from './experiment-tracking';
+export { ExperimentTracking, type ExperimentTrackingProps, MLFLOW_CLIENT_VERSION, MLFLOW_LOGGING_ACTIONS, MLFLOW_VERSION, type TrackingServerSize } from './experiment-tracking';
 export { type FeatureGroupSpec, FeatureStore, type FeatureStoreProps } from './feature-store';
 export { InferenceApi, type InferenceApiProps, type InferenceCapture, type InferenceModel } from './inference-api';
 export { ModelCard, type ModelCardProps } from './model-card';

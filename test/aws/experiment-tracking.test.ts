@@ -1,9 +1,11 @@
 // The environments' SageMaker managed MLflow tracking servers: one per environment where a model trains (unless
 // aws.mlflow is false), artifacts under mlflow/ in the registry, a role limited to that prefix and the registry
 // key, and the pipeline roles allowed to log runs to that server only.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ExperimentTracking, MLFLOW_LOGGING_ACTIONS } from '../../constructs/aws/experiment-tracking';
+import { ExperimentTracking, MLFLOW_CLIENT_VERSION, MLFLOW_LOGGING_ACTIONS, MLFLOW_VERSION } from '../../constructs/aws/experiment-tracking';
 import { ModelRegistry } from '../../constructs/aws/model-registry';
 import { buildAwsPlatform } from '../../infra/aws/app';
 import { demoConfig } from '../../infra/config/demo';
@@ -28,7 +30,9 @@ describe('experiment tracking on AWS', () => {
       // s3://<the registry bucket>/mlflow/, the bucket by reference.
       ArtifactStoreUri: { 'Fn::Join': ['', ['s3://', { Ref: Match.stringLikeRegexp('^RegistryBucket') }, '/mlflow/']] },
       TrackingServerSize: 'Small',
-      MlflowVersion: '2.16.2',
+      // Major.minor: CreateMlflowTrackingServer refuses '2.16.2' ("The provided MLflow version is not supported",
+      // hashicorp/terraform-provider-aws#42276) and accepts '2.16'.
+      MlflowVersion: '2.16',
       AutomaticModelRegistration: false,
       RoleArn: { 'Fn::GetAtt': [Match.stringLikeRegexp('^ExperimentsRole'), 'Arn'] },
     });
@@ -56,6 +60,21 @@ describe('experiment tracking on AWS', () => {
     // The Track step's environment names the same server.
     const body = JSON.stringify(Stack.of(pipeline).resolve(pipeline.pipeline.pipelineDefinition));
     expect(body).toContain('\\"MLFLOW_TRACKING_URI\\":\\"arn:aws:sagemaker:eu-west-1:222222222222:mlflow-tracking-server/modelstack-staging\\"');
+  });
+
+  test('the server is asked for major.minor, the image pins the client of that line', () => {
+    expect(MLFLOW_VERSION).toMatch(/^\d+\.\d+$/);
+    expect(MLFLOW_CLIENT_VERSION.startsWith(`${MLFLOW_VERSION}.`)).toBe(true);
+    const requirements = readFileSync(join(__dirname, '../../containers/training/requirements.txt'), 'utf8');
+    expect(requirements).toMatch(new RegExp(`^mlflow==${MLFLOW_CLIENT_VERSION.replace(/\./g, '\\.')}$`, 'm'));
+  });
+
+  test('the logging actions cover every MLflow REST call the Track step makes, the first run of an experiment included', () => {
+    // training/tracking.py: set_experiment (GetExperimentByName; when absent CreateExperiment then GetExperiment by id,
+    // mlflow/tracking/fluent.py), start_run (CreateRun), log_params / log_metrics / set_tags (LogBatch), end of the
+    // `with` block (set_terminated: UpdateRun). Names: Service Authorization Reference, Amazon SageMaker with MLflow.
+    const calls = ['GetExperimentByName', 'CreateExperiment', 'GetExperiment', 'CreateRun', 'LogBatch', 'UpdateRun'];
+    expect(MLFLOW_LOGGING_ACTIONS).toEqual(expect.arrayContaining(calls.map((call) => `sagemaker-mlflow:${call}`)));
   });
 
   test('bad names and maintenance windows are refused, each named', () => {
