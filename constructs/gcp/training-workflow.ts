@@ -344,7 +344,10 @@ const TRAINING_ROLES = {
       'aiplatform.hyperparameterTuningJobs.cancel',
       'aiplatform.models.upload',
       'aiplatform.models.get',
-      'aiplatform.operations.get',
+      // Vertex AI has no aiplatform.operations.get (an unknown permission fails the custom role's apply): reading
+      // operations is aiplatform.operations.list, as in roles/aiplatform.user ("Vertex AI roles and permissions",
+      // https://cloud.google.com/iam/docs/roles-permissions/aiplatform).
+      'aiplatform.operations.list',
       'aiplatform.metadataStores.create',
       'aiplatform.metadataStores.get',
       'aiplatform.contexts.create',

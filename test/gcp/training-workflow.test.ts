@@ -191,6 +191,30 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(s.json).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
+  test('IAM: every permission of the training roles is one Google publishes (an unknown one fails terraform apply)', () => {
+    // The permissions of the predefined roles these custom roles pick from, as Google lists them: roles/aiplatform.user
+    // and roles/aiplatform.admin (https://cloud.google.com/iam/docs/roles-permissions/aiplatform), roles/workflows.invoker
+    // (https://cloud.google.com/iam/docs/roles-permissions/workflows), roles/eventarc.eventReceiver
+    // (https://cloud.google.com/iam/docs/roles-permissions/eventarc), roles/iam.serviceAccountUser.
+    const published = new Set([
+      ...['customJobs', 'hyperparameterTuningJobs'].flatMap((r) => ['create', 'get', 'cancel', 'list', 'delete'].map((v) => `aiplatform.${r}.${v}`)),
+      'aiplatform.models.upload', 'aiplatform.models.get', 'aiplatform.models.list', 'aiplatform.models.update',
+      'aiplatform.operations.list',
+      'aiplatform.metadataStores.create', 'aiplatform.metadataStores.get', 'aiplatform.metadataStores.list',
+      'aiplatform.contexts.create', 'aiplatform.contexts.get', 'aiplatform.contexts.update', 'aiplatform.contexts.list', 'aiplatform.contexts.addContextChildren',
+      'aiplatform.tensorboards.get',
+      ...['tensorboardExperiments', 'tensorboardRuns'].flatMap((r) => ['create', 'get', 'write'].map((v) => `aiplatform.${r}.${v}`)),
+      'aiplatform.tensorboardTimeSeries.create', 'aiplatform.tensorboardTimeSeries.get',
+      'workflows.executions.create', 'workflows.executions.get', 'workflows.executions.list',
+      'eventarc.events.receiveEvent', 'eventarc.events.receiveAuditLogWritten',
+      'iam.serviceAccounts.actAs',
+    ]);
+    const roles = all(s, 'google_project_iam_custom_role');
+    expect(roles.length).toBeGreaterThanOrEqual(4);
+    const unknown = roles.flatMap((r) => r.permissions.filter((p: string) => !published.has(p)).map((p: string) => `${r.role_id}: ${p}`));
+    expect(unknown).toEqual([]);
+  });
+
   test('TensorBoard and failures: a CMEK TensorBoard, a log-based failure metric and its alert', () => {
     const [tensorboard] = all(s, 'google_vertex_ai_tensorboard');
     expect(tensorboard.encryption_spec.kms_key_name).toMatch(/google_kms_crypto_key\.Registry_Key_\w+\.id/);
