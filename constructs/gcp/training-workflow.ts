@@ -366,7 +366,11 @@ const TRAINING_ROLES = {
     description: 'Start a Vertex AI job as a training job account (granted on that account only).',
     permissions: ['iam.serviceAccounts.actAs'],
   },
-  // The jobs' account: stream TensorBoard logs (Vertex AI uploads them as the job's account).
+  // The jobs' account: stream TensorBoard logs (Vertex AI uploads them as the job's account; Google's setup grants
+  // that account roles/aiplatform.user: "Set up for Vertex AI TensorBoard",
+  // https://cloud.google.com/vertex-ai/docs/experiments/tensorboard-setup). The uploader (google-cloud-aiplatform,
+  // tensorboard/uploader_utils.py) creates runs and time series in batches (BatchCreateTensorboardRuns,
+  // BatchCreateTensorboardTimeSeries) and lists them to find one that already exists: batchCreate and list as well.
   TrainingJobRole: {
     name: 'training_job',
     title: 'training job',
@@ -377,10 +381,14 @@ const TRAINING_ROLES = {
       'aiplatform.tensorboardExperiments.get',
       'aiplatform.tensorboardExperiments.write',
       'aiplatform.tensorboardRuns.create',
+      'aiplatform.tensorboardRuns.batchCreate',
       'aiplatform.tensorboardRuns.get',
+      'aiplatform.tensorboardRuns.list',
       'aiplatform.tensorboardRuns.write',
       'aiplatform.tensorboardTimeSeries.create',
+      'aiplatform.tensorboardTimeSeries.batchCreate',
       'aiplatform.tensorboardTimeSeries.get',
+      'aiplatform.tensorboardTimeSeries.list',
     ],
   },
   // Workflows IAM cannot name one workflow through Terraform (no google_workflows_workflow_iam_* in provider 6.50).

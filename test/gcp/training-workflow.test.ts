@@ -203,14 +203,17 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
       'aiplatform.metadataStores.create', 'aiplatform.metadataStores.get', 'aiplatform.metadataStores.list',
       'aiplatform.contexts.create', 'aiplatform.contexts.get', 'aiplatform.contexts.update', 'aiplatform.contexts.list', 'aiplatform.contexts.addContextChildren',
       'aiplatform.tensorboards.get',
-      ...['tensorboardExperiments', 'tensorboardRuns'].flatMap((r) => ['create', 'get', 'write'].map((v) => `aiplatform.${r}.${v}`)),
-      'aiplatform.tensorboardTimeSeries.create', 'aiplatform.tensorboardTimeSeries.get',
+      ...['tensorboardExperiments', 'tensorboardRuns'].flatMap((r) => ['create', 'get', 'write', 'list'].map((v) => `aiplatform.${r}.${v}`)),
+      ...['create', 'get', 'list', 'batchCreate'].map((v) => `aiplatform.tensorboardTimeSeries.${v}`), 'aiplatform.tensorboardRuns.batchCreate',
       'workflows.executions.create', 'workflows.executions.get', 'workflows.executions.list',
       'eventarc.events.receiveEvent', 'eventarc.events.receiveAuditLogWritten',
       'iam.serviceAccounts.actAs',
     ]);
     const roles = all(s, 'google_project_iam_custom_role');
     expect(roles.length).toBeGreaterThanOrEqual(4);
+    // What the TensorBoard uploader calls as the job account (google-cloud-aiplatform, tensorboard/uploader_utils.py).
+    const jobRole = roles.find((r) => /_training_job_\$\{/.test(r.role_id));
+    expect(jobRole.permissions).toEqual(expect.arrayContaining(['aiplatform.tensorboardRuns.batchCreate', 'aiplatform.tensorboardRuns.list', 'aiplatform.tensorboardTimeSeries.batchCreate', 'aiplatform.tensorboardTimeSeries.list']));
     const unknown = roles.flatMap((r) => r.permissions.filter((p: string) => !published.has(p)).map((p: string) => `${r.role_id}: ${p}`));
     expect(unknown).toEqual([]);
   });
