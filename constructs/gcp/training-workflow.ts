@@ -424,6 +424,10 @@ function validateProps(props: TrainingWorkflowProps & { namePrefix: string }): v
   const { pipeline } = props;
   problems.check(SAFE_RESOURCE_NAME.test(pipeline.model), `pipeline.model "${pipeline.model}": expected lowercase letters, digits and single hyphens`);
   problems.check(pipeline.features.length > 0, 'pipeline.features: expected at least one feature');
+  // "This value may be up to 63 characters, and valid characters are [a-z0-9_-]" (UploadModelRequest.modelId,
+  // https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload).
+  const modelId = `${props.namePrefix}-${pipeline.model}`;
+  problems.check(modelId.length <= 63, `Vertex AI model id "${modelId}" (${modelId.length} characters): expected at most 63 (UploadModelRequest.modelId)`);
   problems.check(/^([A-Za-z0-9!_.*'()-]+\/)+$/.test(pipeline.dataPrefix), `pipeline.dataPrefix "${pipeline.dataPrefix}": expected an object prefix ending with /`);
   problems.check(props.schedule === undefined || props.schedule.trim().split(/\s+/).length === 5, `schedule "${props.schedule}": expected five cron fields (UTC)`);
   if (pipeline.tuning) {

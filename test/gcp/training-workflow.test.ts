@@ -239,5 +239,10 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
         '  - pipeline.dataPrefix "data": expected an object prefix ending with /\n' +
         '  - schedule "0 3 * *": expected five cron fields (UTC)',
     );
+    // The Vertex AI model <namePrefix>-<model> is first uploaded at the end of a run: a too long id fails at synth instead.
+    const long = 'customer-lifetime-value-forecast-by-region-and-sales-channel';
+    expect(() => synth((scope) => build(scope, { pipeline: { ...pipeline, model: long } }))).toThrow(
+      `  - Vertex AI model id "ms-dev-${long}" (${`ms-dev-${long}`.length} characters): expected at most 63 (UploadModelRequest.modelId)`,
+    );
   });
 });
