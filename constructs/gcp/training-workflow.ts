@@ -344,7 +344,10 @@ const TRAINING_ROLES = {
       'aiplatform.hyperparameterTuningJobs.cancel',
       'aiplatform.models.upload',
       'aiplatform.models.get',
-      'aiplatform.operations.get',
+      // Vertex AI has no aiplatform.operations.get (an unknown permission fails the custom role's apply): reading
+      // operations is aiplatform.operations.list, as in roles/aiplatform.user ("Vertex AI roles and permissions",
+      // https://cloud.google.com/iam/docs/roles-permissions/aiplatform).
+      'aiplatform.operations.list',
       'aiplatform.metadataStores.create',
       'aiplatform.metadataStores.get',
       'aiplatform.contexts.create',
@@ -363,7 +366,11 @@ const TRAINING_ROLES = {
     description: 'Start a Vertex AI job as a training job account (granted on that account only).',
     permissions: ['iam.serviceAccounts.actAs'],
   },
-  // The jobs' account: stream TensorBoard logs (Vertex AI uploads them as the job's account).
+  // The jobs' account: stream TensorBoard logs (Vertex AI uploads them as the job's account; Google's setup grants
+  // that account roles/aiplatform.user: "Set up for Vertex AI TensorBoard",
+  // https://cloud.google.com/vertex-ai/docs/experiments/tensorboard-setup). The uploader (google-cloud-aiplatform,
+  // tensorboard/uploader_utils.py) creates runs and time series in batches (BatchCreateTensorboardRuns,
+  // BatchCreateTensorboardTimeSeries) and lists them to find one that already exists: batchCreate and list as well.
   TrainingJobRole: {
     name: 'training_job',
     title: 'training job',
@@ -374,10 +381,14 @@ const TRAINING_ROLES = {
       'aiplatform.tensorboardExperiments.get',
       'aiplatform.tensorboardExperiments.write',
       'aiplatform.tensorboardRuns.create',
+      'aiplatform.tensorboardRuns.batchCreate',
       'aiplatform.tensorboardRuns.get',
+      'aiplatform.tensorboardRuns.list',
       'aiplatform.tensorboardRuns.write',
       'aiplatform.tensorboardTimeSeries.create',
+      'aiplatform.tensorboardTimeSeries.batchCreate',
       'aiplatform.tensorboardTimeSeries.get',
+      'aiplatform.tensorboardTimeSeries.list',
     ],
   },
   // Workflows IAM cannot name one workflow through Terraform (no google_workflows_workflow_iam_* in provider 6.50).
@@ -413,6 +424,10 @@ function validateProps(props: TrainingWorkflowProps & { namePrefix: string }): v
   const { pipeline } = props;
   problems.check(SAFE_RESOURCE_NAME.test(pipeline.model), `pipeline.model "${pipeline.model}": expected lowercase letters, digits and single hyphens`);
   problems.check(pipeline.features.length > 0, 'pipeline.features: expected at least one feature');
+  // "This value may be up to 63 characters, and valid characters are [a-z0-9_-]" (UploadModelRequest.modelId,
+  // https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload).
+  const modelId = `${props.namePrefix}-${pipeline.model}`;
+  problems.check(modelId.length <= 63, `Vertex AI model id "${modelId}" (${modelId.length} characters): expected at most 63 (UploadModelRequest.modelId)`);
   problems.check(/^([A-Za-z0-9!_.*'()-]+\/)+$/.test(pipeline.dataPrefix), `pipeline.dataPrefix "${pipeline.dataPrefix}": expected an object prefix ending with /`);
   problems.check(props.schedule === undefined || props.schedule.trim().split(/\s+/).length === 5, `schedule "${props.schedule}": expected five cron fields (UTC)`);
   if (pipeline.tuning) {

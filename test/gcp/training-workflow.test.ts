@@ -191,6 +191,33 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(s.json).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
+  test('IAM: every permission of the training roles is one Google publishes (an unknown one fails terraform apply)', () => {
+    // The permissions of the predefined roles these custom roles pick from, as Google lists them: roles/aiplatform.user
+    // and roles/aiplatform.admin (https://cloud.google.com/iam/docs/roles-permissions/aiplatform), roles/workflows.invoker
+    // (https://cloud.google.com/iam/docs/roles-permissions/workflows), roles/eventarc.eventReceiver
+    // (https://cloud.google.com/iam/docs/roles-permissions/eventarc), roles/iam.serviceAccountUser.
+    const published = new Set([
+      ...['customJobs', 'hyperparameterTuningJobs'].flatMap((r) => ['create', 'get', 'cancel', 'list', 'delete'].map((v) => `aiplatform.${r}.${v}`)),
+      'aiplatform.models.upload', 'aiplatform.models.get', 'aiplatform.models.list', 'aiplatform.models.update',
+      'aiplatform.operations.list',
+      'aiplatform.metadataStores.create', 'aiplatform.metadataStores.get', 'aiplatform.metadataStores.list',
+      'aiplatform.contexts.create', 'aiplatform.contexts.get', 'aiplatform.contexts.update', 'aiplatform.contexts.list', 'aiplatform.contexts.addContextChildren',
+      'aiplatform.tensorboards.get',
+      ...['tensorboardExperiments', 'tensorboardRuns'].flatMap((r) => ['create', 'get', 'write', 'list'].map((v) => `aiplatform.${r}.${v}`)),
+      ...['create', 'get', 'list', 'batchCreate'].map((v) => `aiplatform.tensorboardTimeSeries.${v}`), 'aiplatform.tensorboardRuns.batchCreate',
+      'workflows.executions.create', 'workflows.executions.get', 'workflows.executions.list',
+      'eventarc.events.receiveEvent', 'eventarc.events.receiveAuditLogWritten',
+      'iam.serviceAccounts.actAs',
+    ]);
+    const roles = all(s, 'google_project_iam_custom_role');
+    expect(roles.length).toBeGreaterThanOrEqual(4);
+    // What the TensorBoard uploader calls as the job account (google-cloud-aiplatform, tensorboard/uploader_utils.py).
+    const jobRole = roles.find((r) => /_training_job_\$\{/.test(r.role_id));
+    expect(jobRole.permissions).toEqual(expect.arrayContaining(['aiplatform.tensorboardRuns.batchCreate', 'aiplatform.tensorboardRuns.list', 'aiplatform.tensorboardTimeSeries.batchCreate', 'aiplatform.tensorboardTimeSeries.list']));
+    const unknown = roles.flatMap((r) => r.permissions.filter((p: string) => !published.has(p)).map((p: string) => `${r.role_id}: ${p}`));
+    expect(unknown).toEqual([]);
+  });
+
   test('TensorBoard and failures: a CMEK TensorBoard, a log-based failure metric and its alert', () => {
     const [tensorboard] = all(s, 'google_vertex_ai_tensorboard');
     expect(tensorboard.encryption_spec.kms_key_name).toMatch(/google_kms_crypto_key\.Registry_Key_\w+\.id/);
@@ -211,6 +238,11 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
         '  - pipeline.features: expected at least one feature\n' +
         '  - pipeline.dataPrefix "data": expected an object prefix ending with /\n' +
         '  - schedule "0 3 * *": expected five cron fields (UTC)',
+    );
+    // The Vertex AI model <namePrefix>-<model> is first uploaded at the end of a run: a too long id fails at synth instead.
+    const long = 'customer-lifetime-value-forecast-by-region-and-sales-channel';
+    expect(() => synth((scope) => build(scope, { pipeline: { ...pipeline, model: long } }))).toThrow(
+      `  - Vertex AI model id "ms-dev-${long}" (${`ms-dev-${long}`.length} characters): expected at most 63 (UploadModelRequest.modelId)`,
     );
   });
 });

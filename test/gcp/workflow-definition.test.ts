@@ -35,6 +35,8 @@ describe('workflowDefinitionProblems (the Workflows syntax rules)', () => {
     ['two actions in one step', (d) => (find(inner(d), 'init').return = 'x'), 'main.init: expected one action, got assign, return'],
     ['two steps in one list item', (d) => (inner(d)[0].other = { return: 1 }), 'main.init+other: expected one step per list item'],
     ['a condition that is no expression', (d) => (find(inner(d), 'alone').switch[0].condition = 'len(x) > 0'), 'main.alone: switch condition "len(x) > 0": expected a ${...} expression'],
+    ['a Cloud Storage object name with / not URL-encoded', (d) => (find(inner(d), 'readEvaluation').args.object = '${work + "evaluation/evaluation.json"}'), 'main.readEvaluation: call googleapis.storage.v1.objects.get: argument object goes in the URL path'],
+    ['a literal Cloud Storage object name with /', (d) => (find(inner(d), 'readEvaluation').args.object = 'pipelines/churn/evaluation.json'), 'argument object goes in the URL path: expected a name without "/" or ${text.url_encode(...)}'],
     ['except without its variable', (d) => (find(inner(d), 'findCurrent').except.as = ''), 'main.findCurrent: except needs as'],
   ];
   test.each(mutations)('catches %s', (_name, mutate, problem) => {

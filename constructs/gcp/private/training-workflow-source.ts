@@ -295,7 +295,9 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
     ...runJob(TRAINING_STEPS.prepare, job('prepare', python('training.prepare'), prepareArgs)),
     ...fit,
     ...runJob(TRAINING_STEPS.evaluate, job('evaluate', python('training.evaluate'), evaluateArgs)),
-    step('readEvaluation', { call: 'googleapis.storage.v1.objects.get', args: { bucket: expr('bucket'), object: expr('work + "evaluation/evaluation.json"'), alt: 'media' }, result: 'evaluationBody' }),
+    // The connector puts `object` in the URL path: a name with `/` must be URL-encoded ("URL-encode object names to be
+    // path safe", https://cloud.google.com/workflows/docs/reference/googleapis/storage/v1/objects/get and its sample).
+    step('readEvaluation', { call: 'googleapis.storage.v1.objects.get', args: { bucket: expr('bucket'), object: expr('text.url_encode(work + "evaluation/evaluation.json")'), alt: 'media' }, result: 'evaluationBody' }),
     // The connector parses a JSON object's body (Cloud Storage FUSE sets Content-Type from the extension); bytes are decoded.
     step('parseEvaluation', { try: { steps: [step('decode', { assign: [{ evaluation: expr('json.decode(evaluationBody)') }] })] }, except: { as: 'parsed', steps: [step('alreadyParsed', { assign: [{ evaluation: expr('evaluationBody') }] })] } }),
     step(TRAINING_STEPS.gate, {

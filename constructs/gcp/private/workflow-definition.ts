@@ -68,6 +68,8 @@ export type WorkflowDefinition = { readonly main: Subworkflow } & { readonly [na
 export interface ConnectorSignature {
   readonly required: readonly string[];
   readonly optional?: readonly string[];
+  /** Arguments the connector puts in the URL path: a literal without `/`, or `${text.url_encode(...)}`. */
+  readonly pathSafe?: readonly string[];
 }
 
 /**
@@ -91,7 +93,8 @@ export const KNOWN_CONNECTORS: Readonly<Record<string, ConnectorSignature>> = {
   'googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.get': { required: ['name', 'region'] },
   'googleapis.aiplatform.v1.projects.locations.batchPredictionJobs.cancel': { required: ['name', 'region'] },
   'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.list': { required: ['parent'], optional: ['filter', 'orderBy', 'pageSize', 'pageToken', 'view'] },
-  'googleapis.storage.v1.objects.get': { required: ['bucket', 'object'], optional: ['alt', 'generation'] },
+  // "URL-encode object names to be path safe" (https://cloud.google.com/workflows/docs/reference/googleapis/storage/v1/objects/get).
+  'googleapis.storage.v1.objects.get': { required: ['bucket', 'object'], optional: ['alt', 'generation'], pathSafe: ['object'] },
   'googleapis.storage.v1.objects.list': { required: ['bucket'], optional: ['prefix', 'maxResults', 'pageToken', 'delimiter'] },
   'googleapis.bigquery.v2.tables.get': { required: ['projectId', 'datasetId', 'tableId'] },
 };
@@ -228,6 +231,11 @@ function checkCall(at: string, body: StepBody, ctx: WalkContext): void {
     for (const required of signature.required) if (!given.includes(required)) ctx.problems.push(`${at}: call ${call}: missing required argument ${required}`);
     const allowed = new Set([...signature.required, ...(signature.optional ?? []), ...(call.startsWith('googleapis.') ? ['connector_params'] : [])]);
     for (const arg of given) if (!allowed.has(arg)) ctx.problems.push(`${at}: call ${call}: unknown argument ${arg}`);
+    for (const arg of signature.pathSafe ?? []) {
+      const value = body.args?.[arg];
+      const safe = typeof value !== 'string' || (value.includes('${') ? /^\$\{text\.url_encode\(.*\)\}$/.test(value) : !value.includes('/'));
+      if (!safe) ctx.problems.push(`${at}: call ${call}: argument ${arg} goes in the URL path: expected a name without "/" or \${text.url_encode(...)}`);
+    }
   }
   if (body.result !== undefined) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(body.result)) ctx.problems.push(`${at}: result "${body.result}": expected a variable name`);
