@@ -8,14 +8,14 @@ import { ProjectIamMember } from '@cdktf/provider-google/lib/project-iam-member'
 import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { WorkflowsWorkflow } from '@cdktf/provider-google/lib/workflows-workflow';
-import { type ITerraformDependable, TerraformStack } from 'cdktf';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { ModelRegistry } from './model-registry';
 import { BATCH_FAILED_EVENT, BATCH_WORKFLOW_ENV, batchWorkflowSource, type BatchWorkflowInput, type BatchWorkflowOutput } from './private/batch-workflow';
-import { customRoleId } from './private/ids';
 import { withRegistryDefaults } from './private/registry-defaults';
+import { stackCustomRole, workflowFailureAlert } from './private/workflow-runs';
 import { ServiceAgents } from './private/service-agents';
 
 /** What a batch prediction scores: `batch/<model>/input/` in the artifacts bucket, or a BigQuery table. */
@@ -274,38 +274,19 @@ export class BatchPrediction extends Construct {
       dependsOn: [invokes, this.workflow],
     });
 
-    const metricName = boundedName([namePrefix, 'batch-failures', model], 100);
-    this.failureMetric = new LoggingMetric(this, 'FailureMetric', {
-      name: metricName,
+    const failures = workflowFailureAlert(this, {
       project,
-      description: `Failed batch prediction runs of ${model} (ModelStack)`,
-      filter: `resource.type="workflows.googleapis.com/Workflow" AND resource.labels.workflow_id="${workflowName}" AND jsonPayload.event="${BATCH_FAILED_EVENT}"`,
-      metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1' },
-    });
-    this.failureAlert = new MonitoringAlertPolicy(this, 'FailureAlert', {
-      displayName: `${namePrefix} batch prediction of ${model} failed`,
-      combiner: 'OR',
-      conditions: [
-        {
-          displayName: 'failed batch prediction runs',
-          conditionThreshold: {
-            filter: `metric.type="logging.googleapis.com/user/${metricName}"`,
-            aggregations: [{ alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' }],
-            comparison: 'COMPARISON_GT',
-            thresholdValue: 0,
-            duration: '0s',
-          },
-        },
-      ],
+      namePrefix,
+      model,
+      workflowName: workflowName,
+      event: BATCH_FAILED_EVENT,
+      metricPart: 'batch-failures',
+      what: 'batch prediction',
+      documentation: `A scheduled batch prediction of ${model} failed: see the executions of workflow ${workflowName} and the Vertex AI batch prediction jobs labelled modelstack_model=${model}.`,
       notificationChannels: props.notificationChannels,
-      alertStrategy: { autoClose: '86400s' },
-      documentation: {
-        content: `A scheduled batch prediction of ${model} failed: see the executions of workflow ${workflowName} and the Vertex AI batch prediction jobs labelled modelstack_model=${model}.`,
-        mimeType: 'text/markdown',
-      },
-      project,
-      dependsOn: [this.failureMetric],
     });
+    this.failureMetric = failures.metric;
+    this.failureAlert = failures.alert;
   }
 }
 
@@ -334,20 +315,8 @@ const BATCH_ROLES = {
   },
 } as const;
 
-/** The stack's custom role `kind`, created by the first batch prediction that needs it. */
 function batchRole(scope: Construct, kind: keyof typeof BATCH_ROLES, namePrefix: string, project: string): ProjectIamCustomRole {
-  const stack = TerraformStack.of(scope);
-  const spec = BATCH_ROLES[kind];
-  return (
-    (stack.node.tryFindChild(kind) as ProjectIamCustomRole | undefined) ??
-    new ProjectIamCustomRole(stack, kind, {
-      roleId: customRoleId(stack, namePrefix, spec.name),
-      title: `${namePrefix} ${spec.title}`,
-      description: spec.description,
-      permissions: [...spec.permissions],
-      project,
-    })
-  );
+  return stackCustomRole(scope, kind, BATCH_ROLES[kind], namePrefix, project);
 }
 
 /**

@@ -8,14 +8,14 @@ import { ServiceAccount } from '@cdktf/provider-google/lib/service-account';
 import { ServiceAccountIamMember } from '@cdktf/provider-google/lib/service-account-iam-member';
 import { VertexAiTensorboard } from '@cdktf/provider-google/lib/vertex-ai-tensorboard';
 import { WorkflowsWorkflow } from '@cdktf/provider-google/lib/workflows-workflow';
-import { type ITerraformDependable, TerraformStack } from 'cdktf';
+import type { ITerraformDependable } from 'cdktf';
 import { Construct } from 'constructs';
 import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
-import { customRoleId } from './private/ids';
 import { withRegistryDefaults } from './private/registry-defaults';
+import { stackCustomRole, workflowFailureAlert } from './private/workflow-runs';
 import { ServiceAgents } from './private/service-agents';
 import { TRAINING_FAILED_EVENT, TRAINING_WORKFLOW_ENV, trainingWorkflowDefinition, trainingWorkflowSource, type TrainingWorkflowSpec } from './private/training-workflow-source';
 import { workflowDefinitionProblems } from './private/workflow-definition';
@@ -293,38 +293,19 @@ export class TrainingWorkflow extends Construct {
       });
     }
 
-    const metricName = boundedName([namePrefix, 'training-failures', model], 100);
-    this.failureMetric = new LoggingMetric(this, 'FailureMetric', {
-      name: metricName,
+    const failures = workflowFailureAlert(this, {
       project,
-      description: `Failed training runs of ${model} (ModelStack)`,
-      filter: `resource.type="workflows.googleapis.com/Workflow" AND resource.labels.workflow_id="${this.workflowName}" AND jsonPayload.event="${TRAINING_FAILED_EVENT}"`,
-      metricDescriptor: { metricKind: 'DELTA', valueType: 'INT64', unit: '1' },
-    });
-    this.failureAlert = new MonitoringAlertPolicy(this, 'FailureAlert', {
-      displayName: `${namePrefix} training of ${model} failed`,
-      combiner: 'OR',
-      conditions: [
-        {
-          displayName: 'failed training runs',
-          conditionThreshold: {
-            filter: `metric.type="logging.googleapis.com/user/${metricName}"`,
-            aggregations: [{ alignmentPeriod: '300s', perSeriesAligner: 'ALIGN_DELTA', crossSeriesReducer: 'REDUCE_SUM' }],
-            comparison: 'COMPARISON_GT',
-            thresholdValue: 0,
-            duration: '0s',
-          },
-        },
-      ],
+      namePrefix,
+      model,
+      workflowName: this.workflowName,
+      event: TRAINING_FAILED_EVENT,
+      metricPart: 'training-failures',
+      what: 'training',
+      documentation: `A training run of ${model} failed: see the executions of workflow ${this.workflowName} and the Vertex AI custom jobs labelled modelstack_model=${model}.`,
       notificationChannels: props.notificationChannels,
-      alertStrategy: { autoClose: '86400s' },
-      documentation: {
-        content: `A training run of ${model} failed: see the executions of workflow ${this.workflowName} and the Vertex AI custom jobs labelled modelstack_model=${model}.`,
-        mimeType: 'text/markdown',
-      },
-      project,
-      dependsOn: [this.failureMetric],
     });
+    this.failureMetric = failures.metric;
+    this.failureAlert = failures.alert;
   }
 }
 
@@ -405,18 +386,7 @@ const TRAINING_ROLES = {
 } as const;
 
 function trainingRole(scope: Construct, kind: keyof typeof TRAINING_ROLES, namePrefix: string, project: string): ProjectIamCustomRole {
-  const stack = TerraformStack.of(scope);
-  const spec = TRAINING_ROLES[kind];
-  return (
-    (stack.node.tryFindChild(kind) as ProjectIamCustomRole | undefined) ??
-    new ProjectIamCustomRole(stack, kind, {
-      roleId: customRoleId(stack, namePrefix, spec.name),
-      title: `${namePrefix} ${spec.title}`,
-      description: spec.description,
-      permissions: [...spec.permissions],
-      project,
-    })
-  );
+  return stackCustomRole(scope, kind, TRAINING_ROLES[kind], namePrefix, project);
 }
 
 function validateProps(props: TrainingWorkflowProps & { namePrefix: string }): void {
