@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from './loopback-server';
 
 /** One model package as the fake registry holds it. */
 export interface FakePackage {
@@ -19,7 +19,7 @@ export interface FakePackage {
  * DeleteModelPackageGroup (refused with ConflictException while the group lists packages). Point the SDK at it with
  * AWS_ENDPOINT_URL_SAGEMAKER. It also records PUTs to `/response/...`: a custom resource's answer to CloudFormation.
  */
-export class FakeSageMakerApi {
+export class FakeSageMakerApi extends LoopbackServer {
   readonly packages: FakePackage[] = [];
   readonly calls: Array<{ operation: string; input: Record<string, unknown> }> = [];
   /** Bodies and content types PUT to `/response/...`. */
@@ -32,7 +32,6 @@ export class FakeSageMakerApi {
   readonly failing = new Set<string>();
   /** Pipeline executions, newest last (ListPipelineExecutions, StartPipelineExecution). */
   readonly executions: Array<{ pipeline: string; arn: string; status: string; created: number; token?: string; parameters?: unknown }> = [];
-  private server?: Server;
 
   /** Adds `count` approved packages to `group`. */
   addPackages(group: string, count: number): void {
@@ -42,18 +41,8 @@ export class FakeSageMakerApi {
     }
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => this.server?.close(() => resolve()) ?? resolve());
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const text = Buffer.concat(chunks).toString('utf8');

@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from '../helpers/loopback-server';
 
 /** A step as ListPipelineExecutionSteps returns it. */
 export interface FakeStep {
@@ -42,7 +42,7 @@ const REGION = 'eu-west-1';
  */
 const APPROVED_PACKAGE_ARN = `arn:aws:sagemaker:${REGION}:${ACCOUNT}:model-package/modelstack-dev-churn/3`;
 
-export class FakeSageMakerPipelines {
+export class FakeSageMakerPipelines extends LoopbackServer {
   readonly calls: Array<{ operation: string; input: any }> = [];
   readonly executions: FakeExecution[] = [];
   /** Operations answered with AccessDeniedException, as for a role without the IAM action. */
@@ -52,7 +52,6 @@ export class FakeSageMakerPipelines {
   /** How the next started execution goes. */
   nextOutcome: FakeOutcome = { describes: 1, status: 'Succeeded', steps: [] };
   private readonly pipelines = new Map<string, readonly string[]>();
-  private server?: Server;
 
   /** A deployed pipeline and the parameters its definition declares. */
   addPipeline(name: string, parameters: readonly string[]): string {
@@ -76,18 +75,8 @@ export class FakeSageMakerPipelines {
     return execution;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const target = String(req.headers['x-amz-target'] ?? '');

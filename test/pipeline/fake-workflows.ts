@@ -1,5 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoopbackServer } from '../helpers/loopback-server';
 
 /** How the next created execution goes: ACTIVE for `gets` executions.get calls, then `state` with its result or error. */
 export interface WorkflowOutcome {
@@ -28,16 +28,17 @@ export interface FakeWorkflowExecution {
  * or argument). Requests need `Authorization: Bearer <token>`; a denied workflow answers 403 PERMISSION_DENIED; an
  * unknown workflow 404 NOT_FOUND. It also answers as the metadata server's token endpoint, with that token.
  */
-export class FakeWorkflows {
+export class FakeWorkflows extends LoopbackServer {
   readonly requests: Array<{ method: string; path: string; query: string }> = [];
   readonly executions: FakeWorkflowExecution[] = [];
   /** Workflows the caller may not execute (403). */
   readonly denied = new Set<string>();
   nextOutcome: WorkflowOutcome = { gets: 1, state: 'SUCCEEDED', result: { status: 'registered', version: '1', reason: 'first version' } };
   private readonly workflows = new Set<string>();
-  private server?: Server;
 
-  constructor(private readonly token = 'test-token') {}
+  constructor(private readonly token = 'test-token') {
+    super();
+  }
 
   /** A deployed workflow: `projects/<p>/locations/<l>/workflows/<name>`. */
   addWorkflow(path: string): void {
@@ -51,18 +52,8 @@ export class FakeWorkflows {
     return execution;
   }
 
-  async start(): Promise<string> {
-    this.server = createServer((req, res) => void this.handle(req, res));
-    await new Promise<void>((resolve) => this.server!.listen(0, '127.0.0.1', resolve));
-    return `http://127.0.0.1:${(this.server.address() as AddressInfo).port}`;
-  }
 
-  async stop(): Promise<void> {
-    this.server?.closeAllConnections();
-    await new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
-  }
-
-  private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  protected async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     // The metadata server too (GCE_METADATA_HOST pointing here), for a CLI run with Application Default Credentials:
     // Google's auth library checks that it answers (GET .../instance), with Metadata-Flavor: Google both ways.
     if (req.method === 'GET' && req.url?.startsWith('/computeMetadata/v1/instance')) {
