@@ -3,16 +3,21 @@ with its hyper-parameters, its validation metrics (from training), its held-out 
 (from the evaluation), and writes the run's id for the registration.
 
     python3 -m training.track --model churn --execution EXECUTION_ID --candidate model.tar.gz \
-        --evaluation DIR [--experiment NAME] --out DIR
+        --evaluation DIR [--experiment NAME] [--tuning-job NAME [--best-trial NAME]] --out DIR
+
+With --tuning-job (the pipeline's Tune step), each of the tuning job's trials becomes a nested run of the
+execution's run (training/trials.py: its tuned hyper-parameters, final objective metric and status); the
+execution's run is tagged with the number of trials, or why they could not be read.
 
 writes DIR/mlflow.json, the property file the Register step reads (`run_id`: the run's id, or "none" when nothing
 was tracked: no MLFLOW_TRACKING_URI, or no mlflow package).
 """
 import argparse
+import functools
 import json
 import os
 
-from training import tracking
+from training import tracking, trials
 from training.evaluate import training_record
 from training.train import write_json
 
@@ -47,6 +52,8 @@ def main(argv=None):
     parser.add_argument("--candidate", required=True, help="the candidate's model.tar.gz (its training.json)")
     parser.add_argument("--evaluation", required=True, help="the evaluation step's output folder (evaluation.json)")
     parser.add_argument("--experiment", help="the MLflow experiment (default: MLFLOW_EXPERIMENT_NAME, else the model)")
+    parser.add_argument("--tuning-job", help="the SageMaker tuning job whose trials become nested runs")
+    parser.add_argument("--best-trial", help="the tuning job's best training job (the candidate), tagged best=true")
     parser.add_argument("--out", required=True)
     args = parser.parse_args(argv)
 
@@ -54,7 +61,11 @@ def main(argv=None):
         evaluation = json.load(f)
     params, metrics, tags = run_contents(args.model, args.execution, training_record(args.candidate), evaluation)
     experiment = args.experiment or os.environ.get("MLFLOW_EXPERIMENT_NAME") or args.model
-    run_id = tracking.log_run(experiment, args.execution, params, metrics, tags)
+    children = None
+    if args.tuning_job:
+        tags["tuning_job"] = args.tuning_job
+        children = functools.partial(trials.read_trials, args.tuning_job, best=args.best_trial)
+    run_id = tracking.log_run(experiment, args.execution, params, metrics, tags, children=children)
     os.makedirs(args.out, exist_ok=True)
     write_json(os.path.join(args.out, "mlflow.json"), {"run_id": run_id or NOT_TRACKED, "experiment": experiment, "tracking_uri": os.environ.get("MLFLOW_TRACKING_URI") or None})
     print(f"{args.model}: {'run ' + run_id if run_id else 'not tracked'} ({len(params)} parameters, {len(metrics)} metrics)")

@@ -138,6 +138,10 @@ const JOB_ACTIONS = [
   'sagemaker:CreateHyperParameterTuningJob',
   'sagemaker:DescribeHyperParameterTuningJob',
   'sagemaker:StopHyperParameterTuningJob',
+  // Also the Track step's reads of a tuning job's trials (training/trials.py): ListTrainingJobsForHyperParameterTuningJob
+  // on the hyper-parameter-tuning-job, DescribeTrainingJob on each training-job (their resource types in "Actions,
+  // resources, and condition keys for Amazon SageMaker", Service Authorization Reference). Pipelines names the tuning
+  // job per execution, so no narrower ARN than the job-name wildcard exists at deploy time.
   'sagemaker:ListTrainingJobsForHyperParameterTuningJob',
   // Pipelines tags the jobs it starts with the execution they belong to.
   'sagemaker:AddTags',

@@ -154,6 +154,7 @@ export function trainingPipelineDefinition(config: PlatformConfig, envName: stri
     model,
     training,
     bucket,
+    region,
     roleArn: resources.roleArn ?? `arn:aws:iam::${account}:role/${prefix}-${model.name}-training`,
     kmsKeyId: resources.kmsKeyId ?? `alias/${prefix}-model-registry`,
     trainingImage: resources.trainingImage ?? training.aws.image ?? image,
@@ -231,6 +232,7 @@ interface Context {
   readonly model: ModelConfig;
   readonly training: TrainingConfig;
   readonly bucket: string;
+  readonly region: string;
   readonly roleArn: string;
   readonly kmsKeyId: string;
   readonly trainingImage: string;
@@ -472,6 +474,11 @@ function trackStep(ctx: Context, trackingServerArn: string, modelData: Str): Pro
       '--execution', execution('PipelineExecutionId'),
       '--candidate', `${CONTAINER_PATHS.model}/model.tar.gz`,
       '--evaluation', CONTAINER_PATHS.evaluation,
+      // A tuned candidate: each trial of the tuning job becomes a nested run (ListTrainingJobsForHyperParameterTuningJob
+      // and DescribeTrainingJob, which the pipeline role may call on its own jobs).
+      ...(ctx.training.tuning
+        ? ['--tuning-job', stepProperty(STEP_NAMES.tune, 'HyperParameterTuningJobName'), '--best-trial', stepProperty(STEP_NAMES.tune, 'BestTrainingJob.TrainingJobName')]
+        : []),
       '--out', CONTAINER_PATHS.tracking,
     ],
     {
@@ -485,14 +492,15 @@ function trackStep(ctx: Context, trackingServerArn: string, modelData: Str): Pro
   return {
     Name: STEP_NAMES.track,
     Type: 'Processing',
-    Description: 'Logs the candidate (parameters, validation and held-out metrics, the decision) as one MLflow run.',
+    Description: `Logs the candidate (parameters, validation and held-out metrics, the decision) as one MLflow run${ctx.training.tuning ? ', each tuning trial as a nested run' : ''}.`,
     Arguments: {
       ...base,
       // The MLflow client calls the tracking server's API, which a network-isolated job cannot ("No inbound or
       // outbound network calls can be made", EnableNetworkIsolation, SageMaker API Reference). Only this step has
       // network: it reads the candidate's training record and the evaluation, never the training data.
       NetworkConfig: { EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true },
-      Environment: { MLFLOW_TRACKING_URI: trackingServerArn, MLFLOW_EXPERIMENT_NAME: ctx.experiment },
+      // boto3 (the trials' SageMaker calls) needs a region: the pipeline's.
+      Environment: { MLFLOW_TRACKING_URI: trackingServerArn, MLFLOW_EXPERIMENT_NAME: ctx.experiment, AWS_DEFAULT_REGION: ctx.region },
     },
     PropertyFiles: [{ PropertyFileName: TRACKING_FILE.name, OutputName: TRACKING_FILE.output, FilePath: TRACKING_FILE.path }],
   };

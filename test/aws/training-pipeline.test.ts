@@ -70,6 +70,16 @@ describe('training pipelines on AWS', () => {
     expect(star.sort()).toEqual(['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken']);
   });
 
+  test("the Track step may read the tuning job's trials: list them on the tuning job, describe each training job", () => {
+    const statements = statementsOf(churnTemplate, 'PipelineRole');
+    const resourcesFor = (action: string) => statements.filter((s) => [s.Action].flat().includes(action)).map((s) => JSON.stringify(s.Resource)).join(' ');
+    expect(resourcesFor('sagemaker:ListTrainingJobsForHyperParameterTuningJob')).toContain(':hyper-parameter-tuning-job/*');
+    expect(resourcesFor('sagemaker:DescribeTrainingJob')).toContain(':training-job/*');
+    // Read-only on jobs: nothing that touches other resources (no Search, no List* across the account).
+    const sagemakerActions = statements.flatMap((s) => [s.Action].flat()).filter((a) => a.startsWith('sagemaker:List') || a === 'sagemaker:Search');
+    expect([...new Set(sagemakerActions)]).toEqual(['sagemaker:ListTrainingJobsForHyperParameterTuningJob']);
+  });
+
   test('the baseline function has the name the definitions call, and reads and writes only the work folders', () => {
     template.hasResourceProperties('AWS::Lambda::Function', { FunctionName: 'modelstack-dev-training-baseline', Runtime: 'nodejs24.x', Timeout: 600 });
     const statements = statementsOf(template, 'TrainingBaselineRole');

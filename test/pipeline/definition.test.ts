@@ -85,7 +85,13 @@ describe('the generated training pipeline definitions', () => {
   test('prod tracks each run in its MLflow tracking server: a Track step with network, the registered version linked to the run', () => {
     const prod = generated('churn', 'prod');
     const track = step(prod, 'Track');
-    expect(track.Arguments.Environment).toEqual({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod', MLFLOW_EXPERIMENT_NAME: 'modelstack-prod-churn' });
+    expect(track.Arguments.Environment).toEqual({ MLFLOW_TRACKING_URI: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod', MLFLOW_EXPERIMENT_NAME: 'modelstack-prod-churn', AWS_DEFAULT_REGION: 'eu-west-1' });
+    // churn tunes: its trials become nested runs, read from the tuning job the Tune step ran.
+    const args = track.Arguments.AppSpecification.ContainerArguments;
+    expect(args.slice(args.indexOf('--tuning-job'), args.indexOf('--out'))).toEqual([
+      '--tuning-job', { Get: 'Steps.Tune.HyperParameterTuningJobName' },
+      '--best-trial', { Get: 'Steps.Tune.BestTrainingJob.TrainingJobName' },
+    ]);
     // The only step with network: the MLflow client calls the server; it reads no training data.
     expect(track.Arguments.NetworkConfig).toEqual({ EnableNetworkIsolation: false, EnableInterContainerTrafficEncryption: true });
     expect(track.Arguments.ProcessingInputs.map((i: any) => i.InputName)).toEqual(['model', 'evaluation']);
@@ -96,6 +102,8 @@ describe('the generated training pipeline definitions', () => {
       mlflow_tracking_server_arn: 'arn:aws:sagemaker:eu-west-1:333333333333:mlflow-tracking-server/modelstack-prod',
       mlflow_experiment: 'modelstack-prod-churn',
     });
+    // sales-forecast trains once: no trials to read.
+    expect(step(generated('sales-forecast', 'prod'), 'Track').Arguments.AppSpecification.ContainerArguments).not.toContain('--tuning-job');
     // dev opts out (aws.mlflow: false): no Track step, no link.
     const dev = generated('churn', 'dev');
     expect(step(dev, 'Track')).toBeUndefined();
