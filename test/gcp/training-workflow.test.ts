@@ -59,8 +59,9 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     const names = def.main.steps[0].run.try.steps.map((st: any) => Object.keys(st)[0]);
     expect(names).toEqual([
       'init', 'fromDrift', 'checkArguments', 'listActive', 'alone', 'findCurrent', 'images', 'fromCurrent', 'defaultTrainer', 'anyTrainer',
-      'metadataStore', 'experiment', 'experimentRun', 'runInExperiment',
+      'metadataStore', 'experiment', 'experimentTensorboard', 'runParameters', 'experimentRun', 'runInExperiment',
       'prepareJob', 'prepareSucceeded', 'tuneJob', 'tuneSucceeded', 'bestInit', 'bestTrial', 'anyTrial', 'tunedModel',
+      'trialRunsInit', 'trialRuns', 'trialsInExperiment', 'bestParameters',
       'evaluateJob', 'evaluateSucceeded', 'readEvaluation', 'parseEvaluation', 'gate',
       'baselineJob', 'baselineSucceeded', 'publishJob', 'publishSucceeded', 'upload', 'registeredRun', 'registered',
     ]);
@@ -147,7 +148,8 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(run.call).toBe('googleapis.aiplatform.v1.projects.locations.metadataStores.contexts.create');
     expect(run.args).toMatchObject({ parent: 'projects/ms-project/locations/europe-west1/metadataStores/default', contextId: '${runId}', body: { schemaTitle: 'system.ExperimentRun' } });
     expect(stepOf(def, 'init').assign).toContainEqual({ runId: '${"ms-dev-churn-" + version}' });
-    expect(stepOf(def, 'registeredRun').args).toMatchObject({ updateMask: 'metadata', body: { metadata: { state: 'COMPLETE', status: 'registered', metrics: '${evaluation.candidate}' } } });
+    // The SDK's metadata keys (test/gcp/training-experiments.test.ts runs these steps and compares with the SDK's contexts).
+    expect(stepOf(def, 'registeredRun').args).toMatchObject({ updateMask: 'metadata', body: { metadata: { _state: 'COMPLETE', status: 'registered', _params: '${runParams}', _metrics: '${evaluation.candidate}' } } });
     expect(stepOf(def, 'rejectedRun').args.body.metadata.status).toBe('rejected');
   });
 

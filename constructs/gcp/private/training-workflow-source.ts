@@ -294,6 +294,7 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
     ...experimentRunSteps(spec, parent),
     ...runJob(TRAINING_STEPS.prepare, job('prepare', python('training.prepare'), prepareArgs)),
     ...fit,
+    ...(spec.tuning ? trialRunSteps(spec, parent) : []),
     ...runJob(TRAINING_STEPS.evaluate, job('evaluate', python('training.evaluate'), evaluateArgs)),
     // The connector puts `object` in the URL path: a name with `/` must be URL-encoded ("URL-encode object names to be
     // path safe", https://cloud.google.com/workflows/docs/reference/googleapis/storage/v1/objects/get and its sample).
@@ -331,6 +332,7 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
             as: 'e',
             steps: [
               step('logFailure', { call: 'sys.log', args: { severity: 'ERROR', json: { event: TRAINING_FAILED_EVENT, model: spec.model, error: expr('e') } } }),
+              ...failRunSteps(spec, parent),
               step('failed', { raise: expr('e') }),
             ],
           },
@@ -412,13 +414,40 @@ function tuneSteps(spec: TrainingWorkflowSpec, parent: string, customJob: { disp
 }
 
 /**
- * The experiment run in Vertex ML Metadata (the default metadata store, created with the registry's key when missing):
- * an Experiment context `<modelId>` and an ExperimentRun context `<modelId>-<execution id>` under it (Vertex AI
- * Experiments' own schemas, `system.Experiment` and `system.ExperimentRun`), through the connectors
- * `metadataStores.create` (waits for its operation), `metadataStores.contexts.create` (`contextId`: 4-128 of
- * `[a-z0-9-]`) and `metadataStores.contexts.addContextChildren`
+ * Vertex AI Experiments as the Vertex AI SDK stores them, so the console's Experiments page shows them: contexts in the
+ * ML Metadata store `default`, read from googleapis/python-aiplatform (google/cloud/aiplatform/metadata/, commit
+ * 91cc8ce4, 2026-08-21):
+ *
+ * - the experiment: a `system.Experiment` context, schema version 0.0.1, id and display name the experiment's name,
+ *   `description`, metadata `{"experiment_deleted": false}` (constants.py:21-41 and :58; `Experiment.create`,
+ *   experiment_resources.py:164-213). Its backing TensorBoard is metadata too: `backing_tensorboard_resource`, the
+ *   TensorBoard's resource name (constants.py:43; `assign_backing_tensorboard`, experiment_resources.py:591-646).
+ *   A `tensorboard_link` key would make it a custom job's TensorBoard experiment, which the SDK refuses (:147-157);
+ * - a run: a `system.ExperimentRun` context (schema 0.0.1), id `<experiment>-<run name>`, display name the run name
+ *   (`_format_experiment_run_resource_id`, experiment_run_resource.py:56-67; `ExperimentRun.create`, :737-751),
+ *   created with metadata `{"_params": {}, "_metrics": {}, "_state": "RUNNING"}` (constants.py:49-51) and made a
+ *   child of the experiment (`_associate_to_experiment` → `add_context_children`, experiment_resources.py:648-656,
+ *   :792); `log_params` and `log_metrics` merge flat maps of numbers and strings into `_params` and `_metrics`
+ *   (experiment_run_resource.py:1009-1072), `update_state` writes an Execution.State name into `_state` (:343-357).
+ *   The SDK sends the whole merged context (resource.py:254-321); `contexts.patch` with `updateMask: metadata`
+ *   replaces the metadata likewise, so each patch here writes every key.
+ *
+ * Through the connectors `metadataStores.create` (waits for its operation), `metadataStores.contexts.create`
+ * (`contextId`: 4-128 of `[a-z0-9-]`), `contexts.patch` and `contexts.addContextChildren`
  * (https://cloud.google.com/workflows/docs/reference/googleapis/aiplatform/v1/projects.locations.metadataStores.contexts/create).
+ * Run names are the execution id (the run `<modelId>-<execution id>`); a tuning trial is the run
+ * `<modelId>-<execution id>-trial-<trial id>` (at most 63 + 1 + 36 + 7 + 3 = 110 characters: the SDK keeps run ids
+ * to 121, constants.py:77-78).
  */
+export const EXPERIMENT_SCHEMAS = { experiment: 'system.Experiment', run: 'system.ExperimentRun', version: '0.0.1' } as const;
+
+/** The run's parameters known before it trains: the fixed hyper-parameters, the split and the objective. */
+export function staticRunParams(spec: TrainingWorkflowSpec): Record<string, string | number> {
+  // The SDK takes numbers and strings (log_params raises on anything else): booleans become strings.
+  const fixed = Object.fromEntries(Object.entries(spec.hyperparameters ?? {}).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v]));
+  return { ...fixed, metric: spec.metric, seed: spec.holdout.seed, holdout_share: spec.holdout.share };
+}
+
 function experimentRunSteps(spec: TrainingWorkflowSpec, parent: string): WorkflowStep[] {
   const store = `${parent}/metadataStores/default`;
   const tolerate409 = (name: string, call: StepBody): WorkflowStep =>
@@ -427,18 +456,112 @@ function experimentRunSteps(spec: TrainingWorkflowSpec, parent: string): Workflo
       // 409 ALREADY_EXISTS: created by an earlier run.
       except: { as: 'conflict', steps: [step(`${name}Exists`, { switch: [{ condition: expr('map.get(conflict, "code") != 409'), steps: [step(`${name}Failed`, { raise: expr('conflict') })] }] })] },
     });
+  const experimentMetadata = { experiment_deleted: false, backing_tensorboard_resource: expr(env(TRAINING_WORKFLOW_ENV.tensorboard)) };
   return [
     tolerate409('metadataStore', { call: `${AIPLATFORM}.metadataStores.create`, args: { parent, metadataStoreId: 'default', region: spec.region, body: { encryptionSpec: { kmsKeyName: expr(env(TRAINING_WORKFLOW_ENV.kmsKey)) }, description: 'ModelStack training runs' } } }),
-    tolerate409('experiment', { call: `${AIPLATFORM}.metadataStores.contexts.create`, args: { parent: store, contextId: spec.modelId, region: spec.region, body: { displayName: spec.modelId, schemaTitle: 'system.Experiment', metadata: { experiment_description: `Training runs of ${spec.model} in ${spec.environment} (ModelStack)` } } } }),
+    tolerate409('experiment', {
+      call: `${AIPLATFORM}.metadataStores.contexts.create`,
+      args: {
+        parent: store,
+        contextId: spec.modelId,
+        region: spec.region,
+        body: { displayName: spec.modelId, description: `Training runs of ${spec.model} in ${spec.environment} (ModelStack)`, schemaTitle: EXPERIMENT_SCHEMAS.experiment, schemaVersion: EXPERIMENT_SCHEMAS.version, metadata: experimentMetadata },
+      },
+    }),
+    // An experiment created before (or by hand) gets the environment's TensorBoard as its backing TensorBoard too.
+    step('experimentTensorboard', {
+      call: `${AIPLATFORM}.metadataStores.contexts.patch`,
+      args: { name: `${store}/contexts/${spec.modelId}`, region: spec.region, updateMask: 'metadata', body: { metadata: experimentMetadata } },
+    }),
+    step('runParameters', { assign: [{ runParams: staticRunParams(spec) }] }),
     step('experimentRun', {
       call: `${AIPLATFORM}.metadataStores.contexts.create`,
-      args: { parent: store, contextId: expr('runId'), region: spec.region, body: { displayName: expr('runId'), schemaTitle: 'system.ExperimentRun', metadata: { state: 'RUNNING', reason: expr('reason'), version: expr('version') } } },
+      args: {
+        parent: store,
+        contextId: expr('runId'),
+        region: spec.region,
+        body: { displayName: expr('version'), schemaTitle: EXPERIMENT_SCHEMAS.run, schemaVersion: EXPERIMENT_SCHEMAS.version, metadata: { _params: expr('runParams'), _metrics: {}, _state: 'RUNNING', reason: expr('reason'), version: expr('version') } },
+      },
     }),
     step('runInExperiment', { call: `${AIPLATFORM}.metadataStores.contexts.addContextChildren`, args: { context: `${store}/contexts/${spec.modelId}`, region: spec.region, body: { childContexts: [expr(`"${store}/contexts/" + runId`)] } } }),
   ];
 }
 
-/** Records the outcome and the candidate's held-out metrics on the experiment run (contexts.patch). */
+/**
+ * Each trial of the tuning job as a run of the experiment (`tuneResult.trials`: Trial.id, state, parameters
+ * `[{parameterId, value}]`, finalMeasurement.metrics `[{metricId, value}]`, Vertex AI REST reference), with its
+ * parameters (the fixed ones and the trial's), its final metrics, `_state` COMPLETE for a SUCCEEDED trial (FAILED
+ * otherwise: INFEASIBLE is Vertex AI's failed trial), and the execution's run as `parent_run`. Then the best trial's
+ * parameters join the execution run's.
+ */
+function trialRunSteps(spec: TrainingWorkflowSpec, parent: string): WorkflowStep[] {
+  const store = `${parent}/metadataStores/default`;
+  const trialRunId = 'runId + "-trial-" + trial.id';
+  return [
+    step('trialRunsInit', { assign: [{ trialRuns: [] }] }),
+    step('trialRuns', {
+      for: {
+        value: 'trial',
+        in: expr('default(map.get(tuneResult, "trials"), [])'),
+        steps: [
+          step('trialInit', { assign: [{ trialParams: staticRunParams(spec) }, { trialMetrics: {} }, { trialState: 'FAILED' }] }),
+          step('trialParameters', { for: { value: 'parameter', in: expr('default(map.get(trial, "parameters"), [])'), steps: [step('trialParameter', { assign: [{ 'trialParams[parameter.parameterId]': expr('parameter.value') }] })] } }),
+          step('trialMeasurement', {
+            for: { value: 'measured', in: expr('default(map.get(default(map.get(trial, "finalMeasurement"), {}), "metrics"), [])'), steps: [step('trialMetric', { assign: [{ 'trialMetrics[measured.metricId]': expr('measured.value') }] })] },
+          }),
+          step('trialSucceeded', { switch: [{ condition: expr('trial.state == "SUCCEEDED"'), steps: [step('trialComplete', { assign: [{ trialState: 'COMPLETE' }] })] }] }),
+          step('trialRun', {
+            call: `${AIPLATFORM}.metadataStores.contexts.create`,
+            args: {
+              parent: store,
+              contextId: expr(trialRunId),
+              region: spec.region,
+              body: {
+                displayName: expr('version + "-trial-" + trial.id'),
+                schemaTitle: EXPERIMENT_SCHEMAS.run,
+                schemaVersion: EXPERIMENT_SCHEMAS.version,
+                metadata: { _params: expr('trialParams'), _metrics: expr('trialMetrics'), _state: expr('trialState'), trial_state: expr('trial.state'), parent_run: expr('runId'), tuning_job: expr('tuneResult.name'), best: expr('trial.id == best.id') },
+              },
+            },
+          }),
+          step('trialListed', { assign: [{ trialRuns: expr(`list.concat(trialRuns, "${store}/contexts/" + ${trialRunId})`) }] }),
+        ],
+      },
+    }),
+    step('trialsInExperiment', {
+      switch: [{ condition: expr('len(trialRuns) > 0'), steps: [step('addTrialRuns', { call: `${AIPLATFORM}.metadataStores.contexts.addContextChildren`, args: { context: `${store}/contexts/${spec.modelId}`, region: spec.region, body: { childContexts: expr('trialRuns') } } })] }],
+    }),
+    step('bestParameters', { for: { value: 'parameter', in: expr('default(map.get(best, "parameters"), [])'), steps: [step('bestParameter', { assign: [{ 'runParams[parameter.parameterId]': expr('parameter.value') }] })] } }),
+  ];
+}
+
+/**
+ * Marks the experiment run FAILED, with the error. A failure before the run exists (or before its parameters are
+ * known) leaves nothing to mark: that patch fails, and a warning says so; the workflow's own error is raised after.
+ */
+function failRunSteps(spec: TrainingWorkflowSpec, parent: string): WorkflowStep[] {
+  const region = spec.region;
+  return [
+    step('failRun', {
+      try: {
+        steps: [
+          step('failRunCall', {
+            call: `${AIPLATFORM}.metadataStores.contexts.patch`,
+            args: {
+              name: expr(`"${parent}/metadataStores/default/contexts/" + runId`),
+              region,
+              updateMask: 'metadata',
+              body: { metadata: { _params: expr('runParams'), _metrics: {}, _state: 'FAILED', status: 'failed', reason: expr('reason'), version: expr('version'), error: expr('json.encode_to_string(e)') } },
+            },
+          }),
+        ],
+      },
+      except: { as: 'unmarked', steps: [step('runNotMarked', { call: 'sys.log', args: { severity: 'WARNING', json: { event: 'experiment_run_not_marked_failed', model: spec.model, error: expr('unmarked') } } })] },
+    }),
+  ];
+}
+
+/** Records the outcome on the experiment run (contexts.patch): its parameters, the candidate's held-out metrics, COMPLETE. */
 function finishRunSteps(status: 'registered' | 'rejected', parent: string, region: string): WorkflowStep[] {
   return [
     step(`${status}Run`, {
@@ -447,7 +570,7 @@ function finishRunSteps(status: 'registered' | 'rejected', parent: string, regio
         name: expr(`"${parent}/metadataStores/default/contexts/" + runId`),
         region,
         updateMask: 'metadata',
-        body: { metadata: { state: 'COMPLETE', status, reason: expr('reason'), version: expr('version'), metrics: expr('evaluation.candidate') } },
+        body: { metadata: { _params: expr('runParams'), _metrics: expr('evaluation.candidate'), _state: 'COMPLETE', status, reason: expr('reason'), version: expr('version') } },
       },
     }),
   ];
