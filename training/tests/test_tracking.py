@@ -233,3 +233,11 @@ def test_nothing_is_read_from_sagemaker_when_nothing_is_tracked(tmp_path, mlflow
     tarball, evaluation = candidate(tmp_path)
     track.main(["--model", "churn", "--execution", "exec-1", "--candidate", str(tarball), "--evaluation", str(evaluation), "--tuning-job", TUNING_JOB, "--out", str(tmp_path / "out")])
     assert sagemaker.calls == [] and mlflow.calls == []
+
+
+def test_without_boto3_the_trials_are_not_tracked_and_the_run_says_so(tmp_path, mlflow, monkeypatch):
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000")
+    monkeypatch.setitem(sys.modules, "boto3", None)  # import boto3 raises ImportError
+    tarball, evaluation = candidate(tmp_path)
+    track.main(["--model", "churn", "--execution", "exec-1", "--candidate", str(tarball), "--evaluation", str(evaluation), "--tuning-job", TUNING_JOB, "--out", str(tmp_path / "out")])
+    assert ("set_tag", "trials", "not tracked: boto3 is not installed") in mlflow.calls
