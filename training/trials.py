@@ -3,7 +3,8 @@ with its tuned hyper-parameters, its final objective metric, its other final met
 
 Read with ListTrainingJobsForHyperParameterTuningJob (paged: at most 100 summaries a page, NextToken for the rest)
 and DescribeTrainingJob per trial (SageMaker API Reference), through boto3, which the training image has (the
-sagemaker-mlflow plugin depends on it). The pipeline role may call both on its own jobs
+sagemaker-mlflow plugin's setup.py requires boto3>=1.34, aws/sagemaker-mlflow). The job's credentials are the
+pipeline role's, which the processing container gets from SageMaker. The pipeline role may call both on its own jobs
 (constructs/aws/training-pipeline.ts, PipelineJobs). `AWS_ENDPOINT_URL_SAGEMAKER` points the calls elsewhere (the
 tests' loopback fake; boto3 1.28+ reads it itself, older releases need it passed).
 """
