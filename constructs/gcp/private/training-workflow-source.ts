@@ -492,7 +492,9 @@ function experimentRunSteps(spec: TrainingWorkflowSpec, parent: string): Workflo
  * `[{parameterId, value}]`, finalMeasurement.metrics `[{metricId, value}]`, Vertex AI REST reference), with its
  * parameters (the fixed ones and the trial's), its final metrics, `_state` COMPLETE for a SUCCEEDED trial (FAILED
  * otherwise: INFEASIBLE is Vertex AI's failed trial), and the execution's run as `parent_run`. Then the best trial's
- * parameters join the execution run's.
+ * parameters join the execution run's. The maps are built with `map[key]: value` assignments (a computed key:
+ * https://cloud.google.com/workflows/docs/reference/syntax/maps); a variable defined before a loop keeps what the
+ * loop assigns to it, one created inside stays there (the "workflows-loop-scope" sample, syntax/iteration).
  */
 function trialRunSteps(spec: TrainingWorkflowSpec, parent: string): WorkflowStep[] {
   const store = `${parent}/metadataStores/default`;
