@@ -14,6 +14,8 @@ import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
+import { requireApis } from './required-apis';
+import type { TrainingImage } from './training-image';
 import { withRegistryDefaults } from './private/registry-defaults';
 import { stackCustomRole, workflowFailureAlert } from './private/workflow-runs';
 import { ServiceAgents } from './private/service-agents';
@@ -105,7 +107,13 @@ export interface TrainingWorkflowProps {
    * section with the model's name, task and features). `project`, `region`, `workflowName`, `modelId` and `alias`
    * are filled in.
    */
-  readonly pipeline: Omit<TrainingWorkflowSpec, 'project' | 'region' | 'workflowName' | 'modelId' | 'alias' | 'environment'>;
+  readonly pipeline: Omit<TrainingWorkflowSpec, 'project' | 'region' | 'workflowName' | 'modelId' | 'alias' | 'environment' | 'imageBuild'>;
+  /**
+   * ModelStack's training image, which a run builds with Cloud Build when its tag is missing: the jobs' image unless
+   * `pipeline.trainingImage` names one. One of the two is required.
+   * @default - none: `pipeline.trainingImage` is required
+   */
+  readonly trainingImage?: TrainingImage;
   /**
    * Five-field cron (UTC) on which Cloud Scheduler starts the workflow.
    * @default - no schedule
@@ -139,7 +147,7 @@ export interface TrainingWorkflowProps {
  * @example
  * ```ts
  * import type { TerraformStack } from 'cdktf';
- * import { TrainingTensorboard, TrainingWorkflow, type ModelRegistry } from 'modelstack/gcp';
+ * import { ModelImageRepository, TrainingImage, TrainingTensorboard, TrainingWorkflow, type ModelRegistry } from 'modelstack/gcp';
  *
  * declare const stack: TerraformStack;
  * declare const registry: ModelRegistry;
@@ -163,8 +171,9 @@ export interface TrainingWorkflowProps {
  *     machineType: 'n1-standard-4',
  *     bootDiskGb: 100,
  *     maxRuntimeMinutes: 60,
- *     trainingImage: 'europe-west1-docker.pkg.dev/my-project/training/trainer:1',
  *   },
+ *   // Or pipeline.trainingImage: an image of your own.
+ *   trainingImage: new TrainingImage(stack, 'TrainingImage', { registry, repository: new ModelImageRepository(stack, 'Images', { registry }) }),
  * });
  * ```
  */
@@ -206,7 +215,10 @@ export class TrainingWorkflow extends Construct {
     const modelPrefix = `models/${model}/`;
     const workPrefix = `pipelines/${model}/`;
 
+    // The jobs' image: the configured one, else ModelStack's, which the run builds when missing (and may then build).
+    const imageBuild = props.pipeline.trainingImage === undefined ? props.trainingImage : undefined;
     const grants: ITerraformDependable[] = [
+      ...(imageBuild ? [...imageBuild.ready, ...imageBuild.grantBuild(this, 'TrainRun', runner)] : []),
       // Vertex AI encrypts the jobs, the tuning job and the uploaded model as its service agent.
       agents.settled(registry.grantKeyUse('VertexAgent', agents.vertex)),
       new ProjectIamMember(this, 'RunsTraining', { project, role: trainingRole(this, 'TrainingRunnerRole', namePrefix, project).name, member: runner }),
@@ -234,6 +246,7 @@ export class TrainingWorkflow extends Construct {
       workflowName: this.workflowName,
       modelId: `${namePrefix}-${model}`,
       alias: props.environment,
+      imageBuild: imageBuild?.buildSpec,
     };
     const problems = workflowDefinitionProblems(trainingWorkflowDefinition(spec));
     if (problems.length > 0) throw new Error(`TrainingWorkflow ${model}: the generated workflow breaks the Workflows syntax rules:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -250,10 +263,13 @@ export class TrainingWorkflow extends Construct {
         [TRAINING_WORKFLOW_ENV.jobAccount]: this.jobAccount.email,
         [TRAINING_WORKFLOW_ENV.kmsKey]: registry.cryptoKey.id,
         [TRAINING_WORKFLOW_ENV.tensorboard]: props.tensorboard.tensorboard.id,
+        ...(imageBuild ? { [TRAINING_WORKFLOW_ENV.buildAccount]: imageBuild.buildAccount.email } : {}),
       },
       deletionProtection: false,
-      dependsOn: [agents.settled(registry.grantKeyUse('WorkflowsAgent', agents.workflows)), props.tensorboard.tensorboard, ...grants],
+      dependsOn: [agents.settled(registry.grantKeyUse('WorkflowsAgent', agents.workflows)), props.tensorboard.tensorboard, ...grants, ...(imageBuild ? [imageBuild.context] : [])],
     });
+    // The run starts Cloud Build builds of the training image.
+    if (imageBuild) requireApis(this.workflow, ['cloudbuild.googleapis.com', 'artifactregistry.googleapis.com']);
 
     const invokes = new ProjectIamMember(this, 'StartsWorkflows', { project, role: trainingRole(this, 'TrainingStarterRole', namePrefix, project).name, member: this.invokerAccount.member });
     if (props.schedule) {
@@ -394,6 +410,10 @@ function validateProps(props: TrainingWorkflowProps & { namePrefix: string }): v
   const { pipeline } = props;
   problems.check(SAFE_RESOURCE_NAME.test(pipeline.model), `pipeline.model "${pipeline.model}": expected lowercase letters, digits and single hyphens`);
   problems.check(pipeline.features.length > 0, 'pipeline.features: expected at least one feature');
+  problems.check(
+    pipeline.trainingImage !== undefined || props.trainingImage !== undefined,
+    'trainingImage: expected ModelStack\'s training image (a TrainingImage) or pipeline.trainingImage (an Artifact Registry image that trains): the jobs need an image with the training code',
+  );
   // "This value may be up to 63 characters, and valid characters are [a-z0-9_-]" (UploadModelRequest.modelId,
   // https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload).
   const modelId = `${props.namePrefix}-${pipeline.model}`;

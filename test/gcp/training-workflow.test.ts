@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Construct } from 'constructs';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
+import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
+import { TrainingImage } from '../../constructs/gcp/training-image';
 import { studySpec } from '../../constructs/gcp/private/training-workflow-source';
 import { workflowDefinitionProblems } from '../../constructs/gcp/private/workflow-definition';
 import { trainingWorkflowName } from '../../constructs/gcp/training-contract';
@@ -12,13 +14,14 @@ import { TUNED } from './training-spec';
 
 const project = 'ms-project';
 const region = 'europe-west1';
-const { project: _p, region: _r, workflowName: _w, modelId: _m, alias: _a, environment: _e, ...pipeline } = TUNED;
+const { project: _p, region: _r, workflowName: _w, modelId: _m, alias: _a, environment: _e, imageBuild: _i, ...pipeline } = TUNED;
 
 function build(scope: Construct, overrides: Partial<TrainingWorkflowProps> = {}) {
   const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
   const tensorboard = new TrainingTensorboard(scope, 'Tensorboard', { registry });
   const driftTopic = new EncryptedTopic(scope, 'Drift', { name: 'ms-dev-DriftDetected', project, registry });
-  new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, environment: 'dev', pipeline, schedule: '0 3 * * 1', driftTopic, notificationChannels: ['projects/ms-project/notificationChannels/1'], ...overrides });
+  const trainingImage = new TrainingImage(scope, 'TrainingImage', { registry, repository: new ModelImageRepository(scope, 'Images', { registry }) });
+  new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, environment: 'dev', pipeline, trainingImage, schedule: '0 3 * * 1', driftTopic, notificationChannels: ['projects/ms-project/notificationChannels/1'], ...overrides });
 }
 
 /** The workflow's definition as Workflows reads it: Terraform's `$${` escape undone. */
@@ -39,7 +42,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(long).toMatch(/^a-very-long-platform-name-prod-customer-lifetime-value-[0-9a-f]{8}$/);
     expect(workflow).toMatchObject({ name: 'ms-dev-churn-training', region, project, crypto_key_name: expect.stringMatching(/google_kms_crypto_key\.Registry_Key_\w+\.id/) });
     expect(workflow.service_account).toMatch(/google_service_account\.Training-churn_TrainRun_\w+\.id/);
-    expect(Object.keys(workflow.user_env_vars).sort()).toEqual(['TRAINING_BUCKET', 'TRAINING_JOB_ACCOUNT', 'TRAINING_KMS_KEY', 'TRAINING_TENSORBOARD']);
+    expect(Object.keys(workflow.user_env_vars).sort()).toEqual(['TRAINING_BUCKET', 'TRAINING_BUILD_ACCOUNT', 'TRAINING_JOB_ACCOUNT', 'TRAINING_KMS_KEY', 'TRAINING_TENSORBOARD']);
     expect(workflowDefinitionProblems(def)).toEqual([]);
     // The CLI imports the name and the result type from a module that loads no cdktf.
     expect(readFileSync(join(__dirname, '../../constructs/gcp/training-contract.ts'), 'utf8')).not.toMatch(/from ['"](cdktf|@cdktf|constructs)/);
@@ -47,7 +50,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
 
   test('every way the workflow ends answers the result contract: a status, a reason, and a version and metrics once trained', () => {
     const returns = flat(def.main.steps).filter(([, body]) => body.return !== undefined).map(([name, body]) => [name, body.return]);
-    expect(returns.length).toBeGreaterThanOrEqual(6);
+    expect(returns.length).toBeGreaterThanOrEqual(5);
     for (const [name, result] of returns) {
       expect({ name, status: ['registered', 'rejected', 'skipped'].includes(result.status), reason: typeof result.reason }).toEqual({ name, status: true, reason: 'string' });
       expect(Object.keys(result).every((k) => ['status', 'version', 'reason', 'metrics'].includes(k))).toBe(true);
@@ -58,7 +61,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
   test('the steps mirror the SageMaker pipeline: one active execution, current version, prepare, tune, evaluate, gate, baseline, publish, upload', () => {
     const names = def.main.steps[0].run.try.steps.map((st: any) => Object.keys(st)[0]);
     expect(names).toEqual([
-      'init', 'fromDrift', 'checkArguments', 'listActive', 'alone', 'findCurrent', 'images', 'fromCurrent', 'defaultTrainer', 'anyTrainer',
+      'init', 'fromDrift', 'checkArguments', 'listActive', 'alone', 'findCurrent', 'images', 'fromCurrent', 'findImage', 'buildImage',
       'metadataStore', 'experiment', 'experimentRun', 'runInExperiment',
       'prepareJob', 'prepareSucceeded', 'tuneJob', 'tuneSucceeded', 'bestInit', 'bestTrial', 'anyTrial', 'tunedModel',
       'evaluateJob', 'evaluateSucceeded', 'readEvaluation', 'parseEvaluation', 'gate',
@@ -176,7 +179,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     for (const role of roles) for (const p of role.permissions) expect(p).not.toContain('*');
     expect(roles.map((r) => r.role_id.replace(/_\$\{.*$/, ''))).toEqual(expect.arrayContaining([expect.stringMatching(/training_runner/), expect.stringMatching(/training_starter/)]));
     expect(roles.find((r) => /training_starter/.test(r.role_id)).permissions).toEqual(['workflows.executions.create', 'eventarc.events.receiveEvent']);
-    const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /Train/.test(g.member));
+    const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /Training-churn_Train/.test(g.member));
     expect(grants.map((g) => [g.role, g.condition?.title]).sort()).toEqual(
       [
         ['roles/storage.objectViewer', 'only pipelines/churn/'],
@@ -186,8 +189,10 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
         ['roles/storage.objectUser', 'only pipelines/churn/'],
       ].sort(),
     );
-    const [actAs] = all(s, 'google_service_account_iam_member');
-    expect(actAs.service_account_id).toMatch(/Training-churn_Train_\w+\.name/);
+    const actAs = all(s, 'google_service_account_iam_member').map((g) => g.service_account_id);
+    // The job account (to create jobs) and the image's build account (to start its build), nothing else.
+    expect(actAs).toHaveLength(2);
+    expect(actAs).toEqual(expect.arrayContaining([expect.stringMatching(/Training-churn_Train_\w+\.name/), expect.stringMatching(/TrainingImage_Build_\w+\.name/)]));
     expect(s.json).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
@@ -208,6 +213,10 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
       'workflows.executions.create', 'workflows.executions.get', 'workflows.executions.list',
       'eventarc.events.receiveEvent', 'eventarc.events.receiveAuditLogWritten',
       'iam.serviceAccounts.actAs',
+      // roles/cloudbuild.builds.editor and .viewer (https://cloud.google.com/iam/docs/roles-permissions/cloudbuild),
+      // roles/artifactregistry.reader (https://cloud.google.com/iam/docs/roles-permissions/artifactregistry).
+      'cloudbuild.builds.create', 'cloudbuild.builds.get', 'cloudbuild.operations.get',
+      'artifactregistry.tags.get',
     ]);
     const roles = all(s, 'google_project_iam_custom_role');
     expect(roles.length).toBeGreaterThanOrEqual(4);
