@@ -27,6 +27,7 @@ export { prebuiltServingImage } from './prebuilt-images';
 export { APIS_BY_TYPE, RequiredApis } from './required-apis';
 export { RetrainingTrigger, type RetrainingTriggerProps } from './retraining-trigger';
 export { type TrainingReason, type TrainingWorkflowArgument, type TrainingWorkflowResult, trainingWorkflowName } from './training-contract';
+export { TRAINING_WORK_PREFIX, TrainingBaselineFunction, type TrainingBaselineFunctionProps } from './training-baseline-function';
 export { TRAINING_IMAGE_CONTEXT_PREFIX, TRAINING_IMAGE_NAME, TrainingImage, type TrainingImageProps } from './training-image';
 export { TrainingTensorboard, type TrainingTensorboardProps, TrainingWorkflow, type TrainingWorkflowProps } from './training-workflow';
 export type { TrainingImageBuildSpec, TrainingTuningSpec, TrainingWorkflowSpec, TuningRange } from './private/training-workflow-source';

@@ -15,6 +15,7 @@ import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
 import { requireApis } from './required-apis';
+import type { TrainingBaselineFunction } from './training-baseline-function';
 import type { TrainingImage } from './training-image';
 import { withRegistryDefaults } from './private/registry-defaults';
 import { stackCustomRole, workflowFailureAlert } from './private/workflow-runs';
@@ -85,6 +86,8 @@ export interface TrainingWorkflowProps {
   readonly registry: ModelRegistry;
   /** The environment's TensorBoard, which the training and tuning jobs stream to. */
   readonly tensorboard: TrainingTensorboard;
+  /** The environment's baseline function: the workflow's account may invoke it, the baseline step calls it. */
+  readonly baseline: TrainingBaselineFunction;
   /**
    * Prefix of resource names, such as `modelstack-dev`.
    * @default - the registry's `namePrefix`
@@ -147,15 +150,18 @@ export interface TrainingWorkflowProps {
  * @example
  * ```ts
  * import type { TerraformStack } from 'cdktf';
- * import { ModelImageRepository, TrainingImage, TrainingTensorboard, TrainingWorkflow, type ModelRegistry } from 'modelstack/gcp';
+ * import { ModelImageRepository, TrainingBaselineFunction, TrainingImage, TrainingTensorboard, TrainingWorkflow, type FunctionPlatform, type ModelRegistry } from 'modelstack/gcp';
  *
  * declare const stack: TerraformStack;
  * declare const registry: ModelRegistry;
+ * declare const platform: FunctionPlatform;
  *
  * const tensorboard = new TrainingTensorboard(stack, 'Tensorboard', { registry });
+ * const baseline = new TrainingBaselineFunction(stack, 'TrainingBaseline', { platform });
  * new TrainingWorkflow(stack, 'Training-churn', {
  *   registry,
  *   tensorboard,
+ *   baseline,
  *   environment: 'dev',
  *   schedule: '0 3 * * 1',
  *   pipeline: {
@@ -225,6 +231,7 @@ export class TrainingWorkflow extends Construct {
       // Creating a job that runs as the job account needs iam.serviceAccounts.actAs on it, and on nothing else.
       new ServiceAccountIamMember(this, 'ActsAsJobAccount', { serviceAccountId: this.jobAccount.name, role: trainingRole(this, 'TrainingJobAccountUserRole', namePrefix, project).name, member: runner }),
       new ProjectIamMember(this, 'WritesLogs', { project, role: 'roles/logging.logWriter', member: runner }),
+      props.baseline.grantInvoke(`TrainRun-${model}`, runner),
       // The workflow reads the evaluation's decision.
       registry.grantRead(runner, { prefix: workPrefix }),
       // The jobs, through Cloud Storage FUSE: read the data and the current version, write work files and the version.
@@ -263,6 +270,7 @@ export class TrainingWorkflow extends Construct {
         [TRAINING_WORKFLOW_ENV.jobAccount]: this.jobAccount.email,
         [TRAINING_WORKFLOW_ENV.kmsKey]: registry.cryptoKey.id,
         [TRAINING_WORKFLOW_ENV.tensorboard]: props.tensorboard.tensorboard.id,
+        [TRAINING_WORKFLOW_ENV.baselineUrl]: props.baseline.url,
         ...(imageBuild ? { [TRAINING_WORKFLOW_ENV.buildAccount]: imageBuild.buildAccount.email } : {}),
       },
       deletionProtection: false,

@@ -22,6 +22,7 @@ import { ServiceAgents } from '../../constructs/gcp/private/service-agents';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { StreamingInference } from '../../constructs/gcp/streaming-inference';
+import { TrainingBaselineFunction } from '../../constructs/gcp/training-baseline-function';
 import { TrainingImage } from '../../constructs/gcp/training-image';
 import { TrainingTensorboard, TrainingWorkflow } from '../../constructs/gcp/training-workflow';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
@@ -90,6 +91,8 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly modelImages?: ModelImageRepository;
   /** ModelStack's training image; only with a model that has a `training` section without `training.gcp.image`. */
   readonly trainingImage?: TrainingImage;
+  /** The training workflows' baseline function; only with a model that has a `training` section. */
+  readonly trainingBaseline?: TrainingBaselineFunction;
   /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
   readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
   /**
@@ -265,10 +268,11 @@ export class GcpEnvironmentStack extends TerraformStack {
 
     const notificationChannels = this.monitoring.notificationChannels.length > 0 ? this.monitoring.notificationChannels.map((c) => c.id) : undefined;
     if (trainedModels.length > 0) this.tensorboard = new TrainingTensorboard(this, 'Tensorboard', { registry: this.registry, namePrefix, project, region });
+    if (trainedModels.length > 0) this.trainingBaseline = new TrainingBaselineFunction(this, 'TrainingBaseline', { platform: this.functions });
     if (buildsTrainingImage) this.trainingImage = new TrainingImage(this, 'TrainingImage', { registry: this.registry, repository: this.modelImages!, namePrefix });
     for (const model of props.models) {
       const training = model.training;
-      if (!training || !this.tensorboard) continue;
+      if (!training || !this.tensorboard || !this.trainingBaseline) continue;
       const serving = images[model.name];
       // models.upload reads the version's folder as the Vertex AI service agent: a Vertex AI endpoint grants this
       // already; the same grant (the same grant, once) where models are served on Cloud Run.
@@ -276,6 +280,7 @@ export class GcpEnvironmentStack extends TerraformStack {
       this.training[model.name] = new TrainingWorkflow(this, `Training-${model.name}`, {
         registry: this.registry,
         tensorboard: this.tensorboard,
+        baseline: this.trainingBaseline,
         namePrefix,
         project,
         region,

@@ -7,10 +7,12 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Aspects, TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
+import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { trainingWorkflowDefinition } from '../../constructs/gcp/private/training-workflow-source';
 import { RequiredApis } from '../../constructs/gcp/required-apis';
+import { TrainingBaselineFunction } from '../../constructs/gcp/training-baseline-function';
 import { TrainingImage } from '../../constructs/gcp/training-image';
 import { TrainingTensorboard, TrainingWorkflow } from '../../constructs/gcp/training-workflow';
 import { tarGz } from '../../constructs/private/tar-gz';
@@ -49,8 +51,9 @@ function untar(archive: Buffer): string {
 function build(scope: Construct, withImage = true) {
   const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
   const tensorboard = new TrainingTensorboard(scope, 'Tensorboard', { registry });
+  const baseline = new TrainingBaselineFunction(scope, 'TrainingBaseline', { platform: new FunctionPlatform(scope, 'Functions', { registry }) });
   const trainingImage = withImage ? new TrainingImage(scope, 'TrainingImage', { registry, repository: new ModelImageRepository(scope, 'Images', { registry }) }) : undefined;
-  return new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, environment: 'dev', pipeline, trainingImage });
+  return new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, baseline, environment: 'dev', pipeline, trainingImage });
 }
 
 describe('the training image\'s build context', () => {
@@ -110,7 +113,7 @@ describe('TrainingImage (built by the training workflow with Cloud Build)', () =
 
   test('the context is uploaded to the registry bucket under training-image/, named by its content hash', () => {
     expect(hash).toBe(trainingImageContextHash(trainingImageContext(ROOT)));
-    const objects = all(s, 'google_storage_bucket_object');
+    const objects = all(s, 'google_storage_bucket_object').filter((o) => o.name.startsWith('training-image/'));
     expect(objects).toHaveLength(1);
     expect(objects[0]).toMatchObject({ name: `training-image/context-${hash}.tar.gz`, bucket: expect.stringMatching(/google_storage_bucket\.Registry_\w+\.name/), content_type: 'application/gzip' });
     expect(objects[0].source).toMatch(/assets\/.*context-[0-9a-f]{64}\.tar\.gz$/);
@@ -126,7 +129,7 @@ describe('TrainingImage (built by the training workflow with Cloud Build)', () =
     expect(reads.map((g) => [g.role, g.condition.title])).toEqual([['roles/storage.objectViewer', `only training-image/context-${hash}.tar.gz`]]);
     const pushes = all(s, 'google_artifact_registry_repository_iam_member').filter((g) => member.test(g.member));
     expect(pushes).toEqual([expect.objectContaining({ role: 'roles/artifactregistry.writer', repository: expect.stringMatching(/google_artifact_registry_repository\.Images_Repository_\w+\.name/) })]);
-    const [repository] = all(s, 'google_artifact_registry_repository');
+    const repository = all(s, 'google_artifact_registry_repository').find((r) => r.repository_id === 'ms-dev-models');
     expect(repository).toMatchObject({ repository_id: 'ms-dev-models', kms_key_name: expect.stringMatching(/google_kms_crypto_key/), docker_config: { immutable_tags: true } });
   });
 
@@ -195,8 +198,9 @@ describe('TrainingImage (built by the training workflow with Cloud Build)', () =
     const own = synth((scope) => {
       const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
       const tensorboard = new TrainingTensorboard(scope, 'Tensorboard', { registry });
+      const baseline = new TrainingBaselineFunction(scope, 'TrainingBaseline', { platform: new FunctionPlatform(scope, 'Functions', { registry }) });
       const trainingImage = new TrainingImage(scope, 'TrainingImage', { registry, repository: new ModelImageRepository(scope, 'Images', { registry }) });
-      new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, environment: 'dev', pipeline: { ...pipeline, trainingImage: 'europe-west1-docker.pkg.dev/p/r/trainer:1' }, trainingImage });
+      new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, baseline, environment: 'dev', pipeline: { ...pipeline, trainingImage: 'europe-west1-docker.pkg.dev/p/r/trainer:1' }, trainingImage });
     });
     const [workflow] = all(own, 'google_workflows_workflow');
     expect(workflow.user_env_vars.TRAINING_BUILD_ACCOUNT).toBeUndefined();

@@ -5,7 +5,8 @@
  *   arguments (schedule | drift | manual; a CloudEvent from Eventarc is a drift) -> at most one active execution
  *   -> the current version (the model version holding the environment alias) -> experiment run (Vertex ML Metadata)
  *   -> prepare (CustomJob) -> train (CustomJob) | tune (HyperparameterTuningJob, best trial) -> evaluate (CustomJob)
- *   -> gate (at least as good as the current version, reaching the floor) -> baseline + publish (CustomJobs)
+ *   -> gate (at least as good as the current version, reaching the floor) -> baseline (the baseline function)
+ *   -> publish (CustomJob)
  *   -> upload to the Vertex AI Model Registry (alias v<version>, not the environment alias) -> result
  *
  * Vertex AI through its Workflows connectors (https://cloud.google.com/workflows/docs/reference/googleapis/aiplatform/v1/Overview):
@@ -32,7 +33,12 @@ export const TRAINING_WORKFLOW_ENV = {
   tensorboard: 'TRAINING_TENSORBOARD',
   /** The account the training image's build runs as (with `imageBuild` only). */
   buildAccount: 'TRAINING_BUILD_ACCOUNT',
+  /** The baseline function's run.app URL (`TrainingBaselineFunction`). */
+  baselineUrl: 'TRAINING_BASELINE_URL',
 } as const;
+
+/** How long the workflow waits for the baseline function: Workflows' longest HTTP request timeout (1800 s). */
+export const BASELINE_CALL_TIMEOUT_SECONDS = 1800;
 
 /** The Cloud Build build of ModelStack's training image that a run starts when the image's tag is missing. */
 export interface TrainingImageBuildSpec {
@@ -331,7 +337,19 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
         },
       ],
     }),
-    ...runJob(TRAINING_STEPS.baseline, job('baseline', ['modelstack', 'baseline'], ['--data', fuse('work + "prepared/features/train-features.csv"'), '--out', fuse('work + "baseline/baseline.json"'), ...(categorical ? ['--categorical', categorical] : []), '--no-progress'])),
+    // The baseline function (the AWS TrainingBaseline Lambda's core behind a Cloud Run function), so the training image
+    // needs no Node.js: an authenticated call with an OIDC token for its URL ("Invoke Cloud Run functions or Cloud
+    // Run", https://cloud.google.com/workflows/docs/calling-run-functions); http.post raises on any answer >= 400.
+    step(`${TRAINING_STEPS.baseline}Call`, {
+      call: 'http.post',
+      args: {
+        url: expr(env(TRAINING_WORKFLOW_ENV.baselineUrl)),
+        auth: { type: 'OIDC' },
+        timeout: BASELINE_CALL_TIMEOUT_SECONDS,
+        body: { features: expr('"gs://" + bucket + "/" + work + "prepared/features/train-features.csv"'), categorical, output: expr('"gs://" + bucket + "/" + work + "baseline/baseline.json"') },
+      },
+      result: 'baselineResult',
+    }),
     ...runJob(
       TRAINING_STEPS.publish,
       job('publish', python('training.vertex'), ['publish', '--model', spec.model, '--version', expr('version'), '--model-dir', fuse('candidateDir'), '--evaluation', fuse('work + "evaluation"'), '--baseline', fuse('work + "baseline"'), '--data', expr(`"gs://" + bucket + "/${spec.dataPrefix}"`), '--execution', expr(`"${parent}/workflows/${spec.workflowName}/executions/" + version`), '--staging', fuse('work + "version"'), '--out', fuse(`"models/${spec.model}/" + version`)]),
