@@ -107,8 +107,8 @@ export interface TrainingWorkflowProps {
   readonly environment: string;
   /**
    * The pipeline: the model, its data, objective, training or tuning, compute and images (the config's `training`
-   * section with the model's name, task and features). `project`, `region`, `workflowName`, `modelId` and `alias`
-   * are filled in.
+   * section with the model's name, task and features). `project`, `region`, `workflowName`, `modelId`, `alias` and
+   * `imageBuild` (from `trainingImage`) are filled in.
    */
   readonly pipeline: Omit<TrainingWorkflowSpec, 'project' | 'region' | 'workflowName' | 'modelId' | 'alias' | 'environment' | 'imageBuild'>;
   /**
@@ -137,8 +137,9 @@ export interface TrainingWorkflowProps {
 
 /**
  * A model's training pipeline on Google Cloud: a CMEK Cloud Workflows workflow (`trainingWorkflowName`) that drives
- * Vertex AI custom jobs (prepare, train, evaluate, baseline, publish) or a hyperparameter tuning job through the
- * Workflows Vertex AI connectors, compares the candidate with the version the environment serves, and registers a
+ * Vertex AI custom jobs (prepare, train, evaluate, publish) or a hyperparameter tuning job through the Workflows
+ * Vertex AI connectors in ModelStack's training image (built with Cloud Build when missing) or `pipeline.trainingImage`,
+ * calls the environment's baseline function, compares the candidate with the version the environment serves, and registers a
  * better one: the version folder `models/<model>/<execution id>/` in the registry (which starts the deploy trigger,
  * with its approval where the environment requires one) and a version of `<namePrefix>-<model>` in the Vertex AI Model
  * Registry with the alias `v<execution id>` and labels naming its experiment run. Started by Cloud Scheduler on
@@ -221,7 +222,7 @@ export class TrainingWorkflow extends Construct {
     const modelPrefix = `models/${model}/`;
     const workPrefix = `pipelines/${model}/`;
 
-    // The jobs' image: the configured one, else ModelStack's, which the run builds when missing (and may then build).
+    // The jobs' image: the configured one, else ModelStack's, which a run builds when its tag is missing.
     const imageBuild = props.pipeline.trainingImage === undefined ? props.trainingImage : undefined;
     const grants: ITerraformDependable[] = [
       ...(imageBuild ? [...imageBuild.ready, ...imageBuild.grantBuild(this, 'TrainRun', runner)] : []),
