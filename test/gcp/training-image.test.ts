@@ -17,6 +17,11 @@ import { TrainingImage } from '../../constructs/gcp/training-image';
 import { TrainingTensorboard, TrainingWorkflow } from '../../constructs/gcp/training-workflow';
 import { tarGz } from '../../constructs/private/tar-gz';
 import { TRAINING_DOCKERFILE, trainingImageContext, trainingImageContextHash } from '../../constructs/private/training-image-sources';
+import { gcpEnvironment } from '../../infra/config/clouds';
+import { demoConfig } from '../../infra/config/demo';
+import { parseConfig } from '../../infra/config/load';
+import type { PlatformConfig } from '../../infra/config/schema';
+import { GcpEnvironmentStack } from '../../infra/gcp/app';
 import { all, synth } from './helpers';
 import { TUNED } from './training-spec';
 
@@ -208,5 +213,44 @@ describe('TrainingImage (built by the training workflow with Cloud Build)', () =
     expect(workflow.source_contents).toContain('europe-west1-docker.pkg.dev/p/r/trainer:1');
     expect(all(own, 'google_service_account_iam_member').filter((g) => /TrainRun/.test(g.member)).map((g) => g.service_account_id)).toEqual([expect.stringMatching(/Training-churn_Train_\w+\.name/)]);
     expect(() => synth((scope) => build(scope, false))).toThrow(/trainingImage: expected ModelStack's training image \(a TrainingImage\) or pipeline\.trainingImage/);
+  });
+});
+
+describe('the platform stack (buildGcpPlatform\'s environment stack)', () => {
+  /** The demo's dev stack, with `change` applied to the validated config first. */
+  function devStack(change: (config: PlatformConfig) => PlatformConfig = (c) => c): { json: any; stack: GcpEnvironmentStack } {
+    const config = change(parseConfig(demoConfig));
+    const app = Testing.app();
+    const stack = new GcpEnvironmentStack(app, 'modelstack-dev-platform', { platform: config.platform.name, environmentName: 'dev', environment: gcpEnvironment(config, 'dev'), models: config.models, inference: config.inference });
+    return { json: JSON.parse(Testing.synth(stack)), stack };
+  }
+  const workflows = (json: any) => Object.values<any>(json.resource.google_workflows_workflow).filter((w) => w.name.endsWith('-training'));
+
+  test('the demo (no training.gcp.image): one training image for the environment, which every training workflow builds and runs', () => {
+    const { json, stack } = devStack();
+    const image = stack.trainingImage!;
+    expect(image.imageUri).toBe(`europe-west1-docker.pkg.dev/${gcpEnvironment(parseConfig(demoConfig), 'dev').gcp.project}/modelstack-dev-models/training:${image.contextHash}`);
+    const trained = workflows(json);
+    expect(trained.map((w) => w.name).sort()).toEqual(['modelstack-dev-churn-training', 'modelstack-dev-sales-forecast-training']);
+    for (const workflow of trained) {
+      expect(workflow.user_env_vars.TRAINING_BUILD_ACCOUNT).toMatch(/TrainingImage_Build_\w+\.email/);
+      expect(workflow.source_contents).toContain(`"trainingImage": "${image.imageUri}"`);
+      expect(workflow.depends_on).toEqual(expect.arrayContaining(['google_project_service.Api-cloudbuild']));
+    }
+    expect(Object.values<any>(json.resource.google_storage_bucket_object).filter((o) => o.name.startsWith('training-image/'))).toHaveLength(1);
+  });
+
+  test('every trained model with training.gcp.image: no training image, no build, the configured images', () => {
+    const own = 'europe-west1-docker.pkg.dev/modelstack-demo-dev/trainers/trainer:7';
+    const { json, stack } = devStack((c) => ({ ...c, models: c.models.map((m) => (m.training ? { ...m, training: { ...m.training, gcp: { ...m.training.gcp, image: own } } } : m)) }));
+    expect(stack.trainingImage).toBeUndefined();
+    for (const workflow of workflows(json)) {
+      expect(workflow.user_env_vars.TRAINING_BUILD_ACCOUNT).toBeUndefined();
+      expect(workflow.source_contents).toContain(`"trainingImage": "${own}"`);
+      expect(workflow.source_contents).not.toContain('cloudbuild');
+    }
+    expect(Object.values<any>(json.resource.google_storage_bucket_object).filter((o) => o.name.startsWith('training-image/'))).toHaveLength(0);
+    // The baseline function is there all the same: the baseline step never runs in the jobs' image.
+    expect(stack.trainingBaseline).toBeDefined();
   });
 });
