@@ -41,7 +41,8 @@ export interface ModelImageRepositoryProps {
 }
 
 /**
- * The Artifact Registry Docker repository the deploy builds push model server images to (`<namePrefix>-models`):
+ * The Artifact Registry Docker repository the deploy builds push model server images to, and the training workflows
+ * ModelStack's training image (`TrainingImage`), `<namePrefix>-models`:
  * encrypted with the registry's key (the Artifact Registry service agent is granted the key first), immutable tags,
  * cleanup policies (keep the most recent versions, delete older ones). The Vertex AI service agent may read it (it
  * pulls the image when a model is uploaded); writers are granted with {@link ModelImageRepository.grantPush}.

@@ -82,6 +82,17 @@ export const APIS_BY_TYPE: Readonly<Record<string, readonly string[]>> = {
   google_service_networking_connection: ['servicenetworking.googleapis.com', COMPUTE],
 };
 
+/** APIs a resource's runtime calls need beyond its own type's (a workflow that starts Cloud Build builds). */
+const EXTRA_APIS = new WeakMap<IConstruct, readonly string[]>();
+
+/**
+ * Records that `resource` needs `apis` enabled besides those of its type: a workflow calls other services at run time,
+ * which its Terraform type cannot say. {@link RequiredApis} enables them and makes `resource` depend on them.
+ */
+export function requireApis(resource: TerraformResource, apis: readonly string[]): void {
+  EXTRA_APIS.set(resource, [...new Set([...(EXTRA_APIS.get(resource) ?? []), ...apis])]);
+}
+
 /** `google_x` for a resource, `data.google_x` for a data source; undefined for anything else. */
 function typeKey(node: IConstruct): string | undefined {
   if (TerraformResource.isTerraformResource(node)) return node.terraformResourceType;
@@ -98,7 +109,9 @@ export function apisFor(node: IConstruct): readonly string[] | undefined {
   if (type === undefined || !/^(data\.)?google_/.test(type)) return [];
   if (node instanceof GoogleProjectServiceIdentity) return node.serviceInput ? [node.serviceInput] : undefined;
   if (type === 'google_project_service') return [];
-  return APIS_BY_TYPE[type];
+  const own = APIS_BY_TYPE[type];
+  const extra = EXTRA_APIS.get(node);
+  return own && extra ? [...own, ...extra] : own;
 }
 
 /**

@@ -14,6 +14,9 @@ import { boundedName } from '../private/names';
 import { Problems, SAFE_RESOURCE_NAME } from '../private/validation';
 import type { EncryptedTopic } from './encrypted-topic';
 import type { ModelRegistry } from './model-registry';
+import { requireApis } from './required-apis';
+import type { TrainingBaselineFunction } from './training-baseline-function';
+import type { TrainingImage } from './training-image';
 import { withRegistryDefaults } from './private/registry-defaults';
 import { stackCustomRole, workflowFailureAlert } from './private/workflow-runs';
 import { ServiceAgents } from './private/service-agents';
@@ -83,6 +86,8 @@ export interface TrainingWorkflowProps {
   readonly registry: ModelRegistry;
   /** The environment's TensorBoard, which the training and tuning jobs stream to. */
   readonly tensorboard: TrainingTensorboard;
+  /** The environment's baseline function: the workflow's account may invoke it, the baseline step calls it. */
+  readonly baseline: TrainingBaselineFunction;
   /**
    * Prefix of resource names, such as `modelstack-dev`.
    * @default - the registry's `namePrefix`
@@ -102,10 +107,16 @@ export interface TrainingWorkflowProps {
   readonly environment: string;
   /**
    * The pipeline: the model, its data, objective, training or tuning, compute and images (the config's `training`
-   * section with the model's name, task and features). `project`, `region`, `workflowName`, `modelId` and `alias`
-   * are filled in.
+   * section with the model's name, task and features). `project`, `region`, `workflowName`, `modelId`, `alias` and
+   * `imageBuild` (from `trainingImage`) are filled in.
    */
-  readonly pipeline: Omit<TrainingWorkflowSpec, 'project' | 'region' | 'workflowName' | 'modelId' | 'alias' | 'environment'>;
+  readonly pipeline: Omit<TrainingWorkflowSpec, 'project' | 'region' | 'workflowName' | 'modelId' | 'alias' | 'environment' | 'imageBuild'>;
+  /**
+   * ModelStack's training image, which a run builds with Cloud Build when its tag is missing: the jobs' image unless
+   * `pipeline.trainingImage` names one. One of the two is required.
+   * @default - none: `pipeline.trainingImage` is required
+   */
+  readonly trainingImage?: TrainingImage;
   /**
    * Five-field cron (UTC) on which Cloud Scheduler starts the workflow.
    * @default - no schedule
@@ -126,8 +137,9 @@ export interface TrainingWorkflowProps {
 
 /**
  * A model's training pipeline on Google Cloud: a CMEK Cloud Workflows workflow (`trainingWorkflowName`) that drives
- * Vertex AI custom jobs (prepare, train, evaluate, baseline, publish) or a hyperparameter tuning job through the
- * Workflows Vertex AI connectors, compares the candidate with the version the environment serves, and registers a
+ * Vertex AI custom jobs (prepare, train, evaluate, publish) or a hyperparameter tuning job through the Workflows
+ * Vertex AI connectors in ModelStack's training image (built with Cloud Build when missing) or `pipeline.trainingImage`,
+ * calls the environment's baseline function, compares the candidate with the version the environment serves, and registers a
  * better one: the version folder `models/<model>/<execution id>/` in the registry (which starts the deploy trigger,
  * with its approval where the environment requires one) and a version of `<namePrefix>-<model>` in the Vertex AI Model
  * Registry with the alias `v<execution id>` and labels naming its experiment run. Started by Cloud Scheduler on
@@ -139,15 +151,18 @@ export interface TrainingWorkflowProps {
  * @example
  * ```ts
  * import type { TerraformStack } from 'cdktf';
- * import { TrainingTensorboard, TrainingWorkflow, type ModelRegistry } from 'modelstack/gcp';
+ * import { ModelImageRepository, TrainingBaselineFunction, TrainingImage, TrainingTensorboard, TrainingWorkflow, type FunctionPlatform, type ModelRegistry } from 'modelstack/gcp';
  *
  * declare const stack: TerraformStack;
  * declare const registry: ModelRegistry;
+ * declare const platform: FunctionPlatform;
  *
  * const tensorboard = new TrainingTensorboard(stack, 'Tensorboard', { registry });
+ * const baseline = new TrainingBaselineFunction(stack, 'TrainingBaseline', { platform });
  * new TrainingWorkflow(stack, 'Training-churn', {
  *   registry,
  *   tensorboard,
+ *   baseline,
  *   environment: 'dev',
  *   schedule: '0 3 * * 1',
  *   pipeline: {
@@ -163,8 +178,9 @@ export interface TrainingWorkflowProps {
  *     machineType: 'n1-standard-4',
  *     bootDiskGb: 100,
  *     maxRuntimeMinutes: 60,
- *     trainingImage: 'europe-west1-docker.pkg.dev/my-project/training/trainer:1',
  *   },
+ *   // Or pipeline.trainingImage: an image of your own.
+ *   trainingImage: new TrainingImage(stack, 'TrainingImage', { registry, repository: new ModelImageRepository(stack, 'Images', { registry }) }),
  * });
  * ```
  */
@@ -206,13 +222,17 @@ export class TrainingWorkflow extends Construct {
     const modelPrefix = `models/${model}/`;
     const workPrefix = `pipelines/${model}/`;
 
+    // The jobs' image: the configured one, else ModelStack's, which a run builds when its tag is missing.
+    const imageBuild = props.pipeline.trainingImage === undefined ? props.trainingImage : undefined;
     const grants: ITerraformDependable[] = [
+      ...(imageBuild ? [...imageBuild.ready, ...imageBuild.grantBuild(this, 'TrainRun', runner)] : []),
       // Vertex AI encrypts the jobs, the tuning job and the uploaded model as its service agent.
       agents.settled(registry.grantKeyUse('VertexAgent', agents.vertex)),
       new ProjectIamMember(this, 'RunsTraining', { project, role: trainingRole(this, 'TrainingRunnerRole', namePrefix, project).name, member: runner }),
       // Creating a job that runs as the job account needs iam.serviceAccounts.actAs on it, and on nothing else.
       new ServiceAccountIamMember(this, 'ActsAsJobAccount', { serviceAccountId: this.jobAccount.name, role: trainingRole(this, 'TrainingJobAccountUserRole', namePrefix, project).name, member: runner }),
       new ProjectIamMember(this, 'WritesLogs', { project, role: 'roles/logging.logWriter', member: runner }),
+      props.baseline.grantInvoke(`TrainRun-${model}`, runner),
       // The workflow reads the evaluation's decision.
       registry.grantRead(runner, { prefix: workPrefix }),
       // The jobs, through Cloud Storage FUSE: read the data and the current version, write work files and the version.
@@ -234,6 +254,7 @@ export class TrainingWorkflow extends Construct {
       workflowName: this.workflowName,
       modelId: `${namePrefix}-${model}`,
       alias: props.environment,
+      imageBuild: imageBuild?.buildSpec,
     };
     const problems = workflowDefinitionProblems(trainingWorkflowDefinition(spec));
     if (problems.length > 0) throw new Error(`TrainingWorkflow ${model}: the generated workflow breaks the Workflows syntax rules:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -250,10 +271,14 @@ export class TrainingWorkflow extends Construct {
         [TRAINING_WORKFLOW_ENV.jobAccount]: this.jobAccount.email,
         [TRAINING_WORKFLOW_ENV.kmsKey]: registry.cryptoKey.id,
         [TRAINING_WORKFLOW_ENV.tensorboard]: props.tensorboard.tensorboard.id,
+        [TRAINING_WORKFLOW_ENV.baselineUrl]: props.baseline.url,
+        ...(imageBuild ? { [TRAINING_WORKFLOW_ENV.buildAccount]: imageBuild.buildAccount.email } : {}),
       },
       deletionProtection: false,
-      dependsOn: [agents.settled(registry.grantKeyUse('WorkflowsAgent', agents.workflows)), props.tensorboard.tensorboard, ...grants],
+      dependsOn: [agents.settled(registry.grantKeyUse('WorkflowsAgent', agents.workflows)), props.tensorboard.tensorboard, ...grants, ...(imageBuild ? [imageBuild.context] : [])],
     });
+    // The run starts Cloud Build builds of the training image.
+    if (imageBuild) requireApis(this.workflow, ['cloudbuild.googleapis.com', 'artifactregistry.googleapis.com']);
 
     const invokes = new ProjectIamMember(this, 'StartsWorkflows', { project, role: trainingRole(this, 'TrainingStarterRole', namePrefix, project).name, member: this.invokerAccount.member });
     if (props.schedule) {
@@ -394,6 +419,10 @@ function validateProps(props: TrainingWorkflowProps & { namePrefix: string }): v
   const { pipeline } = props;
   problems.check(SAFE_RESOURCE_NAME.test(pipeline.model), `pipeline.model "${pipeline.model}": expected lowercase letters, digits and single hyphens`);
   problems.check(pipeline.features.length > 0, 'pipeline.features: expected at least one feature');
+  problems.check(
+    pipeline.trainingImage !== undefined || props.trainingImage !== undefined,
+    'trainingImage: expected ModelStack\'s training image (a TrainingImage) or pipeline.trainingImage (an Artifact Registry image that trains): the jobs need an image with the training code',
+  );
   // "This value may be up to 63 characters, and valid characters are [a-z0-9_-]" (UploadModelRequest.modelId,
   // https://cloud.google.com/vertex-ai/docs/reference/rest/v1/projects.locations.models/upload).
   const modelId = `${props.namePrefix}-${pipeline.model}`;

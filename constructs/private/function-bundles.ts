@@ -17,6 +17,7 @@ export const FUNCTION_BUNDLES = {
   'gcp-inference': { entry: 'lambdas/inference/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-drift': { entry: 'lambdas/drift/gcp/index.ts', target: 'node22', cloud: 'gcp' },
   'gcp-streaming': { entry: 'lambdas/streaming/gcp/index.ts', target: 'node22', cloud: 'gcp' },
+  'gcp-training-baseline': { entry: 'lambdas/training-baseline/gcp/index.ts', target: 'node22', cloud: 'gcp' },
 } as const;
 
 export type FunctionBundleName = keyof typeof FUNCTION_BUNDLES;

@@ -2,25 +2,13 @@
 // asset and pushed to the CDK bootstrap's asset repository of each environment. Its build context is the
 // repository root, because the image holds the training code (training/) and the model server's pins
 // (containers/model-server/requirements.txt); the asset keeps only what the Dockerfile copies, so the context (and
-// the asset's hash) leaves out node_modules, tests and everything else.
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+// the asset's hash) leaves out node_modules, tests and everything else. (Google Cloud builds the same context:
+// constructs/gcp/training-image.ts.)
 import { IgnoreMode } from 'aws-cdk-lib';
 import { type DockerImageAssetProps, Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import { TRAINING_DOCKERFILE, TRAINING_IMAGE_SOURCES, trainingImageRoot } from '../../constructs/private/training-image-sources';
 
-/** The Dockerfile, relative to the build context. */
-export const TRAINING_DOCKERFILE = 'containers/training/Dockerfile';
-
-/** What the build context holds: the Dockerfile's COPY sources (test/aws/training-image.test.ts checks they match). */
-export const TRAINING_IMAGE_SOURCES = ['training', 'containers/training', 'containers/model-server/requirements.txt'] as const;
-
-/** The folder holding the training image's sources: the repository root in a checkout, the package root when installed. */
-export function trainingImageRoot(from = __dirname): string {
-  for (let dir = from; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, TRAINING_DOCKERFILE)) && existsSync(join(dir, 'training', 'train.py'))) return dir;
-    if (dirname(dir) === dir) throw new Error(`the training image's sources (${TRAINING_DOCKERFILE} and training/) were not found above ${from}: set models[].training.aws.image to an image of your own`);
-  }
-}
+export { TRAINING_DOCKERFILE, TRAINING_IMAGE_SOURCES, trainingImageRoot };
 
 /**
  * The Docker image asset of the training image. `exclude` (Docker ignore syntax: everything, then the sources back,

@@ -213,7 +213,7 @@ export const FIELD_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'models[].training.gcp.machineType': 'Compute Engine machine type of the custom jobs and tuning trials (default n1-standard-4).',
   'models[].training.gcp.bootDiskGb': 'Boot disk of each job (pd-ssd), in GB, at least 100.',
   'models[].training.gcp.maxRuntimeMinutes': 'A job running longer is stopped (scheduling.timeout).',
-  'models[].training.gcp.image': 'The Artifact Registry image the jobs run (the training code and `modelstack`); default: the image of the version the environment serves, read at run time.',
+  'models[].training.gcp.image': 'The Artifact Registry image the jobs run (the training code, `python3 -m training.*`); default: ModelStack\'s training image (containers/training), which the training workflow builds with Cloud Build on its first run (and again when the training code changes).',
   'models[].inputSchema': 'What a prediction request carries.',
   'models[].inputSchema.features': 'The input features, in the order the model expects them.',
   'models[].inputSchema.features[].name': 'Feature name (letters, digits, underscores).',

@@ -133,8 +133,8 @@ const trainingGcpSchema = z
     /** A job running longer is stopped (CustomJobSpec.scheduling.timeout). */
     maxRuntimeMinutes: z.number().int().min(1).max(7 * 24 * 60).default(TRAINING_GCP_DEFAULTS.maxRuntimeMinutes),
     /**
-     * The Artifact Registry image the custom jobs run (`python3 -m training.*`, and `modelstack baseline`).
-     * @default - the image of the version the environment serves (read at run time), which cannot train: docs/training.md
+     * The Artifact Registry image the custom jobs run (`python3 -m training.*`).
+     * @default - ModelStack's training image (containers/training), which the workflow's first run builds with Cloud Build into the environment's model image repository: docs/training.md
      */
     image: z.string().regex(ARTIFACT_REGISTRY_IMAGE_URI, 'expected an Artifact Registry image URI such as europe-west1-docker.pkg.dev/my-project/training/trainer:1 (Vertex AI custom jobs run images from Artifact Registry)').optional(),
   })

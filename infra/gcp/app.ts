@@ -22,6 +22,8 @@ import { ServiceAgents } from '../../constructs/gcp/private/service-agents';
 import { prebuiltServingImage } from '../../constructs/gcp/prebuilt-images';
 import { RetrainingTrigger } from '../../constructs/gcp/retraining-trigger';
 import { StreamingInference } from '../../constructs/gcp/streaming-inference';
+import { TrainingBaselineFunction } from '../../constructs/gcp/training-baseline-function';
+import { TrainingImage } from '../../constructs/gcp/training-image';
 import { TrainingTensorboard, TrainingWorkflow } from '../../constructs/gcp/training-workflow';
 import { VertexDeployTrigger } from '../../constructs/gcp/vertex-deploy-trigger';
 import { VertexDeployerRole } from '../../constructs/gcp/vertex-deployer-role';
@@ -82,8 +84,15 @@ export class GcpEnvironmentStack extends TerraformStack {
   readonly endpoints: Record<string, ModelEndpoint> = {};
   /** The Cloud Run service of each model, by model name; only with `gcp.servingOverride: { kind: 'cloudRun' }`. */
   readonly cloudRunServices: Record<string, CloudRunModelService> = {};
-  /** The repository the deploy triggers push built model images to; only with `gcp.repository` and a model whose image is `{ build }`. */
+  /**
+   * The repository the deploy triggers push built model images to (with `gcp.repository` and a model whose image is
+   * `{ build }`) and the training image is built into (with a model that trains without `training.gcp.image`).
+   */
   readonly modelImages?: ModelImageRepository;
+  /** ModelStack's training image; only with a model that has a `training` section without `training.gcp.image`. */
+  readonly trainingImage?: TrainingImage;
+  /** The training workflows' baseline function; only with a model that has a `training` section. */
+  readonly trainingBaseline?: TrainingBaselineFunction;
   /** The deploy trigger of each model, by model name; empty without `gcp.repository`. */
   readonly deployTriggers: Record<string, VertexDeployTrigger> = {};
   /**
@@ -146,7 +155,8 @@ export class GcpEnvironmentStack extends TerraformStack {
     // Every model on Cloud Run: no Vertex AI endpoint, so no Vertex AI deployer role either.
     const deployerRole = gcp.repository && !cloudRun ? new VertexDeployerRole(this, 'DeployerRole', { namePrefix, project }) : undefined;
     const cloudRunDeployerRole = gcp.repository && cloudRun ? new CloudRunDeployerRole(this, 'CloudRunDeployerRole', { namePrefix, project }) : undefined;
-    if (gcp.repository && Object.values(images).some((image) => typeof image !== 'string')) {
+    const buildsTrainingImage = props.models.some((m) => m.training && m.training.gcp.image === undefined);
+    if ((gcp.repository && Object.values(images).some((image) => typeof image !== 'string')) || buildsTrainingImage) {
       this.modelImages = new ModelImageRepository(this, 'ModelImages', { registry: this.registry, namePrefix, project, region });
     }
     // The network is for Vertex AI endpoints: a Cloud Run environment has none to reach.
@@ -258,9 +268,11 @@ export class GcpEnvironmentStack extends TerraformStack {
 
     const notificationChannels = this.monitoring.notificationChannels.length > 0 ? this.monitoring.notificationChannels.map((c) => c.id) : undefined;
     if (trainedModels.length > 0) this.tensorboard = new TrainingTensorboard(this, 'Tensorboard', { registry: this.registry, namePrefix, project, region });
+    if (trainedModels.length > 0) this.trainingBaseline = new TrainingBaselineFunction(this, 'TrainingBaseline', { platform: this.functions });
+    if (buildsTrainingImage) this.trainingImage = new TrainingImage(this, 'TrainingImage', { registry: this.registry, repository: this.modelImages!, namePrefix });
     for (const model of props.models) {
       const training = model.training;
-      if (!training || !this.tensorboard) continue;
+      if (!training || !this.tensorboard || !this.trainingBaseline) continue;
       const serving = images[model.name];
       // models.upload reads the version's folder as the Vertex AI service agent: a Vertex AI endpoint grants this
       // already; the same grant (the same grant, once) where models are served on Cloud Run.
@@ -268,6 +280,7 @@ export class GcpEnvironmentStack extends TerraformStack {
       this.training[model.name] = new TrainingWorkflow(this, `Training-${model.name}`, {
         registry: this.registry,
         tensorboard: this.tensorboard,
+        baseline: this.trainingBaseline,
         namePrefix,
         project,
         region,
@@ -291,6 +304,8 @@ export class GcpEnvironmentStack extends TerraformStack {
           // A built model server has no image URI before a deploy builds it: the workflow then takes the served version's.
           servingImage: typeof serving === 'string' ? serving : undefined,
         },
+        // Without training.gcp.image: ModelStack's training image, which the first run builds.
+        trainingImage: training.gcp.image === undefined ? this.trainingImage : undefined,
         schedule: training.schedule,
         driftTopic: training.retrainOnDrift ? this.driftTopic : undefined,
         notificationChannels,

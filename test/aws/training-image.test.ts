@@ -9,6 +9,7 @@ import { buildAwsPlatform } from '../../infra/aws/app';
 import { TRAINING_DOCKERFILE, TRAINING_IMAGE_SOURCES, trainingImageAssetProps, trainingImageRoot } from '../../infra/aws/training-image';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
+import { trainingImageContext } from '../../constructs/private/training-image-sources';
 import { testApp } from '../helpers/aws';
 
 const ROOT = join(__dirname, '..', '..');
@@ -66,6 +67,8 @@ describe('the training image', () => {
     expect(files).toEqual(expect.arrayContaining(['containers/training/Dockerfile', 'containers/training/train', 'containers/training/requirements.txt', 'containers/model-server/requirements.txt', 'training/train.py', 'training/evaluate.py']));
     expect(files.filter((f) => !f.startsWith('training/') && !f.startsWith('containers/training/'))).toEqual(['containers/model-server/requirements.txt']);
     expect(files.filter((f) => /(^|\/)(tests|__pycache__)\//.test(f))).toEqual([]);
+    // Google Cloud uploads the same context (constructs/gcp/training-image.ts).
+    expect(files).toEqual(trainingImageContext(ROOT).map((f) => f.path));
   });
 
   test('its asset options keep the context to the sources', () => {

@@ -37,7 +37,8 @@ describe('a model without a version (Google Cloud)', () => {
 
     expect(names(prod, 'google_vertex_ai_endpoint', 'display_name')).toEqual(['modelstack-prod-churn', 'modelstack-prod-sales-forecast']);
     // churn's streaming function scores whatever version the endpoint serves: it is there before the first version too.
-    expect(names(prod, 'google_cloudfunctions2_function')).toEqual(['modelstack-prod-fn-predict-churn', 'modelstack-prod-fn-predict-sales-forecast', 'modelstack-prod-fn-stream-churn']);
+    // The training workflows' baseline function is there too (both demo models train).
+    expect(names(prod, 'google_cloudfunctions2_function')).toEqual(['modelstack-prod-fn-predict-churn', 'modelstack-prod-fn-predict-sales-forecast', 'modelstack-prod-fn-stream-churn', 'modelstack-prod-fn-training-baseline']);
     // No retraining trigger: both demo models are retrained by their training workflows.
     expect(names(prod, 'google_cloudbuild_trigger')).toEqual(['modelstack-prod-deploy-churn', 'modelstack-prod-deploy-sales-forecast']);
     const alerts = JSON.stringify(prod.resource.google_monitoring_alert_policy);

@@ -23,7 +23,7 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     for (const env of ['dev', 'staging', 'prod']) {
       const stack = demo[`modelstack-${env}-platform`];
       expect(values(stack, 'google_cloudfunctions2_function').map((f) => f.name).sort()).toEqual(
-        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-drift-sales-forecast`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`, `modelstack-${env}-fn-stream-churn`].sort(),
+        [`modelstack-${env}-fn-drift-churn`, `modelstack-${env}-fn-drift-sales-forecast`, `modelstack-${env}-fn-predict-churn`, `modelstack-${env}-fn-predict-sales-forecast`, `modelstack-${env}-fn-stream-churn`, `modelstack-${env}-fn-training-baseline`].sort(),
       );
       // churn's batch prediction adds a workflow and its schedule (demo: cron(0 2 * * ? *)); each model's training
       // pipeline is a workflow, churn's scheduled (0 3 * * 1), sales-forecast's started on drift only.
@@ -31,8 +31,10 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
         [`modelstack-${env}-batch-churn`, `modelstack-${env}-churn-training`, `modelstack-${env}-drift-churn`, `modelstack-${env}-drift-sales-forecast`, `modelstack-${env}-sales-forecast-training`].sort(),
       );
       expect(values(stack, 'google_cloud_scheduler_job').map((j) => j.schedule).sort()).toEqual(['0 2 * * *', '0 3 * * 1', '15 0 * * *', '15 0 * * *']);
-      // inference, drift and streaming bundles.
-      expect(values(stack, 'google_storage_bucket_object')).toHaveLength(3);
+      // inference, drift, streaming and training-baseline bundles, and the training image's build context.
+      expect(values(stack, 'google_storage_bucket_object').map((o) => o.name.replace(/-[0-9A-Fa-f]{32,64}\.(zip|tar\.gz)$/, '')).sort()).toEqual(
+        ['functions/drift', 'functions/inference', 'functions/streaming', 'functions/training-baseline', 'training-image/context'],
+      );
     }
   });
 
@@ -43,8 +45,8 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
         ...values(stack, 'google_workflows_workflow').map((w) => w.crypto_key_name),
         ...values(stack, 'google_artifact_registry_repository').map((r) => r.kms_key_name),
       ];
-      // 5 functions, 5 workflows, 2 repositories.
-      expect({ name, cmek }).toEqual({ name, cmek: Array(12).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
+      // 6 functions, 5 workflows, 2 repositories.
+      expect({ name, cmek }).toEqual({ name, cmek: Array(13).fill(expect.stringMatching(/^\$\{google_kms_crypto_key\./)) });
       const accounts = values(stack, 'google_cloudfunctions2_function').map((f) => f.service_config.service_account_email);
       expect(new Set(accounts).size).toBe(accounts.length);
       const callers = [...values(stack, 'google_workflows_workflow').map((w) => w.service_account), ...values(stack, 'google_cloud_scheduler_job').map((j) => (j.http_target.oidc_token ?? j.http_target.oauth_token).service_account_email)];
@@ -58,15 +60,15 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     for (const f of inference) expect(f.service_config).toMatchObject({ ingress_settings: 'ALLOW_INTERNAL_AND_GCLB', max_instance_count: 20 });
     const invokers = values(prod, 'google_cloud_run_v2_service_iam_member').map((m) => m.member);
     expect(invokers.filter((m) => m.startsWith('serviceAccount:checkout@'))).toHaveLength(2);
-    // Dev: no configured callers; the functions are invoked by the drift schedulers and workflows and the streaming push
-    // account only, and dev's Cloud Run model services (gcp.servingOverride) by their model's inference and streaming
+    // Dev: no configured callers; the functions are invoked by the drift schedulers and workflows, the streaming push
+    // account and the training workflows (the baseline function) only, and dev's Cloud Run model services (gcp.servingOverride) by their model's inference and streaming
     // functions only.
     const dev = values(demo['modelstack-dev-platform'], 'google_cloud_run_v2_service_iam_member').filter((m) => m.role === 'roles/run.invoker');
     for (const m of dev) {
       const target = /google_cloud_run_v2_service\.Serve-([a-z-]+)_Service_/.exec(m.name);
       expect({ name: m.name, member: m.member }).toEqual({
         name: m.name,
-        member: target ? expect.stringMatching(new RegExp(`(Inference|Streaming)-${target[1]}_Account_`)) : expect.stringMatching(/Drift-(churn|sales-forecast)_(Fanout|Scheduler)|Streaming-churn_PushAccount_/),
+        member: target ? expect.stringMatching(new RegExp(`(Inference|Streaming)-${target[1]}_Account_`)) : expect.stringMatching(/Drift-(churn|sales-forecast)_(Fanout|Scheduler)|Streaming-churn_PushAccount_|Training-(churn|sales-forecast)_TrainRun_/),
       });
     }
     // sales-forecast: its inference function; churn: its inference and streaming functions.

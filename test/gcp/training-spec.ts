@@ -34,4 +34,11 @@ export const TUNED: TrainingWorkflowSpec = {
   machineType: 'n1-standard-4',
   bootDiskGb: 100,
   maxRuntimeMinutes: 60,
+  imageBuild: {
+    image: `europe-west1-docker.pkg.dev/ms-project/ms-dev-models/training:${'a'.repeat(64)}`,
+    tagName: `projects/ms-project/locations/europe-west1/repositories/ms-dev-models/packages/training/tags/${'a'.repeat(64)}`,
+    contextObject: `training-image/context-${'a'.repeat(64)}.tar.gz`,
+    dockerfile: 'containers/training/Dockerfile',
+    region: 'europe-west1',
+  },
 };

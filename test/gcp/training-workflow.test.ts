@@ -2,7 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Construct } from 'constructs';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
+import { FunctionPlatform } from '../../constructs/gcp/function-platform';
+import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
+import { TrainingBaselineFunction } from '../../constructs/gcp/training-baseline-function';
+import { TrainingImage } from '../../constructs/gcp/training-image';
 import { studySpec } from '../../constructs/gcp/private/training-workflow-source';
 import { workflowDefinitionProblems } from '../../constructs/gcp/private/workflow-definition';
 import { trainingWorkflowName } from '../../constructs/gcp/training-contract';
@@ -12,13 +16,15 @@ import { TUNED } from './training-spec';
 
 const project = 'ms-project';
 const region = 'europe-west1';
-const { project: _p, region: _r, workflowName: _w, modelId: _m, alias: _a, environment: _e, ...pipeline } = TUNED;
+const { project: _p, region: _r, workflowName: _w, modelId: _m, alias: _a, environment: _e, imageBuild: _i, ...pipeline } = TUNED;
 
 function build(scope: Construct, overrides: Partial<TrainingWorkflowProps> = {}) {
   const registry = new ModelRegistry(scope, 'Registry', { namePrefix: 'ms-dev', project, region, retainOnDelete: false });
   const tensorboard = new TrainingTensorboard(scope, 'Tensorboard', { registry });
+  const baseline = new TrainingBaselineFunction(scope, 'TrainingBaseline', { platform: new FunctionPlatform(scope, 'Functions', { registry }) });
   const driftTopic = new EncryptedTopic(scope, 'Drift', { name: 'ms-dev-DriftDetected', project, registry });
-  new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, environment: 'dev', pipeline, schedule: '0 3 * * 1', driftTopic, notificationChannels: ['projects/ms-project/notificationChannels/1'], ...overrides });
+  const trainingImage = new TrainingImage(scope, 'TrainingImage', { registry, repository: new ModelImageRepository(scope, 'Images', { registry }) });
+  new TrainingWorkflow(scope, 'Training-churn', { registry, tensorboard, baseline, environment: 'dev', pipeline, trainingImage, schedule: '0 3 * * 1', driftTopic, notificationChannels: ['projects/ms-project/notificationChannels/1'], ...overrides });
 }
 
 /** The workflow's definition as Workflows reads it: Terraform's `$${` escape undone. */
@@ -39,7 +45,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(long).toMatch(/^a-very-long-platform-name-prod-customer-lifetime-value-[0-9a-f]{8}$/);
     expect(workflow).toMatchObject({ name: 'ms-dev-churn-training', region, project, crypto_key_name: expect.stringMatching(/google_kms_crypto_key\.Registry_Key_\w+\.id/) });
     expect(workflow.service_account).toMatch(/google_service_account\.Training-churn_TrainRun_\w+\.id/);
-    expect(Object.keys(workflow.user_env_vars).sort()).toEqual(['TRAINING_BUCKET', 'TRAINING_JOB_ACCOUNT', 'TRAINING_KMS_KEY', 'TRAINING_TENSORBOARD']);
+    expect(Object.keys(workflow.user_env_vars).sort()).toEqual(['TRAINING_BASELINE_URL', 'TRAINING_BUCKET', 'TRAINING_BUILD_ACCOUNT', 'TRAINING_JOB_ACCOUNT', 'TRAINING_KMS_KEY', 'TRAINING_TENSORBOARD']);
     expect(workflowDefinitionProblems(def)).toEqual([]);
     // The CLI imports the name and the result type from a module that loads no cdktf.
     expect(readFileSync(join(__dirname, '../../constructs/gcp/training-contract.ts'), 'utf8')).not.toMatch(/from ['"](cdktf|@cdktf|constructs)/);
@@ -47,7 +53,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
 
   test('every way the workflow ends answers the result contract: a status, a reason, and a version and metrics once trained', () => {
     const returns = flat(def.main.steps).filter(([, body]) => body.return !== undefined).map(([name, body]) => [name, body.return]);
-    expect(returns.length).toBeGreaterThanOrEqual(6);
+    expect(returns.length).toBeGreaterThanOrEqual(5);
     for (const [name, result] of returns) {
       expect({ name, status: ['registered', 'rejected', 'skipped'].includes(result.status), reason: typeof result.reason }).toEqual({ name, status: true, reason: 'string' });
       expect(Object.keys(result).every((k) => ['status', 'version', 'reason', 'metrics'].includes(k))).toBe(true);
@@ -58,12 +64,12 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
   test('the steps mirror the SageMaker pipeline: one active execution, current version, prepare, tune, evaluate, gate, baseline, publish, upload', () => {
     const names = def.main.steps[0].run.try.steps.map((st: any) => Object.keys(st)[0]);
     expect(names).toEqual([
-      'init', 'fromDrift', 'checkArguments', 'listActive', 'alone', 'findCurrent', 'images', 'fromCurrent', 'defaultTrainer', 'anyTrainer',
+      'init', 'fromDrift', 'checkArguments', 'listActive', 'alone', 'findCurrent', 'images', 'fromCurrent', 'findImage', 'buildImage',
       'metadataStore', 'experiment', 'experimentTensorboard', 'runParameters', 'experimentRun', 'runInExperiment',
       'prepareJob', 'prepareSucceeded', 'tuneJob', 'tuneSucceeded', 'bestInit', 'bestTrial', 'anyTrial', 'tunedModel',
       'trialRunsInit', 'trialRuns', 'trialsInExperiment', 'bestParameters',
       'evaluateJob', 'evaluateSucceeded', 'readEvaluation', 'parseEvaluation', 'gate',
-      'baselineJob', 'baselineSucceeded', 'publishJob', 'publishSucceeded', 'upload', 'registeredRun', 'registered',
+      'baselineCall', 'publishJob', 'publishSucceeded', 'upload', 'registeredRun', 'registered',
     ]);
     expect(stepOf(def, 'listActive')).toEqual({
       call: 'googleapis.workflowexecutions.v1.projects.locations.workflows.executions.list',
@@ -178,7 +184,7 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     for (const role of roles) for (const p of role.permissions) expect(p).not.toContain('*');
     expect(roles.map((r) => r.role_id.replace(/_\$\{.*$/, ''))).toEqual(expect.arrayContaining([expect.stringMatching(/training_runner/), expect.stringMatching(/training_starter/)]));
     expect(roles.find((r) => /training_starter/.test(r.role_id)).permissions).toEqual(['workflows.executions.create', 'eventarc.events.receiveEvent']);
-    const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /Train/.test(g.member));
+    const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /Training-churn_Train/.test(g.member));
     expect(grants.map((g) => [g.role, g.condition?.title]).sort()).toEqual(
       [
         ['roles/storage.objectViewer', 'only pipelines/churn/'],
@@ -188,8 +194,10 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
         ['roles/storage.objectUser', 'only pipelines/churn/'],
       ].sort(),
     );
-    const [actAs] = all(s, 'google_service_account_iam_member');
-    expect(actAs.service_account_id).toMatch(/Training-churn_Train_\w+\.name/);
+    const actAs = all(s, 'google_service_account_iam_member').map((g) => g.service_account_id);
+    // The job account (to create jobs) and the image's build account (to start its build), nothing else.
+    expect(actAs).toHaveLength(2);
+    expect(actAs).toEqual(expect.arrayContaining([expect.stringMatching(/Training-churn_Train_\w+\.name/), expect.stringMatching(/TrainingImage_Build_\w+\.name/)]));
     expect(s.json).not.toMatch(/allUsers|allAuthenticatedUsers/);
   });
 
@@ -210,14 +218,44 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
       'workflows.executions.create', 'workflows.executions.get', 'workflows.executions.list',
       'eventarc.events.receiveEvent', 'eventarc.events.receiveAuditLogWritten',
       'iam.serviceAccounts.actAs',
+      // roles/cloudbuild.builds.editor and .viewer (https://cloud.google.com/iam/docs/roles-permissions/cloudbuild),
+      // roles/artifactregistry.reader (https://cloud.google.com/iam/docs/roles-permissions/artifactregistry).
+      'cloudbuild.builds.create', 'cloudbuild.builds.get', 'cloudbuild.operations.get',
+      'artifactregistry.tags.get',
     ]);
-    const roles = all(s, 'google_project_iam_custom_role');
+    // The training roles (the function platform's own are tested with it).
+    const roles = all(s, 'google_project_iam_custom_role').filter((r) => /_training_/.test(r.role_id));
     expect(roles.length).toBeGreaterThanOrEqual(4);
     // What the TensorBoard uploader calls as the job account (google-cloud-aiplatform, tensorboard/uploader_utils.py).
     const jobRole = roles.find((r) => /_training_job_\$\{/.test(r.role_id));
     expect(jobRole.permissions).toEqual(expect.arrayContaining(['aiplatform.tensorboardRuns.batchCreate', 'aiplatform.tensorboardRuns.list', 'aiplatform.tensorboardTimeSeries.batchCreate', 'aiplatform.tensorboardTimeSeries.list']));
     const unknown = roles.flatMap((r) => r.permissions.filter((p: string) => !published.has(p)).map((p: string) => `${r.role_id}: ${p}`));
     expect(unknown).toEqual([]);
+  });
+
+  test('the baseline step calls the environment\'s baseline function with an OIDC token; the workflow account may invoke it, nothing more', () => {
+    expect(stepOf(def, 'baselineCall')).toEqual({
+      call: 'http.post',
+      args: {
+        url: '${sys.get_env("TRAINING_BASELINE_URL")}',
+        auth: { type: 'OIDC' },
+        timeout: 1800,
+        body: { features: '${"gs://" + bucket + "/" + work + "prepared/features/train-features.csv"}', categorical: 'contract', output: '${"gs://" + bucket + "/" + work + "baseline/baseline.json"}' },
+      },
+      result: 'baselineResult',
+    });
+    // The image needs no `modelstack` any more: no job runs it.
+    expect(workflow.source_contents).not.toMatch(/"modelstack"/);
+    expect(workflow.user_env_vars.TRAINING_BASELINE_URL).toMatch(/google_cloudfunctions2_function\.TrainingBaseline_Function_\w+\.service_config\[0\]\.uri/);
+    const [fn] = all(s, 'google_cloudfunctions2_function');
+    expect(fn).toMatchObject({ name: 'ms-dev-fn-training-baseline', kms_key_name: expect.stringMatching(/google_kms_crypto_key/), build_config: { entry_point: 'baseline', runtime: 'nodejs22' } });
+    expect(fn.service_config).toMatchObject({ ingress_settings: 'ALLOW_INTERNAL_ONLY', timeout_seconds: 1800, service_account_email: expect.stringMatching(/TrainingBaseline_Account_\w+\.email/) });
+    expect(fn.service_config.environment_variables.REGISTRY_BUCKET).toMatch(/google_storage_bucket\.Registry_Bucket_\w+\.name/);
+    const invokers = all(s, 'google_cloud_run_v2_service_iam_member');
+    expect(invokers).toEqual([expect.objectContaining({ role: 'roles/run.invoker', member: expect.stringMatching(/Training-churn_TrainRun_\w+\.member/) })]);
+    // The function's account reads and writes the work folders only.
+    const grants = all(s, 'google_storage_bucket_iam_member').filter((g) => /TrainingBaseline_Account/.test(g.member));
+    expect(grants.map((g) => [g.role, g.condition.title])).toEqual([['roles/storage.objectUser', 'only pipelines/']]);
   });
 
   test('TensorBoard and failures: a CMEK TensorBoard, a log-based failure metric and its alert', () => {

@@ -5,7 +5,8 @@
  *   arguments (schedule | drift | manual; a CloudEvent from Eventarc is a drift) -> at most one active execution
  *   -> the current version (the model version holding the environment alias) -> experiment run (Vertex ML Metadata)
  *   -> prepare (CustomJob) -> train (CustomJob) | tune (HyperparameterTuningJob, best trial) -> evaluate (CustomJob)
- *   -> gate (at least as good as the current version, reaching the floor) -> baseline + publish (CustomJobs)
+ *   -> gate (at least as good as the current version, reaching the floor) -> baseline (the baseline function)
+ *   -> publish (CustomJob)
  *   -> upload to the Vertex AI Model Registry (alias v<version>, not the environment alias) -> result
  *
  * Vertex AI through its Workflows connectors (https://cloud.google.com/workflows/docs/reference/googleapis/aiplatform/v1/Overview):
@@ -30,7 +31,28 @@ export const TRAINING_WORKFLOW_ENV = {
   kmsKey: 'TRAINING_KMS_KEY',
   /** The environment's Vertex AI TensorBoard (`projects/.../tensorboards/<id>`). */
   tensorboard: 'TRAINING_TENSORBOARD',
+  /** The account the training image's build runs as (with `imageBuild` only). */
+  buildAccount: 'TRAINING_BUILD_ACCOUNT',
+  /** The baseline function's run.app URL (`TrainingBaselineFunction`). */
+  baselineUrl: 'TRAINING_BASELINE_URL',
 } as const;
+
+/** How long the workflow waits for the baseline function: Workflows' longest HTTP request timeout (1800 s). */
+export const BASELINE_CALL_TIMEOUT_SECONDS = 1800;
+
+/** The Cloud Build build of ModelStack's training image that a run starts when the image's tag is missing. */
+export interface TrainingImageBuildSpec {
+  /** `<region>-docker.pkg.dev/<project>/<repository>/training:<content hash>`. */
+  readonly image: string;
+  /** The image's tag as an Artifact Registry resource name (`projects/.../packages/training/tags/<hash>`). */
+  readonly tagName: string;
+  /** The build context (`.tar.gz`) in the registry's artifacts bucket. */
+  readonly contextObject: string;
+  /** The Dockerfile, relative to the context. */
+  readonly dockerfile: string;
+  /** Region of the build (the repository's). */
+  readonly region: string;
+}
 
 /** The log entry's `event` the failure metric matches. */
 export const TRAINING_FAILED_EVENT = 'training_failed';
@@ -130,10 +152,15 @@ export interface TrainingWorkflowSpec {
   /** A job running longer is stopped. */
   readonly maxRuntimeMinutes: number;
   /**
-   * The image the jobs run.
-   * @default - the serving image of the version the environment serves, read at run time (which cannot train)
+   * The image the jobs run (the config's `training.gcp.image`). One of `trainingImage` and `imageBuild` is required.
+   * @default - the image `imageBuild` builds
    */
   readonly trainingImage?: string;
+  /**
+   * ModelStack's training image, built by the run when its tag is missing (see `TrainingImage`).
+   * @default - none: `trainingImage` is used as it is
+   */
+  readonly imageBuild?: TrainingImageBuildSpec;
   /**
    * The serving image uploaded with a version.
    * @default - the container spec of the version the environment serves, read at run time
@@ -274,7 +301,7 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
         { currentFolder: 'none' },
         { servingImage: spec.servingImage ?? null },
         { containerSpec: spec.servingImage ? { imageUri: spec.servingImage } : null },
-        { trainingImage: spec.trainingImage ?? null },
+        { trainingImage: trainingImage(spec) },
       ],
     }),
     step('fromCurrent', {
@@ -289,8 +316,7 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
         },
       ],
     }),
-    step('defaultTrainer', { switch: [{ condition: expr('trainingImage == null'), steps: [step('servingTrainer', { assign: [{ trainingImage: expr('servingImage') }] })] }] }),
-    step('anyTrainer', { switch: [{ condition: expr('trainingImage == null'), steps: [skip('noImage', `no training image: set models[].training.gcp.image (no version of ${spec.modelId} holds the alias ${spec.alias} to take the image from)`)] }] }),
+    ...(spec.trainingImage === undefined && spec.imageBuild ? imageBuildSteps(spec, spec.imageBuild, timeout) : []),
     ...experimentRunSteps(spec, parent),
     ...runJob(TRAINING_STEPS.prepare, job('prepare', python('training.prepare'), prepareArgs)),
     ...fit,
@@ -312,7 +338,19 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
         },
       ],
     }),
-    ...runJob(TRAINING_STEPS.baseline, job('baseline', ['modelstack', 'baseline'], ['--data', fuse('work + "prepared/features/train-features.csv"'), '--out', fuse('work + "baseline/baseline.json"'), ...(categorical ? ['--categorical', categorical] : []), '--no-progress'])),
+    // The baseline function (the AWS TrainingBaseline Lambda's core behind a Cloud Run function), so the training image
+    // needs no Node.js: an authenticated call with an OIDC token for its URL ("Invoke Cloud Run functions or Cloud
+    // Run", https://cloud.google.com/workflows/docs/calling-run-functions); http.post raises on any answer >= 400.
+    step(`${TRAINING_STEPS.baseline}Call`, {
+      call: 'http.post',
+      args: {
+        url: expr(env(TRAINING_WORKFLOW_ENV.baselineUrl)),
+        auth: { type: 'OIDC' },
+        timeout: BASELINE_CALL_TIMEOUT_SECONDS,
+        body: { features: expr('"gs://" + bucket + "/" + work + "prepared/features/train-features.csv"'), categorical, output: expr('"gs://" + bucket + "/" + work + "baseline/baseline.json"') },
+      },
+      result: 'baselineResult',
+    }),
     ...runJob(
       TRAINING_STEPS.publish,
       job('publish', python('training.vertex'), ['publish', '--model', spec.model, '--version', expr('version'), '--model-dir', fuse('candidateDir'), '--evaluation', fuse('work + "evaluation"'), '--baseline', fuse('work + "baseline"'), '--data', expr(`"gs://" + bucket + "/${spec.dataPrefix}"`), '--execution', expr(`"${parent}/workflows/${spec.workflowName}/executions/" + version`), '--staging', fuse('work + "version"'), '--out', fuse(`"models/${spec.model}/" + version`)]),
@@ -340,6 +378,85 @@ export function trainingWorkflowDefinition(spec: TrainingWorkflowSpec): Workflow
       ],
     },
   };
+}
+
+/** The image the jobs run: the configured one, else the one the run builds. */
+function trainingImage(spec: TrainingWorkflowSpec): string {
+  const image = spec.trainingImage ?? spec.imageBuild?.image;
+  if (image === undefined) throw new Error(`training workflow of ${spec.model}: expected trainingImage or imageBuild (the image the jobs run)`);
+  return image;
+}
+
+/**
+ * Makes sure ModelStack's training image exists before the first job: looks its content-hash tag up in Artifact
+ * Registry (projects.locations.repositories.packages.tags.get, `artifactregistry.tags.get`; a 404 means not built yet)
+ * and, when it is missing, builds it with Cloud Build from the uploaded context and waits
+ * (`googleapis.cloudbuild.v1.projects.locations.builds.create`: "This method waits ... until the operation is complete,
+ * fails, or times out", https://cloud.google.com/workflows/docs/reference/googleapis/cloudbuild/v1/projects.locations.builds/create).
+ * The build runs as the build account (`Build.serviceAccount`), logs to Cloud Logging only (a user-specified account
+ * must: "Configure user-specified service accounts", Cloud Build) and pushes the one tag (`Build.images`). Tags are
+ * immutable, so when two runs (two models) build the same context at once, the second push fails: a failed build is
+ * fine when the tag exists afterwards.
+ */
+function imageBuildSteps(spec: TrainingWorkflowSpec, build: TrainingImageBuildSpec, timeout: number): WorkflowStep[] {
+  const tagUrl = `https://artifactregistry.googleapis.com/v1/${build.tagName}`;
+  const buildTimeout = Math.max(timeout, 1800);
+  const findTag = (name: string, found: string): WorkflowStep => step(name, { call: 'http.get', args: { url: tagUrl, auth: { type: 'OAuth2' } }, result: found });
+  return [
+    step('findImage', {
+      try: { steps: [findTag('getImageTag', 'imageTag'), step('imageExists', { assign: [{ imageMissing: false }] })] },
+      except: {
+        as: 'tagError',
+        steps: [
+          step('imageLookupFailed', { switch: [{ condition: expr('map.get(tagError, "code") != 404'), steps: [step('tagLookupFailed', { raise: expr('tagError') })] }] }),
+          step('imageNotBuilt', { assign: [{ imageMissing: true }] }),
+        ],
+      },
+    }),
+    step('buildImage', {
+      switch: [
+        {
+          condition: expr('imageMissing'),
+          steps: [
+            step('imageBuild', {
+              try: {
+                steps: [
+                  step('imageBuildCall', {
+                    call: 'googleapis.cloudbuild.v1.projects.locations.builds.create',
+                    args: {
+                      parent: `projects/${spec.project}/locations/${build.region}`,
+                      projectId: spec.project,
+                      body: {
+                        source: { storageSource: { bucket: expr('bucket'), object: build.contextObject } },
+                        steps: [{ name: 'gcr.io/cloud-builders/docker', args: ['build', '--file', build.dockerfile, '--tag', build.image, '.'] }],
+                        images: [build.image],
+                        serviceAccount: expr(`"projects/${spec.project}/serviceAccounts/" + ${env(TRAINING_WORKFLOW_ENV.buildAccount)}`),
+                        options: { logging: 'CLOUD_LOGGING_ONLY' },
+                        timeout: `${buildTimeout}s`,
+                        tags: ['modelstack-training-image', spec.model],
+                      },
+                      connector_params: { timeout: buildTimeout + 600 },
+                    },
+                    result: 'imageBuildResult',
+                  }),
+                  step('imageBuilt', { switch: [{ condition: expr('imageBuildResult.status != "SUCCESS"'), steps: [step('imageBuildFailed', { raise: expr('"training image build " + imageBuildResult.id + " ended " + imageBuildResult.status') })] }] }),
+                ],
+              },
+              except: {
+                as: 'buildError',
+                steps: [
+                  step('builtElsewhere', {
+                    try: { steps: [findTag('recheckImageTag', 'imageTagAfter')] },
+                    except: { as: 'stillMissing', steps: [step('buildFailed', { raise: expr('buildError') })] },
+                  }),
+                ],
+              },
+            }),
+          ],
+        },
+      ],
+    }),
+  ];
 }
 
 /** Vertex AI StudySpec scale types (`ParameterSpec.ScaleType`); `auto` leaves it to Vertex AI. */

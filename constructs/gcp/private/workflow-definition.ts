@@ -97,6 +97,8 @@ export const KNOWN_CONNECTORS: Readonly<Record<string, ConnectorSignature>> = {
   'googleapis.storage.v1.objects.get': { required: ['bucket', 'object'], optional: ['alt', 'generation'], pathSafe: ['object'] },
   'googleapis.storage.v1.objects.list': { required: ['bucket'], optional: ['prefix', 'maxResults', 'pageToken', 'delimiter'] },
   'googleapis.bigquery.v2.tables.get': { required: ['projectId', 'datasetId', 'tableId'] },
+  // https://cloud.google.com/workflows/docs/reference/googleapis/cloudbuild/v1/projects.locations.builds/create
+  'googleapis.cloudbuild.v1.projects.locations.builds.create': { required: ['parent', 'projectId', 'body'] },
 };
 
 /** Standard-library calls (https://cloud.google.com/workflows/docs/reference/stdlib/overview) with their required arguments. */
