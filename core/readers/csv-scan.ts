@@ -118,7 +118,7 @@ export interface CsvScanOptions {
  * Streams CSV bytes into `profile` (its features in order). Malformed rows are counted with their line
  * number. Resolves to the lines read (a given `header` is not counted).
  */
-export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfile, options: CsvScanOptions = {}): Promise<number> {
+export async function scanCsvIntoProfile(stream: Readable | AsyncIterable<Buffer>, profile: DatasetProfile, options: CsvScanOptions = {}): Promise<number> {
   const features = profile.features.map((f) => f.name);
   const profiles = profile.profiles;
   const width = features.length;

@@ -2,6 +2,8 @@
 import type { AsyncBuffer, ColumnMetaData, Compressors, DecodedArray, FileMetaData, SchemaElement } from 'hyparquet';
 import { NumericProfile } from '../../profile/numeric-profile';
 import type { DatasetProfile } from '../../profile/profile';
+import type { ParquetColumnShare } from '../parquet';
+import { snappyUncompress } from './snappy';
 
 /**
  * The Parquet fast path of a drift check: decodes each feature column's pages with hyparquet's page-level
@@ -43,8 +45,40 @@ function chunkRange(meta: ColumnMetaData): { start: number; end: number } {
 }
 
 /**
- * Profiles the row groups [first, last) of `file` into `profile` column by column. Every feature column must be
- * flat (the caller checked). Resolves to the rows read.
+ * An AsyncBuffer that can also read into memory it reuses (fileAsyncBuffer): the bytes are valid until the next
+ * read. Fresh memory per column chunk and per page costs a page fault per 4 KiB on first touch (see openChunks).
+ */
+export interface ReusingAsyncBuffer extends AsyncBuffer {
+  sliceReused(start: number, end: number): Promise<Uint8Array>;
+}
+
+/** Reused memory for decompressed data pages and aligned doubles; grown, never shrunk, per thread. */
+let pageScratch = new Uint8Array(0);
+let doubleScratch = new Float64Array(0);
+
+/** A data page decompressed into pageScratch (valid until the next page), with the given compressors otherwise. */
+function reusingCompressors(compressors: Compressors): Compressors {
+  if (compressors.SNAPPY !== snappyUncompress) return compressors;
+  return {
+    ...compressors,
+    SNAPPY: (input: Uint8Array, outputLength: number) => {
+      if (pageScratch.length < outputLength) pageScratch = new Uint8Array(Math.max(outputLength, 2 * pageScratch.length));
+      return snappyUncompress(input, outputLength, pageScratch.subarray(0, outputLength));
+    },
+  };
+}
+
+/** `count` PLAIN doubles at page[offset…] in reused aligned memory (hyparquet copies an unaligned run into a new array). */
+function plainDoubles(page: Uint8Array, offset: number, count: number): Float64Array {
+  if (doubleScratch.length < count) doubleScratch = new Float64Array(Math.max(count, 2 * doubleScratch.length));
+  new Uint8Array(doubleScratch.buffer, 0, count * 8).set(page.subarray(offset, offset + count * 8));
+  return doubleScratch.subarray(0, count);
+}
+
+/**
+ * Profiles the row groups [first, last) of `file` into `profile` column by column: every feature, or only
+ * `share`'s (parallel profiling splits the columns; a feature the file lacks belongs to the primary share). Every
+ * feature column must be flat (the caller checked). Resolves to the rows read.
  */
 export async function profileParquetColumns(
   file: AsyncBuffer,
@@ -53,11 +87,17 @@ export async function profileParquetColumns(
   compressors: Compressors,
   first: number,
   last: number,
+  share?: ParquetColumnShare,
 ): Promise<number> {
   const { column, datapage, convert, plain, schema, encoding } = await modules();
   let levelScratch = new Uint8Array(0);
   let indexScratch = new Int32Array(0);
   const names = profile.features.map((f) => f.name);
+  const mine = share ? new Set(share.features) : null;
+  const primary = share?.primary ?? true;
+  const pageCompressors = reusingCompressors(compressors);
+  const readChunk = (start: number, end: number): Promise<Uint8Array> =>
+    'sliceReused' in file ? (file as ReusingAsyncBuffer).sliceReused(start, end) : Promise.resolve(file.slice(start, end)).then((b) => new Uint8Array(b));
   let rows = 0;
   for (let g = first; g < last; g++) {
     try {
@@ -78,12 +118,14 @@ export async function profileParquetColumns(
       const i = names.indexOf(meta.path_in_schema[0]);
       if (i < 0) continue;
       seen.add(i);
+      if (mine !== null && !mine.has(i)) continue;
       const schemaPath = schema.getSchemaPath(metadata.schema, meta.path_in_schema);
       const element: SchemaElement = schemaPath[schemaPath.length - 1].element;
       const decoder = { pathInSchema: meta.path_in_schema, type: meta.type, element, schemaPath, codec: meta.codec, parsers: convert.DEFAULT_PARSERS, compressors, utf8: true };
       const maxDefinition = element.repetition_type === 'REQUIRED' ? 0 : 1;
       const { start, end } = chunkRange(meta);
-      const view = new DataView(await file.slice(start, end));
+      const bytes = await readChunk(start, end);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const reader = { view, offset: 0 };
       const target = profile.profiles[i];
       let dictionary: DecodedArray | undefined;
@@ -103,7 +145,8 @@ export async function profileParquetColumns(
           continue;
         } else if (header.type === 'DATA_PAGE') {
           const daph = header.data_page_header!;
-          const page = datapage.decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, compressors);
+          // Into reused memory: this page's values are profiled before the next page is read.
+          const page = datapage.decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, pageCompressors);
           count = daph.num_values;
           const dictionaryIndexes = dictionary !== undefined && (daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY');
           if (meta.type !== 'BOOLEAN' && (daph.encoding === 'PLAIN' || dictionaryIndexes) && (maxDefinition === 0 || daph.definition_level_encoding === 'RLE')) {
@@ -126,6 +169,8 @@ export async function profileParquetColumns(
               if (bitWidth) encoding.readRleBitPackedHybrid(pageReader, bitWidth, indexes, page.byteLength - pageReader.offset);
               else indexes.fill(0);
               feedDictionary(target, flatLevels, count, dictionary!, indexes);
+            } else if (meta.type === 'DOUBLE' && element.converted_type === undefined && element.logical_type === undefined) {
+              feedValues(target, flatLevels, count, plainDoubles(page, pageReader.offset, present));
             } else {
               const plainValues = convert.convert(plain.readPlain(pageReader, meta.type, present, element.type_length), decoder);
               feedValues(target, flatLevels, count, plainValues);
@@ -154,8 +199,10 @@ export async function profileParquetColumns(
       if (values !== groupRows) throw new Error(`column ${names[i]} has ${values} values for ${groupRows} rows`);
     }
     // Features the file does not have are absent in every row.
-    for (let i = 0; i < names.length; i++) if (!seen.has(i)) for (let k = 0; k < groupRows; k++) profile.profiles[i].add(undefined);
-    profile.rows += groupRows;
+    if (primary) {
+      for (let i = 0; i < names.length; i++) if (!seen.has(i)) for (let k = 0; k < groupRows; k++) profile.profiles[i].add(undefined);
+      profile.rows += groupRows;
+    }
     return groupRows;
   }
 }
