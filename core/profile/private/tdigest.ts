@@ -94,6 +94,17 @@ export class TDigest {
     this.buffer[this.buffered++] = x;
   }
 
+  /** Adds finite values in order: the same digest as add() on each, copied into the buffer a run at a time. */
+  addAll(values: Float64Array): void {
+    for (let i = 0; i < values.length; ) {
+      if (this.buffered === this.buffer.length) this.grow();
+      const take = Math.min(values.length - i, this.buffer.length - this.buffered);
+      this.buffer.set(values.subarray(i, i + take), this.buffered);
+      this.buffered += take;
+      i += take;
+    }
+  }
+
   /** The raw-value buffer: allocated on the first add, flushed when full. */
   private grow(): void {
     if (this.buffer.length > 0) this.flush();
