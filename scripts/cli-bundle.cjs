@@ -6,7 +6,7 @@
 // node_modules/.cache/modelstack-cli/<key>/ holds main.js (cli/main.ts) and profile-worker.js (the drift
 // profiling worker: parallel.ts starts the worker beside the code that runs it). <key> hashes the Node.js version,
 // this file and the path, mtime and size of every source file in the last bundle (esbuild's metafile), so editing
-// any of them makes the next run build afresh. Packages stay external (loaded from node_modules as usual).
+// any of them makes the next run build afresh. Packages stay external (loaded from node_modules as usual), except hyparquet (see BUNDLED_PACKAGES).
 // A module the CLI loads with import() on use (synth, preflight, pipeline: heavy, and some find files relative to
 // their own folder) is not bundled: it is loaded from its source through tsx when it is needed, as before.
 const { createHash } = require('node:crypto');
@@ -81,6 +81,19 @@ const sourceOnUse = {
   },
 };
 
+/**
+ * Packages stay external, except hyparquet: an ES module package of ~20 files, which each drift worker would load
+ * through Node's ESM loader on its first Parquet file (measured: the largest part of a worker's start-up); bundled,
+ * it is compiled once with the rest of the bundle.
+ */
+const BUNDLED_PACKAGES = /^hyparquet(\/|$)/;
+const externalPackages = {
+  name: 'modelstack-external-packages',
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, (args) => (args.namespace === 'file' && !BUNDLED_PACKAGES.test(args.path) && !args.path.startsWith('/') ? { path: args.path, external: true } : undefined));
+  },
+};
+
 /** Builds the bundle into the cache and resolves to its main.js. */
 async function build() {
   const esbuild = require('esbuild');
@@ -94,11 +107,10 @@ async function build() {
     platform: 'node',
     target: `node${process.versions.node.split('.')[0]}`,
     format: 'cjs',
-    packages: 'external',
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'silent',
-    plugins: [sourceOnUse],
+    plugins: [sourceOnUse, externalPackages],
   });
   const files = Object.keys(result.metafile.inputs)
     .filter((f) => !f.startsWith('modelstack-source:'))

@@ -73,6 +73,23 @@ export class CategoricalProfile {
     if (this.counts.size > this.cap * 10) this.prune();
   }
 
+  /** As add(raw) `times` times: a fixed-bins window (where order cannot matter) counts a Parquet dictionary entry once. */
+  addRepeated(raw: unknown, times: number): void {
+    if (!this.fixed) {
+      for (let k = 0; k < times; k++) this.add(raw);
+      return;
+    }
+    const category = categoryOf(raw);
+    if (category === null) {
+      if (raw === undefined) this.absent += times;
+      this.missing += times;
+      return;
+    }
+    this.count += times;
+    const i = this.index.get(category);
+    this.binCounts[i === undefined ? this.binCounts.length - 1 : i] += times;
+  }
+
   /**
    * Counts a cell given as its UTF-8 bytes [start, end) when they spell one of the baseline's categories exactly
    * (fixed mode), and returns true; else counts nothing and returns false, and the caller adds the cell as a

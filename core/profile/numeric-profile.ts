@@ -105,6 +105,11 @@ export class NumericProfile {
     this.digest.add(x);
   }
 
+  /** Adds finite numbers, in order (as addNumber on each; the caller checked they are finite). */
+  addNumbers(values: Float64Array): void {
+    this.digest.addAll(values);
+  }
+
   /** Folds a sorted run of finite values into the moments (two-pass, then Chan et al.'s merge) and the bins. */
   private addSortedRun(run: Float64Array): void {
     const k = run.length;

@@ -82,6 +82,11 @@ export function parseAsciiNumber(buf: Uint8Array, start: number, end: number): n
   return negative ? -value : value;
 }
 
+/** What the line scanner found in a field: a plain decimal (its value is parsed), nothing, or anything else. */
+const PLAIN_NUMBER = 0;
+const EMPTY_FIELD = 1;
+const OTHER_FIELD = 2;
+
 /** A ranged read met a quote: quoted fields may span the cut, so the caller reads the file with one thread. */
 export class QuotedCsvRangeError extends Error {
   constructor(path: string) {
@@ -118,7 +123,7 @@ export interface CsvScanOptions {
  * Streams CSV bytes into `profile` (its features in order). Malformed rows are counted with their line
  * number. Resolves to the lines read (a given `header` is not counted).
  */
-export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfile, options: CsvScanOptions = {}): Promise<number> {
+export async function scanCsvIntoProfile(stream: Readable | AsyncIterable<Buffer>, profile: DatasetProfile, options: CsvScanOptions = {}): Promise<number> {
   const features = profile.features.map((f) => f.name);
   const profiles = profile.profiles;
   const width = features.length;
@@ -170,26 +175,63 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
     return ++rows < maxRows;
   };
 
-  /** One line, bytes [start, end) of buf without its line ending (forEachLineBytes strips LF or CRLF). Returns false to stop. */
+  /** Per field of the current line: its value when `fieldKind` is PLAIN_NUMBER. */
+  const fieldValue = new Float64Array(1024);
+  const fieldKind = new Uint8Array(1024);
+
+  /**
+   * One line, bytes [start, end) of buf without its line ending (forEachLineBytes strips LF or CRLF). Returns false
+   * to stop. One pass splits the line at commas and parses each field as a plain decimal (digits with at most one
+   * dot and a leading sign) while it goes, the way parseAsciiNumber would (the same mantissa, the same scale, so
+   * the same double); a field that is anything else (an exponent, spaces, text, more than 15 significant digits)
+   * is kept by its bounds for parseAsciiNumber and the string rules. Values are committed once the line has the
+   * header's field count, so a malformed line adds nothing.
+   */
   const line = (buf: Buffer, start: number, end: number): boolean => {
     lineNo++;
     if (columnOf === null || records.open || headerWidth > fieldStart.length) return slowLine(buf.toString('utf8', start, end));
-    // Split at commas; a quote sends the line to the string parser.
     let n = 0;
     let s = start;
+    let mantissa = 0;
+    let significant = 0;
+    let seen = 0;
+    let fraction = -1; // digits after the dot; −1: no dot
+    let negative = false;
+    let plain = true;
     for (let k = start; k <= end; k++) {
       const c = k < end ? buf[k] : 44;
       if (c === 44) {
         if (n < fieldStart.length) {
           fieldStart[n] = s;
           fieldEnd[n] = k;
+          if (k === s) fieldKind[n] = EMPTY_FIELD;
+          else if (plain && seen > 0 && significant <= 15 && fraction <= 22) {
+            const value = mantissa === 0 ? 0 : fraction > 0 ? mantissa / POW10[fraction] : mantissa;
+            fieldValue[n] = negative ? -value : value;
+            fieldKind[n] = PLAIN_NUMBER;
+          } else fieldKind[n] = OTHER_FIELD;
         }
         n++;
         s = k + 1;
-      } else if (c === 34) {
+        mantissa = 0;
+        significant = 0;
+        seen = 0;
+        fraction = -1;
+        negative = false;
+        plain = true;
+      } else if (c >= 48 && c <= 57) {
+        if (mantissa !== 0 || c !== 48) {
+          mantissa = mantissa * 10 + (c - 48);
+          significant++;
+        }
+        seen++;
+        if (fraction >= 0) fraction++;
+      } else if (c === 46 && fraction < 0) fraction = 0;
+      else if ((c === 45 || c === 43) && k === s) negative = c === 45;
+      else if (c === 34) {
         if (inRange) throw new QuotedCsvRangeError(options.label ?? 'stream');
         return slowLine(buf.toString('utf8', start, end));
-      }
+      } else plain = false;
     }
     if (n === 1) return slowLine(buf.toString('utf8', start, end)); // blank-line rules are the string parser's
     if (n !== headerWidth) {
@@ -204,13 +246,14 @@ export async function scanCsvIntoProfile(stream: Readable, profile: DatasetProfi
       const fe = fieldEnd[f];
       const p = profiles[i];
       if (numeric[i]) {
-        if (fs === fe) {
-          (p as NumericProfile).missing++;
-          continue;
+        const kind = fieldKind[f];
+        if (kind === PLAIN_NUMBER) (p as NumericProfile).addNumber(fieldValue[f]);
+        else if (kind === EMPTY_FIELD) (p as NumericProfile).missing++;
+        else {
+          const x = parseAsciiNumber(buf, fs, fe);
+          if (x === x) (p as NumericProfile).addNumber(x);
+          else p.add(buf.toString('utf8', fs, fe));
         }
-        const x = parseAsciiNumber(buf, fs, fe);
-        if (x === x) (p as NumericProfile).addNumber(x);
-        else p.add(buf.toString('utf8', fs, fe));
       } else if (!(p as CategoricalProfile).addBytes(buf, fs, fe)) p.add(buf.toString('utf8', fs, fe));
     }
     for (let k = 0; k < absent.length; k++) profiles[absent[k]].add(undefined);

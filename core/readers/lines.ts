@@ -9,7 +9,7 @@ export type LineHandler = (line: string, lineNo: number) => boolean | void;
  * current chunk and one partial line in memory. Synchronous per line — no promise per row.
  * Resolves to the number of lines read.
  */
-export async function forEachLine(stream: Readable, onLine: LineHandler): Promise<number> {
+export async function forEachLine(stream: Readable | AsyncIterable<Buffer | string>, onLine: LineHandler): Promise<number> {
   const decoder = new StringDecoder('utf8');
   let carry = '';
   let lineNo = 0;
@@ -34,7 +34,7 @@ export async function forEachLine(stream: Readable, onLine: LineHandler): Promis
     if (carry.length > 0) emit(carry);
     return lineNo;
   } finally {
-    stream.destroy();
+    if ('destroy' in stream) stream.destroy();
   }
 }
 
@@ -44,8 +44,10 @@ export type ByteLineHandler = (buf: Buffer, start: number, end: number, lineNo: 
 /**
  * As forEachLine, without decoding: calls `onLine` with each line's bytes (LF or CRLF; 1-based line numbers),
  * so a byte-level parser need not build a string per line. Resolves to the number of lines read.
+ * A chunk may be reused once the next is requested (openChunks): `buf` is valid only during the call, and the
+ * line that straddles two chunks is copied.
  */
-export async function forEachLineBytes(stream: Readable, onLine: ByteLineHandler): Promise<number> {
+export async function forEachLineBytes(stream: Readable | AsyncIterable<Buffer | string>, onLine: ByteLineHandler): Promise<number> {
   let carry: Buffer | null = null;
   let lineNo = 0;
   const emit = (buf: Buffer, start: number, end: number): boolean => {
@@ -74,11 +76,11 @@ export async function forEachLineBytes(stream: Readable, onLine: ByteLineHandler
         start = nl + 1;
         nl = buf.indexOf(10, start);
       }
-      if (start < buf.length) carry = buf.subarray(start);
+      if (start < buf.length) carry = Buffer.from(buf.subarray(start));
     }
     if (carry && carry.length > 0) emit(carry, 0, carry.length);
     return lineNo;
   } finally {
-    stream.destroy();
+    if ('destroy' in stream) stream.destroy();
   }
 }

@@ -6,6 +6,7 @@ import type { AsyncBuffer, ColumnData, Compressors, FileMetaData } from 'hyparqu
 import { DatasetProfile } from '../profile/profile';
 import { cellValue, profileParquetColumns } from './private/parquet-columns';
 import { snappyUncompress } from './private/snappy';
+import type { ReusingAsyncBuffer } from './private/parquet-columns';
 import type { RowSink } from './read';
 import type { ProgressCallback } from './source';
 
@@ -55,26 +56,39 @@ function hyparquet(): Promise<Hyparquet> {
   return loaded;
 }
 
-/** An AsyncBuffer over a local file: positioned reads on one handle, counting bytes for progress. */
-export async function fileAsyncBuffer(path: string, onProgress?: ProgressCallback): Promise<{ file: AsyncBuffer; close: () => Promise<void> }> {
+/**
+ * An AsyncBuffer over a local file: positioned reads on one handle, counting bytes for progress. `sliceReused`
+ * reads into one growing buffer instead (valid until its next call): the column-by-column profiler's reads.
+ */
+export async function fileAsyncBuffer(path: string, onProgress?: ProgressCallback): Promise<{ file: ReusingAsyncBuffer; close: () => Promise<void> }> {
   const stat = await fs.stat(path);
   if (!stat.isFile()) throw new Error(`${path} is not a file`);
   const handle = await fs.open(path, 'r');
   let read = 0;
-  const file: AsyncBuffer = {
+  let scratch = new Uint8Array(0);
+  const readInto = async (buffer: Uint8Array, start: number): Promise<Uint8Array> => {
+    let done = 0;
+    while (done < buffer.length) {
+      const { bytesRead } = await handle.read(buffer, done, buffer.length - done, start + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    read += done;
+    onProgress?.(Math.min(read, stat.size), stat.size);
+    return buffer.subarray(0, done);
+  };
+  const length = (start: number, end?: number) => Math.max(0, Math.min(end ?? stat.size, stat.size) - start);
+  const file: ReusingAsyncBuffer = {
     byteLength: stat.size,
     async slice(start: number, end?: number) {
-      const stop = Math.min(end ?? stat.size, stat.size);
-      const buffer = new Uint8Array(Math.max(0, stop - start));
-      let done = 0;
-      while (done < buffer.length) {
-        const { bytesRead } = await handle.read(buffer, done, buffer.length - done, start + done);
-        if (bytesRead === 0) break;
-        done += bytesRead;
-      }
-      read += done;
-      onProgress?.(Math.min(read, stat.size), stat.size);
-      return buffer.buffer;
+      const buffer = new Uint8Array(length(start, end));
+      const bytes = await readInto(buffer, start);
+      return bytes.length === buffer.length ? buffer.buffer : buffer.buffer.slice(0, bytes.length);
+    },
+    async sliceReused(start: number, end: number) {
+      const n = length(start, end);
+      if (scratch.length < n) scratch = new Uint8Array(Math.max(n, 2 * scratch.length));
+      return readInto(scratch.subarray(0, n), start);
     },
   };
   return { file, close: () => handle.close() };
@@ -134,6 +148,20 @@ export interface ParquetRowOptions {
    * @default - every row group
    */
   rowGroups?: { start: number; end: number };
+  /**
+   * Profile only these features' columns of a Parquet file (parallel profiling splits a file's columns across
+   * workers); the share with `primary` also counts the rows and reports the columns that are not features.
+   * @default - every feature column, primary
+   */
+  columnShare?: ParquetColumnShare;
+}
+
+/** A worker's share of a Parquet file's feature columns (see ParquetRowOptions.columnShare). */
+export interface ParquetColumnShare {
+  /** Indexes into the features of the columns this share profiles. */
+  features: readonly number[];
+  /** Whether this share counts the rows and reports the file's columns that are not features (exactly one does). */
+  primary: boolean;
 }
 
 
@@ -163,13 +191,14 @@ export async function readParquetRows(file: AsyncBuffer, label: string, features
     // A drift check or baseline: column by column, straight into the profiles.
     let rows: number;
     try {
-      rows = await profileParquetColumns(file, metadata, sink, compressors, first, last);
+      rows = await profileParquetColumns(file, metadata, sink, compressors, first, last, options.columnShare);
     } catch (err) {
       throw new Error(`${label}: ${(err as Error).message}${/compression|codec/i.test((err as Error).message) ? ' (supported: uncompressed, SNAPPY, GZIP, BROTLI, ZSTD on Node ≥ 22.15)' : ''}`);
     }
-    for (const name of names) if (!features.includes(name)) sink.addUnexpectedColumn(name, rows);
+    if (options.columnShare?.primary ?? true) for (const name of names) if (!features.includes(name)) sink.addUnexpectedColumn(name, rows);
     return rows;
   }
+  if (options.columnShare) throw new Error(`${label}: a column share is read into a profile of the features, without maxRows`);
   let groupStart = 0;
   for (let g = 0; g < first; g++) groupStart += Number(groups[g].num_rows);
   let rows = 0;
@@ -213,7 +242,7 @@ export async function readParquetRows(file: AsyncBuffer, label: string, features
   return rows;
 }
 
-/** How many row groups the file has (parallel profiling splits by row group). */
-export async function parquetRowGroups(file: AsyncBuffer, label: string): Promise<number> {
-  return (await metadataOf(file, label)).row_groups.length;
+/** The file's metadata (footer), with a clear error for a file that is not Parquet (parallel profiling plans from it). */
+export function parquetMetadata(file: AsyncBuffer, label: string): Promise<FileMetaData> {
+  return metadataOf(file, label);
 }

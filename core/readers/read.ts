@@ -7,8 +7,8 @@ import { scanCsvIntoProfile } from './csv-scan';
 import { JsonLineScanner } from './private/jsonl-scan';
 import { forEachLine, forEachLineBytes } from './lines';
 import type { Readable } from 'node:stream';
-import { fileAsyncBuffer, hasParquetMagic, memoryAsyncBuffer, parquetColumns, readParquetRows, streamToBytes } from './parquet';
-import { isGzip, openSource, type ByteRange, type ProgressCallback } from './source';
+import { fileAsyncBuffer, hasParquetMagic, type ParquetColumnShare, memoryAsyncBuffer, parquetColumns, readParquetRows, streamToBytes } from './parquet';
+import { isGzip, openChunks, openSource, type ByteRange, type ProgressCallback } from './source';
 
 export type DataFormat = 'csv' | 'jsonl' | 'parquet';
 
@@ -46,6 +46,12 @@ export interface ReadOptions {
    * @default - every row group
    */
   rowGroups?: { start: number; end: number };
+  /**
+   * Profile only these features' columns of a Parquet file (parallel profiling splits a file's columns across
+   * workers); the share with `primary` also counts the rows and reports the columns that are not features.
+   * @default - every feature column, primary
+   */
+  columnShare?: ParquetColumnShare;
 }
 
 /**
@@ -90,7 +96,7 @@ async function firstLine(path: string): Promise<string> {
 async function readParquetFile(path: string, features: readonly string[], sink: RowSink, options: ReadOptions): Promise<number> {
   const { file, close } = await fileAsyncBuffer(path, options.onProgress);
   try {
-    return await readParquetRows(file, path, features, sink, { maxRows: options.maxRows, rowGroups: options.rowGroups });
+    return await readParquetRows(file, path, features, sink, { maxRows: options.maxRows, rowGroups: options.rowGroups, columnShare: options.columnShare });
   } finally {
     await close();
   }
@@ -109,12 +115,11 @@ export async function readRows(path: string, features: readonly string[], sink: 
     // The byte-level scanner; a byte range (parallel profiling) gets the file's header line.
     const range = options.range;
     const header = range && range.start > 0 ? await firstLine(path) : undefined;
-    const stream = await openSource(path, options.onProgress, range);
-    return scanCsvIntoProfile(stream, sink, { maxRows: options.maxRows, header, inRange: range !== undefined, label: path });
+    const chunks = await openChunks(path, options.onProgress, range);
+    return scanCsvIntoProfile(chunks, sink, { maxRows: options.maxRows, header, inRange: range !== undefined, label: path });
   }
   if (options.range && format === 'csv') throw new Error('CSV files are read whole (quoted fields may span lines)');
-  const stream = await openSource(path, options.onProgress, options.range);
-  return readStreamRows(stream, format, features, sink, options.maxRows);
+  return readTextRows(await openChunks(path, options.onProgress, options.range), format, features, sink, options.maxRows);
 }
 
 /**
@@ -131,6 +136,18 @@ export async function readStreamRows(
   label = 'stream',
 ): Promise<number> {
   if (format === 'parquet') return readParquetRows(memoryAsyncBuffer(await streamToBytes(stream, label)), label, features, sink, { maxRows: maxRowsOption });
+  return readTextRows(stream, format, features, sink, maxRowsOption, label);
+}
+
+/** readStreamRows for CSV and JSON Lines, from a stream or from reused chunks (openChunks). */
+async function readTextRows(
+  stream: Readable | AsyncIterable<Buffer>,
+  format: 'csv' | 'jsonl',
+  features: readonly string[],
+  sink: RowSink,
+  maxRowsOption?: number,
+  label = 'stream',
+): Promise<number> {
   if (format === 'csv' && isProfileOf(sink, features)) {
     return scanCsvIntoProfile(stream, sink, { maxRows: maxRowsOption, label });
   }

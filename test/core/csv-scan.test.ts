@@ -88,6 +88,26 @@ describe('byte-level CSV scanner', () => {
     expect([...a.unexpectedColumns]).toEqual([['extra', 6]]);
   });
 
+  test('fields parsed while splitting give the row reader\'s exact profile on any mix of digits, dots, signs, exponents and text', async () => {
+    // The scanner parses plain decimals during the split and leaves anything else to parseAsciiNumber and the string
+    // rules: generated fields cross every boundary between the two (leading zeros, 15/16 significant digits,
+    // 22/23 decimals, lone signs and dots, two dots, exponents, spaces, NA).
+    const piece = fc.constantFrom('0', '00', '1', '7', '9', '123456789', '.', '-', '+', 'e', 'E', '5e-3', ' ', 'NA', 'x', '0000000000000000000001');
+    const field = fc.oneof(fc.array(piece, { maxLength: 5 }).map((p) => p.join('')), fc.integer({ min: 1, max: 30 }).map((d) => `0.${'0'.repeat(d - 1)}1`), fc.double({ noNaN: true, noDefaultInfinity: true }).map(String));
+    const features: FeatureSpec[] = [
+      { name: 'a', kind: 'numeric', edges: [-1, 0, 1] },
+      { name: 'b', kind: 'numeric' },
+      { name: 'c', kind: 'categorical', categories: ['1', '.'] },
+    ];
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 40 }), async (rows) => {
+        const text = `a,b,c\n${rows.map((r) => r.join(',')).join('\n')}\n`;
+        expect((await scanned(text, features)).toState()).toEqual((await stringPath(text, features)).toState());
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   test('two workers split a CSV file at line starts and give the one-thread profile; a quoted file falls back to one thread', async () => {
     const features: FeatureSpec[] = [
       { name: 'x', kind: 'numeric', edges: [0.25, 0.5, 0.75] },

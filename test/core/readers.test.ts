@@ -1,9 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createReadStream, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import { inferKinds, readColumns, readRows, readStreamRows, type RowSink } from '../../core';
+import { DatasetProfile, inferKinds, readColumns, readRows, readStreamRows, type RowSink } from '../../core';
 import { parseCsvRecord } from '../../core/readers/csv';
 import { forEachLine } from '../../core/readers/lines';
 
@@ -140,6 +140,29 @@ describe('readRows', () => {
     expect(sink.invalid.map((i) => i.line)).toEqual([3, 7, 10, 11, 12, 13, 14, 15]);
     expect(sink.invalid[0].reason).toBe('capture CSV payload has 1 fields, expected 2');
     expect(sink.invalid[5].reason).toBe('capture CSV payload has an unterminated quote');
+  });
+
+  test('files larger than the reused 1 MiB read buffer: lines across its boundaries read like a fresh-buffer stream', async () => {
+    // openChunks reads every chunk into the same memory: a line cut at a chunk's end must be copied before the next
+    // read overwrites it. 2+ MiB of lines of varying length put cuts inside lines, numbers and categories.
+    const features = [
+      { name: 'x', kind: 'numeric' as const },
+      { name: 'city', kind: 'categorical' as const },
+    ];
+    const rows = Array.from({ length: 200_000 }, (_, i) => ({ x: i * 1.25 + (i % 13) / 7, city: ['paris', 'lyon', 'saint-étienne', 'nice'][i % 4] }));
+    const csv = file('large.csv', `x,city\n${rows.map((r) => `${r.x},${r.city}`).join('\n')}\n`);
+    const jsonl = file('large.jsonl', rows.map((r) => JSON.stringify(r)).join('\n'));
+    for (const path of [csv, jsonl]) {
+      const fromFile = new DatasetProfile(features);
+      const lines = await readRows(path, ['x', 'city'], fromFile);
+      const fromStream = new DatasetProfile(features);
+      await readStreamRows(createReadStream(path, { highWaterMark: 1 << 20 }), path.endsWith('.csv') ? 'csv' : 'jsonl', ['x', 'city'], fromStream);
+      expect(statSync(path).size).toBeGreaterThan(2 << 20);
+      expect(fromFile.rows).toBe(200_000);
+      expect(fromFile.invalidRows).toBe(0);
+      expect(lines).toBe(path.endsWith('.csv') ? 200_001 : 200_000);
+      expect(fromFile.toState()).toEqual(fromStream.toState());
+    }
   });
 
   test('readStreamRows reads an already-open stream', async () => {

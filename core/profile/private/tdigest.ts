@@ -94,6 +94,17 @@ export class TDigest {
     this.buffer[this.buffered++] = x;
   }
 
+  /** Adds finite values in order: the same digest as add() on each, copied into the buffer a run at a time. */
+  addAll(values: Float64Array): void {
+    for (let i = 0; i < values.length; ) {
+      if (this.buffered === this.buffer.length) this.grow();
+      const take = Math.min(values.length - i, this.buffer.length - this.buffered);
+      this.buffer.set(values.subarray(i, i + take), this.buffered);
+      this.buffered += take;
+      i += take;
+    }
+  }
+
   /** The raw-value buffer: allocated on the first add, flushed when full. */
   private grow(): void {
     if (this.buffer.length > 0) this.flush();
@@ -160,7 +171,11 @@ export class TDigest {
     let i = 0; // index into current centroids
     let j = 0; // index into the incoming run
     let n = 0; // centroids written
-    let curMean = 0;
+    // A centroid's mean is its weighted sum over its weight, divided once when it closes: a running-mean update
+    // costs a division per absorbed point, the largest cost of a flush. The first point's mean is kept as the
+    // offset, so the sum is of small differences (no cancellation on values far from zero).
+    let curBase = 0;
+    let curSum = 0;
     let curWeight = 0;
     let weightSoFar = 0; // weight of emitted centroids
     let limit = 0; // weight at which the current centroid must close
@@ -176,23 +191,25 @@ export class TDigest {
         j++;
       }
       if (curWeight === 0) {
-        curMean = m;
+        curBase = m;
+        curSum = 0;
         curWeight = w;
         limit = this.weightLimit(weightSoFar, total);
       } else if (weightSoFar + curWeight + w <= limit) {
         curWeight += w;
-        curMean += ((m - curMean) * w) / curWeight;
+        curSum += (m - curBase) * w;
       } else {
-        outM[n] = curMean;
+        outM[n] = curBase + curSum / curWeight;
         outW[n++] = curWeight;
         weightSoFar += curWeight;
-        curMean = m;
+        curBase = m;
+        curSum = 0;
         curWeight = w;
         limit = this.weightLimit(weightSoFar, total);
       }
     }
     if (curWeight > 0) {
-      outM[n] = curMean;
+      outM[n] = curBase + curSum / curWeight;
       outW[n++] = curWeight;
     }
     if (n > this.means.length) {

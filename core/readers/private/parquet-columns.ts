@@ -1,7 +1,10 @@
 /// <reference path="./hyparquet-src.d.ts" />
 import type { AsyncBuffer, ColumnMetaData, Compressors, DecodedArray, FileMetaData, SchemaElement } from 'hyparquet';
+import { CategoricalProfile } from '../../profile/categorical-profile';
 import { NumericProfile } from '../../profile/numeric-profile';
 import type { DatasetProfile } from '../../profile/profile';
+import type { ParquetColumnShare } from '../parquet';
+import { snappyUncompress } from './snappy';
 
 /**
  * The Parquet fast path of a drift check: decodes each feature column's pages with hyparquet's page-level
@@ -43,8 +46,40 @@ function chunkRange(meta: ColumnMetaData): { start: number; end: number } {
 }
 
 /**
- * Profiles the row groups [first, last) of `file` into `profile` column by column. Every feature column must be
- * flat (the caller checked). Resolves to the rows read.
+ * An AsyncBuffer that can also read into memory it reuses (fileAsyncBuffer): the bytes are valid until the next
+ * read. Fresh memory per column chunk and per page costs a page fault per 4 KiB on first touch (see openChunks).
+ */
+export interface ReusingAsyncBuffer extends AsyncBuffer {
+  sliceReused(start: number, end: number): Promise<Uint8Array>;
+}
+
+/** Reused memory for decompressed data pages and aligned doubles; grown, never shrunk, per thread. */
+let pageScratch = new Uint8Array(0);
+let doubleScratch = new Float64Array(0);
+
+/** A data page decompressed into pageScratch (valid until the next page), with the given compressors otherwise. */
+function reusingCompressors(compressors: Compressors): Compressors {
+  if (compressors.SNAPPY !== snappyUncompress) return compressors;
+  return {
+    ...compressors,
+    SNAPPY: (input: Uint8Array, outputLength: number) => {
+      if (pageScratch.length < outputLength) pageScratch = new Uint8Array(Math.max(outputLength, 2 * pageScratch.length));
+      return snappyUncompress(input, outputLength, pageScratch.subarray(0, outputLength));
+    },
+  };
+}
+
+/** `count` PLAIN doubles at page[offset…] in reused aligned memory (hyparquet copies an unaligned run into a new array). */
+function plainDoubles(page: Uint8Array, offset: number, count: number): Float64Array {
+  if (doubleScratch.length < count) doubleScratch = new Float64Array(Math.max(count, 2 * doubleScratch.length));
+  new Uint8Array(doubleScratch.buffer, 0, count * 8).set(page.subarray(offset, offset + count * 8));
+  return doubleScratch.subarray(0, count);
+}
+
+/**
+ * Profiles the row groups [first, last) of `file` into `profile` column by column: every feature, or only
+ * `share`'s (parallel profiling splits the columns; a feature the file lacks belongs to the primary share). Every
+ * feature column must be flat (the caller checked). Resolves to the rows read.
  */
 export async function profileParquetColumns(
   file: AsyncBuffer,
@@ -53,11 +88,16 @@ export async function profileParquetColumns(
   compressors: Compressors,
   first: number,
   last: number,
+  share?: ParquetColumnShare,
 ): Promise<number> {
   const { column, datapage, convert, plain, schema, encoding } = await modules();
-  let levelScratch = new Uint8Array(0);
   let indexScratch = new Int32Array(0);
   const names = profile.features.map((f) => f.name);
+  const mine = share ? new Set(share.features) : null;
+  const primary = share?.primary ?? true;
+  const pageCompressors = reusingCompressors(compressors);
+  const readChunk = (start: number, end: number): Promise<Uint8Array> =>
+    'sliceReused' in file ? (file as ReusingAsyncBuffer).sliceReused(start, end) : Promise.resolve(file.slice(start, end)).then((b) => new Uint8Array(b));
   let rows = 0;
   for (let g = first; g < last; g++) {
     try {
@@ -78,12 +118,14 @@ export async function profileParquetColumns(
       const i = names.indexOf(meta.path_in_schema[0]);
       if (i < 0) continue;
       seen.add(i);
+      if (mine !== null && !mine.has(i)) continue;
       const schemaPath = schema.getSchemaPath(metadata.schema, meta.path_in_schema);
       const element: SchemaElement = schemaPath[schemaPath.length - 1].element;
       const decoder = { pathInSchema: meta.path_in_schema, type: meta.type, element, schemaPath, codec: meta.codec, parsers: convert.DEFAULT_PARSERS, compressors, utf8: true };
       const maxDefinition = element.repetition_type === 'REQUIRED' ? 0 : 1;
       const { start, end } = chunkRange(meta);
-      const view = new DataView(await file.slice(start, end));
+      const bytes = await readChunk(start, end);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
       const reader = { view, offset: 0 };
       const target = profile.profiles[i];
       let dictionary: DecodedArray | undefined;
@@ -103,21 +145,17 @@ export async function profileParquetColumns(
           continue;
         } else if (header.type === 'DATA_PAGE') {
           const daph = header.data_page_header!;
-          const page = datapage.decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, compressors);
+          // Into reused memory: this page's values are profiled before the next page is read.
+          const page = datapage.decompressPage(compressed, Number(header.uncompressed_page_size), meta.codec, pageCompressors);
           count = daph.num_values;
           const dictionaryIndexes = dictionary !== undefined && (daph.encoding === 'PLAIN_DICTIONARY' || daph.encoding === 'RLE_DICTIONARY');
           if (meta.type !== 'BOOLEAN' && (daph.encoding === 'PLAIN' || dictionaryIndexes) && (maxDefinition === 0 || daph.definition_level_encoding === 'RLE')) {
             // A flat page decoded into reused typed arrays (hyparquet's readDataPage builds a holey Array of
             // levels and of dictionary indexes per page): [4-byte length, RLE/bit-packed levels], then the values.
             const pageReader = { view: new DataView(page.buffer, page.byteOffset, page.byteLength), offset: 0 };
-            let nulls = 0;
-            let flatLevels: Uint8Array | null = null;
-            if (maxDefinition > 0) {
-              if (levelScratch.length < count) levelScratch = new Uint8Array(count);
-              flatLevels = levelScratch.subarray(0, count);
-              encoding.readRleBitPackedHybrid(pageReader, 1, flatLevels);
-              for (let k = 0; k < count; k++) nulls += 1 - flatLevels[k];
-            }
+            // A flat column's values are stored densely (one per defined row): the levels only say how many rows
+            // are null, which is all a profile needs (counts do not depend on where the nulls are).
+            const nulls = maxDefinition > 0 ? count - countDefined(page, pageReader, count) : 0;
             const present = count - nulls;
             if (dictionaryIndexes) {
               const bitWidth = pageReader.view.getUint8(pageReader.offset++);
@@ -125,10 +163,12 @@ export async function profileParquetColumns(
               const indexes = indexScratch.subarray(0, present);
               if (bitWidth) encoding.readRleBitPackedHybrid(pageReader, bitWidth, indexes, page.byteLength - pageReader.offset);
               else indexes.fill(0);
-              feedDictionary(target, flatLevels, count, dictionary!, indexes);
+              feedDictionary(target, nulls, dictionary!, indexes);
+            } else if (meta.type === 'DOUBLE' && element.converted_type === undefined && element.logical_type === undefined) {
+              feedValues(target, nulls, plainDoubles(page, pageReader.offset, present));
             } else {
               const plainValues = convert.convert(plain.readPlain(pageReader, meta.type, present, element.type_length), decoder);
-              feedValues(target, flatLevels, count, plainValues);
+              feedValues(target, nulls, plainValues);
             }
             values += count;
             continue;
@@ -154,49 +194,132 @@ export async function profileParquetColumns(
       if (values !== groupRows) throw new Error(`column ${names[i]} has ${values} values for ${groupRows} rows`);
     }
     // Features the file does not have are absent in every row.
-    for (let i = 0; i < names.length; i++) if (!seen.has(i)) for (let k = 0; k < groupRows; k++) profile.profiles[i].add(undefined);
-    profile.rows += groupRows;
+    if (primary) {
+      for (let i = 0; i < names.length; i++) if (!seen.has(i)) for (let k = 0; k < groupRows; k++) profile.profiles[i].add(undefined);
+      profile.rows += groupRows;
+    }
     return groupRows;
   }
 }
 
-/** A page's numbers straight into a numeric profile: what add() does with a number or a null, without the dispatch. */
-function feedNumbers(target: NumericProfile, levels: Uint8Array | null, count: number, values: ArrayLike<number>, indexes: Int32Array | null): void {
-  let v = 0;
-  for (let k = 0; k < count; k++) {
-    if (levels !== null && levels[k] !== 1) {
-      target.missing++;
-      continue;
+/**
+ * How many of a v1 data page's `count` definition levels (bit width 1: [4-byte length, RLE/bit-packed hybrid], Parquet
+ * format, "Run Length Encoding / Bit-Packing Hybrid") are 1, counted from the runs without writing a level per row;
+ * moves the reader past them.
+ */
+function countDefined(page: Uint8Array, reader: { view: DataView; offset: number }, count: number): number {
+  const length = reader.view.getUint32(reader.offset, true);
+  let pos = reader.offset + 4;
+  const end = pos + length;
+  let seen = 0;
+  let defined = 0;
+  while (seen < count && pos < end) {
+    let header = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = page[pos++];
+      header += (b & 127) * 2 ** shift;
+      if (b < 128) break;
     }
-    const x = indexes === null ? values[v++] : values[indexes[v++]];
+    if (header % 2 === 1) {
+      // Bit-packed: (header >> 1) groups of 8 levels, one byte each; bits past `count` are padding.
+      const bytes = Math.floor(header / 2);
+      for (let g = 0; g < bytes && seen < count; g++, pos++) {
+        const take = Math.min(8, count - seen);
+        defined += BIT_COUNT[page[pos] & ((1 << take) - 1)];
+        seen += take;
+      }
+    } else {
+      // RLE: a run of (header >> 1) copies of one level, stored in one byte.
+      const run = Math.min(Math.floor(header / 2), count - seen);
+      if (page[pos++] & 1) defined += run;
+      seen += run;
+    }
+  }
+  if (seen < count) throw new Error(`definition levels end after ${seen} of ${count} values`);
+  reader.offset = end;
+  return defined;
+}
+
+/** Set bits per byte value. */
+const BIT_COUNT = Uint8Array.from({ length: 256 }, (_, b) => {
+  let n = 0;
+  for (let x = b; x; x >>= 1) n += x & 1;
+  return n;
+});
+
+/** Reused gather space for dictionary-encoded numbers. */
+let gatherScratch = new Float64Array(0);
+
+/**
+ * A page's present numbers (dense, in row order) into a numeric profile: all at once when every one is finite (the
+ * digest's buffer takes them in one copy, in the same order as one by one), else each as add() would take it.
+ */
+function feedNumbers(target: NumericProfile, nulls: number, values: Float64Array): void {
+  target.missing += nulls;
+  const n = values.length;
+  let finite = true;
+  for (let k = 0; k < n; k++) {
+    const x = values[k];
+    if (x - x !== 0) {
+      finite = false;
+      break;
+    }
+  }
+  if (finite) {
+    target.addNumbers(values);
+    return;
+  }
+  for (let k = 0; k < n; k++) {
+    const x = values[k];
     if (x - x === 0) target.addNumber(x);
     else if (x !== x) target.missing++;
     else target.invalid++;
   }
 }
 
-const isNumberArray = (a: DecodedArray): a is Float64Array | Float32Array | Int32Array => a instanceof Float64Array || a instanceof Float32Array || a instanceof Int32Array;
-
-/** Values of one page into a profile: a value where the level is 1, null where it is 0 (no levels: all values). */
-function feedValues(target: DatasetProfile['profiles'][number], levels: Uint8Array | null, count: number, values: DecodedArray): void {
-  if (target instanceof NumericProfile && isNumberArray(values)) return feedNumbers(target, levels, count, values, null);
-  if (levels === null) {
-    for (let k = 0; k < count; k++) target.add(cellValue(values[k]));
-    return;
-  }
-  let v = 0;
-  for (let k = 0; k < count; k++) target.add(levels[k] === 1 ? cellValue(values[v++]) : null);
+/** `values` as doubles: itself, or converted into reused memory. */
+function asDoubles(values: Float32Array | Int32Array, count: number): Float64Array {
+  if (gatherScratch.length < count) gatherScratch = new Float64Array(Math.max(count, 2 * gatherScratch.length));
+  const out = gatherScratch.subarray(0, count);
+  out.set(values.subarray(0, count));
+  return out;
 }
 
-/** As feedValues, the values being dictionary entries by index. */
-function feedDictionary(target: DatasetProfile['profiles'][number], levels: Uint8Array | null, count: number, dictionary: DecodedArray, indexes: Int32Array): void {
-  if (target instanceof NumericProfile && isNumberArray(dictionary)) return feedNumbers(target, levels, count, dictionary, indexes);
-  if (levels === null) {
-    for (let k = 0; k < count; k++) target.add(cellValue(dictionary[indexes[k]]));
+const isNumberArray = (a: DecodedArray): a is Float64Array | Float32Array | Int32Array => a instanceof Float64Array || a instanceof Float32Array || a instanceof Int32Array;
+
+/** One page's present values (dense) into a profile, after its `nulls` nulls. */
+function feedValues(target: DatasetProfile['profiles'][number], nulls: number, values: DecodedArray): void {
+  if (target instanceof NumericProfile && isNumberArray(values)) return feedNumbers(target, nulls, values instanceof Float64Array ? values : asDoubles(values, values.length));
+  for (let k = 0; k < nulls; k++) target.add(null);
+  for (let k = 0; k < values.length; k++) target.add(cellValue(values[k]));
+}
+
+/** Reused per-entry counts of a dictionary page's indexes. */
+let entryCounts = new Int32Array(0);
+
+/**
+ * As feedValues, the values being dictionary entries by index. A window's categories (fixed bins) are counted per
+ * dictionary entry first, then added once per entry with their count.
+ */
+function feedDictionary(target: DatasetProfile['profiles'][number], nulls: number, dictionary: DecodedArray, indexes: Int32Array): void {
+  const n = indexes.length;
+  if (target instanceof NumericProfile && isNumberArray(dictionary)) {
+    if (gatherScratch.length < n) gatherScratch = new Float64Array(Math.max(n, 2 * gatherScratch.length));
+    const out = gatherScratch.subarray(0, n);
+    for (let k = 0; k < n; k++) out[k] = dictionary[indexes[k]];
+    return feedNumbers(target, nulls, out);
+  }
+  if (target instanceof CategoricalProfile && target.fixed) {
+    if (entryCounts.length < dictionary.length) entryCounts = new Int32Array(dictionary.length);
+    const counts = entryCounts.subarray(0, dictionary.length);
+    counts.fill(0);
+    for (let k = 0; k < n; k++) counts[indexes[k]]++;
+    for (let k = 0; k < nulls; k++) target.add(null);
+    for (let e = 0; e < counts.length; e++) if (counts[e] > 0) target.addRepeated(cellValue(dictionary[e]), counts[e]);
     return;
   }
-  let v = 0;
-  for (let k = 0; k < count; k++) target.add(levels[k] === 1 ? cellValue(dictionary[indexes[v++]]) : null);
+  for (let k = 0; k < nulls; k++) target.add(null);
+  for (let k = 0; k < n; k++) target.add(cellValue(dictionary[indexes[k]]));
 }
 
 /** Parquet cell → what the profiles take: INT64 arrives as bigint, timestamps and dates as Date. */

@@ -4,10 +4,10 @@
  * tag, or in the 1–4 bytes after it), or a copy of `length` bytes from `offset` bytes back in the output (01: 1-byte
  * offset, 10: 2-byte, 11: 4-byte). The same checks as hyparquet's decoder, which copies byte by byte; here a
  * literal and a copy that does not overlap its source are one `set`/`copyWithin` (memmove), which matters on
- * columns of doubles, mostly long literals: the decoder was the largest cost of a Parquet drift check.
+ * columns of doubles, mostly long literals: the decoder was the largest cost of a Parquet drift check. `output`
+ * (outputLength bytes) may be reused memory: only the bytes the stream writes are read back.
  */
-export function snappyUncompress(input: Uint8Array, outputLength: number): Uint8Array {
-  const output = new Uint8Array(outputLength);
+export function snappyUncompress(input: Uint8Array, outputLength: number, output = new Uint8Array(outputLength)): Uint8Array {
   const inputLength = input.length;
   let pos = 0;
   while (pos < inputLength && input[pos++] >= 128); // the preamble: the uncompressed length as a varint
