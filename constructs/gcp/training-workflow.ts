@@ -277,8 +277,11 @@ export class TrainingWorkflow extends Construct {
       deletionProtection: false,
       dependsOn: [agents.settled(registry.grantKeyUse('WorkflowsAgent', agents.workflows)), props.tensorboard.tensorboard, ...grants, ...(imageBuild ? [imageBuild.context] : [])],
     });
-    // The run starts Cloud Build builds of the training image.
-    if (imageBuild) requireApis(this.workflow, ['cloudbuild.googleapis.com', 'artifactregistry.googleapis.com']);
+    // What the run calls besides Workflows: Vertex AI (jobs, models, ML Metadata), Cloud Storage (the evaluation) and
+    // the Workflow Executions API (executions.list), a service of its own that only an Eventarc trigger enabled before
+    // (https://cloud.google.com/workflows/docs/reference/executions/rest); with the training image, Cloud Build and
+    // Artifact Registry (the tag lookup and the build).
+    requireApis(this.workflow, [...RUN_APIS, ...(imageBuild ? ['cloudbuild.googleapis.com', 'artifactregistry.googleapis.com'] : [])]);
 
     const invokes = new ProjectIamMember(this, 'StartsWorkflows', { project, role: trainingRole(this, 'TrainingStarterRole', namePrefix, project).name, member: this.invokerAccount.member });
     if (props.schedule) {
@@ -301,6 +304,8 @@ export class TrainingWorkflow extends Construct {
         },
         dependsOn: [invokes, this.workflow],
       });
+      // Cloud Scheduler posts to the Workflow Executions API.
+      requireApis(this.schedule, [WORKFLOW_EXECUTIONS_API]);
     }
     if (props.driftTopic) {
       // Eventarc (Pub/Sub source, Workflows destination) rather than a push subscription: a push carries an OIDC token,
@@ -333,6 +338,10 @@ export class TrainingWorkflow extends Construct {
     this.failureAlert = failures.alert;
   }
 }
+
+const WORKFLOW_EXECUTIONS_API = 'workflowexecutions.googleapis.com';
+/** The APIs every training run calls, whatever starts it. */
+const RUN_APIS = ['aiplatform.googleapis.com', 'storage.googleapis.com', WORKFLOW_EXECUTIONS_API] as const;
 
 /** What the training workflows of a stack share: one custom role per kind of caller. */
 const TRAINING_ROLES = {

@@ -1,10 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Aspects, TerraformStack, Testing } from 'cdktf';
 import type { Construct } from 'constructs';
 import { EncryptedTopic } from '../../constructs/gcp/encrypted-topic';
 import { FunctionPlatform } from '../../constructs/gcp/function-platform';
 import { ModelImageRepository } from '../../constructs/gcp/model-image-repository';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
+import { RequiredApis } from '../../constructs/gcp/required-apis';
 import { TrainingBaselineFunction } from '../../constructs/gcp/training-baseline-function';
 import { TrainingImage } from '../../constructs/gcp/training-image';
 import { studySpec } from '../../constructs/gcp/private/training-workflow-source';
@@ -266,6 +268,22 @@ describe('TrainingWorkflow (Cloud Workflows driving Vertex AI training)', () => 
     expect(metric.filter).toBe('resource.type="workflows.googleapis.com/Workflow" AND resource.labels.workflow_id="ms-dev-churn-training" AND jsonPayload.event="training_failed"');
     const [alert] = all(s, 'google_monitoring_alert_policy');
     expect(alert.notification_channels).toEqual(['projects/ms-project/notificationChannels/1']);
+  });
+
+  test('a fresh project: the APIs the run calls are enabled before the workflow and the schedule, with or without a drift trigger', () => {
+    // The workflow lists its executions (googleapis.workflowexecutions connector) and Cloud Scheduler posts to
+    // workflowexecutions.googleapis.com: the Workflow Executions API is a service of its own
+    // (https://cloud.google.com/workflows/docs/reference/executions/rest), which only the Eventarc trigger enabled.
+    const app = Testing.app();
+    const stack = new TerraformStack(app, 'test');
+    Aspects.of(stack).add(new RequiredApis(stack, project));
+    build(stack, { driftTopic: undefined });
+    const json = JSON.parse(Testing.synth(stack));
+    const [trained] = Object.values<any>(json.resource.google_workflows_workflow);
+    expect(trained.depends_on).toEqual(expect.arrayContaining(['google_project_service.Api-workflowexecutions', 'google_project_service.Api-aiplatform', 'google_project_service.Api-storage']));
+    const [schedule] = Object.values<any>(json.resource.google_cloud_scheduler_job);
+    expect(schedule.depends_on).toEqual(expect.arrayContaining(['google_project_service.Api-workflowexecutions']));
+    expect(json.resource.google_project_service['Api-workflowexecutions']).toMatchObject({ service: 'workflowexecutions.googleapis.com', disable_on_destroy: false });
   });
 
   test('without schedule or drift topic there are no triggers; invalid props list every problem', () => {
