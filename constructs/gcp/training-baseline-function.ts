@@ -34,8 +34,10 @@ export interface TrainingBaselineFunctionProps {
  * `baseline.json` with the drift engine's profiler, so the training image needs no Node.js. It runs as its own account,
  * which may read and write only `pipelines/` in the registry's artifacts bucket. Ingress is internal only: Workflows
  * reaches "Cloud Run functions ... in the same Google Cloud project with ingress restricted to internal traffic"
- * ("Invoke Cloud Run functions or Cloud Run", Workflows) at its run.app URL ({@link TrainingBaselineFunction.url});
- * nobody may invoke it until {@link TrainingBaselineFunction.grantInvoke} names them, and never `allUsers`.
+ * ("Invoke Cloud Run functions or Cloud Run", Workflows) at its run.app URL ({@link TrainingBaselineFunction.url}):
+ * Cloud Run's `internal` ingress admits Workflows "in the same project or VPC Service Controls perimeter", even at the
+ * run.app URL ("Restrict network ingress for Cloud Run"), with an ID token (OIDC) for Cloud Run ("Authenticate from a
+ * workflow", Workflows). Nobody may invoke it until {@link TrainingBaselineFunction.grantInvoke} names them, and never `allUsers`.
  *
  * @example
  * ```ts

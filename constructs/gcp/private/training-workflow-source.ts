@@ -397,6 +397,13 @@ function trainingImage(spec: TrainingWorkflowSpec): string {
  * must: "Configure user-specified service accounts", Cloud Build) and pushes the one tag (`Build.images`). Tags are
  * immutable, so when two runs (two models) build the same context at once, the second push fails: a failed build is
  * fine when the tag exists afterwards.
+ *
+ * Checked against the references: the tag's name is
+ * `projects/{p}/locations/{l}/repositories/{r}/packages/{package}/tags/{tag}` (packages.tags.get, Artifact Registry
+ * REST; `training` needs no `%2F` escaping); `http.get` raises an `HttpError` whose `code` is the status (the "Catch errors" sample tests `e.code == 404`); `Build.serviceAccount` is
+ * `projects/{project}/serviceAccounts/{service_account}` (ServiceAccountName, Cloud Build v1); a build that fails
+ * ends its operation with an error, which the connector raises as an `OperationError` ("Understand connectors",
+ * long-running operations), and a finished one returns the Build, whose `status` is checked as well.
  */
 function imageBuildSteps(spec: TrainingWorkflowSpec, build: TrainingImageBuildSpec, timeout: number): WorkflowStep[] {
   const tagUrl = `https://artifactregistry.googleapis.com/v1/${build.tagName}`;
