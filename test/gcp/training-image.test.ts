@@ -188,6 +188,23 @@ describe('TrainingImage (built by the training workflow with Cloud Build)', () =
     expect(find(main, 'images').assign).toContainEqual({ trainingImage: TUNED.imageBuild!.image });
   });
 
+  test('a week-long job still gets a build Cloud Build accepts: the build timeout stops at 24 hours', () => {
+    const find = (steps: any[]): any => {
+      for (const st of steps) for (const [key, value] of Object.entries<any>(st)) {
+        if (key === 'imageBuildCall') return value;
+        const nested = [...(value.steps ?? []), ...(value.try?.steps ?? []), ...(value.except?.steps ?? []), ...(value.switch ?? []).flatMap((c: any) => c.steps ?? [])];
+        const found = nested.length > 0 ? find(nested) : undefined;
+        if (found) return found;
+      }
+      return undefined;
+    };
+    const week = find((trainingWorkflowDefinition({ ...TUNED, maxRuntimeMinutes: 7 * 24 * 60 }) as any).main.steps);
+    expect(week.args.body.timeout).toBe('86400s');
+    expect(week.args.connector_params.timeout).toBe(86400 + 600);
+    const short = find((trainingWorkflowDefinition({ ...TUNED, maxRuntimeMinutes: 5 }) as any).main.steps);
+    expect(short.args.body.timeout).toBe('1800s');
+  });
+
   test('the workflow needs the Cloud Build API: RequiredApis enables it before the workflow', () => {
     const app = Testing.app();
     const stack = new TerraformStack(app, 'test');

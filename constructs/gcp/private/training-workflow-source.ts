@@ -407,7 +407,9 @@ function trainingImage(spec: TrainingWorkflowSpec): string {
  */
 function imageBuildSteps(spec: TrainingWorkflowSpec, build: TrainingImageBuildSpec, timeout: number): WorkflowStep[] {
   const tagUrl = `https://artifactregistry.googleapis.com/v1/${build.tagName}`;
-  const buildTimeout = Math.max(timeout, 1800);
+  // At least 30 minutes, at most 24 hours: a job may run for a week (scheduling.timeout), a build may not (Cloud
+  // Build's largest build timeout; Cloud Deploy states it for its Cloud Build executions, "between 10m and 24h").
+  const buildTimeout = Math.min(Math.max(timeout, 1800), 24 * 3600);
   const findTag = (name: string, found: string): WorkflowStep => step(name, { call: 'http.get', args: { url: tagUrl, auth: { type: 'OAuth2' } }, result: found });
   return [
     step('findImage', {
