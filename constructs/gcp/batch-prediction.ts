@@ -17,6 +17,7 @@ import { BATCH_FAILED_EVENT, BATCH_WORKFLOW_ENV, batchWorkflowSource, type Batch
 import { withRegistryDefaults } from './private/registry-defaults';
 import { stackCustomRole, workflowFailureAlert } from './private/workflow-runs';
 import { ServiceAgents } from './private/service-agents';
+import { requireApis } from './required-apis';
 
 /** What a batch prediction scores: `batch/<model>/input/` in the artifacts bucket, or a BigQuery table. */
 export type BatchPredictionInput =
@@ -273,6 +274,11 @@ export class BatchPrediction extends Construct {
       },
       dependsOn: [invokes, this.workflow],
     });
+    // Cloud Scheduler posts to the Workflow Executions API, a service of its own
+    // (https://cloud.google.com/workflows/docs/reference/executions/rest); the run calls Vertex AI, and Cloud Storage
+    // or BigQuery for the input and output. A fresh project has none of them enabled.
+    requireApis(this.schedule, ['workflowexecutions.googleapis.com']);
+    requireApis(this.workflow, ['aiplatform.googleapis.com', 'storage.googleapis.com', ...(input.kind === 'bigquery' || output.kind === 'bigquery' ? ['bigquery.googleapis.com'] : [])]);
 
     const failures = workflowFailureAlert(this, {
       project,

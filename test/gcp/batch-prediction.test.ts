@@ -1,4 +1,6 @@
+import { Aspects, Testing, TerraformStack } from 'cdktf';
 import type { Construct } from 'constructs';
+import { RequiredApis } from '../../constructs/gcp/required-apis';
 import { BatchPrediction, type BatchPredictionProps, cloudSchedulerCron } from '../../constructs/gcp/batch-prediction';
 import { ModelRegistry } from '../../constructs/gcp/model-registry';
 import { all, synth } from './helpers';
@@ -99,6 +101,24 @@ describe('BatchPrediction (Vertex AI batch prediction on a schedule)', () => {
     expect(job.time_zone).toBe('Etc/UTC');
     expect(job.http_target.uri).toBe('https://workflowexecutions.googleapis.com/v1/projects/ms-project/locations/europe-west1/workflows/ms-dev-batch-churn/executions');
     expect(job.http_target.oauth_token.service_account_email).toMatch(/^\$\{google_service_account\.Batch-churn_BatchSched_\w+\.email\}$/);
+  });
+
+  test('a fresh project: the Workflow Executions API before the schedule, Vertex AI and the input\'s service before the workflow', () => {
+    const apisOf = (overrides: Partial<BatchPredictionProps>) => {
+      const app = Testing.app();
+      const stack = new TerraformStack(app, 'test');
+      Aspects.of(stack).add(new RequiredApis(stack, project));
+      build(stack, ['churn'], overrides);
+      const json = JSON.parse(Testing.synth(stack));
+      const [workflow] = Object.values<any>(json.resource.google_workflows_workflow);
+      const [schedule] = Object.values<any>(json.resource.google_cloud_scheduler_job);
+      return { workflow: workflow.depends_on as string[], schedule: schedule.depends_on as string[] };
+    };
+    const gcs = apisOf({});
+    expect(gcs.schedule).toContain('google_project_service.Api-workflowexecutions');
+    expect(gcs.workflow).toEqual(expect.arrayContaining(['google_project_service.Api-aiplatform', 'google_project_service.Api-storage']));
+    expect(gcs.workflow).not.toContain('google_project_service.Api-bigquery');
+    expect(apisOf({ input: { kind: 'bigquery', table: 'bq://ms-project.sales.rows' } }).workflow).toContain('google_project_service.Api-bigquery');
   });
 
   test('least privilege: three accounts per model; prefix-scoped object grants; custom roles shared by the stack', () => {
