@@ -51,6 +51,7 @@ export { buildBaseline, checkDrift, type BaselineOptions, type DriftOptions } fr
 
 // Readers.
 export { detectFormat, formatOf, readColumns, readRows, readStreamRows, type DataFormat, type ReadOptions, type RowSink } from './readers/read';
+export type { ParquetColumnShare } from './readers/parquet';
 export { inferKinds } from './readers/infer';
 export { hasParquetMagic } from './readers/parquet';
 export type { ByteRange, ProgressCallback } from './readers/source';
