@@ -6,6 +6,7 @@ import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import { APIS_BY_TYPE } from '../../constructs/gcp/required-apis';
 import { buildGcpPlatform } from '../../infra/gcp/app';
+import { gcpDemoStacks } from './demo-stacks';
 import { checkDeployability, type SynthesizedStack } from './deployability';
 
 /** Every stack `buildGcpPlatform` makes of `raw`, as synthesized, by stack name. */
@@ -34,7 +35,8 @@ const types = (stacks: Record<string, SynthesizedStack>) =>
   new Set(Object.values(stacks).flatMap((s) => [...Object.keys(s.resource ?? {}), ...Object.keys(s.data ?? {}).map((t) => `data.${t}`)]));
 
 describe('deployability of every synthesized GCP stack (first deploy into an empty project)', () => {
-  const demo = synthesize(demoConfig);
+  // The demo's stacks, synthesized once per run for the suites that read them (demo-stacks.ts).
+  const demo: Record<string, SynthesizedStack> = gcpDemoStacks();
   const variant = synthesize(everyFeature());
 
   test.each([...Object.keys(demo).map((name) => ['demo', name]), ...Object.keys(variant).map((name) => ['every feature', name])])('%s: %s has no findings', (config, name) => {

@@ -6,6 +6,7 @@ import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import type { PlatformConfig } from '../../infra/config/schema';
 import { buildGcpPlatform } from '../../infra/gcp/app';
+import { gcpDemoStacks } from './demo-stacks';
 
 interface Stack {
   resource: Record<string, Record<string, any>>;
@@ -61,7 +62,8 @@ describe('Terraform state per environment (Google Cloud)', () => {
   };
 
   test('a Cloud Storage backend per environment, prefixed <platform>/<environment> unless the config says otherwise', () => {
-    const stacks = synthesize(parseConfig(demoConfig));
+    // The demo's stacks, synthesized once per run for the suites that read them (demo-stacks.ts).
+    const stacks = gcpDemoStacks() as Record<string, Stack>;
     expect(Object.fromEntries(Object.entries(stacks).map(([name, s]) => [name, s.terraform.backend]))).toEqual({
       'modelstack-dev-platform': { gcs: { bucket: 'modelstack-demo-tfstate', prefix: 'modelstack/dev' } },
       'modelstack-staging-platform': { gcs: { bucket: 'modelstack-demo-tfstate', prefix: 'modelstack/staging' } },
@@ -109,7 +111,7 @@ describe('Terraform state per environment (Google Cloud)', () => {
 });
 
 describe('Private Service Connect serving (prod of the demo)', () => {
-  const stacks = synthesize(parseConfig(demoConfig));
+  const stacks = gcpDemoStacks() as Record<string, Stack>;
   const prod = stacks['modelstack-prod-platform'];
   const dev = stacks['modelstack-dev-platform'];
   const values = (stack: Stack, type: string) => Object.values(stack.resource[type] ?? {});

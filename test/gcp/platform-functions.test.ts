@@ -5,6 +5,7 @@ import { App } from 'cdktf';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import { buildGcpPlatform } from '../../infra/gcp/app';
+import { gcpDemoStacks } from './demo-stacks';
 
 function synthesize(raw: unknown): Record<string, Record<string, Record<string, any>>> {
   const outdir = mkdtempSync(join(tmpdir(), 'modelstack-gcp-fn-'));
@@ -17,7 +18,8 @@ function synthesize(raw: unknown): Record<string, Record<string, Record<string, 
 const values = (resources: Record<string, Record<string, any>>, type: string): any[] => Object.values(resources[type] ?? {});
 
 describe('platform functions in every synthesized GCP stack of the demo', () => {
-  const demo = synthesize(demoConfig);
+  // The demo's stacks, synthesized once per run for the suites that read them (demo-stacks.ts).
+  const demo = Object.fromEntries(Object.entries(gcpDemoStacks()).map(([name, stack]) => [name, stack.resource!]));
 
   test('an inference function per model, a drift check (function, workflow, schedule) per logged model', () => {
     for (const env of ['dev', 'staging', 'prod']) {
@@ -108,7 +110,7 @@ describe('platform functions in every synthesized GCP stack of the demo', () => 
     ]);
     expect(values(staging, 'google_bigquery_dataset_iam_member')).toEqual([]);
     // Public and PSC endpoints log through Vertex AI as before: no capture by the function.
-    const prodPredict = values(synthesize(demoConfig)['modelstack-prod-platform'], 'google_cloudfunctions2_function').filter((f) => f.name.includes('-fn-predict-'));
+    const prodPredict = values(demo['modelstack-prod-platform'], 'google_cloudfunctions2_function').filter((f) => f.name.includes('-fn-predict-'));
     for (const f of prodPredict) expect(f.service_config.environment_variables.CAPTURE_BUCKET).toBeUndefined();
   });
 });

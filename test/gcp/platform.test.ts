@@ -5,6 +5,7 @@ import { App } from 'cdktf';
 import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import { buildGcpPlatform } from '../../infra/gcp/app';
+import { gcpDemoStacks } from './demo-stacks';
 
 type Resources = Record<string, Record<string, any>>;
 
@@ -21,7 +22,8 @@ function synthesize(raw: unknown): Record<string, Resources> {
   return stacks;
 }
 
-const demo = synthesize(demoConfig);
+// The demo's stacks, synthesized once per run for the suites that read them (demo-stacks.ts).
+const demo: Record<string, Resources> = Object.fromEntries(Object.entries(gcpDemoStacks()).map(([name, stack]) => [name, stack.resource!]));
 const each = (types: string[], visit: (stack: string, type: string, id: string, r: any) => void) => {
   for (const [stack, resources] of Object.entries(demo)) {
     for (const type of types) for (const [id, r] of Object.entries(resources[type] ?? {})) visit(stack, type, id, r);
