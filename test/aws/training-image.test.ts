@@ -1,7 +1,7 @@
 // The training pipelines' default image: containers/training/Dockerfile, built from the repository root as a CDK
 // Docker image asset whose context holds exactly what the Dockerfile copies. (No Docker here: the entry point itself
 // runs in training/tests/test_training_image.py under a simulated /opt/ml.)
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -11,22 +11,10 @@ import { demoConfig } from '../../infra/config/demo';
 import { parseConfig } from '../../infra/config/load';
 import { trainingImageContext } from '../../constructs/private/training-image-sources';
 import { testApp } from '../helpers/aws';
+import { ROOT, dockerfileCopySources, filesUnder, trainingDockerfile } from '../helpers/training-image-files';
 
-const ROOT = join(__dirname, '..', '..');
-const dockerfile = readFileSync(join(ROOT, TRAINING_DOCKERFILE), 'utf8');
-/** The sources of each COPY instruction (the last word is the destination). */
-const copySources = dockerfile
-  .split('\n')
-  .filter((line) => /^COPY\s/.test(line))
-  .flatMap((line) => line.trim().split(/\s+/).slice(1, -1))
-  .map((source) => source.replace(/\/$/, ''));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
+const dockerfile = trainingDockerfile();
+const copySources = dockerfileCopySources(dockerfile);
 
 describe('the training image', () => {
   test('the Dockerfile copies the training code, its entry point and the model server\'s pins, all present; it runs as root with `train` on the PATH', () => {

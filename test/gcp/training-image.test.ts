@@ -2,7 +2,7 @@
 // sources, as a deterministic .tar.gz that `tar` reads), the build account and its grants, and the workflow steps that
 // build the image with Cloud Build when its content-hash tag is missing.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { Aspects, TerraformStack, Testing } from 'cdktf';
@@ -24,25 +24,13 @@ import type { PlatformConfig } from '../../infra/config/schema';
 import { GcpEnvironmentStack } from '../../infra/gcp/app';
 import { all, synth } from './helpers';
 import { TUNED } from './training-spec';
+import { ROOT, dockerfileCopySources, filesUnder } from '../helpers/training-image-files';
 
-const ROOT = join(__dirname, '..', '..');
 const project = 'ms-project';
 const region = 'europe-west1';
 const { project: _p, region: _r, workflowName: _w, modelId: _m, alias: _a, environment: _e, imageBuild: _i, ...pipeline } = TUNED;
 
-/** The sources of each COPY instruction of the Dockerfile (the last word is the destination). */
-const copySources = readFileSync(join(ROOT, TRAINING_DOCKERFILE), 'utf8')
-  .split('\n')
-  .filter((line) => /^COPY\s/.test(line))
-  .flatMap((line) => line.trim().split(/\s+/).slice(1, -1))
-  .map((source) => source.replace(/\/$/, ''));
-
-function filesUnder(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    return statSync(path).isDirectory() ? filesUnder(path) : [path];
-  });
-}
+const copySources = dockerfileCopySources();
 
 /** Unpacks a .tar.gz with the system's tar, as Cloud Build's source fetcher does. */
 function untar(archive: Buffer): string {

@@ -3,6 +3,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { createGunzip } from 'node:zlib';
 import type { ObjectStore } from '../../../core/drift-job';
 import { gcsInsert } from '../../shared/gcp/gcs-insert';
+import { gcsList } from '../../shared/gcp/gcs-list';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 import { readAllText } from '../../shared/streams';
 
@@ -64,20 +65,8 @@ export function gcsStore(http: GoogleHttp, buckets: RegistryBuckets, baseUrl = G
     gcsInsert(http, base, { bucket: bucketOf(buckets, key).bucket, key, body, contentType }, onlyIfAbsent);
 
   return {
-    async list(prefix) {
-      const { bucket } = bucketOf(buckets, prefix);
-      const keys: string[] = [];
-      let pageToken: string | undefined;
-      do {
-        const query = new URLSearchParams({ prefix, fields: 'items(name),nextPageToken' });
-        if (pageToken) query.set('pageToken', pageToken);
-        const call = `GCS list gs://${bucket}/${prefix}`;
-        const response = await ensureOk(call, await http(call, `${base}/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`));
-        const page = (await response.json()) as { items?: { name: string }[]; nextPageToken?: string };
-        for (const item of page.items ?? []) keys.push(item.name);
-        pageToken = page.nextPageToken;
-      } while (pageToken);
-      return keys.sort();
+    list(prefix) {
+      return gcsList(http, base, bucketOf(buckets, prefix).bucket, prefix);
     },
     read,
     async readText(key) {

@@ -12,6 +12,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { gcsInsert } from '../../shared/gcp/gcs-insert';
+import { gcsList } from '../../shared/gcp/gcs-list';
 import { ensureOk, type GoogleHttp } from '../../shared/gcp/google-http';
 import { errorFields, type GcpLogger } from '../../shared/gcp/log';
 import { type FunctionRequest, requestBody } from '../../shared/gcp/request-body';
@@ -47,20 +48,6 @@ export function createGcpBaselineHandler(deps: GcpBaselineDeps): (req: FunctionR
     res.end(JSON.stringify(body));
   };
 
-  async function list(bucket: string, prefix: string): Promise<string[]> {
-    const keys: string[] = [];
-    let pageToken: string | undefined;
-    do {
-      const query = new URLSearchParams({ prefix, fields: 'items(name),nextPageToken' });
-      if (pageToken) query.set('pageToken', pageToken);
-      const call = `GCS list gs://${bucket}/${prefix}`;
-      const page = (await (await ensureOk(call, await deps.http(call, `${base}/storage/v1/b/${encodeURIComponent(bucket)}/o?${query}`))).json()) as { items?: { name: string }[]; nextPageToken?: string };
-      keys.push(...(page.items ?? []).map((i) => i.name));
-      pageToken = page.nextPageToken;
-    } while (pageToken);
-    return keys;
-  }
-
   async function download(bucket: string, key: string, file: string): Promise<void> {
     const call = `GCS get gs://${bucket}/${key}`;
     const response = await ensureOk(call, await deps.http(call, `${base}/storage/v1/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(key)}?alt=media`));
@@ -69,7 +56,7 @@ export function createGcpBaselineHandler(deps: GcpBaselineDeps): (req: FunctionR
 
   async function run(args: BaselineArguments): Promise<GcpBaselineResult> {
     const { features, output, prefix } = baselineLocations('gs', deps.registryBucket, args);
-    const csv = firstCsv(await list(features.bucket, prefix), args.features);
+    const csv = firstCsv(await gcsList(deps.http, base, features.bucket, prefix), args.features);
     const dir = await mkdtemp(join(tmpdir(), 'baseline-'));
     try {
       const file = join(dir, 'features.csv');
