@@ -12,7 +12,7 @@ export { formatIdleCost } from '../aws/cost-class';
  * rollout doubles the replicas, unless the environment serves on Cloud Run (`gcp.servingOverride`: 0 instances when
  * idle, https://cloud.google.com/run/docs/configuring/min-instances); the feature online store bills its Bigtable nodes; private serving bills its connector's minimum instances and the
  * PSC forwarding rules; the functions (min instances 0),
- * the drift schedules and the builds bill per use. Pure: reads the config only.
+ * the drift schedules, the training workflows and the builds bill per use. Pure: reads the config only.
  */
 export function classifyGcpIdleCost(config: PlatformConfig): Record<string, CostItem[]> {
   const result: Record<string, CostItem[]> = {};
@@ -54,6 +54,12 @@ export function classifyGcpIdleCost(config: PlatformConfig): Record<string, Cost
     const featureStore = environment.gcp.featureStore;
     if (featureStore && featureStore.entities.length > 0) {
       items.push({ resource: 'feature online store', costClass: 'always-on', detail: `${featureStore.minNodeCount}-${featureStore.maxNodeCount} Bigtable nodes` });
+    }
+    if (config.models.some((m) => m.training)) {
+      // A training workflow bills its steps and its Vertex AI jobs per run; Cloud Build bills the training image's build,
+      // which runs only when its context changes; a Vertex AI TensorBoard runs no servers: it holds the logged runs.
+      items.push({ resource: 'training pipelines', costClass: 'scales-to-zero', detail: 'Cloud Workflows steps and Vertex AI jobs per run; a Cloud Build build when the training image changes' });
+      items.push({ resource: 'TensorBoard', costClass: 'scales-to-zero', detail: 'no servers; the storage of the logged runs' });
     }
     items.push({ resource: 'inference and drift functions', costClass: 'scales-to-zero', detail: 'Cloud Run functions, 0 minimum instances, per request' });
     items.push({ resource: 'drift schedules and builds', costClass: 'scales-to-zero', detail: 'Cloud Scheduler and Cloud Build per run' });

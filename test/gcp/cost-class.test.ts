@@ -42,10 +42,14 @@ describe('idle cost on Google Cloud', () => {
     expect(prod).toContainEqual({ resource: 'Cloud Run sales-forecast', costClass: 'scales-to-zero', detail: '0-10 x 2 CPU, 8192 MB (gcp.servingOverride), per request; no Vertex AI replicas' });
   });
 
-  test('functions, schedules and builds scale to zero; the summary has the AWS shape', () => {
-    // churn's batch prediction (per run) and streaming (per message) too, in every environment, dev's Cloud Run included.
-    expect(classes.staging.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['batch churn', 'stream churn', 'inference and drift functions', 'drift schedules and builds']);
-    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['Cloud Run churn', 'batch churn', 'stream churn', 'Cloud Run sales-forecast', 'inference and drift functions', 'drift schedules and builds']);
+  test('functions, schedules, training and builds scale to zero; the summary has the AWS shape', () => {
+    // churn's batch prediction (per run) and streaming (per message) too, in every environment, dev's Cloud Run included;
+    // the demo's models train (a workflow per model, one TensorBoard per environment).
+    const training = ['training pipelines', 'TensorBoard'];
+    expect(classes.staging.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['batch churn', 'stream churn', ...training, 'inference and drift functions', 'drift schedules and builds']);
+    expect(classes.dev.filter((i) => i.costClass === 'scales-to-zero').map((i) => i.resource)).toEqual(['Cloud Run churn', 'batch churn', 'stream churn', 'Cloud Run sales-forecast', ...training, 'inference and drift functions', 'drift schedules and builds']);
+    const untrained = classifyGcpIdleCost({ ...config, models: config.models.map(({ training: _t, ...m }) => m) });
+    expect(untrained.staging.map((i) => i.resource)).not.toEqual(expect.arrayContaining(['training pipelines']));
     expect(formatIdleCost(classes)).toMatch(/\nstaging\n {2}always-on: {6}endpoint churn \(1-4 x n1-standard-4 .*\n {2}scales to zero: batch churn \(up to 2 x n1-standard-2 per run/);
     expect(formatIdleCost(classes)).toMatch(/^dev\n {2}always-on: {6}alert policies and dashboard .*\n {2}scales to zero: Cloud Run churn \(0-3 x 1 CPU/);
   });
