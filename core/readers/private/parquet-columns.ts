@@ -69,11 +69,17 @@ function reusingCompressors(compressors: Compressors): Compressors {
   };
 }
 
+/** Room for `count` doubles in reused memory: one page's numbers, valid until the next page. */
+function doubleSpace(count: number): Float64Array {
+  if (doubleScratch.length < count) doubleScratch = new Float64Array(Math.max(count, 2 * doubleScratch.length));
+  return doubleScratch.subarray(0, count);
+}
+
 /** `count` PLAIN doubles at page[offset…] in reused aligned memory (hyparquet copies an unaligned run into a new array). */
 function plainDoubles(page: Uint8Array, offset: number, count: number): Float64Array {
-  if (doubleScratch.length < count) doubleScratch = new Float64Array(Math.max(count, 2 * doubleScratch.length));
-  new Uint8Array(doubleScratch.buffer, 0, count * 8).set(page.subarray(offset, offset + count * 8));
-  return doubleScratch.subarray(0, count);
+  const out = doubleSpace(count);
+  new Uint8Array(out.buffer, 0, count * 8).set(page.subarray(offset, offset + count * 8));
+  return out;
 }
 
 /**
@@ -247,9 +253,6 @@ const BIT_COUNT = Uint8Array.from({ length: 256 }, (_, b) => {
   return n;
 });
 
-/** Reused gather space for dictionary-encoded numbers. */
-let gatherScratch = new Float64Array(0);
-
 /**
  * A page's present numbers (dense, in row order) into a numeric profile: all at once when every one is finite (the
  * digest's buffer takes them in one copy, in the same order as one by one), else each as add() would take it.
@@ -279,8 +282,7 @@ function feedNumbers(target: NumericProfile, nulls: number, values: Float64Array
 
 /** `values` as doubles: itself, or converted into reused memory. */
 function asDoubles(values: Float32Array | Int32Array, count: number): Float64Array {
-  if (gatherScratch.length < count) gatherScratch = new Float64Array(Math.max(count, 2 * gatherScratch.length));
-  const out = gatherScratch.subarray(0, count);
+  const out = doubleSpace(count);
   out.set(values.subarray(0, count));
   return out;
 }
@@ -304,8 +306,7 @@ let entryCounts = new Int32Array(0);
 function feedDictionary(target: DatasetProfile['profiles'][number], nulls: number, dictionary: DecodedArray, indexes: Int32Array): void {
   const n = indexes.length;
   if (target instanceof NumericProfile && isNumberArray(dictionary)) {
-    if (gatherScratch.length < n) gatherScratch = new Float64Array(Math.max(n, 2 * gatherScratch.length));
-    const out = gatherScratch.subarray(0, n);
+    const out = doubleSpace(n);
     for (let k = 0; k < n; k++) out[k] = dictionary[indexes[k]];
     return feedNumbers(target, nulls, out);
   }
